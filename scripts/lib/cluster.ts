@@ -1,0 +1,168 @@
+/**
+ * The project-local PostgreSQL 15 cluster: created with the superuser `supabase_admin` (as on
+ * hosted Supabase), run as the `postgres` OS user, with the platform shim applied by the
+ * superuser and the project's migrations applied by the Supabase CLI as the non-superuser
+ * `postgres` role.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync } from "node:fs";
+import path from "node:path";
+import { DB_PASSWORD, ROOT, type Profile } from "./config.ts";
+import { PG_BIN } from "./deps.ts";
+import { isRoot, log, run, runAsPostgres, StackError, portInUse } from "./proc.ts";
+
+export interface ClusterOptions {
+  /** Trade durability for speed (throw-away test clusters). */
+  fast?: boolean;
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const out = run("id", ["postgres"], { what: "looking up the postgres OS user" });
+  const uid = Number(/uid=(\d+)/.exec(out)?.[1]);
+  const gid = Number(/gid=(\d+)/.exec(out)?.[1]);
+  return { uid, gid };
+}
+
+function chownTree(dir: string): void {
+  if (!isRoot) return;
+  const { uid, gid } = postgresIds();
+  run("chown", ["-R", `${uid}:${gid}`, dir]);
+}
+
+export function libDir(p: Profile): string {
+  return path.join(p.home, "lib");
+}
+
+/** Builds the local stand-in for Supabase's safeupdate module into the profile's lib folder. */
+export function buildSafeupdate(p: Profile): void {
+  const target = path.join(libDir(p), "safeupdate.so");
+  if (existsSync(target)) return;
+  mkdirSync(libDir(p), { recursive: true });
+  log("building the safeupdate module (local stand-in for Supabase's pg-safeupdate)");
+  run("bash", [path.join(ROOT, "sql/platform/safeupdate/build.sh"), libDir(p)], { what: "building safeupdate" });
+}
+
+export function clusterExists(p: Profile): boolean {
+  return existsSync(path.join(p.dataDir, "PG_VERSION"));
+}
+
+export function initCluster(p: Profile): void {
+  mkdirSync(p.home, { recursive: true });
+  mkdirSync(p.logDir, { recursive: true });
+  mkdirSync(p.runDir, { recursive: true });
+  const pwfile = path.join(p.runDir, "initdb.pw");
+  writeFileSync(pwfile, `${DB_PASSWORD}\n`);
+  chmodSync(pwfile, 0o644);
+  chownTree(p.home);
+  log(`creating the PostgreSQL cluster in ${path.relative(ROOT, p.dataDir)}`);
+  runAsPostgres(
+    `${PG_BIN}/initdb`,
+    [
+      "-D", p.dataDir,
+      "-U", "supabase_admin",
+      "--pwfile", pwfile,
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "-E", "UTF8",
+      "--locale=C.UTF-8",
+      "--no-sync",
+    ],
+    { what: "initdb" },
+  );
+  rmSync(pwfile, { force: true });
+  const conf = path.join(p.dataDir, "postgresql.conf");
+  writeFileSync(conf, `${readFileSync(conf, "utf8")}\ninclude 'hyperlocal.conf'\n`);
+}
+
+/** (Re)writes the settings the stack needs; applied at every start. */
+export function writeClusterConfig(p: Profile, opts: ClusterOptions = {}): void {
+  const lines = [
+    "# Written by scripts/lib/cluster.ts at every start; edit there.",
+    "listen_addresses = '127.0.0.1'",
+    `port = ${p.dbPort}`,
+    `unix_socket_directories = '${p.runDir}'`,
+    "wal_level = logical",
+    "max_wal_senders = 10",
+    "max_replication_slots = 10",
+    "shared_preload_libraries = 'pg_cron'",
+    "cron.database_name = 'postgres'",
+    "cron.use_background_workers = on",
+    "max_worker_processes = 32",
+    `dynamic_library_path = '$libdir:${libDir(p)}'`,
+    "timezone = 'UTC'",
+    "log_timezone = 'UTC'",
+    "password_encryption = 'scram-sha-256'",
+    "max_connections = 200",
+    "log_min_messages = warning",
+    "log_line_prefix = '%m [%p] %q%u@%d '",
+    ...(opts.fast ? ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] : []),
+  ];
+  writeFileSync(path.join(p.dataDir, "hyperlocal.conf"), `${lines.join("\n")}\n`);
+  chownTree(p.dataDir);
+}
+
+export function clusterRunning(p: Profile): boolean {
+  if (!clusterExists(p)) return false;
+  try {
+    runAsPostgres(`${PG_BIN}/pg_ctl`, ["status", "-D", p.dataDir], { what: "pg_ctl status" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startCluster(p: Profile, opts: ClusterOptions = {}): Promise<void> {
+  if (clusterRunning(p)) return;
+  if (await portInUse(p.dbPort)) {
+    throw new StackError(
+      `Port ${p.dbPort} (database) is already in use by another program. Stop it (for example a ` +
+        "`supabase start` stack: `supabase stop`) or choose other ports with HL_DB_PORT / HL_API_PORT.",
+    );
+  }
+  buildSafeupdate(p);
+  writeClusterConfig(p, opts);
+  mkdirSync(p.logDir, { recursive: true });
+  chownTree(p.home);
+  const logFile = path.join(p.logDir, "postgres.log");
+  try {
+    runAsPostgres(`${PG_BIN}/pg_ctl`, ["start", "-D", p.dataDir, "-l", logFile, "-w", "-t", "60"], {
+      what: "starting PostgreSQL",
+    });
+  } catch (e) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "";
+    throw new StackError(`${(e as Error).message}\n${tail}`);
+  }
+}
+
+export function stopCluster(p: Profile): void {
+  if (!clusterRunning(p)) return;
+  runAsPostgres(`${PG_BIN}/pg_ctl`, ["stop", "-D", p.dataDir, "-m", "fast", "-w", "-t", "60"], {
+    what: "stopping PostgreSQL",
+  });
+}
+
+/** psql against the cluster; `url` picks the role. */
+export function psql(url: string, args: string[], what?: string): string {
+  return run("psql", [url, "-X", "-v", "ON_ERROR_STOP=1", "-q", ...args], {
+    what: what ?? "psql",
+    env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" },
+  });
+}
+
+export function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** The local platform shim (Supabase's roles and auth/storage/realtime schemas), as the superuser. */
+export function applyPlatformShim(p: Profile, db = "postgres"): void {
+  const dir = path.join(ROOT, "sql", "platform");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  for (const f of files) psql(withDatabase(p.adminDbUrl, db), ["-f", path.join(dir, f)], `platform shim ${f}`);
+}
+
+export function removeCluster(p: Profile): void {
+  stopCluster(p);
+  rmSync(p.home, { recursive: true, force: true });
+}

@@ -1,0 +1,78 @@
+/**
+ * Shared settings of the docker-free local stack: ports, folders, credentials and keys.
+ *
+ * Two profiles exist side by side: `dev` (the ports `supabase start` uses, data kept under
+ * `.hyperlocal/dev`) and `test` (its own ports and a throw-away data folder, used by `npm test`).
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The JWT secret of `supabase start` (Supabase CLI pkg/config/apikeys.go). */
+export const JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
+
+/** The well-known local keys: HS256 JWTs over exactly these payloads, signed with JWT_SECRET. */
+export const ANON_KEY =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
+export const SERVICE_ROLE_KEY =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
+/** The opaque local keys of newer CLIs; the gateway swaps them for the JWTs above. */
+export const PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+export const SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
+
+/** Passwords of the local cluster's login roles (local only, as with `supabase start`). */
+export const DB_PASSWORD = "postgres";
+
+export type ProfileName = "dev" | "test";
+
+export interface Profile {
+  name: ProfileName;
+  /** Folder holding the cluster, logs and pid files. */
+  home: string;
+  dataDir: string;
+  logDir: string;
+  runDir: string;
+  apiPort: number;
+  dbPort: number;
+  postgrestPort: number;
+  postgrestAdminPort: number;
+  /** Edge functions listen on functionsPortBase + n. */
+  functionsPortBase: number;
+  apiUrl: string;
+  /** Connection string for the `postgres` role (not a superuser, as on hosted Supabase). */
+  dbUrl: string;
+  /** Connection string for the bootstrap superuser `supabase_admin` (local shim only). */
+  adminDbUrl: string;
+  /** Connection string for `supabase_auth_admin` (what GoTrue logs in as). */
+  authAdminDbUrl: string;
+}
+
+function envPort(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v ? Number(v) : fallback;
+}
+
+export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileName) || "dev"): Profile {
+  const home = path.join(ROOT, ".hyperlocal", name);
+  const base = name === "dev" ? 54321 : 55321;
+  const apiPort = envPort("HL_API_PORT", base);
+  const dbPort = envPort("HL_DB_PORT", base + 1);
+  const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;
+  return {
+    name,
+    home,
+    dataDir: path.join(home, "pgdata"),
+    logDir: path.join(home, "logs"),
+    runDir: path.join(home, "run"),
+    apiPort,
+    dbPort,
+    postgrestPort: base + 10,
+    postgrestAdminPort: base + 11,
+    functionsPortBase: base + 20,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    dbUrl: url("postgres"),
+    adminDbUrl: url("supabase_admin"),
+    authAdminDbUrl: url("supabase_auth_admin"),
+  };
+}

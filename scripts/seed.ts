@@ -1,0 +1,26 @@
+/**
+ * npm run seed -- [--size small|medium|large] [--write-sql]
+ *
+ * Loads the deterministic seed into the running local stack, or (--write-sql) regenerates
+ * supabase/seed.sql for the Docker path.
+ */
+import { parseArgs } from "node:util";
+import { profile } from "./lib/config.ts";
+import { parseSize, seed, writeSeedSql } from "../seed/index.ts";
+
+const { values } = parseArgs({
+  options: { size: { type: "string", default: "small" }, "write-sql": { type: "boolean", default: false }, profile: { type: "string" } },
+});
+
+async function main(): Promise<void> {
+  if (values["write-sql"]) {
+    process.stdout.write(`wrote ${writeSeedSql()}\n`);
+    return;
+  }
+  await seed(profile((values.profile as "dev" | "test" | undefined) ?? undefined), { size: parseSize(values.size) });
+}
+
+main().catch((e) => {
+  process.stderr.write(`Error: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -233,6 +233,10 @@ interface ForwardTarget {
  */
 function forward(req: http.IncomingMessage, res: http.ServerResponse, t: ForwardTarget): Promise<ForwardResult> {
   return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) {
+      resolve({ kind: "done" }); // the client went away (e.g. during a cold start)
+      return;
+    }
     let settled = false;
     const finish = (r: ForwardResult) => {
       if (!settled) {

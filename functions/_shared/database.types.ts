@@ -5,13 +5,162 @@ export type Database = {
   
   "public": {
           Tables: {
-            [_ in never]: never
+            "business_members": {
+                  Row: {
+                    "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "added_by"?: string | null,"business_id": string,"created_at"?: string,"role": string,"user_id": string
+                  }
+                  Update: {
+                    "added_by"?: string | null,"business_id"?: string,"created_at"?: string,"role"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "business_members_added_by_fkey"
+      columns: ["added_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "business_members_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "business_members_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"businesses": {
+                  Row: {
+                    "created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "businesses_owner_id_fkey"
+      columns: ["owner_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"profile_private": {
+                  Row: {
+                    "address": string | null,"building_name": string | null,"home_location": unknown,"phone": string | null,"phone_verified_at": string | null,"profile_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "address"?: string | null,"building_name"?: string | null,"home_location"?: unknown,"phone"?: string | null,"phone_verified_at"?: string | null,"profile_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "address"?: string | null,"building_name"?: string | null,"home_location"?: unknown,"phone"?: string | null,"phone_verified_at"?: string | null,"profile_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "profile_private_profile_id_fkey"
+      columns: ["profile_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"profiles": {
+                  Row: {
+                    "active_mode": string,"avatar_path": string | null,"bio": string | null,"created_at": string,"currency": string,"deleted_at": string | null,"full_name": string,"id": string,"is_provider": boolean,"is_seller": boolean,"is_verified": boolean,"locale": string,"neighbourhood": string | null,"updated_at": string,"username": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id": string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username": string
+                  }
+                  Update: {
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id"?: string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"role_permissions": {
+                  Row: {
+                    "permission": string,"role": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "permission": string,"role": string
+                  }
+                  Update: {
+                    "permission"?: string,"role"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"user_roles": {
+                  Row: {
+                    "granted_at": string,"granted_by": string | null,"role": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "granted_at"?: string,"granted_by"?: string | null,"role": string,"user_id": string
+                  }
+                  Update: {
+                    "granted_at"?: string,"granted_by"?: string | null,"role"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_roles_granted_by_fkey"
+      columns: ["granted_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_roles_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "switch_mode":
+{ Args: { "p_mode": string }; Returns: {
+              "active_mode": string,
+"avatar_path": string | null,
+"bio": string | null,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"full_name": string,
+"id": string,
+"is_provider": boolean,
+"is_seller": boolean,
+"is_verified": boolean,
+"locale": string,
+"neighbourhood": string | null,
+"updated_at": string,
+"username": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } }
           }
           Enums: {
             [_ in never]: never

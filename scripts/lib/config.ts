@@ -54,10 +54,11 @@ function envPort(name: string, fallback: number): number {
 }
 
 export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileName) || "dev"): Profile {
-  const home = path.join(ROOT, ".hyperlocal", name);
-  const base = name === "dev" ? 54321 : 55321;
-  const apiPort = envPort("HL_API_PORT", base);
-  const dbPort = envPort("HL_DB_PORT", base + 1);
+  // HL_HOME and HL_API_PORT let several stacks of one profile run side by side (for example
+  // `npm test` in two work trees); every other port follows the API port.
+  const home = process.env.HL_HOME ? path.resolve(ROOT, process.env.HL_HOME) : path.join(ROOT, ".hyperlocal", name);
+  const apiPort = envPort("HL_API_PORT", name === "dev" ? 54321 : 55321);
+  const dbPort = envPort("HL_DB_PORT", apiPort + 1);
   const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;
   return {
     name,
@@ -67,9 +68,9 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
     runDir: path.join(home, "run"),
     apiPort,
     dbPort,
-    postgrestPort: base + 10,
-    postgrestAdminPort: base + 11,
-    functionsPortBase: base + 20,
+    postgrestPort: apiPort + 10,
+    postgrestAdminPort: apiPort + 11,
+    functionsPortBase: apiPort + 20,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     dbUrl: url("postgres"),
     adminDbUrl: url("supabase_admin"),

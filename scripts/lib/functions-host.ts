@@ -230,33 +230,36 @@ class FunctionProcess {
     if (logFile) {
       fs.mkdirSync(path.dirname(logFile), { recursive: true });
       this.sink = fs.createWriteStream(logFile, { flags: "a" });
+      this.sink.on("error", (err) => {
+        process.stderr.write(`[functions] cannot write ${logFile}: ${err.message}\n`);
+        this.sink = undefined;
+      });
     }
     this.write(header + "\n");
     child.stdout?.on("data", (b: Buffer) => this.onData("out", b));
     child.stderr?.on("data", (b: Buffer) => this.onData("err", b));
     this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
+      let done = false;
+      const finalize = (why: string) => {
+        if (done) return;
+        done = true;
         for (const k of ["out", "err"]) if (this.partial[k]) this.onLine(this.partial[k]);
-        const why = signal ? `signal ${signal}` : `code ${code}`;
-        this.push(`[hl-edge] process exited (${why})`);
-        this.write(`[hl-edge] process exited (${why})\n`);
+        this.push(`[hl-edge] ${why}`);
+        this.write(`[hl-edge] ${why}\n`);
         this.setState("exited");
         this.sink?.end();
+        this.sink = undefined;
         resolve();
-      });
-      child.once("error", (err) => {
-        this.push(`[hl-edge] could not start deno: ${err.message}`);
-        this.write(`[hl-edge] could not start deno: ${err.message}\n`);
-        this.setState("exited");
-        this.sink?.end();
-        resolve();
-      });
+      };
+      // 'close' comes after the output pipes are drained, so nothing is written after the log ends.
+      child.once("close", (code, signal) => finalize(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`));
+      child.once("error", (err) => finalize(`could not start deno: ${err.message}`));
     });
   }
 
   private write(text: string) {
     if (this.sink) this.sink.write(text);
-    else process.stderr.write(text.replace(/^(?=.)/gm, `[fn:${this.slug}] `));
+    else if (this.logFile === undefined) process.stderr.write(text.replace(/^(?=.)/gm, `[fn:${this.slug}] `));
   }
 
   private push(line: string) {

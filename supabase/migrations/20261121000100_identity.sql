@@ -1,0 +1,533 @@
+-- Module: identity
+-- Profiles (created from sign-up metadata), private contact details, modes (customer / provider /
+-- seller), operator roles carried into the JWT by the custom access token hook, and provider
+-- businesses with their members.
+
+------------------------------------------------------------------------------------------------
+-- Error codes of this module (HL1xx).
+------------------------------------------------------------------------------------------------
+insert into private.error_codes (code, name, http_status, message, hint) values
+  ('HL101', 'invalid_username', 400,
+   'Usernames are 3 to 30 characters: letters, digits, underscores or dots, starting with a letter.',
+   'Choose another username, for example "sara.k" or "omar_fixes".'),
+  ('HL102', 'username_taken', 409, 'This username is already taken.',
+   'Usernames are unique regardless of letter case; choose another one.'),
+  ('HL103', 'invalid_phone', 400, 'Phone numbers must be in E.164 format.',
+   'Use a leading + and the country code, e.g. +971501234567.'),
+  ('HL104', 'phone_taken', 409, 'This phone number belongs to another account.',
+   'Sign in with that account, or use another number.'),
+  ('HL105', 'invalid_mode', 400, 'Unknown mode.',
+   'Use one of: customer, provider, seller.'),
+  ('HL106', 'provider_onboarding_required', 409, 'You are not a provider yet.',
+   'Create your provider profile first (create_provider_profile), then switch to provider mode.'),
+  ('HL107', 'invalid_business_role', 400, 'Unknown business role.',
+   'Use one of: owner, manager, staff.'),
+  ('HL108', 'business_owner_required', 409, 'A business must keep exactly one owner.',
+   'Transfer ownership to another member before leaving or changing the owner''s role.'),
+  ('HL109', 'invalid_profile_field', 400, 'A profile field has an invalid value.',
+   'See details for the field and its limits.')
+on conflict (code) do update
+  set name = excluded.name, http_status = excluded.http_status,
+      message = excluded.message, hint = excluded.hint;
+
+------------------------------------------------------------------------------------------------
+-- Validation helpers
+------------------------------------------------------------------------------------------------
+create or replace function private.is_valid_username(p_username text)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select p_username ~ '^[A-Za-z][A-Za-z0-9_.]{2,29}$'
+     and p_username !~ '\.\.'
+     and p_username !~ '\.$'
+     and lower(p_username) <> all (array['admin', 'administrator', 'root', 'support', 'help', 'hyperlocal',
+                                         'moderator', 'system', 'null', 'undefined', 'me', 'api']);
+$$;
+comment on function private.is_valid_username(text) is 'True when a username has the allowed shape and is not reserved.';
+
+create or replace function private.is_valid_phone(p_phone text)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select p_phone ~ '^\+[1-9][0-9]{6,14}$';
+$$;
+comment on function private.is_valid_phone(text) is 'True for an E.164 phone number (+ and 7 to 15 digits).';
+
+grant execute on function private.is_valid_username(text), private.is_valid_phone(text)
+  to anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- Profiles: the public face of every account.
+------------------------------------------------------------------------------------------------
+create table public.profiles (
+  id uuid primary key references auth.users (id) on delete cascade,
+  username text not null,
+  full_name text not null default '' check (char_length(full_name) <= 120),
+  avatar_path text check (avatar_path is null or char_length(avatar_path) <= 300),
+  bio text check (bio is null or char_length(bio) <= 1000),
+  neighbourhood text check (neighbourhood is null or char_length(neighbourhood) <= 120),
+  locale text not null default 'en' check (locale ~ '^[a-z]{2}(-[A-Z]{2})?$'),
+  currency char(3) not null default 'AED' check (currency ~ '^[A-Z]{3}$'),
+  -- Modes: every account is a customer; provider comes with a provider profile (catalog), seller
+  -- with the first switch to seller mode. Maintained by the database only.
+  is_provider boolean not null default false,
+  is_seller boolean not null default false,
+  active_mode text not null default 'customer' check (active_mode in ('customer', 'provider', 'seller')),
+  -- Trust: set by verification and operators only.
+  is_verified boolean not null default false,
+  deleted_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.profiles is
+  'One public profile per account (created at sign-up). Contact details live in profile_private.';
+comment on column public.profiles.username is 'Unique regardless of case; 3-30 letters, digits, _ or .';
+comment on column public.profiles.avatar_path is 'Object path in the avatars bucket, under the owner''s <user id>/ folder.';
+comment on column public.profiles.is_provider is 'True once the user has a provider profile (maintained by the database).';
+comment on column public.profiles.is_seller is 'True once the user has switched to seller mode (maintained by the database).';
+comment on column public.profiles.active_mode is 'The mode the app shows; change it with switch_mode().';
+comment on column public.profiles.is_verified is 'Identity verified by Hyperlocal (operators/verification only).';
+
+create unique index profiles_username_lower_key on public.profiles (lower(username));
+
+create or replace trigger profiles_set_updated_at
+  before update on public.profiles
+  for each row execute function private.set_updated_at();
+
+-- Contact details and home: visible to their owner only (bookings reveal them to the other party
+-- through RPCs while a booking is active).
+create table public.profile_private (
+  profile_id uuid primary key references public.profiles (id) on delete cascade,
+  phone text unique,
+  phone_verified_at timestamptz,
+  home_location extensions.geography(Point, 4326),
+  address text check (address is null or char_length(address) <= 300),
+  building_name text check (building_name is null or char_length(building_name) <= 120),
+  updated_at timestamptz not null default now()
+);
+comment on table public.profile_private is
+  'Owner-only contact details: phone (E.164, unique), home location, address, building.';
+comment on column public.profile_private.phone_verified_at is 'Set by phone verification only.';
+
+create or replace trigger profile_private_set_updated_at
+  before update on public.profile_private
+  for each row execute function private.set_updated_at();
+
+-- Validation with actionable errors (constraints remain the last line of defence).
+create or replace function private.check_profile()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' or new.username is distinct from old.username then
+    if new.username is null or not private.is_valid_username(new.username) then
+      perform private.raise_error('HL101', pg_catalog.format('username %L is not allowed', new.username));
+    end if;
+    if exists (select 1 from public.profiles p
+                where lower(p.username) = lower(new.username) and p.id <> new.id) then
+      perform private.raise_error('HL102', pg_catalog.format('username %L is taken', new.username));
+    end if;
+  end if;
+  if new.locale !~ '^[a-z]{2}(-[A-Z]{2})?$' then
+    perform private.raise_error('HL109', 'locale must look like "en" or "ar-AE"');
+  end if;
+  if new.currency !~ '^[A-Z]{3}$' then
+    perform private.raise_error('HL109', 'currency must be an ISO 4217 code such as "AED"');
+  end if;
+  if pg_catalog.char_length(new.full_name) > 120 then
+    perform private.raise_error('HL109', 'full_name is limited to 120 characters');
+  end if;
+  if pg_catalog.char_length(coalesce(new.bio, '')) > 1000 then
+    perform private.raise_error('HL109', 'bio is limited to 1000 characters');
+  end if;
+  return new;
+end;
+$$;
+comment on function private.check_profile() is 'Validates profile fields with Hyperlocal error codes.';
+
+create or replace trigger profiles_check
+  before insert or update on public.profiles
+  for each row execute function private.check_profile();
+
+create or replace function private.check_profile_private()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.phone is not null and (tg_op = 'INSERT' or new.phone is distinct from old.phone) then
+    if not private.is_valid_phone(new.phone) then
+      perform private.raise_error('HL103', pg_catalog.format('%L is not an E.164 phone number', new.phone));
+    end if;
+    if exists (select 1 from public.profile_private pp
+                where pp.phone = new.phone and pp.profile_id <> new.profile_id) then
+      perform private.raise_error('HL104');
+    end if;
+    -- A new number is unverified until verification confirms it.
+    if tg_op = 'UPDATE' then
+      new.phone_verified_at := null;
+    end if;
+  end if;
+  return new;
+end;
+$$;
+comment on function private.check_profile_private() is 'Validates phone numbers (E.164, unique) and resets verification on change.';
+
+create or replace trigger profile_private_check
+  before insert or update on public.profile_private
+  for each row execute function private.check_profile_private();
+
+------------------------------------------------------------------------------------------------
+-- Sign-up: GoTrue inserts auth.users; this trigger creates the profile from the metadata
+-- (full_name, username, phone, locale). Sign-up never fails because of the metadata: an unusable
+-- username is replaced by a generated one, an invalid or taken phone is left out.
+------------------------------------------------------------------------------------------------
+create or replace function private.unique_username(p_wanted text, p_fallback text)
+returns text
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_base text;
+  v_candidate text;
+begin
+  if p_wanted is not null and private.is_valid_username(p_wanted)
+     and not exists (select 1 from public.profiles where lower(username) = lower(p_wanted)) then
+    return p_wanted;
+  end if;
+  v_base := lower(pg_catalog.regexp_replace(coalesce(nullif(p_wanted, ''), p_fallback, 'user'), '[^A-Za-z0-9_]', '', 'g'));
+  v_base := pg_catalog.regexp_replace(v_base, '^[^a-z]+', '');
+  if pg_catalog.char_length(v_base) < 3 then
+    v_base := 'user' || v_base;
+  end if;
+  v_base := pg_catalog.left(v_base, 22);
+  loop
+    v_candidate := v_base || '_' || pg_catalog.lpad((pg_catalog.floor(pg_catalog.random() * 1000000))::int::text, 6, '0');
+    exit when private.is_valid_username(v_candidate)
+      and not exists (select 1 from public.profiles where lower(username) = lower(v_candidate));
+  end loop;
+  return v_candidate;
+end;
+$$;
+comment on function private.unique_username(text, text) is 'The wanted username if usable and free, else a generated one.';
+
+create or replace function private.handle_new_user()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_meta jsonb := coalesce(new.raw_user_meta_data, '{}'::jsonb);
+  v_locale text := coalesce(nullif(v_meta ->> 'locale', ''), 'en');
+  v_phone text := coalesce(nullif('+' || new.phone, '+'), nullif(v_meta ->> 'phone', ''));
+begin
+  if v_locale !~ '^[a-z]{2}(-[A-Z]{2})?$' then
+    v_locale := 'en';
+  end if;
+  insert into public.profiles (id, username, full_name, locale)
+  values (
+    new.id,
+    private.unique_username(nullif(v_meta ->> 'username', ''), pg_catalog.split_part(coalesce(new.email, ''), '@', 1)),
+    pg_catalog.left(coalesce(v_meta ->> 'full_name', v_meta ->> 'name', ''), 120),
+    v_locale
+  );
+  if v_phone is not null and (not private.is_valid_phone(v_phone)
+      or exists (select 1 from public.profile_private where phone = v_phone)) then
+    v_phone := null;
+  end if;
+  insert into public.profile_private (profile_id, phone, phone_verified_at)
+  values (new.id, v_phone, case when new.phone_confirmed_at is not null and v_phone = '+' || new.phone
+                                then new.phone_confirmed_at end);
+  return new;
+end;
+$$;
+comment on function private.handle_new_user() is 'AFTER INSERT on auth.users: creates the profile and its private part.';
+
+create or replace trigger on_auth_user_created
+  after insert on auth.users
+  for each row execute function private.handle_new_user();
+
+------------------------------------------------------------------------------------------------
+-- Operator roles and permissions (admin, moderator, support). Only admins change them; the
+-- custom access token hook copies them into the JWT (claim `user_roles`) for the apps, while
+-- policies check the table itself so a revoked role stops working at once.
+------------------------------------------------------------------------------------------------
+create table public.user_roles (
+  user_id uuid not null references public.profiles (id) on delete cascade,
+  role text not null check (role in ('admin', 'moderator', 'support')),
+  granted_by uuid references public.profiles (id) on delete set null,
+  granted_at timestamptz not null default now(),
+  primary key (user_id, role)
+);
+comment on table public.user_roles is 'Operator roles. Only admins grant or revoke them.';
+create index user_roles_granted_by_idx on public.user_roles (granted_by);
+
+create table public.role_permissions (
+  role text not null check (role in ('admin', 'moderator', 'support')),
+  permission text not null check (permission ~ '^[a-z_]+\.[a-z_]+$'),
+  primary key (role, permission)
+);
+comment on table public.role_permissions is 'What each operator role may do (permission names like "categories.manage").';
+
+insert into public.role_permissions (role, permission) values
+  ('admin', 'roles.manage'),
+  ('admin', 'users.verify'),
+  ('admin', 'users.read_private'),
+  ('admin', 'categories.manage'),
+  ('admin', 'providers.verify'),
+  ('admin', 'content.moderate'),
+  ('admin', 'businesses.manage'),
+  ('moderator', 'content.moderate'),
+  ('moderator', 'providers.verify'),
+  ('support', 'users.read_private')
+on conflict do nothing;
+
+create or replace function private.authorize(p_permission text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1
+      from public.user_roles ur
+      join public.role_permissions rp on rp.role = ur.role
+     where ur.user_id = (select auth.uid())
+       and rp.permission = p_permission
+  );
+$$;
+comment on function private.authorize(text) is
+  'True when the calling user holds an operator role with this permission. Use as (select private.authorize(''x.y'')) in policies.';
+grant execute on function private.authorize(text) to anon, authenticated, service_role;
+
+create or replace function private.custom_access_token_hook(event jsonb)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
+  v_roles jsonb;
+begin
+  select coalesce(pg_catalog.jsonb_agg(ur.role order by ur.role), '[]'::jsonb)
+    into v_roles
+    from public.user_roles ur
+   where ur.user_id = (event ->> 'user_id')::uuid;
+  v_claims := pg_catalog.jsonb_set(v_claims, '{user_roles}', v_roles);
+  return pg_catalog.jsonb_build_object('claims', v_claims);
+end;
+$$;
+comment on function private.custom_access_token_hook(jsonb) is
+  'Supabase Auth custom access token hook: adds the claim user_roles (operator roles).';
+grant usage on schema private to supabase_auth_admin;
+grant execute on function private.custom_access_token_hook(jsonb) to supabase_auth_admin;
+revoke execute on function private.custom_access_token_hook(jsonb) from anon, authenticated, public;
+
+------------------------------------------------------------------------------------------------
+-- Provider businesses and their members (owner, manager, staff).
+------------------------------------------------------------------------------------------------
+create table public.businesses (
+  id uuid primary key default gen_random_uuid(),
+  owner_id uuid not null references public.profiles (id),
+  name text not null check (char_length(name) between 2 and 120),
+  description text check (description is null or char_length(description) <= 2000),
+  logo_path text check (logo_path is null or char_length(logo_path) <= 300),
+  is_verified boolean not null default false,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.businesses is 'A provider business; its staff act on its bookings without seeing its finances.';
+comment on column public.businesses.owner_id is 'The owning member (kept in sync with business_members by the database).';
+create index businesses_owner_id_idx on public.businesses (owner_id);
+
+create or replace trigger businesses_set_updated_at
+  before update on public.businesses
+  for each row execute function private.set_updated_at();
+
+create table public.business_members (
+  business_id uuid not null references public.businesses (id) on delete cascade,
+  user_id uuid not null references public.profiles (id) on delete cascade,
+  role text not null check (role in ('owner', 'manager', 'staff')),
+  added_by uuid references public.profiles (id) on delete set null,
+  created_at timestamptz not null default now(),
+  primary key (business_id, user_id)
+);
+comment on table public.business_members is 'Members of a business and their role: owner, manager or staff.';
+create index business_members_user_id_idx on public.business_members (user_id);
+create index business_members_added_by_idx on public.business_members (added_by);
+create unique index business_members_one_owner on public.business_members (business_id) where role = 'owner';
+
+create or replace function private.business_role(p_business_id uuid)
+returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select bm.role from public.business_members bm
+   where bm.business_id = p_business_id and bm.user_id = (select auth.uid());
+$$;
+comment on function private.business_role(uuid) is 'The calling user''s role in a business (owner, manager, staff) or null.';
+
+create or replace function private.business_ids_with_role(p_roles text[])
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select bm.business_id from public.business_members bm
+   where bm.user_id = (select auth.uid()) and bm.role = any (p_roles);
+$$;
+comment on function private.business_ids_with_role(text[]) is
+  'Businesses where the calling user holds one of the roles. Use as business_id = any (array(select ...)) in policies.';
+grant execute on function private.business_role(uuid), private.business_ids_with_role(text[])
+  to authenticated, service_role;
+
+create or replace function private.add_business_owner()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into public.business_members (business_id, user_id, role, added_by)
+  values (new.id, new.owner_id, 'owner', new.owner_id);
+  return new;
+end;
+$$;
+comment on function private.add_business_owner() is 'AFTER INSERT on businesses: the creator becomes the owner member.';
+
+create or replace trigger businesses_add_owner
+  after insert on public.businesses
+  for each row execute function private.add_business_owner();
+
+------------------------------------------------------------------------------------------------
+-- Modes
+------------------------------------------------------------------------------------------------
+create or replace function public.switch_mode(p_mode text)
+returns public.profiles
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_profile public.profiles;
+begin
+  if v_uid is null then
+    perform private.raise_error('HL001');
+  end if;
+  if p_mode is null or p_mode not in ('customer', 'provider', 'seller') then
+    perform private.raise_error('HL105', pg_catalog.format('mode %L', p_mode));
+  end if;
+  select * into v_profile from public.profiles where id = v_uid for update;
+  if not found or v_profile.deleted_at is not null then
+    perform private.raise_error('HL003', 'profile not found');
+  end if;
+  if p_mode = 'provider' and not v_profile.is_provider then
+    perform private.raise_error('HL106');
+  end if;
+  update public.profiles
+     set active_mode = p_mode,
+         is_seller = is_seller or p_mode = 'seller'
+   where id = v_uid
+  returning * into v_profile;
+  return v_profile;
+end;
+$$;
+comment on function public.switch_mode(text) is
+  'Switches the app between customer, provider and seller mode for the calling user. Provider mode needs a provider profile; seller mode enables selling. Errors: HL105 unknown mode, HL106 not a provider yet.';
+grant execute on function public.switch_mode(text) to authenticated;
+
+------------------------------------------------------------------------------------------------
+-- Row level security and privileges
+------------------------------------------------------------------------------------------------
+alter table public.profiles enable row level security;
+alter table public.profile_private enable row level security;
+alter table public.user_roles enable row level security;
+alter table public.role_permissions enable row level security;
+alter table public.businesses enable row level security;
+alter table public.business_members enable row level security;
+
+-- profiles: public read; owners edit their own non-trust fields.
+create policy "Profiles of active accounts are public" on public.profiles
+  for select to anon, authenticated
+  using (deleted_at is null or id = (select auth.uid()));
+create policy "Users can edit their own profile" on public.profiles
+  for update to authenticated
+  using (id = (select auth.uid()))
+  with check (id = (select auth.uid()));
+grant select on public.profiles to anon, authenticated;
+grant update (username, full_name, avatar_path, bio, neighbourhood, locale, currency) on public.profiles to authenticated;
+grant select, insert, update, delete on public.profiles to service_role;
+
+-- profile_private: the owner, and operators allowed to read private data.
+create policy "Users can read their own private details; support can read all" on public.profile_private
+  for select to authenticated
+  using (profile_id = (select auth.uid()) or (select private.authorize('users.read_private')));
+create policy "Users can edit their own private details" on public.profile_private
+  for update to authenticated
+  using (profile_id = (select auth.uid()))
+  with check (profile_id = (select auth.uid()));
+grant select on public.profile_private to authenticated;
+grant update (phone, home_location, address, building_name) on public.profile_private to authenticated;
+grant select, insert, update, delete on public.profile_private to service_role;
+
+-- user_roles: users see their own roles; admins see and change all.
+create policy "Users can read their own roles; admins read all" on public.user_roles
+  for select to authenticated
+  using (user_id = (select auth.uid()) or (select private.authorize('roles.manage')));
+create policy "Admins can grant roles" on public.user_roles
+  for insert to authenticated
+  with check ((select private.authorize('roles.manage')) and granted_by = (select auth.uid()));
+create policy "Admins can revoke roles" on public.user_roles
+  for delete to authenticated
+  using ((select private.authorize('roles.manage')));
+grant select, insert (user_id, role, granted_by), delete on public.user_roles to authenticated;
+grant select, insert, update, delete on public.user_roles to service_role;
+
+create policy "Role permissions are readable by signed-in users" on public.role_permissions
+  for select to authenticated
+  using (true);
+grant select on public.role_permissions to authenticated;
+grant select, insert, update, delete on public.role_permissions to service_role;
+
+-- businesses: public read; any user can create one (becoming its owner); owner and managers edit.
+create policy "Businesses are public" on public.businesses
+  for select to anon, authenticated
+  using (true);
+create policy "Users can create a business they own" on public.businesses
+  for insert to authenticated
+  with check (owner_id = (select auth.uid()));
+create policy "Owners and managers can edit their business" on public.businesses
+  for update to authenticated
+  using (id = any (array(select private.business_ids_with_role(array['owner', 'manager']))))
+  with check (id = any (array(select private.business_ids_with_role(array['owner', 'manager']))));
+create policy "Owners can delete their business" on public.businesses
+  for delete to authenticated
+  using (owner_id = (select auth.uid()));
+grant select on public.businesses to anon, authenticated;
+grant insert (name, description, logo_path, owner_id) on public.businesses to authenticated;
+grant update (name, description, logo_path) on public.businesses to authenticated;
+grant delete on public.businesses to authenticated;
+grant select, insert, update, delete on public.businesses to service_role;
+
+-- business_members: visible to fellow members; changed through RPCs only.
+create policy "Members can see the members of their businesses" on public.business_members
+  for select to authenticated
+  using (business_id = any (array(select private.business_ids_with_role(array['owner', 'manager', 'staff']))));
+grant select on public.business_members to authenticated;
+grant select, insert, update, delete on public.business_members to service_role;

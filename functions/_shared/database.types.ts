@@ -5,7 +5,27 @@ export type Database = {
   
   "public": {
           Tables: {
-            "business_members": {
+            "availability_rules": {
+                  Row: {
+                    "created_at": string,"end_time": string,"id": string,"provider_id": string,"start_time": string,"weekday": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"end_time": string,"id"?: string,"provider_id": string,"start_time": string,"weekday": number
+                  }
+                  Update: {
+                    "created_at"?: string,"end_time"?: string,"id"?: string,"provider_id"?: string,"start_time"?: string,"weekday"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "availability_rules_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"business_members": {
                   Row: {
                     "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string
                   }
@@ -57,6 +77,52 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"categories": {
+                  Row: {
+                    "created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "categories_parent_id_fkey"
+      columns: ["parent_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"favorites": {
+                  Row: {
+                    "created_at": string,"provider_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"provider_id": string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"provider_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "favorites_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "favorites_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"profile_private": {
                   Row: {
                     "address": string | null,"building_name": string | null,"home_location": unknown,"phone": string | null,"phone_verified_at": string | null,"profile_id": string,"updated_at": string
@@ -91,6 +157,78 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
+                },"provider_certifications": {
+                  Row: {
+                    "created_at": string,"document_path": string | null,"expires_on": string | null,"id": string,"issuer": string,"name": string,"number": string | null,"provider_id": string,"updated_at": string,"verified_at": string | null,"verified_by": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer": string,"name": string,"number"?: string | null,"provider_id": string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer"?: string,"name"?: string,"number"?: string | null,"provider_id"?: string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "provider_certifications_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "provider_certifications_verified_by_fkey"
+      columns: ["verified_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"provider_profiles": {
+                  Row: {
+                    "base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "provider_profiles_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "provider_profiles_id_fkey"
+      columns: ["id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"provider_time_off": {
+                  Row: {
+                    "created_at": string,"id": string,"period": unknown,"provider_id": string,"reason": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"period": unknown,"provider_id": string,"reason"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"period"?: unknown,"provider_id"?: string,"reason"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "provider_time_off_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"role_permissions": {
                   Row: {
                     "permission": string,"role": string
@@ -104,6 +242,32 @@ isOneToOne: true
                   }
                   Relationships: [
                     
+                  ]
+                },"service_listings": {
+                  Row: {
+                    "base_price": number,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location": unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "base_price"?: number,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "service_listings_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "service_listings_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"user_roles": {
                   Row: {

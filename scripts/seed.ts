@@ -5,7 +5,7 @@
  * supabase/seed.sql for the Docker path.
  */
 import { parseArgs } from "node:util";
-import { profile } from "./lib/config.ts";
+import { profile, type ProfileName } from "./lib/config.ts";
 import { parseSize, seed, writeSeedSql } from "../seed/index.ts";
 
 const { values } = parseArgs({
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.stdout.write(`wrote ${writeSeedSql()}\n`);
     return;
   }
-  await seed(profile((values.profile as "dev" | "test" | undefined) ?? undefined), { size: parseSize(values.size) });
+  await seed(profile((values.profile as ProfileName | undefined) ?? undefined), { size: parseSize(values.size) });
 }
 
 main().catch((e) => {

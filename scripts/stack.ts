@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { profile } from "./lib/config.ts";
+import { profile, type ProfileName } from "./lib/config.ts";
 import { log, StackError } from "./lib/proc.ts";
 import { banner, down, status, up } from "./lib/stack.ts";
 
@@ -19,7 +19,7 @@ const { positionals, values } = parseArgs({
   },
 });
 const command = positionals[0] ?? "status";
-const p = profile((values.profile as "dev" | "test" | undefined) ?? undefined);
+const p = profile((values.profile as ProfileName | undefined) ?? undefined);
 
 function followLogs(): ReturnType<typeof spawn> | null {
   if (!existsSync(p.logDir)) return null;

@@ -5,7 +5,7 @@
  * prints an access token for it, passed through the custom access token hook when configured.
  */
 import { parseArgs } from "node:util";
-import { profile } from "./lib/config.ts";
+import { profile, type ProfileName } from "./lib/config.ts";
 import { parseIdentifier, signIn } from "./lib/auth.ts";
 
 const { positionals, values } = parseArgs({
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     process.stderr.write("usage: npm run token -- <email-or-phone> [--meta '<json user metadata>'] [--json]\n");
     process.exit(2);
   }
-  const p = profile((values.profile as "dev" | "test" | undefined) ?? undefined);
+  const p = profile((values.profile as ProfileName | undefined) ?? undefined);
   const userMetadata = values.meta ? (JSON.parse(values.meta) as Record<string, unknown>) : undefined;
   const session = await signIn(p, { ...parseIdentifier(identifier), userMetadata });
   if (values.json) {

@@ -301,7 +301,42 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "switch_mode":
+            "cluster_listings_in_bounds":
+{ Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
+              "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
+            }[]
+                           },
+"cluster_providers_in_bounds":
+{ Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
+              "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
+            }[]
+                           },
+"search_listings_in_bounds":
+{ Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+            }[]
+                           },
+"search_listings_nearby":
+{ Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+            }[]
+                           },
+"search_providers_covering":
+{ Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+            }[]
+                           },
+"search_providers_in_bounds":
+{ Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+            }[]
+                           },
+"search_providers_nearby":
+{ Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+            }[]
+                           },
+"switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
 "avatar_path": string | null,

@@ -1,8 +1,9 @@
 /**
  * Shared settings of the docker-free local stack: ports, folders, credentials and keys.
  *
- * Two profiles exist side by side: `dev` (the ports `supabase start` uses, data kept under
- * `.hyperlocal/dev`) and `test` (its own ports and a throw-away data folder, used by `npm test`).
+ * Three profiles exist side by side: `dev` (the ports `supabase start` uses, data kept under
+ * `.hyperlocal/dev`), `test` (its own ports and a throw-away data folder, used by `npm test`) and
+ * `bench` (its own ports and `.hyperlocal/bench`, holding the large benchmark datasets).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +25,9 @@ export const SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
 /** Passwords of the local cluster's login roles (local only, as with `supabase start`). */
 export const DB_PASSWORD = "postgres";
 
-export type ProfileName = "dev" | "test";
+export type ProfileName = "dev" | "test" | "bench";
+
+const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 55321, bench: 56321 };
 
 export interface Profile {
   name: ProfileName;
@@ -57,7 +60,7 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
   // HL_HOME and HL_API_PORT let several stacks of one profile run side by side (for example
   // `npm test` in two work trees); every other port follows the API port.
   const home = process.env.HL_HOME ? path.resolve(ROOT, process.env.HL_HOME) : path.join(ROOT, ".hyperlocal", name);
-  const apiPort = envPort("HL_API_PORT", name === "dev" ? 54321 : 55321);
+  const apiPort = envPort("HL_API_PORT", DEFAULT_API_PORT[name]);
   const dbPort = envPort("HL_DB_PORT", apiPort + 1);
   const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;
   return {

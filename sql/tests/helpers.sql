@@ -9,6 +9,8 @@
 --   tests.create_supabase_user(identifier, email, phone, metadata) -> uuid
 --       a user created the way GoTrue creates one (auth.users + auth.identities), so the
 --       project's own triggers on auth.users fire;
+--   tests.create_supabase_users(identifier_prefix, how_many) -> setof uuid
+--       many such users at once (no password), identifiers prefix1..prefixN;
 --   tests.get_supabase_uid(identifier) / tests.get_supabase_user(identifier);
 --   tests.authenticate_as(identifier)          -- role authenticated + GoTrue-shaped JWT claims
 --   tests.authenticate_as_service_role()       -- role service_role
@@ -86,6 +88,44 @@ begin
   );
 
   return v_id;
+end;
+$$;
+
+-- Many users at once (set-based, no password), e.g. for tests that need enough rows for the
+-- planner to prefer indexes. Identifiers are identifier_prefix || n, n = 1..how_many.
+create or replace function tests.create_supabase_users(identifier_prefix text, how_many integer)
+returns setof uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  with ids as (
+    select extensions.gen_random_uuid() as id, lower(identifier_prefix || n || '@example.test') as email,
+           identifier_prefix || n as identifier
+      from generate_series(1, how_many) as n
+  ), users as (
+    insert into auth.users (
+      instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+      raw_app_meta_data, raw_user_meta_data, created_at, updated_at, last_sign_in_at,
+      confirmation_token, recovery_token, email_change_token_new, email_change,
+      email_change_token_current, phone_change, phone_change_token, reauthentication_token,
+      is_sso_user, is_anonymous)
+    select '00000000-0000-0000-0000-000000000000', ids.id, 'authenticated', 'authenticated', ids.email, '', now(),
+           '{"provider": "email", "providers": ["email"]}'::jsonb,
+           jsonb_build_object('test_identifier', ids.identifier, 'sub', ids.id::text, 'email', ids.email,
+                              'email_verified', true, 'phone_verified', false),
+           now(), now(), now(), '', '', '', '', '', '', '', '', false, false
+      from ids
+    returning id, email
+  )
+  insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+  select users.id::text, users.id,
+         jsonb_build_object('sub', users.id::text, 'email', users.email, 'email_verified', true, 'phone_verified', false),
+         'email', now(), now(), now()
+    from users
+  returning user_id;
 end;
 $$;
 

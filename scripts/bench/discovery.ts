@@ -1,0 +1,346 @@
+/**
+ * npm run bench:discovery [-- --providers 1000000 --requests 2000 --unindexed-requests 60
+ *                            --concurrency 4 --reseed --keep-running --no-docs]
+ *
+ * Discovery benchmark (issue 3), on its own stack (profile `bench`: .hyperlocal/bench, API port
+ * 56321 unless HL_API_PORT says otherwise), so dev and test data are never touched:
+ *   1. seeds N providers over the Dubai model once (scripts/bench/seed-discovery.ts; reused by
+ *      later runs, --reseed rebuilds);
+ *   2. measures search_providers_nearby with a category + minimum rating filter through the
+ *      gateway (POST /rest/v1/rpc/...), from a load generator in a second process, with random
+ *      points drawn from the same metro model:
+ *        (a) indexed, as an authenticated user (RLS applies)
+ *        (b) indexed, with the service_role key (bypasses RLS)
+ *        (c) the same query as (a) without the spatial index (dropped, then rebuilt)
+ *      (a) and (b) run interleaved in rounds on the same points, so caches and noise hit both;
+ *   3. prints p50/p95/p99, throughput and the ratios against the targets, and rewrites the
+ *      "Discovery (issue 3)" section of docs/benchmarks.md.
+ * Bounded: a fixed number of requests per scenario and a time cap per scenario; only 127.0.0.1.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { ANON_KEY, profile, ROOT, SERVICE_ROLE_KEY } from "../lib/config.ts";
+import { signIn } from "../lib/auth.ts";
+import { log } from "../lib/proc.ts";
+import { down, up } from "../lib/stack.ts";
+import type { LoadJob, LoadResult } from "./loadgen.ts";
+import { METRO, prng, samplePoint } from "./metro.ts";
+import { BENCH_QUERY_CATEGORY, seedDiscovery, type SeedReport } from "./seed-discovery.ts";
+
+const { values } = parseArgs({
+  options: {
+    providers: { type: "string", default: "1000000" },
+    requests: { type: "string", default: "2000" },
+    "unindexed-requests": { type: "string", default: "60" },
+    concurrency: { type: "string", default: "4" },
+    warmup: { type: "string", default: "200" },
+    rounds: { type: "string", default: "4" },
+    radius: { type: "string", default: "10000" },
+    "min-rating": { type: "string", default: "4" },
+    reseed: { type: "boolean", default: false },
+    "keep-running": { type: "boolean", default: false },
+    "no-docs": { type: "boolean", default: false },
+  },
+});
+
+const PROVIDERS = Number(values.providers);
+const REQUESTS = Number(values.requests);
+const UNINDEXED_REQUESTS = Number(values["unindexed-requests"]);
+const CONCURRENCY = Number(values.concurrency);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Number(values.rounds);
+const RADIUS_M = Number(values.radius);
+const MIN_RATING = Number(values["min-rating"]);
+const TARGETS = { p95Ms: 25, indexSpeedup: 20, rlsOverhead: 1.2 };
+const SPATIAL_INDEX = {
+  name: "provider_profiles_base_location_idx",
+  def: "create index if not exists provider_profiles_base_location_idx on public.provider_profiles using gist (base_location)",
+};
+
+const p = profile("bench");
+const stateFile = path.join(p.home, "bench-discovery.json");
+const TSX_BIN = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+interface SeedState extends SeedReport {
+  seededAt: string;
+}
+
+interface Stats {
+  name: string;
+  requests: number;
+  concurrency: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  max: number;
+  throughput: number;
+  meanRows: number;
+  emptyResponses: number;
+  failures: number;
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+function stats(name: string, results: LoadResult[], concurrency: number): Stats {
+  const lat = results.flatMap((r) => r.latenciesMs).sort((x, y) => x - y);
+  const rows = results.flatMap((r) => r.rows);
+  const seconds = results.reduce((n, r) => n + r.seconds, 0);
+  const failures = results.reduce((n, r) => n + Object.entries(r.statuses).filter(([s]) => s !== "200").reduce((m, [, c]) => m + c, 0), 0);
+  return {
+    name,
+    requests: lat.length,
+    concurrency,
+    p50: percentile(lat, 0.5),
+    p95: percentile(lat, 0.95),
+    p99: percentile(lat, 0.99),
+    mean: lat.reduce((n, x) => n + x, 0) / Math.max(lat.length, 1),
+    max: lat[lat.length - 1] ?? NaN,
+    throughput: lat.length / Math.max(seconds, 1e-9),
+    meanRows: rows.reduce((n, x) => n + x, 0) / Math.max(rows.length, 1),
+    emptyResponses: rows.filter((r) => r === 0).length,
+    failures,
+  };
+}
+
+/** Runs one job in a separate Node process (the load generator). */
+function loadgen(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX_BIN, [path.join(ROOT, "scripts", "bench", "loadgen.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`loadgen exited with ${code}`));
+      const result = JSON.parse(out) as LoadResult;
+      if (result.errors.length) log(`  loadgen errors: ${result.errors.join(" | ")}`);
+      resolve(result);
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+
+async function ensureDataset(): Promise<SeedState> {
+  const state: SeedState | null = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
+  if (!values.reseed && state && state.providers >= PROVIDERS) {
+    await up(p, { fast: true });
+    const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+    const [{ n }] = await sql`select count(*)::int as n from public.provider_profiles`;
+    await sql.end();
+    if (n === state.providers) {
+      log(`reusing the bench dataset seeded ${state.seededAt} (${n.toLocaleString("en")} providers)`);
+      return state;
+    }
+    log(`bench dataset changed (${n} providers, expected ${state.providers}): rebuilding`);
+  }
+  log("building the bench stack from scratch (.hyperlocal/bench)");
+  await up(p, { fast: true, reset: true });
+  log(`seeding ${PROVIDERS.toLocaleString("en")} providers`);
+  const report = await seedDiscovery(p.adminDbUrl, PROVIDERS);
+  const fresh: SeedState = { ...report, seededAt: new Date().toISOString() };
+  mkdirSync(p.home, { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(fresh, null, 2));
+  log(`seeded in ${report.seconds.toFixed(1)} s`);
+  return fresh;
+}
+
+/** EXPLAIN ANALYZE of the exact query text the RPC runs for one point (for the report). */
+async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; categoryId: string }): Promise<string[]> {
+  await sql.unsafe(`
+    create or replace function pg_temp.bench_explain(p_lat float8, p_lng float8, p_radius float8, p_category uuid, p_rating numeric)
+    returns setof text language plpgsql as $$
+    declare s private.discovery_search;
+    begin
+      s := private.discovery_prepare('provider', 'near', p_lat, p_lng, p_radius, null, null, null, null, p_category, p_rating,
+                                     false, false, null, null, null, null, 'distance', null, 20, 100);
+      return query execute 'explain (analyze, costs off, timing off, summary off) '
+        || private.discovery_sql('provider', 'near', s.sort, s.filters)
+        using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids, s.min_rating,
+              s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id, s.row_limit, s.sort, s.fingerprint;
+    end $$`);
+  const rows = await sql`select pg_temp.bench_explain(${args.lat}, ${args.lng}, ${RADIUS_M}, ${args.categoryId}, ${MIN_RATING}) as line`;
+  return rows.map((r) => r.line as string);
+}
+
+async function waitForSchemaReload(): Promise<void> {
+  // DDL makes PostgREST reload its schema cache; give it a moment, then check it answers.
+  await new Promise((r) => setTimeout(r, 1500));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${p.apiUrl}/rest/v1/`, { headers: { apikey: SERVICE_ROLE_KEY } }).catch(() => null);
+    if (res?.ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function updateDocs(section: string): string {
+  const file = path.join(ROOT, "docs", "benchmarks.md");
+  const start = "<!-- bench:discovery:start -->";
+  const end = "<!-- bench:discovery:end -->";
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  const block = `${start}\n${section.trim()}\n${end}`;
+  if (text.includes(start) && text.includes(end)) {
+    text = text.slice(0, text.indexOf(start)) + block + text.slice(text.indexOf(end) + end.length);
+  } else {
+    text = `${text.trimEnd()}\n\n## Discovery (issue 3)\n\n${block}\n`;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const seed = await ensureDataset();
+  const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    // A previous run may have stopped while the spatial index was away.
+    await sql.unsafe(SPATIAL_INDEX.def);
+    const [{ id: categoryId }] = await sql`select id from public.categories where slug = ${BENCH_QUERY_CATEGORY}`;
+    const [versions] = await sql`select current_setting('server_version') as pg, extensions.postgis_lib_version() as postgis`;
+    const [share] = await sql`
+      select count(*) filter (where category_ids @> array[${categoryId}::uuid])::float8 / count(*) as category,
+             count(*) filter (where category_ids @> array[${categoryId}::uuid] and rating_avg >= ${MIN_RATING})::float8 / count(*) as both
+        from public.provider_profiles`;
+
+    const session = await signIn(p, { email: "bench.customer@example.com" });
+    const rand = prng(20261121);
+    const points = Array.from({ length: REQUESTS + WARMUP + 10 }, () => samplePoint(rand));
+    const bodies = points.map((pt) => ({
+      p_lat: Number(pt.lat.toFixed(6)),
+      p_lng: Number(pt.lng.toFixed(6)),
+      p_radius_m: RADIUS_M,
+      p_category_id: categoryId,
+      p_min_rating: MIN_RATING,
+      p_limit: 20,
+    }));
+    const url = `${p.apiUrl}/rest/v1/rpc/search_providers_nearby`;
+    const userHeaders = { apikey: ANON_KEY, authorization: `Bearer ${session.accessToken}` };
+    const serviceHeaders = { apikey: SERVICE_ROLE_KEY, authorization: `Bearer ${SERVICE_ROLE_KEY}` };
+    const job = (headers: Record<string, string>, b: unknown[], requests: number, warmup: number, maxSeconds = 300): LoadJob => ({
+      url, headers, bodies: b, requests, warmup, concurrency: CONCURRENCY, maxSeconds,
+    });
+
+    const planIndexed = await planFor(sql, { ...points[0], categoryId });
+
+    // (a) and (b): warm both, then interleave rounds over the same points.
+    log(`warming up (${WARMUP} requests each)`);
+    await loadgen(job(userHeaders, bodies.slice(REQUESTS), WARMUP, 0));
+    await loadgen(job(serviceHeaders, bodies.slice(REQUESTS), WARMUP, 0));
+    const per = Math.ceil(REQUESTS / ROUNDS);
+    const aRuns: LoadResult[] = [];
+    const bRuns: LoadResult[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // The measured slice, then 10 bodies from the warm-up region for the chunk's own warm-up.
+      const slice = bodies.slice(r * per, Math.min(REQUESTS, (r + 1) * per));
+      const withWarmup = [...slice, ...bodies.slice(REQUESTS, REQUESTS + 10)];
+      const first = r % 2 === 0;
+      log(`round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user and as service_role`);
+      if (first) aRuns.push(await loadgen(job(userHeaders, withWarmup, slice.length, 10)));
+      bRuns.push(await loadgen(job(serviceHeaders, withWarmup, slice.length, 10)));
+      if (!first) aRuns.push(await loadgen(job(userHeaders, withWarmup, slice.length, 10)));
+    }
+    const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
+    const b = stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY);
+
+    // (c): the same query without the spatial index: drop it, measure, rebuild it.
+    log(`(c) dropping ${SPATIAL_INDEX.name}`);
+    await sql.unsafe(`drop index if exists public.${SPATIAL_INDEX.name}`);
+    let c: Stats;
+    let planUnindexed: string[] = [];
+    let rebuildSeconds = 0;
+    try {
+      await waitForSchemaReload();
+      planUnindexed = await planFor(sql, { ...points[0], categoryId });
+      log(`(c) ${UNINDEXED_REQUESTS} requests without the spatial index`);
+      const cRun = await loadgen(job(userHeaders, [...bodies.slice(0, UNINDEXED_REQUESTS), ...bodies.slice(REQUESTS, REQUESTS + CONCURRENCY)],
+        UNINDEXED_REQUESTS, CONCURRENCY, 600));
+      c = stats("(c) no spatial index, authenticated user", [cRun], CONCURRENCY);
+    } finally {
+      const t = Date.now();
+      await sql.unsafe(SPATIAL_INDEX.def);
+      rebuildSeconds = (Date.now() - t) / 1000;
+      log(`rebuilt ${SPATIAL_INDEX.name} in ${rebuildSeconds.toFixed(1)} s`);
+    }
+
+    const speedup = c.p50 / a.p50;
+    const overhead = a.p95 / b.p95;
+    const verdicts = [
+      { what: `p95 of (a) ≤ ${TARGETS.p95Ms} ms`, value: `${ms(a.p95)} ms`, pass: a.p95 <= TARGETS.p95Ms },
+      { what: `(c)/(a) p50 ≥ ${TARGETS.indexSpeedup}×`, value: `${speedup.toFixed(1)}×`, pass: speedup >= TARGETS.indexSpeedup },
+      { what: `(a)/(b) p95 ≤ ${TARGETS.rlsOverhead}×`, value: `${overhead.toFixed(2)}×`, pass: overhead <= TARGETS.rlsOverhead },
+    ];
+    const failures = [a, b, c].reduce((n, s) => n + s.failures, 0);
+
+    const rowsTable = [
+      "| scenario | requests | concurrency | p50 ms | p95 ms | p99 ms | mean ms | max ms | req/s | rows/response | empty |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...[a, b, c].map((s) =>
+        `| ${s.name} | ${s.requests} | ${s.concurrency} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.mean)} | ${ms(s.max)} | ${s.throughput.toFixed(0)} | ${s.meanRows.toFixed(1)} | ${s.emptyResponses} |`),
+    ].join("\n");
+    const verdictTable = [
+      "| target | measured | result |",
+      "|---|---:|---|",
+      ...verdicts.map((v) => `| ${v.what} | ${v.value} | ${v.pass ? "PASS" : "FAIL"} |`),
+    ].join("\n");
+
+    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n`);
+    if (failures) process.stdout.write(`WARNING: ${failures} requests failed (see loadgen errors above)\n`);
+
+    const cpus = os.cpus();
+    const section = `
+Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:discovery\` (total ${((Date.now() - started) / 1000).toFixed(0)} s).
+
+- **Machine**: ${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}.
+  PostgreSQL ${versions.pg} (cluster defaults: shared_buffers 128MB, fsync off for the bench stack) + PostGIS ${versions.postgis};
+  PostgREST 12 behind the Node gateway; the load generator is a separate Node process on the same machine.
+- **Dataset**: ${seed.providers.toLocaleString("en")} providers over ${METRO.name} (${METRO.neighbourhoods.length} neighbourhood clusters with Gaussian falloff + a uniform background),
+  each with auth.users → profiles → provider_profiles; ${seed.listings.toLocaleString("en")} listings (1-3 per provider), ${seed.availabilityRules.toLocaleString("en")} weekly-hours rules
+  (providers accepting work); ${(share.category * 100).toFixed(1)}% of providers offer \`${BENCH_QUERY_CATEGORY}\`, ${(share.both * 100).toFixed(1)}% also have rating ≥ ${MIN_RATING}.
+  Seeded ${seed.seededAt} in **${seed.seconds.toFixed(0)} s** (${seed.steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join("; ")}).
+- **Query**: \`search_providers_nearby\` (POST /rest/v1/rpc) at random points drawn from the same metro model, radius ${RADIUS_M / 1000} km,
+  category \`${BENCH_QUERY_CATEGORY}\`, p_min_rating ${MIN_RATING}, 20 rows, sorted by distance. ${WARMUP} warm-up requests per key;
+  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after \`drop index ${SPATIAL_INDEX.name}\` (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
+
+${rowsTable}
+
+${verdictTable}
+
+Plan of the indexed query (EXPLAIN ANALYZE of the text the RPC executes, first point):
+
+\`\`\`
+${planIndexed.join("\n")}
+\`\`\`
+
+Plan without the spatial index:
+
+\`\`\`
+${planUnindexed.join("\n")}
+\`\`\`
+`;
+    if (!values["no-docs"]) log(`updated ${path.relative(ROOT, updateDocs(section))}`);
+    if (failures || verdicts.some((v) => !v.pass)) process.exitCode = 1;
+  } finally {
+    await sql.end();
+    if (!values["keep-running"]) {
+      log("stopping the bench stack (data kept for the next run; --reseed rebuilds it)");
+      await down(p);
+    }
+  }
+}
+
+main().catch(async (e) => {
+  process.stderr.write(`\nbench:discovery failed: ${(e as Error).stack ?? e}\n`);
+  if (!values["keep-running"]) await down(p).catch(() => {});
+  process.exit(1);
+});

@@ -25,9 +25,10 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { ANON_KEY, profile, ROOT, SERVICE_ROLE_KEY } from "../lib/config.ts";
 import { signIn } from "../lib/auth.ts";
-import { log } from "../lib/proc.ts";
+import { log, readPid } from "../lib/proc.ts";
 import { down, up } from "../lib/stack.ts";
 import type { LoadJob, LoadResult } from "./loadgen.ts";
+import { cpuSample, cpuShares, type CpuSample } from "./cpu.ts";
 import { METRO, prng, samplePoint } from "./metro.ts";
 import { BENCH_QUERY_CATEGORY, seedDiscovery, type SeedReport } from "./seed-discovery.ts";
 
@@ -38,7 +39,7 @@ const { values } = parseArgs({
     "unindexed-requests": { type: "string", default: "60" },
     concurrency: { type: "string", default: "4" },
     warmup: { type: "string", default: "200" },
-    rounds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "8" },
     radius: { type: "string", default: "10000" },
     "min-rating": { type: "string", default: "4" },
     reseed: { type: "boolean", default: false },
@@ -82,6 +83,9 @@ interface Stats {
   meanRows: number;
   emptyResponses: number;
   failures: number;
+  /** Share of the machine's CPU used by the benchmark's processes / by other processes. */
+  cpuOurs: number;
+  cpuOthers: number;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -90,7 +94,16 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-function stats(name: string, results: LoadResult[], concurrency: number): Stats {
+interface Measured {
+  result: LoadResult;
+  ours: number;
+  others: number;
+  seconds: number;
+}
+
+function stats(name: string, runs: Measured[], concurrency: number): Stats {
+  const results = runs.map((r) => r.result);
+  const wall = runs.reduce((n, r) => n + r.seconds, 0);
   const lat = results.flatMap((r) => r.latenciesMs).sort((x, y) => x - y);
   const rows = results.flatMap((r) => r.rows);
   const seconds = results.reduce((n, r) => n + r.seconds, 0);
@@ -108,6 +121,8 @@ function stats(name: string, results: LoadResult[], concurrency: number): Stats 
     meanRows: rows.reduce((n, x) => n + x, 0) / Math.max(rows.length, 1),
     emptyResponses: rows.filter((r) => r === 0).length,
     failures,
+    cpuOurs: runs.reduce((n, r) => n + r.ours * r.seconds, 0) / Math.max(wall, 1e-9),
+    cpuOthers: runs.reduce((n, r) => n + r.others * r.seconds, 0) / Math.max(wall, 1e-9),
   };
 }
 
@@ -129,6 +144,71 @@ function loadgen(job: LoadJob): Promise<LoadResult> {
 }
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** The benchmark's own process trees: this process (and its load generators), the database, PostgREST, the gateway. */
+function benchRoots(): number[] {
+  const roots = [process.pid];
+  try {
+    roots.push(Number(readFileSync(path.join(p.dataDir, "postmaster.pid"), "utf8").split("\n")[0]));
+  } catch {
+    // not running
+  }
+  for (const service of ["postgrest", "gateway"]) {
+    const pid = readPid(p.runDir, service);
+    if (pid) roots.push(pid);
+  }
+  return roots;
+}
+
+/** Runs a load job and records how much CPU the benchmark and the rest of the machine used meanwhile. */
+async function measured(job: LoadJob): Promise<Measured> {
+  const roots = benchRoots();
+  const before: CpuSample = cpuSample(roots);
+  const result = await loadgen(job);
+  const after = cpuSample(roots);
+  const shares = cpuShares(before, after);
+  return { result, ...shares, seconds: (after.at - before.at) / 1000 };
+}
+
+/**
+ * PostgreSQL settings for a 1M-row dataset on the bench cluster only (ALTER SYSTEM writes its
+ * postgresql.auto.conf): shared_buffers at 25% of RAM up to 2 GB instead of the 128 MB default, then
+ * the relations the benchmark reads are loaded into it (pg_prewarm), as a long-running server
+ * would have them.
+ */
+async function tuneBenchCluster(): Promise<string> {
+  const ram = os.totalmem();
+  const wantMb = Math.min(2048, Math.floor(ram / 4 / 2 ** 20));
+  const admin = postgres(p.adminDbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ setting }] = await admin`select setting::bigint * 8 / 1024 as setting from pg_settings where name = 'shared_buffers'`;
+    if (Number(setting) !== wantMb) {
+      log(`setting shared_buffers = ${wantMb}MB on the bench cluster (restart)`);
+      await admin.unsafe(`alter system set shared_buffers = '${wantMb}MB'`);
+      await admin.end();
+      await down(p);
+      await up(p, { fast: true });
+    }
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const sql = postgres(p.adminDbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create extension if not exists pg_prewarm with schema extensions`;
+    const started = Date.now();
+    const [{ blocks }] = await sql`
+      select sum(extensions.pg_prewarm(c.oid))::bigint as blocks
+        from pg_class c
+       where c.oid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass)
+          or c.oid in (select indexrelid from pg_index
+                        where indrelid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass))`;
+    log(`prewarmed ${((Number(blocks) * 8) / 1024).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await sql.end();
+  }
+  return `${wantMb}MB`;
+}
 
 async function ensureDataset(): Promise<SeedState> {
   const state: SeedState | null = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
@@ -163,8 +243,7 @@ async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; cate
     begin
       s := private.discovery_prepare('provider', 'near', p_lat, p_lng, p_radius, null, null, null, null, p_category, p_rating,
                                      false, false, null, null, null, null, 'distance', null, 20, 100);
-      return query execute 'explain (analyze, costs off, timing off, summary off) '
-        || private.discovery_sql('provider', 'near', s.sort, s.filters)
+      return query execute 'explain (analyze, costs off, timing off, summary off) ' || private.discovery_sql(s)
         using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids, s.min_rating,
               s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id, s.row_limit, s.sort, s.fingerprint;
     end $$`);
@@ -202,6 +281,8 @@ function updateDocs(section: string): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const seed = await ensureDataset();
+  const sharedBuffers = await tuneBenchCluster();
+  const loadBefore = os.loadavg();
   const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
   try {
     // A previous run may have stopped while the spatial index was away.
@@ -238,17 +319,17 @@ async function main(): Promise<void> {
     await loadgen(job(userHeaders, bodies.slice(REQUESTS), WARMUP, 0));
     await loadgen(job(serviceHeaders, bodies.slice(REQUESTS), WARMUP, 0));
     const per = Math.ceil(REQUESTS / ROUNDS);
-    const aRuns: LoadResult[] = [];
-    const bRuns: LoadResult[] = [];
+    const aRuns: Measured[] = [];
+    const bRuns: Measured[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       // The measured slice, then 10 bodies from the warm-up region for the chunk's own warm-up.
       const slice = bodies.slice(r * per, Math.min(REQUESTS, (r + 1) * per));
       const withWarmup = [...slice, ...bodies.slice(REQUESTS, REQUESTS + 10)];
       const first = r % 2 === 0;
       log(`round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user and as service_role`);
-      if (first) aRuns.push(await loadgen(job(userHeaders, withWarmup, slice.length, 10)));
-      bRuns.push(await loadgen(job(serviceHeaders, withWarmup, slice.length, 10)));
-      if (!first) aRuns.push(await loadgen(job(userHeaders, withWarmup, slice.length, 10)));
+      if (first) aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10)));
+      bRuns.push(await measured(job(serviceHeaders, withWarmup, slice.length, 10)));
+      if (!first) aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10)));
     }
     const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
     const b = stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY);
@@ -263,7 +344,7 @@ async function main(): Promise<void> {
       await waitForSchemaReload();
       planUnindexed = await planFor(sql, { ...points[0], categoryId });
       log(`(c) ${UNINDEXED_REQUESTS} requests without the spatial index`);
-      const cRun = await loadgen(job(userHeaders, [...bodies.slice(0, UNINDEXED_REQUESTS), ...bodies.slice(REQUESTS, REQUESTS + CONCURRENCY)],
+      const cRun = await measured(job(userHeaders, [...bodies.slice(0, UNINDEXED_REQUESTS), ...bodies.slice(REQUESTS, REQUESTS + CONCURRENCY)],
         UNINDEXED_REQUESTS, CONCURRENCY, 600));
       c = stats("(c) no spatial index, authenticated user", [cRun], CONCURRENCY);
     } finally {
@@ -283,10 +364,10 @@ async function main(): Promise<void> {
     const failures = [a, b, c].reduce((n, s) => n + s.failures, 0);
 
     const rowsTable = [
-      "| scenario | requests | concurrency | p50 ms | p95 ms | p99 ms | mean ms | max ms | req/s | rows/response | empty |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| scenario | requests | concurrency | p50 ms | p95 ms | p99 ms | mean ms | max ms | req/s | rows/response | empty | CPU: bench / others |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...[a, b, c].map((s) =>
-        `| ${s.name} | ${s.requests} | ${s.concurrency} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.mean)} | ${ms(s.max)} | ${s.throughput.toFixed(0)} | ${s.meanRows.toFixed(1)} | ${s.emptyResponses} |`),
+        `| ${s.name} | ${s.requests} | ${s.concurrency} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.mean)} | ${ms(s.max)} | ${s.throughput.toFixed(0)} | ${s.meanRows.toFixed(1)} | ${s.emptyResponses} | ${pct(s.cpuOurs)} / ${pct(s.cpuOthers)} |`),
     ].join("\n");
     const verdictTable = [
       "| target | measured | result |",
@@ -302,8 +383,10 @@ async function main(): Promise<void> {
 Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:discovery\` (total ${((Date.now() - started) / 1000).toFixed(0)} s).
 
 - **Machine**: ${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}.
-  PostgreSQL ${versions.pg} (cluster defaults: shared_buffers 128MB, fsync off for the bench stack) + PostGIS ${versions.postgis};
+  PostgreSQL ${versions.pg} + PostGIS ${versions.postgis} (bench cluster: shared_buffers ${sharedBuffers}, provider_profiles and profiles prewarmed, fsync off);
   PostgREST 12 behind the Node gateway; the load generator is a separate Node process on the same machine.
+  Load average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(", ")}. The machine is shared: the last column is the share of its
+  CPU capacity used by the benchmark's processes and by everything else while each scenario ran.
 - **Dataset**: ${seed.providers.toLocaleString("en")} providers over ${METRO.name} (${METRO.neighbourhoods.length} neighbourhood clusters with Gaussian falloff + a uniform background),
   each with auth.users → profiles → provider_profiles; ${seed.listings.toLocaleString("en")} listings (1-3 per provider), ${seed.availabilityRules.toLocaleString("en")} weekly-hours rules
   (providers accepting work); ${(share.category * 100).toFixed(1)}% of providers offer \`${BENCH_QUERY_CATEGORY}\`, ${(share.both * 100).toFixed(1)}% also have rating ≥ ${MIN_RATING}.

@@ -13,6 +13,7 @@
  *     active non-quote listing (refresh_provider_catalog);
  *   - service_listings.location / coverage from the provider and the listing's radius override
  *     (service_listing_derive);
+ *   - private.provider_time_zones (remember_provider_time_zone);
  *   - categories go through their normal triggers (path_ids).
  * Secondary indexes of provider_profiles and service_listings are dropped during the load and
  * rebuilt afterwards (faster than maintaining them row by row), then everything is VACUUM ANALYZEd.
@@ -326,6 +327,10 @@ export async function seedDiscovery(adminUrl: string, providers: number): Promis
          where l.n % 2 = ${k}`]));
     });
 
+    // Time zones in use (private.remember_provider_time_zone).
+    await a.unsafe(`insert into private.provider_time_zones (time_zone)
+                    select distinct timezone from public.provider_profiles on conflict do nothing`);
+
     // 8. Weekly hours for providers accepting work: Sunday-Thursday (+ Saturday for some), Dubai time.
     await timed(steps, "availability_rules", async () => {
       await inParallel(conns, [0, 1].map((k) => [`
@@ -342,7 +347,7 @@ export async function seedDiscovery(adminUrl: string, providers: number): Promis
     // 9. Indexes back, then statistics and visibility maps.
     await timed(steps, `indexes (${indexes.length})`, async () => {
       const defs = indexes.map((i) => `${i.def as string};`);
-      // Biggest first, alternating between the two connections.
+      // GiST first, alternating between the two connections.
       const ordered = [...defs].sort((x, y) => Number(/gist/.test(y)) - Number(/gist/.test(x)));
       await inParallel(conns, [ordered.filter((_, i) => i % 2 === 0), ordered.filter((_, i) => i % 2 === 1)]);
     });
@@ -360,8 +365,8 @@ export async function seedDiscovery(adminUrl: string, providers: number): Promis
       const [check] = await a.unsafe(`
         with sample as (select id from public.provider_profiles tablesample system (1) limit 2000)
         select count(*) as sampled,
-               count(*) filter (where p.coverage is distinct from
-                 extensions.st_multi(extensions.st_buffer(p.base_location, p.service_radius_m::float8)::extensions.geometry)::extensions.geography) as bad_coverage,
+               count(*) filter (where p.coverage::text is distinct from
+                 extensions.st_multi(extensions.st_buffer(p.base_location, p.service_radius_m::float8)::extensions.geometry)::extensions.geography::text) as bad_coverage,
                count(*) filter (where p.category_ids is distinct from coalesce((
                    select array_agg(distinct cid order by cid)
                      from public.service_listings l join public.categories c on c.id = l.category_id
@@ -371,12 +376,13 @@ export async function seedDiscovery(adminUrl: string, providers: number): Promis
                    select min(l.base_price) from public.service_listings l
                     where l.provider_id = p.id and l.is_active and l.pricing_unit <> 'quote')) as bad_price,
                count(*) filter (where not exists (select 1 from public.profiles pr where pr.id = p.id and pr.is_provider)) as bad_profile,
+               count(*) filter (where not exists (select 1 from private.provider_time_zones z where z.time_zone = p.timezone)) as bad_zone,
                count(*) filter (where exists (select 1 from public.service_listings l where l.provider_id = p.id
-                   and (l.location is distinct from p.base_location
-                        or (l.service_radius_m is null and l.coverage is distinct from p.coverage)))) as bad_listing
+                   and (l.location::text is distinct from p.base_location::text
+                        or (l.service_radius_m is null and l.coverage::text is distinct from p.coverage::text)))) as bad_listing
           from public.provider_profiles p join sample using (id)`);
       const bad = Number(check.bad_coverage) + Number(check.bad_categories) + Number(check.bad_price)
-        + Number(check.bad_profile) + Number(check.bad_listing);
+        + Number(check.bad_profile) + Number(check.bad_listing) + Number(check.bad_zone);
       if (bad > 0) throw new Error(`bulk seed disagrees with the triggers: ${JSON.stringify(check)}`);
     });
 

@@ -147,6 +147,51 @@ grant execute on function private.provider_is_open(uuid, text, timestamptz),
   to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
+-- Availability filters at scale. Checking weekly hours provider by provider is fine when many
+-- match (the nearest few pass), but at night nobody does and every provider in the radius would be
+-- checked. So the searches also offer the planner the other way round: the rules that can cover
+-- "now" (or the window), found through an index on (weekday, start_time), for each time zone
+-- providers use. The registry of those time zones is kept by a trigger.
+------------------------------------------------------------------------------------------------
+create table if not exists private.provider_time_zones (
+  time_zone text primary key
+);
+comment on table private.provider_time_zones is
+  'Time zones used by provider profiles (a superset: zones are added, never removed). Maintained by a trigger.';
+grant select on private.provider_time_zones to anon, authenticated, service_role;
+
+create or replace function private.remember_provider_time_zone()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.provider_time_zones (time_zone) values (new.timezone) on conflict do nothing;
+  return null;
+end;
+$$;
+comment on function private.remember_provider_time_zone() is
+  'AFTER INSERT/UPDATE of timezone on provider_profiles: records the zone in private.provider_time_zones.';
+
+create or replace trigger provider_profiles_remember_time_zone
+  after insert or update of timezone on public.provider_profiles
+  for each row execute function private.remember_provider_time_zone();
+
+insert into private.provider_time_zones (time_zone)
+select distinct p.timezone from public.provider_profiles p
+on conflict do nothing;
+
+create index if not exists availability_rules_weekday_start_idx
+  on public.availability_rules (weekday, start_time) include (end_time, provider_id);
+
+-- Drawn service areas can lie anywhere; radius-based ones stay within 100 km of the base. The
+-- covering search walks bases by distance (KNN) up to 100 km, and finds drawn areas of providers
+-- based farther away through this small partial index.
+create index if not exists provider_profiles_drawn_area_idx
+  on public.provider_profiles using gist (coverage) where service_area is not null;
+
+------------------------------------------------------------------------------------------------
 -- Validation: one place for every search argument.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_point(p_lat double precision, p_lng double precision)
@@ -181,7 +226,8 @@ begin
       filters text[],            -- active optional filters
       point extensions.geography,-- $1  search point, or the centre of the bounds
       scale double precision,    -- $2  radius (near), half-diagonal (bounds), 25 km (covering)
-      box extensions.geography,  -- $3  bounds, widened a little (index pre-filter)
+      box extensions.geography,  -- $3  index pre-filter: the radius box (near), the bounds widened a
+                                 --     little (bounds), 100 km around the point (covering)
       south double precision,    -- $4
       west double precision,     -- $5
       north double precision,    -- $6
@@ -197,12 +243,15 @@ begin
       after_k2 double precision, -- $16
       after_id uuid,             -- $17
       row_limit integer,         -- $18 page size, or grid cells per side
-      fingerprint text           -- $20 ($19 is sort)
+      fingerprint text,          -- $20 ($19 is sort)
+      open_now_rules text,       -- SQL condition on availability_rules r: rules that may cover "now"
+      open_window_rules text,    -- SQL condition on availability_rules r: rules that may meet the window
+      covered_by_many boolean    -- covering: at least 500 service areas reach the point
     );
   end if;
 end
 $do$;
-comment on type private.discovery_search is 'A validated discovery search: what private.discovery_prepare returns and the executors bind.';
+comment on type private.discovery_search is 'A validated discovery search: what private.discovery_prepare returns and the RPCs bind to the query of private.discovery_sql.';
 
 create or replace function private.discovery_cursor_decode(
   p_cursor text, p_sort text, p_fingerprint text,
@@ -302,6 +351,15 @@ begin
       s.box := extensions._st_expand(s.point, p_radius_m);
     else
       s.scale := 25000;
+      -- Radius-based areas reach at most 100 km from the base.
+      s.box := extensions._st_expand(s.point, 100000);
+      -- How to find the nearest providers who cover the point depends on how many areas reach it,
+      -- which the planner cannot estimate (PostGIS estimates a point inside polygons at ~1 row):
+      -- many (a city centre) -> walk the bases by distance until the page is full; few (the edge
+      -- of town) -> read just those areas through the coverage index. A bounded probe decides.
+      select count(*) >= 500 into s.covered_by_many
+        from (select 1 from public.provider_profiles p
+               where p.coverage operator(extensions.&&) s.point limit 500) as probe;
     end if;
   elsif p_area = 'bounds' then
     perform private.discovery_point(p_south, p_west);
@@ -377,6 +435,13 @@ begin
   end if;
   if coalesce(p_available_now, false) then
     s.filters := s.filters || 'available_now'::text;
+    -- Rules that cover "now" in some provider time zone (a superset, checked exactly later).
+    select coalesce(pg_catalog.string_agg(distinct pg_catalog.format(
+             '(r.weekday = %s and r.start_time <= %L::time and r.end_time > %L::time)',
+             extract(dow from s.at at time zone z.time_zone)::int,
+             (s.at at time zone z.time_zone)::time, (s.at at time zone z.time_zone)::time), ' or '), 'false')
+      into s.open_now_rules
+      from private.provider_time_zones z;
   end if;
 
   if p_open_from is not null or p_open_to is not null then
@@ -395,6 +460,26 @@ begin
     -- Only the future part of the window can hold an open slot.
     s.slot_window := pg_catalog.tstzrange(greatest(p_open_from, s.at), p_open_to, '[)');
     s.filters := s.filters || 'open_window'::text;
+    -- Rules that can meet the window on one of its local days, in some provider time zone; an
+    -- hour of margin each side covers daylight-saving shifts (the exact check comes later).
+    select coalesce(pg_catalog.string_agg(distinct pg_catalog.format(
+             '(r.weekday = %s and r.start_time < %L::time and r.end_time > %L::time)',
+             extract(dow from d.day)::int,
+             case when d.hi >= d.day + interval '23 hours' then '24:00'::time else (d.hi + interval '1 hour')::time end,
+             case when d.lo < d.day + interval '1 hour' then '00:00'::time else (d.lo - interval '1 hour')::time end), ' or '), 'false')
+      into s.open_window_rules
+      from (select w.day,
+                   greatest(w.lo_local, w.day::timestamp) as lo,
+                   least(w.hi_local, w.day::timestamp + interval '1 day') as hi
+              from (select (pg_catalog.lower(s.slot_window) at time zone z.time_zone) as lo_local,
+                           (pg_catalog.upper(s.slot_window) at time zone z.time_zone) as hi_local,
+                           gs.day::date as day
+                      from private.provider_time_zones z
+                     cross join lateral pg_catalog.generate_series(
+                       (pg_catalog.lower(s.slot_window) at time zone z.time_zone)::date::timestamp,
+                       (pg_catalog.upper(s.slot_window) at time zone z.time_zone)::date::timestamp,
+                       interval '1 day') as gs(day)) as w
+             where least(w.hi_local, w.day::timestamp + interval '1 day') > greatest(w.lo_local, w.day::timestamp)) as d;
   end if;
 
   -- How.
@@ -474,8 +559,7 @@ grant execute on function private.area_covers(extensions.geography, extensions.g
 ------------------------------------------------------------------------------------------------
 -- The SQL of a search, from its shape. Parameters: see private.discovery_search ($19 = sort).
 ------------------------------------------------------------------------------------------------
-create or replace function private.discovery_sql(
-  p_entity text, p_area text, p_sort text, p_filters text[], p_mode text default 'rows')
+create or replace function private.discovery_sql(s private.discovery_search, p_mode text default 'rows')
 returns text
 language plpgsql
 immutable
@@ -485,24 +569,30 @@ as $$
 declare
   v_geo text;
   v_id text;
+  v_id_col text;
   v_from text;
-  v_where text[];
+  v_base text[];
+  v_area text[];
+  v_area2 text[];
+  v_filters text[] := '{}';
   v_price text;
   v_dist text;
   v_relevance text;
   v_k1 text;
   v_k2 text;
   v_order text;
-  v_after text;
+  v_outer_order text;
   v_select text;
+  v_select2 text;
 begin
-  if p_entity = 'provider' then
+  if s.entity = 'provider' then
     v_geo := 'pp.base_location';
     v_id := 'pp.id';
+    v_id_col := 'provider_id';
     v_from := 'public.provider_profiles pp join public.profiles pr on pr.id = pp.id';
-    v_where := array['pr.deleted_at is null'];
+    v_base := array['pr.deleted_at is null'];
     v_price := 'pp.price_from';
-  elsif p_entity = 'listing' then
+  elsif s.entity = 'listing' then
     -- A listing's location is its provider's base (service_listing_derive), so listings are found
     -- through the providers' GiST index and joined by provider_id. Searching service_listings'
     -- own GiST index would not work for API roles: its RLS policy (active, or your own) comes
@@ -510,12 +600,13 @@ begin
     -- conditions under that policy (it would read the whole table).
     v_geo := 'pp.base_location';
     v_id := 'l.id';
+    v_id_col := 'listing_id';
     v_from := 'public.provider_profiles pp join public.profiles pr on pr.id = pp.id'
       || ' join public.service_listings l on l.provider_id = pp.id';
-    v_where := array['l.is_active', 'pr.deleted_at is null'];
+    v_base := array['l.is_active', 'pr.deleted_at is null'];
     v_price := '(case when l.pricing_unit = ''quote'' then null else l.base_price end)';
   else
-    raise exception 'discovery: unknown entity %', p_entity;
+    raise exception 'discovery: unknown entity %', s.entity;
   end if;
 
   v_dist := pg_catalog.format('(%s operator(extensions.<->) $1)', v_geo);
@@ -524,43 +615,60 @@ begin
   -- statistics) and the exact test. ST_DWithin / ST_Intersects are not used directly: the planner
   -- gives those function calls a near-zero selectivity and a cost of 10000 per row, which makes it
   -- sort whole neighbourhoods (and JIT-compile) instead of walking the KNN index to the LIMIT.
-  if p_area = 'near' then
-    v_where := v_where
-      || pg_catalog.format('%s operator(extensions.&&) $3', v_geo)   -- $3 = _st_expand(point, radius)
-      || pg_catalog.format('%s <= $2', v_dist);
-  elsif p_area = 'covering' then
-    v_where := v_where
-      || pg_catalog.format('%s operator(extensions.&&) $1', case p_entity when 'provider' then 'pp.coverage' else 'l.coverage' end)
-      || pg_catalog.format('private.area_covers(%s, $1)', case p_entity when 'provider' then 'pp.coverage' else 'l.coverage' end);
-  elsif p_area = 'bounds' then
-    v_where := v_where
-      || pg_catalog.format('%s operator(extensions.&&) $3', v_geo)   -- $3 = the bounds, widened a little
-      || pg_catalog.format('private.point_in_bounds(%s, $4, $5, $6, $7)', v_geo);
+  if s.area = 'near' then
+    v_area := array[pg_catalog.format('%s operator(extensions.&&) $3', v_geo),   -- $3 = _st_expand(point, radius)
+                    pg_catalog.format('%s <= $2', v_dist)];
+  elsif s.area = 'covering' then
+    if s.entity <> 'provider' then
+      raise exception 'discovery: covering is for providers';
+    end if;
+    if s.sort = 'distance' and s.covered_by_many then
+      -- 1. Bases within 100 km ($3), which includes every radius-based area that can cover the
+      --    point, walked by distance (KNN) until the page is full. `coverage && $1` is left out on
+      --    purpose: its estimate is far too low in dense areas and would make the planner read
+      --    every area around the point before sorting.
+      v_area := array['pp.base_location operator(extensions.&&) $3', 'private.area_covers(pp.coverage, $1)'];
+      -- 2. Drawn areas of providers based farther away (partial GiST index on drawn areas).
+      v_area2 := array['pp.service_area is not null', 'pp.coverage operator(extensions.&&) $1',
+                       'not (pp.base_location operator(extensions.&&) $3)', 'private.area_covers(pp.coverage, $1)'];
+    else
+      -- Few areas reach the point, or another order needs all of them: the coverage GiST index.
+      v_area := array['pp.coverage operator(extensions.&&) $1', 'private.area_covers(pp.coverage, $1)'];
+    end if;
+  elsif s.area = 'bounds' then
+    v_area := array[pg_catalog.format('%s operator(extensions.&&) $3', v_geo),   -- $3 = the bounds, widened a little
+                    pg_catalog.format('private.point_in_bounds(%s, $4, $5, $6, $7)', v_geo)];
   else
-    raise exception 'discovery: unknown area %', p_area;
+    raise exception 'discovery: unknown area %', s.area;
   end if;
 
   -- Filters.
-  if 'category' = any (p_filters) then
-    v_where := v_where || case p_entity when 'provider' then 'pp.category_ids @> array[$8]' else 'l.category_id = any ($9)' end;
+  if 'category' = any (s.filters) then
+    v_filters := v_filters || case s.entity when 'provider' then 'pp.category_ids @> array[$8]' else 'l.category_id = any ($9)' end;
   end if;
-  if 'min_rating' = any (p_filters) then
-    v_where := v_where || 'pp.rating_avg >= $10'::text;
+  if 'min_rating' = any (s.filters) then
+    v_filters := v_filters || 'pp.rating_avg >= $10'::text;
   end if;
-  if 'min_price' = any (p_filters) then
-    v_where := v_where || pg_catalog.format('%s >= $11', v_price);
+  if 'min_price' = any (s.filters) then
+    v_filters := v_filters || pg_catalog.format('%s >= $11', v_price);
   end if;
-  if 'max_price' = any (p_filters) then
-    v_where := v_where || pg_catalog.format('%s <= $12', v_price);
+  if 'max_price' = any (s.filters) then
+    v_filters := v_filters || pg_catalog.format('%s <= $12', v_price);
   end if;
-  if 'verified' = any (p_filters) then
-    v_where := v_where || 'pp.is_verified'::text;
+  if 'verified' = any (s.filters) then
+    v_filters := v_filters || 'pp.is_verified'::text;
   end if;
-  if 'available_now' = any (p_filters) then
-    v_where := v_where || 'pp.is_available'::text || 'private.provider_is_open(pp.id, pp.timezone, $13)'::text;
+  -- Availability: candidate rules as a semi-join (the planner can start from the rules when few
+  -- match, e.g. at night), then the exact check with time zone and busy periods.
+  if 'available_now' = any (s.filters) then
+    v_filters := v_filters || 'pp.is_available'::text
+      || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_now_rules)
+      || 'private.provider_is_open(pp.id, pp.timezone, $13)'::text;
   end if;
-  if 'open_window' = any (p_filters) then
-    v_where := v_where || 'private.provider_has_open_slot(pp.id, pp.timezone, $14)'::text;
+  if 'open_window' = any (s.filters) then
+    v_filters := v_filters
+      || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_window_rules)
+      || 'private.provider_has_open_slot(pp.id, pp.timezone, $14)'::text;
   end if;
 
   -- Relevance in [0, 1]: 0.45 proximity + 0.35 Bayesian rating + 0.10 available + 0.10 verified.
@@ -569,36 +677,48 @@ begin
     || '+ 0.35 * ((pp.rating_count * pp.rating_avg::float8 + 17.5) / (pp.rating_count + 5)) / 5 '
     || '+ 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)', v_dist);
 
-  -- Sort keys: k1 (then distance, then id) and the keyset condition after a cursor.
-  if p_sort = 'distance' then
+  -- Sort keys: k1 (then distance, then id) and the keyset condition after a cursor. The outer
+  -- order repeats the inner one on the output columns.
+  if s.sort = 'distance' then
     v_k1 := v_dist;
     v_k2 := 'null::float8';
     v_order := pg_catalog.format('%s, %s', v_dist, v_id);
-    v_after := pg_catalog.format('(%s, %s) > ($15, $17)', v_dist, v_id);
+    v_outer_order := pg_catalog.format('s.distance_m, s.%s', v_id_col);
+    if 'after' = any (s.filters) then
+      v_filters := v_filters || pg_catalog.format('(%s, %s) > ($15, $17)', v_dist, v_id);
+    end if;
   else
-    v_k1 := case p_sort
+    v_k1 := case s.sort
       when 'rating' then 'pp.rating_avg::float8'
       when 'price' then pg_catalog.format('coalesce(%s::float8, 1e15)', v_price)
       when 'relevance' then v_relevance
       else null end;
     if v_k1 is null then
-      raise exception 'discovery: unknown sort %', p_sort;
+      raise exception 'discovery: unknown sort %', s.sort;
     end if;
     v_k2 := v_dist;
-    if p_sort = 'price' then
+    v_outer_order := pg_catalog.format('%s, s.distance_m, s.%s',
+      case s.sort
+        when 'rating' then 's.rating_avg::float8 desc'
+        when 'price' then case s.entity when 'provider' then 'coalesce(s.price_from::float8, 1e15)'
+                          else 'coalesce((case when s.pricing_unit = ''quote'' then null else s.base_price end)::float8, 1e15)' end
+        else 's.relevance desc' end,
+      v_id_col);
+    if s.sort = 'price' then
       v_order := pg_catalog.format('%s, %s, %s', v_k1, v_dist, v_id);
-      v_after := pg_catalog.format('(%1$s > $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      if 'after' = any (s.filters) then
+        v_filters := v_filters || pg_catalog.format('(%1$s > $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      end if;
     else
       v_order := pg_catalog.format('%s desc, %s, %s', v_k1, v_dist, v_id);
-      v_after := pg_catalog.format('(%1$s < $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      if 'after' = any (s.filters) then
+        v_filters := v_filters || pg_catalog.format('(%1$s < $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      end if;
     end if;
-  end if;
-  if 'after' = any (p_filters) and p_mode = 'rows' then
-    v_where := v_where || v_after;
   end if;
 
   if p_mode = 'cluster' then
-    if p_area <> 'bounds' then
+    if s.area <> 'bounds' then
       raise exception 'discovery: clusters need bounds';
     end if;
     return pg_catalog.format($q$
@@ -619,10 +739,10 @@ select c.cell_row, c.cell_col, count(*)::integer as item_count,
          where %5$s) c
  group by c.cell_row, c.cell_col
  order by c.cell_row, c.cell_col$q$,
-      v_id, v_price, v_geo, v_from, pg_catalog.array_to_string(v_where, E'\n           and '));
+      v_id, v_price, v_geo, v_from, pg_catalog.array_to_string(v_base || v_area || v_filters, E'\n           and '));
   end if;
 
-  if p_entity = 'provider' then
+  if s.entity = 'provider' then
     v_select := 'pp.id as provider_id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, '
       || 'pp.rating_avg, pp.rating_count, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text as currency, '
       || 'pp.is_available, pp.is_verified';
@@ -641,28 +761,26 @@ select %1$s,
        pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
          pg_catalog.json_build_array(1, $19, $20, %5$s, %6$s, %7$s)::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=') as cursor
   from %8$s
- where %9$s$q$,
-    v_select, v_geo, v_dist, v_relevance, v_k1, v_k2, v_id, v_from,
-    pg_catalog.array_to_string(v_where, E'\n   and '));
+ where $q$,
+    v_select, v_geo, v_dist, v_relevance, v_k1, v_k2, v_id, v_from);
+  v_select2 := v_select || pg_catalog.array_to_string(v_base || v_area2 || v_filters, E'\n   and ');
+  v_select := v_select || pg_catalog.array_to_string(v_base || v_area || v_filters, E'\n   and ');
 
-  if p_sort = 'distance' then
+  if s.sort = 'distance' then
     -- The KNN index can only deliver ORDER BY <distance> alone, so the inner query takes the
     -- first $18 by distance *with ties* straight from the index, and the outer one applies the
     -- (distance, id) total order the cursor relies on.
-    return pg_catalog.format($q$
-select s.* from (%s
- order by %s
- fetch first $18 rows with ties) s
- order by s.distance_m, s.%s
- limit $18$q$,
-      v_select, v_dist, case p_entity when 'provider' then 'provider_id' else 'listing_id' end);
+    v_select := pg_catalog.format(E'(%s\n order by %s\n fetch first $18 rows with ties)', v_select, v_dist);
+  else
+    v_select := pg_catalog.format(E'(%s\n order by %s\n limit $18)', v_select, v_order);
   end if;
-  return pg_catalog.format($q$%s
- order by %s
- limit $18$q$, v_select, v_order);
+  if v_area2 is not null then
+    v_select := v_select || E'\nunion all\n(' || v_select2 || ')';
+  end if;
+  return pg_catalog.format(E'select s.* from (%s) s\n order by %s\n limit $18', v_select, v_outer_order);
 end;
 $$;
-comment on function private.discovery_sql(text, text, text, text[], text) is
+comment on function private.discovery_sql(private.discovery_search, text) is
   'The query text of a discovery search with only its active filters; parameters $1..$20 as in private.discovery_search.';
 
 grant execute on function
@@ -671,90 +789,16 @@ grant execute on function
   private.discovery_prepare(text, text, double precision, double precision, double precision,
     double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean,
     numeric, numeric, timestamptz, timestamptz, text, text, integer, integer),
-  private.discovery_sql(text, text, text, text[], text)
+  private.discovery_sql(private.discovery_search, text)
   to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
--- Executors: run a prepared search with its arguments bound.
-------------------------------------------------------------------------------------------------
-create or replace function private.run_provider_search(s private.discovery_search)
-returns table (
-  provider_id uuid, display_name text, business_name text, username text, avatar_path text,
-  rating_avg numeric, rating_count integer, completed_jobs integer, price_from bigint, hourly_rate bigint,
-  currency text, is_available boolean, is_verified boolean, lat double precision, lng double precision,
-  distance_m double precision, relevance double precision, cursor text)
-language plpgsql
-stable
-parallel safe
-set search_path = ''
--- Short index-driven queries: JIT compilation would cost more than it saves.
-set jit = off
--- Cursor keys are floats written as JSON text: shortest exact output, whatever the session says.
-set extra_float_digits = 1
-as $$
-begin
-  return query execute private.discovery_sql('provider', s.area, s.sort, s.filters)
-    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
-          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
-          s.row_limit, s.sort, s.fingerprint;
-end;
-$$;
-comment on function private.run_provider_search(private.discovery_search) is 'Runs a prepared provider search (rows).';
-
-create or replace function private.run_listing_search(s private.discovery_search)
-returns table (
-  listing_id uuid, provider_id uuid, title text, category_id uuid, pricing_unit text, base_price bigint,
-  currency text, duration_minutes integer, cover_image_path text, provider_display_name text,
-  provider_avatar_path text, rating_avg numeric, rating_count integer, is_available boolean, is_verified boolean,
-  lat double precision, lng double precision, distance_m double precision, relevance double precision, cursor text)
-language plpgsql
-stable
-parallel safe
-set search_path = ''
--- Short index-driven queries: JIT compilation would cost more than it saves.
-set jit = off
--- Cursor keys are floats written as JSON text: shortest exact output, whatever the session says.
-set extra_float_digits = 1
-as $$
-begin
-  return query execute private.discovery_sql('listing', s.area, s.sort, s.filters)
-    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
-          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
-          s.row_limit, s.sort, s.fingerprint;
-end;
-$$;
-comment on function private.run_listing_search(private.discovery_search) is 'Runs a prepared listing search (rows).';
-
-create or replace function private.run_cluster_search(s private.discovery_search)
-returns table (
-  cell_row integer, cell_col integer, item_count integer, lat double precision, lng double precision,
-  cell_south double precision, cell_west double precision, cell_north double precision, cell_east double precision,
-  only_id uuid, min_price bigint)
-language plpgsql
-stable
-parallel safe
-set search_path = ''
--- Short index-driven queries: JIT compilation would cost more than it saves.
-set jit = off
--- Cursor keys are floats written as JSON text: shortest exact output, whatever the session says.
-set extra_float_digits = 1
-as $$
-begin
-  return query execute private.discovery_sql(s.entity, s.area, s.sort, s.filters, 'cluster')
-    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
-          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
-          s.row_limit, s.sort, s.fingerprint;
-end;
-$$;
-comment on function private.run_cluster_search(private.discovery_search) is 'Runs a prepared grid-cluster search.';
-
-grant execute on function private.run_provider_search(private.discovery_search),
-                          private.run_listing_search(private.discovery_search),
-                          private.run_cluster_search(private.discovery_search)
-  to anon, authenticated, service_role;
-
-------------------------------------------------------------------------------------------------
--- Public RPCs (SECURITY INVOKER; anon, authenticated and service_role).
+-- Public RPCs (SECURITY INVOKER; anon, authenticated and service_role). Each validates its
+-- arguments (private.discovery_prepare) and runs the query of its shape (private.discovery_sql)
+-- with the arguments bound, in one PL/pgSQL frame: this is the hot path of the app.
+-- Function settings: no JIT (short index-driven queries: compiling would cost more than it saves)
+-- and shortest-exact float output (cursor keys are floats written as JSON text and must
+-- round-trip bit for bit, whatever the session says).
 ------------------------------------------------------------------------------------------------
 create or replace function public.search_providers_nearby(
   p_lat double precision,
@@ -781,11 +825,19 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
-  return query select * from private.run_provider_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'provider', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  return query execute private.discovery_sql(s)
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.search_providers_nearby(double precision, double precision, double precision, uuid, numeric,
@@ -827,11 +879,19 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
-  return query select * from private.run_provider_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'provider', 'covering', p_lat, p_lng, null, null, null, null, null, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  return query execute private.discovery_sql(s)
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.search_providers_covering(double precision, double precision, uuid, numeric,
@@ -866,11 +926,19 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
-  return query select * from private.run_provider_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500);
+  return query execute private.discovery_sql(s)
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.search_providers_in_bounds(double precision, double precision, double precision, double precision,
@@ -904,14 +972,22 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
   if p_grid_size is null or not (p_grid_size between 1 and 32) then
     perform private.raise_error('HL262', pg_catalog.format('grid size %s', coalesce(p_grid_size::text, 'null')));
   end if;
-  return query select * from private.run_cluster_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32);
+  return query execute private.discovery_sql(s, 'cluster')
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.cluster_providers_in_bounds(double precision, double precision, double precision, double precision,
@@ -946,11 +1022,19 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
-  return query select * from private.run_listing_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'listing', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  return query execute private.discovery_sql(s)
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.search_listings_nearby(double precision, double precision, double precision, uuid, numeric,
@@ -987,11 +1071,19 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
-  return query select * from private.run_listing_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'listing', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500);
+  return query execute private.discovery_sql(s)
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.search_listings_in_bounds(double precision, double precision, double precision, double precision,
@@ -1023,14 +1115,22 @@ language plpgsql
 stable
 parallel safe
 set search_path = ''
+set jit = off
+set extra_float_digits = 1
 as $$
+declare
+  s private.discovery_search;
 begin
   if p_grid_size is null or not (p_grid_size between 1 and 32) then
     perform private.raise_error('HL262', pg_catalog.format('grid size %s', coalesce(p_grid_size::text, 'null')));
   end if;
-  return query select * from private.run_cluster_search(private.discovery_prepare(
+  s := private.discovery_prepare(
     'listing', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
-    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32));
+    p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32);
+  return query execute private.discovery_sql(s, 'cluster')
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
 end;
 $$;
 comment on function public.cluster_listings_in_bounds(double precision, double precision, double precision, double precision,

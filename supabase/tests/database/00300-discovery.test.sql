@@ -2,7 +2,7 @@
 -- filters, sorts, keyset pagination, validation codes, roles, and query plans on enough rows for
 -- the planner to prefer indexes.
 begin;
-select plan(116);
+select plan(128);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures around C = (10, 20), far from any seed data. Offsets are metres along a meridian
@@ -260,6 +260,13 @@ update public.provider_profiles
  where id = pg_temp.u(7);
 select is(array(select provider_id from public.search_providers_covering(10, 20.25)),
   array[pg_temp.u(7)], 'a drawn service area replaces the radius (p7 is based 50 km away)');
+update public.provider_profiles
+   set base_location = extensions.st_setsrid(extensions.st_makepoint(20, 10 + pg_temp.deg(150000)), 4326)::extensions.geography
+ where id = pg_temp.u(7);
+select is(array(select provider_id from public.search_providers_covering(10, 20.25)),
+  array[pg_temp.u(7)], 'a drawn area is found even when its provider is based more than 100 km away');
+select is(array(select provider_id from public.search_providers_covering(10, 20.25, p_sort => 'rating')),
+  array[pg_temp.u(7)], 'the same with another sort order');
 
 ------------------------------------------------------------------------------------------------
 -- Map bounds: rows and grid clusters.
@@ -409,6 +416,24 @@ select throws_ok($$ select * from public.search_providers_covering(10, 200) $$, 
 select is(
   (select count(*)::int from private.error_codes where code between 'HL250' and 'HL299'), 13,
   'thirteen discovery error codes are registered');
+select ok(exists (select 1 from private.provider_time_zones where time_zone = 'Asia/Dubai'),
+  'provider time zones are registered (availability filters start from them)');
+update public.provider_profiles set timezone = 'Asia/Kolkata' where id = pg_temp.u(9);
+select ok(exists (select 1 from private.provider_time_zones where time_zone = 'Asia/Kolkata'),
+  'a provider moving to a new time zone registers it');
+-- p9 works Monday 09:00-10:00 in Kolkata: 06:00 UTC is 11:30 there (closed), 04:00 UTC is 09:30 (open).
+insert into public.availability_rules (provider_id, weekday, start_time, end_time) values (pg_temp.u(9), 1, '09:00', '10:00');
+update public.provider_profiles set is_available = true where id = pg_temp.u(9);
+select is(array(select provider_id from public.search_providers_nearby(10, 20, p_available_now => true)),
+  array[pg_temp.u(1)], 'available now uses each provider''s own time zone (p9 in Kolkata is closed at 11:30)');
+select tests.freeze_time('2030-01-07 03:45:00+00');
+select is(array(select provider_id from public.search_providers_nearby(10, 20, p_available_now => true)),
+  array[pg_temp.u(9)], 'at 03:45 UTC p9 is open (09:15 Kolkata) and p1 not yet (07:45 Dubai)');
+select is(array(select provider_id from public.search_providers_nearby(10, 20,
+    p_open_from => '2030-01-07 03:00+00', p_open_to => '2030-01-07 04:00+00')),
+  array[pg_temp.u(2), pg_temp.u(5), pg_temp.u(9)],
+  'open window across time zones: 07:45-08:00 Dubai (p2, p5) and 09:15-09:30 Kolkata (p9)');
+select tests.freeze_time('2030-01-07 06:00:00+00');
 
 ------------------------------------------------------------------------------------------------
 -- Query plans, on enough rows for the planner to prefer indexes: 12,000 providers (half with a
@@ -425,7 +450,7 @@ insert into public.provider_profiles (id, display_name, base_location, service_r
                                       is_available, is_verified, coverage)
 select p.id, 'Bulk ' || p.n, p.loc, p.radius, round((1 + random() * 4)::numeric, 2), (p.n % 50)::int, p.n % 3 = 0, p.n % 5 = 0,
        extensions.st_multi(extensions.st_buffer(p.loc, p.radius::float8)::extensions.geometry)::extensions.geography
-  from (select b.id, b.n, 2000 + (b.n % 10) * 1000 as radius,
+  from (select b.id, b.n, case when b.n % 10 = 0 then 60000 else 2000 + (b.n % 10) * 1000 end as radius,
                extensions.st_setsrid(extensions.st_makepoint(134.5 + random(), -20.5 + random()), 4326)::extensions.geography as loc
           from bulk b offset 0) as p;
 alter table public.provider_profiles enable trigger provider_profiles_derive;
@@ -433,6 +458,14 @@ insert into public.service_listings (provider_id, category_id, title, pricing_un
 select b.id, case when b.n % 4 = 0 then pg_temp.cat('disc-leaf-a') else pg_temp.cat('disc-leaf-b') end,
        'Bulk listing ' || b.n, 'hourly', 1000 + (b.n % 100) * 100
   from bulk b where b.n % 2 = 0;
+-- A provider based 300 km away whose drawn area covers C2.
+select tests.create_supabase_user('disc_far');
+insert into public.provider_profiles (id, display_name, base_location, service_area)
+values (tests.get_supabase_uid('disc_far'), 'Far away',
+        extensions.st_setsrid(extensions.st_makepoint(135, -20 + pg_temp.deg(300000)), 4326)::extensions.geography,
+        extensions.st_multi(extensions.st_makeenvelope(134.9, -20.1, 135.1, -19.9, 4326))::extensions.geography);
+insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
+values (tests.get_supabase_uid('disc_far'), pg_temp.cat('disc-other-leaf'), 'Far listing', 'fixed', 5000);
 analyze public.provider_profiles;
 analyze public.service_listings;
 analyze public.profiles;
@@ -445,7 +478,7 @@ declare
   v_plan json;
 begin
   s := private.discovery_prepare(p_entity, p_area,
-         case when p_area <> 'bounds' then -20 end, case when p_area <> 'bounds' then 135 end,
+         case when p_area <> 'bounds' then coalesce((p_filters ->> 'lat')::float8, -20) end, case when p_area <> 'bounds' then 135 end,
          case when p_area = 'near' then coalesce((p_filters ->> 'radius')::float8, 5000) end,
          case when p_area = 'bounds' then -20.05 end, case when p_area = 'bounds' then 134.95 end,
          case when p_area = 'bounds' then -19.95 end, case when p_area = 'bounds' then 135.05 end,
@@ -454,7 +487,7 @@ begin
          (p_filters ->> 'min_price')::numeric, (p_filters ->> 'max_price')::numeric, null, null,
          p_sort, p_filters ->> 'after', case when p_mode = 'cluster' then 8 else 20 end,
          case when p_mode = 'cluster' then 32 else 100 end);
-  execute 'explain (format json) ' || private.discovery_sql(p_entity, p_area, s.sort, s.filters, p_mode) into v_plan
+  execute 'explain (format json) ' || private.discovery_sql(s, p_mode) into v_plan
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
           s.row_limit, s.sort, s.fingerprint;
@@ -489,6 +522,7 @@ insert into plans values
   ('providers near, relevance, verified', pg_temp.plan('provider', 'near', 'relevance', '{"verified": true}')),
   ('providers near, available now', pg_temp.plan('provider', 'near', 'distance', '{"available_now": true}')),
   ('providers covering, distance', pg_temp.plan('provider', 'covering', 'distance')),
+  ('providers covering few, distance', pg_temp.plan('provider', 'covering', 'distance', '{"lat": -21.2}')),
   ('providers covering, rating', pg_temp.plan('provider', 'covering', 'rating')),
   ('providers in bounds, distance', pg_temp.plan('provider', 'bounds', 'distance')),
   ('providers in bounds, price', pg_temp.plan('provider', 'bounds', 'price')),
@@ -516,10 +550,35 @@ select ok(pg_temp.knn((select plan from plans where name = 'listings near 50 km,
           and jsonb_path_exists((select plan from plans where name = 'listings near 50 km, distance, category'),
                 'strict $.** ? (@."Index Name" == "service_listings_provider_id_idx")'),
   'nearby listings walk the providers'' GiST index in KNN order and join listings by provider_id');
+select ok(pg_temp.knn((select plan from plans where name = 'providers covering, distance'), 'provider_profiles_base_location_idx'),
+  'covering by distance where many areas reach the point walks the bases in KNN order');
 select ok(
-  jsonb_path_exists((select plan from plans where name = 'providers covering, rating'),
-    'strict $.** ? (@."Index Name" == "provider_profiles_coverage_idx")'),
-  'covering (sorted by rating) uses the coverage GiST index');
+  jsonb_path_exists((select plan from plans where name = 'providers covering, distance'),
+    'strict $.** ? (@."Index Name" == "provider_profiles_drawn_area_idx")'),
+  'and finds drawn areas of far-away providers through the partial index');
+select ok(
+  jsonb_path_exists((select plan from plans where name = 'providers covering few, distance'),
+    'strict $.** ? (@."Index Name" == "provider_profiles_coverage_idx")')
+  and not pg_temp.knn((select plan from plans where name = 'providers covering few, distance'), 'provider_profiles_base_location_idx'),
+  'where few areas reach the point, covering reads just those through the coverage index');
+select is(
+  array(select provider_id from public.search_providers_covering(-20, 135)),
+  array(select p.id from public.provider_profiles p
+         where extensions.st_intersects(p.coverage, extensions.st_setsrid(extensions.st_makepoint(135, -20), 4326)::extensions.geography)
+         order by p.base_location <-> extensions.st_setsrid(extensions.st_makepoint(135, -20), 4326)::extensions.geography, p.id
+         limit 20),
+  'covering by KNN returns exactly the 20 nearest providers whose area covers the point');
+select is(
+  array(select provider_id from public.search_providers_covering(-20, 135, p_category_id => pg_temp.cat('disc-other'))),
+  array[tests.get_supabase_uid('disc_far')],
+  'covering by KNN still finds a drawn area of a provider based 300 km away');
+select is(
+  array(select provider_id from public.search_providers_covering(-21.2, 135)),
+  array(select p.id from public.provider_profiles p
+         where extensions.st_intersects(p.coverage, extensions.st_setsrid(extensions.st_makepoint(135, -21.2), 4326)::extensions.geography)
+         order by p.base_location <-> extensions.st_setsrid(extensions.st_makepoint(135, -21.2), 4326)::extensions.geography, p.id
+         limit 20),
+  'covering through the coverage index returns the same as a brute-force search');
 -- The plan checks can fail: without the spatial index the same query reads the table.
 reset role;
 drop index public.provider_profiles_base_location_idx;

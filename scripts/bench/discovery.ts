@@ -18,7 +18,7 @@
  * Bounded: a fixed number of requests per scenario and a time cap per scenario; only 127.0.0.1.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -57,10 +57,8 @@ const ROUNDS = Number(values.rounds);
 const RADIUS_M = Number(values.radius);
 const MIN_RATING = Number(values["min-rating"]);
 const TARGETS = { p95Ms: 25, indexSpeedup: 20, rlsOverhead: 1.2 };
-const SPATIAL_INDEX = {
-  name: "provider_profiles_base_location_idx",
-  def: "create index if not exists provider_profiles_base_location_idx on public.provider_profiles using gist (base_location)",
-};
+/** Where the definitions of the indexes dropped for scenario (c) wait until they are rebuilt. */
+const DROPPED_INDEXES_FILE = () => path.join(p.home, "bench-dropped-indexes.json");
 
 const p = profile("bench");
 const stateFile = path.join(p.home, "bench-discovery.json");
@@ -234,6 +232,32 @@ async function ensureDataset(): Promise<SeedState> {
   return fresh;
 }
 
+/** Rebuilds indexes a previous run dropped for scenario (c) and did not get to rebuild. */
+async function restoreDroppedIndexes(sql: postgres.Sql): Promise<number> {
+  const file = DROPPED_INDEXES_FILE();
+  if (!existsSync(file)) return 0;
+  const defs = JSON.parse(readFileSync(file, "utf8")) as string[];
+  const started = Date.now();
+  for (const def of defs) await sql.unsafe(def.replace(/^CREATE INDEX /i, "CREATE INDEX IF NOT EXISTS "));
+  rmSync(file);
+  return (Date.now() - started) / 1000;
+}
+
+/** Drops every GiST index on provider_profiles.base_location (remembering their definitions). */
+async function dropSpatialIndexes(sql: postgres.Sql): Promise<string[]> {
+  const rows = await sql`
+    select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+      from pg_index i
+      join pg_class c on c.oid = i.indexrelid
+      join pg_am am on am.oid = c.relam
+     where i.indrelid = 'public.provider_profiles'::regclass and am.amname = 'gist'
+       and (select a.attnum from pg_attribute a
+             where a.attrelid = i.indrelid and a.attname = 'base_location') = any (i.indkey::int2[])`;
+  writeFileSync(DROPPED_INDEXES_FILE(), JSON.stringify(rows.map((r) => r.def)));
+  for (const r of rows) await sql.unsafe(`drop index ${r.name as string}`);
+  return rows.map((r) => r.name as string);
+}
+
 /** EXPLAIN ANALYZE of the exact query text the RPC runs for one point (for the report). */
 async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; categoryId: string }): Promise<string[]> {
   await sql.unsafe(`
@@ -249,6 +273,72 @@ async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; cate
     end $$`);
   const rows = await sql`select pg_temp.bench_explain(${args.lat}, ${args.lng}, ${RADIUS_M}, ${args.categoryId}, ${MIN_RATING}) as line`;
   return rows.map((r) => r.line as string);
+}
+
+interface ShapeResult {
+  name: string;
+  requests: number;
+  p50: number;
+  p95: number;
+  max: number;
+  meanRows: number;
+}
+
+/**
+ * The other search shapes at the same metro points, one client at a time (informational): what the
+ * heavier ones cost on this dataset, where every query point has hundreds of thousands of
+ * providers within 10 km.
+ */
+async function otherShapes(headers: Record<string, string>, categoryId: string): Promise<ShapeResult[]> {
+  const rand = prng(7);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const box = (pt: { lat: number; lng: number }, km: number) => {
+    const dLat = km / 2 / 111.195;
+    const dLng = dLat / Math.cos((pt.lat * Math.PI) / 180);
+    return { p_south: pt.lat - dLat, p_west: pt.lng - dLng, p_north: pt.lat + dLat, p_east: pt.lng + dLng };
+  };
+  const b = METRO.background;
+  const shapes: Array<{ name: string; fn: string; body: (pt: { lat: number; lng: number }) => Record<string, unknown>; n: number }> = [
+    { name: "covering the point, by distance, category + rating", fn: "search_providers_covering",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING }), n: 30 },
+    { name: "nearby 10 km, available now", fn: "search_providers_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_available_now: true }), n: 30 },
+    { name: `nearby 10 km, open slot ${tomorrow} 10:00-12:00 Dubai`, fn: "search_providers_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_open_from: `${tomorrow}T06:00:00Z`, p_open_to: `${tomorrow}T08:00:00Z` }), n: 30 },
+    { name: "listings nearby 10 km, category", fn: "search_listings_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId }), n: 30 },
+    { name: "providers in 5 × 5 km bounds (200 rows)", fn: "search_providers_in_bounds",
+      body: (pt) => ({ ...box(pt, 5), p_category_id: categoryId }), n: 30 },
+    { name: "nearby 5 km, sorted by rating, category + rating", fn: "search_providers_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_radius_m: 5000, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 10 },
+    { name: "nearby 10 km, sorted by relevance, no filter", fn: "search_providers_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_sort: "relevance" }), n: 10 },
+    { name: "covering the point, sorted by rating, category + rating", fn: "search_providers_covering",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 10 },
+    { name: "8 × 8 clusters over 10 × 10 km, category", fn: "cluster_providers_in_bounds",
+      body: (pt) => ({ ...box(pt, 10), p_category_id: categoryId }), n: 10 },
+    { name: "8 × 8 clusters over the whole metro (35 × 32 km)", fn: "cluster_providers_in_bounds",
+      body: () => ({ p_south: b.south, p_west: b.west, p_north: b.north, p_east: b.east }), n: 5 },
+  ];
+  const out: ShapeResult[] = [];
+  for (const shape of shapes) {
+    const pts = Array.from({ length: shape.n + 2 }, () => samplePoint(rand));
+    const bodies = pts.map((pt) => shape.body({ lat: Number(pt.lat.toFixed(6)), lng: Number(pt.lng.toFixed(6)) }));
+    const r = await loadgen({
+      url: `${p.apiUrl}/rest/v1/rpc/${shape.fn}`, headers, bodies, requests: shape.n, warmup: 2, concurrency: 1, maxSeconds: 120,
+    });
+    const lat = [...r.latenciesMs].sort((x, y) => x - y);
+    out.push({
+      name: shape.name,
+      requests: lat.length,
+      p50: percentile(lat, 0.5),
+      p95: percentile(lat, 0.95),
+      max: lat[lat.length - 1] ?? NaN,
+      meanRows: r.rows.reduce((n, x) => n + x, 0) / Math.max(r.rows.length, 1),
+    });
+    log(`  ${shape.name}: p50 ${ms(out[out.length - 1].p50)} ms`);
+  }
+  return out;
 }
 
 async function waitForSchemaReload(): Promise<void> {
@@ -286,7 +376,8 @@ async function main(): Promise<void> {
   const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
   try {
     // A previous run may have stopped while the spatial index was away.
-    await sql.unsafe(SPATIAL_INDEX.def);
+    const restored = await restoreDroppedIndexes(sql);
+    if (restored) log(`rebuilt the spatial indexes an interrupted run had dropped (${restored.toFixed(0)} s)`);
     const [{ id: categoryId }] = await sql`select id from public.categories where slug = ${BENCH_QUERY_CATEGORY}`;
     const [versions] = await sql`select current_setting('server_version') as pg, extensions.postgis_lib_version() as postgis`;
     const [share] = await sql`
@@ -334,9 +425,12 @@ async function main(): Promise<void> {
     const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
     const b = stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY);
 
+    // Other shapes, for the record (not targets): one client, a few requests each.
+    const shapes = await otherShapes(userHeaders, categoryId as string);
+
     // (c): the same query without the spatial index: drop it, measure, rebuild it.
-    log(`(c) dropping ${SPATIAL_INDEX.name}`);
-    await sql.unsafe(`drop index if exists public.${SPATIAL_INDEX.name}`);
+    const dropped = await dropSpatialIndexes(sql);
+    log(`(c) dropped ${dropped.join(", ")}`);
     let c: Stats;
     let planUnindexed: string[] = [];
     let rebuildSeconds = 0;
@@ -348,10 +442,8 @@ async function main(): Promise<void> {
         UNINDEXED_REQUESTS, CONCURRENCY, 600));
       c = stats("(c) no spatial index, authenticated user", [cRun], CONCURRENCY);
     } finally {
-      const t = Date.now();
-      await sql.unsafe(SPATIAL_INDEX.def);
-      rebuildSeconds = (Date.now() - t) / 1000;
-      log(`rebuilt ${SPATIAL_INDEX.name} in ${rebuildSeconds.toFixed(1)} s`);
+      rebuildSeconds = await restoreDroppedIndexes(sql);
+      log(`rebuilt ${dropped.join(", ")} in ${rebuildSeconds.toFixed(1)} s`);
     }
 
     const speedup = c.p50 / a.p50;
@@ -375,7 +467,12 @@ async function main(): Promise<void> {
       ...verdicts.map((v) => `| ${v.what} | ${v.value} | ${v.pass ? "PASS" : "FAIL"} |`),
     ].join("\n");
 
-    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n`);
+    const shapesTable = [
+      "| shape | requests | p50 ms | p95 ms | max ms | rows/response |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...shapes.map((x) => `| ${x.name} | ${x.requests} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.max)} | ${x.meanRows.toFixed(1)} |`),
+    ].join("\n");
+    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n${shapesTable}\n\n`);
     if (failures) process.stdout.write(`WARNING: ${failures} requests failed (see loadgen errors above)\n`);
 
     const cpus = os.cpus();
@@ -393,11 +490,15 @@ Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:d
   Seeded ${seed.seededAt} in **${seed.seconds.toFixed(0)} s** (${seed.steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join("; ")}).
 - **Query**: \`search_providers_nearby\` (POST /rest/v1/rpc) at random points drawn from the same metro model, radius ${RADIUS_M / 1000} km,
   category \`${BENCH_QUERY_CATEGORY}\`, p_min_rating ${MIN_RATING}, 20 rows, sorted by distance. ${WARMUP} warm-up requests per key;
-  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after \`drop index ${SPATIAL_INDEX.name}\` (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
+  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after dropping the GiST index on \`base_location\` (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
 
 ${rowsTable}
 
 ${verdictTable}
+
+Other search shapes at points from the same model, through the gateway, one client at a time (for the record, no target):
+
+${shapesTable}
 
 Plan of the indexed query (EXPLAIN ANALYZE of the text the RPC executes, first point):
 

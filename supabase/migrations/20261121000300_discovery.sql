@@ -6,8 +6,9 @@
 -- Design (see README "Discovery"):
 -- * Every RPC is SECURITY INVOKER: row level security of provider_profiles, profiles,
 --   service_listings, categories and availability_rules applies to the caller exactly as a table
---   read would (the benchmark measures that overhead). The only definer helper is
---   private.provider_busy_periods, which exposes time-off *ranges* (never reasons) of any provider.
+--   read would (the benchmark measures that overhead). Definer helpers expose only what a search
+--   needs: private.provider_busy_periods (time-off *ranges*, never reasons) and
+--   private.closed_profile_ids (closed accounts, which searches leave out for every role).
 -- * Validation lives in one place, private.discovery_prepare (lat/lng through
 --   private.discovery_point), and raises registered HL25x errors: never a silent clamp.
 -- * The SQL each search runs is produced by private.discovery_sql from the active filters only
@@ -190,6 +191,29 @@ create index if not exists availability_rules_weekday_start_idx
 -- based farther away through this small partial index.
 create index if not exists provider_profiles_drawn_area_idx
   on public.provider_profiles using gist (coverage) where service_area is not null;
+
+------------------------------------------------------------------------------------------------
+-- Closed accounts never show up in searches. Row level security hides them from anon and
+-- authenticated users but not from service_role, and joining profiles for every candidate costs
+-- more than the search itself on large areas, so searches anti-join this (short) list instead and
+-- join profiles only for the rows they return.
+------------------------------------------------------------------------------------------------
+create index if not exists profiles_deleted_idx on public.profiles (id) where deleted_at is not null;
+
+create or replace function private.closed_profile_ids()
+returns setof uuid
+language sql
+stable
+parallel safe
+security definer
+rows 100
+set search_path = ''
+as $$
+  select p.id from public.profiles p where p.deleted_at is not null;
+$$;
+comment on function private.closed_profile_ids() is
+  'Ids of closed (deleted) accounts, whatever the caller may see; searches leave them out.';
+grant execute on function private.closed_profile_ids() to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Validation: one place for every search argument.
@@ -584,13 +608,14 @@ declare
   v_outer_order text;
   v_select text;
   v_select2 text;
+  v_outer text;
 begin
   if s.entity = 'provider' then
     v_geo := 'pp.base_location';
     v_id := 'pp.id';
     v_id_col := 'provider_id';
-    v_from := 'public.provider_profiles pp join public.profiles pr on pr.id = pp.id';
-    v_base := array['pr.deleted_at is null'];
+    v_from := 'public.provider_profiles pp';
+    v_base := array['not exists (select 1 from private.closed_profile_ids() as closed(id) where closed.id = pp.id)'];
     v_price := 'pp.price_from';
   elsif s.entity = 'listing' then
     -- A listing's location is its provider's base (service_listing_derive), so listings are found
@@ -601,9 +626,8 @@ begin
     v_geo := 'pp.base_location';
     v_id := 'l.id';
     v_id_col := 'listing_id';
-    v_from := 'public.provider_profiles pp join public.profiles pr on pr.id = pp.id'
-      || ' join public.service_listings l on l.provider_id = pp.id';
-    v_base := array['l.is_active', 'pr.deleted_at is null'];
+    v_from := 'public.provider_profiles pp join public.service_listings l on l.provider_id = pp.id';
+    v_base := array['l.is_active', 'not exists (select 1 from private.closed_profile_ids() as closed(id) where closed.id = pp.id)'];
     v_price := '(case when l.pricing_unit = ''quote'' then null else l.base_price end)';
   else
     raise exception 'discovery: unknown entity %', s.entity;
@@ -721,35 +745,51 @@ begin
     if s.area <> 'bounds' then
       raise exception 'discovery: clusters need bounds';
     end if;
+    -- One geometry cast per point; points of the widened box outside the bounds land in cells
+    -- outside 0..n-1 and are dropped with their (few) groups; points on the north/east edge go
+    -- to the last row/column.
     return pg_catalog.format($q$
-select c.cell_row, c.cell_col, count(*)::integer as item_count,
-       avg(c.lat) as lat, avg(c.lng) as lng,
-       $4 + c.cell_row * ($6 - $4) / $18 as cell_south,
-       $5 + c.cell_col * ($7 - $5) / $18 as cell_west,
-       $4 + (c.cell_row + 1) * ($6 - $4) / $18 as cell_north,
-       $5 + (c.cell_col + 1) * ($7 - $5) / $18 as cell_east,
-       case when count(*) = 1 then (pg_catalog.array_agg(c.id))[1] end as only_id,
-       min(c.price) as min_price
-  from (select %1$s as id, %2$s as price,
-               extensions.st_y(%3$s::extensions.geometry) as lat,
-               extensions.st_x(%3$s::extensions.geometry) as lng,
-               least(floor((extensions.st_y(%3$s::extensions.geometry) - $4) / ($6 - $4) * $18), $18 - 1)::integer as cell_row,
-               least(floor((extensions.st_x(%3$s::extensions.geometry) - $5) / ($7 - $5) * $18), $18 - 1)::integer as cell_col
-          from %4$s
-         where %5$s) c
- group by c.cell_row, c.cell_col
- order by c.cell_row, c.cell_col$q$,
-      v_id, v_price, v_geo, v_from, pg_catalog.array_to_string(v_base || v_area || v_filters, E'\n           and '));
+select a.cell_row, a.cell_col, a.item_count, a.lat, a.lng,
+       $4 + a.cell_row * ($6 - $4) / $18 as cell_south,
+       $5 + a.cell_col * ($7 - $5) / $18 as cell_west,
+       $4 + (a.cell_row + 1) * ($6 - $4) / $18 as cell_north,
+       $5 + (a.cell_col + 1) * ($7 - $5) / $18 as cell_east,
+       a.only_id, a.min_price
+  from (select c.cell_row, c.cell_col, count(*)::integer as item_count, avg(c.lat) as lat, avg(c.lng) as lng,
+               case when count(*) = 1 then (pg_catalog.array_agg(c.id))[1] end as only_id,
+               min(c.price) as min_price
+          from (select g.id, g.price, g.lat, g.lng,
+                       case when g.lat = $6 then $18 - 1 else floor((g.lat - $4) / ($6 - $4) * $18)::integer end as cell_row,
+                       case when g.lng = $7 then $18 - 1 else floor((g.lng - $5) / ($7 - $5) * $18)::integer end as cell_col
+                  from (select h.id, h.price, extensions.st_y(h.geom) as lat, extensions.st_x(h.geom) as lng
+                          from (select %1$s as id, %2$s as price, %3$s::extensions.geometry as geom
+                                  from %4$s
+                                 where %5$s
+                                offset 0) h) g) c
+         group by c.cell_row, c.cell_col
+        offset 0) a
+ where a.cell_row between 0 and $18 - 1 and a.cell_col between 0 and $18 - 1
+ order by a.cell_row, a.cell_col$q$,
+      v_id, v_price, v_geo, v_from,
+      pg_catalog.array_to_string(v_base || pg_catalog.format('%s operator(extensions.&&) $3', v_geo) || v_filters, E'\n                                   and '));
   end if;
 
+  -- The inner query reads provider_profiles (and listings); profiles (username, avatar) are
+  -- joined by the outer query, for the returned rows only.
   if s.entity = 'provider' then
-    v_select := 'pp.id as provider_id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, '
+    v_select := 'pp.id as provider_id, pp.display_name, pp.business_name, '
       || 'pp.rating_avg, pp.rating_count, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text as currency, '
       || 'pp.is_available, pp.is_verified';
+    v_outer := 's.provider_id, s.display_name, s.business_name, pr.username, pr.avatar_path, s.rating_avg, s.rating_count, '
+      || 's.completed_jobs, s.price_from, s.hourly_rate, s.currency, s.is_available, s.is_verified, '
+      || 's.lat, s.lng, s.distance_m, s.relevance, s.cursor';
   else
     v_select := 'l.id as listing_id, l.provider_id, l.title, l.category_id, l.pricing_unit, l.base_price, '
       || 'l.currency::text as currency, l.duration_minutes, l.cover_image_path, pp.display_name as provider_display_name, '
-      || 'pr.avatar_path as provider_avatar_path, pp.rating_avg, pp.rating_count, pp.is_available, pp.is_verified';
+      || 'pp.rating_avg, pp.rating_count, pp.is_available, pp.is_verified';
+    v_outer := 's.listing_id, s.provider_id, s.title, s.category_id, s.pricing_unit, s.base_price, s.currency, '
+      || 's.duration_minutes, s.cover_image_path, s.provider_display_name, pr.avatar_path as provider_avatar_path, '
+      || 's.rating_avg, s.rating_count, s.is_available, s.is_verified, s.lat, s.lng, s.distance_m, s.relevance, s.cursor';
   end if;
 
   v_select := pg_catalog.format($q$
@@ -777,7 +817,8 @@ select %1$s,
   if v_area2 is not null then
     v_select := v_select || E'\nunion all\n(' || v_select2 || ')';
   end if;
-  return pg_catalog.format(E'select s.* from (%s) s\n order by %s\n limit $18', v_select, v_outer_order);
+  return pg_catalog.format(E'select %s\n  from (%s) s\n  left join public.profiles pr on pr.id = s.provider_id\n order by %s\n limit $18',
+    v_outer, v_select, v_outer_order);
 end;
 $$;
 comment on function private.discovery_sql(private.discovery_search, text) is
@@ -974,6 +1015,9 @@ parallel safe
 set search_path = ''
 set jit = off
 set extra_float_digits = 1
+-- Counting cells: PostgreSQL estimates one group per point and would sort every point of the
+-- area (up to a million) rather than hash a few dozen cells.
+set enable_sort = off
 as $$
 declare
   s private.discovery_search;
@@ -1117,6 +1161,9 @@ parallel safe
 set search_path = ''
 set jit = off
 set extra_float_digits = 1
+-- Counting cells: PostgreSQL estimates one group per point and would sort every point of the
+-- area (up to a million) rather than hash a few dozen cells.
+set enable_sort = off
 as $$
 declare
   s private.discovery_search;

@@ -511,6 +511,7 @@ grant select, insert on plans to authenticated;
 select tests.authenticate_as('disc_customer');
 insert into plans values
   ('providers near, distance', pg_temp.plan('provider', 'near', 'distance')),
+  ('providers near 50 km, distance', pg_temp.plan('provider', 'near', 'distance', '{"radius": 50000}')),
   ('providers near 50 km, distance, category + rating', pg_temp.plan('provider', 'near', 'distance',
      jsonb_build_object('radius', 50000, 'category', pg_temp.cat('disc-leaf-a'), 'min_rating', 4))),
   ('providers near 50 km, distance, after a cursor', pg_temp.plan('provider', 'near', 'distance',
@@ -538,8 +539,8 @@ insert into plans values
 select is(array(select name || ': ' || array_to_string(pg_temp.seq_scanned(plan), ', ') from plans
                  where pg_temp.seq_scanned(plan) <> '{}'),
           '{}'::text[], 'no discovery query plan reads provider_profiles, service_listings or profiles sequentially');
-select ok(pg_temp.knn((select plan from plans where name = 'providers near, distance'), 'provider_profiles_base_location_idx'),
-  'nearby providers by distance walk the base_location GiST index in KNN order');
+select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance'), 'provider_profiles_base_location_idx'),
+  'nearby providers by distance walk the base_location GiST index in KNN order (many candidates)');
 select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, category + rating'), 'provider_profiles_base_location_idx'),
   'with category and rating filters over many candidates too (the benchmark query)');
 select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, after a cursor'), 'provider_profiles_base_location_idx'),

@@ -2,7 +2,7 @@
 -- filters, sorts, keyset pagination, validation codes, roles, and query plans on enough rows for
 -- the planner to prefer indexes.
 begin;
-select plan(128);
+select plan(130);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures around C = (10, 20), far from any seed data. Offsets are metres along a meridian
@@ -416,6 +416,10 @@ select throws_ok($$ select * from public.search_providers_covering(10, 200) $$, 
 select is(
   (select count(*)::int from private.error_codes where code between 'HL250' and 'HL299'), 13,
   'thirteen discovery error codes are registered');
+select ok(exists (select 1 from private.closed_profiles where id = pg_temp.u(6)), 'closing an account lists it as closed');
+update public.profiles set deleted_at = null where id = pg_temp.u(6);
+select is((pg_temp.near())[1], pg_temp.u(6), 'a reopened account shows up again (p6 is 500 m away)');
+update public.profiles set deleted_at = now() where id = pg_temp.u(6);
 select ok(exists (select 1 from private.provider_time_zones where time_zone = 'Asia/Dubai'),
   'provider time zones are registered (availability filters start from them)');
 update public.provider_profiles set timezone = 'Asia/Kolkata' where id = pg_temp.u(9);

@@ -25,6 +25,128 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"booking_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_role": string,"booking_id": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"reason": string | null,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_role": string,"booking_id": string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"reason"?: string | null,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_role"?: string,"booking_id"?: string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"reason"?: string | null,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_events_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_events_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "booking_events_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"booking_states": {
+                  Row: {
+                    "description": string,"holds_time": boolean,"is_terminal": boolean,"reveals_contact": boolean,"sort_order": number,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"holds_time": boolean,"is_terminal": boolean,"reveals_contact": boolean,"sort_order": number,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"holds_time"?: boolean,"is_terminal"?: boolean,"reveals_contact"?: boolean,"sort_order"?: number,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"booking_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "booking_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"bookings": {
+                  Row: {
+                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "bookings_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_listing_id_fkey"
+      columns: ["listing_id"]
+isOneToOne: false
+      referencedRelation: "service_listings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
                 },"business_members": {
                   Row: {
                     "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string

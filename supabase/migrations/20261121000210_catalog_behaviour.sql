@@ -1229,15 +1229,19 @@ begin
              ((pg_catalog.lower(v_window) at time zone v_provider.timezone)::date - 1)::timestamp,
              ((pg_catalog.upper(v_window) at time zone v_provider.timezone)::date)::timestamp,
              interval '1 day') as d
-  ), open_hours as (
-    -- Wall-clock rules become instants here, so DST changes move them correctly; adjacent rules
-    -- (and a rule ending at 24:00 followed by one starting at 00:00) merge.
-    select pg_catalog.range_agg(pg_catalog.tstzrange(
-             (days.day + r.start_time) at time zone v_provider.timezone,
-             (days.day + r.end_time) at time zone v_provider.timezone, '[)')) as hours
+  ), rule_instants as (
+    -- Wall-clock rules become instants here, so DST changes move them correctly. A rule lying
+    -- in a spring-forward gap can end "before" it starts: it is simply not open that day.
+    select (days.day + r.start_time) at time zone v_provider.timezone as opens,
+           (days.day + r.end_time) at time zone v_provider.timezone as closes
       from days
       join public.availability_rules r
         on r.provider_id = v_provider.id and r.weekday = extract(dow from days.day)
+  ), open_hours as (
+    -- Adjacent rules (and a rule ending at 24:00 followed by one starting at 00:00) merge.
+    select pg_catalog.range_agg(pg_catalog.tstzrange(ri.opens, ri.closes, '[)')) as hours
+      from rule_instants ri
+     where ri.opens < ri.closes
   ), busy as (
     select coalesce(pg_catalog.range_agg(b.period), '{}'::tstzmultirange) as periods
       from private.provider_busy_periods(v_provider.id, v_window) as b(period)

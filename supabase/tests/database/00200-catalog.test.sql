@@ -1,7 +1,7 @@
 -- Module catalog: policies for every role, trust fields, derived data, validation codes, slots,
 -- favorites and provider statistics.
 begin;
-select plan(249);
+select plan(287);
 
 -- Rows a statement touched, run as the current role (RLS applies); 0 = silently filtered out.
 create function pg_temp.affected(q text) returns integer language plpgsql as $$
@@ -539,6 +539,14 @@ select is((select array_agg(slot_start order by slot_start) from public.get_avai
   array['2026-10-24 23:30+00', '2026-10-25 00:00+00', '2026-10-25 00:30+00', '2026-10-25 01:00+00', '2026-10-25 01:30+00', '2026-10-25 02:00+00',
         '2026-10-25 09:00+00', '2026-10-25 09:30+00', '2026-10-25 10:00+00']::timestamptz[],
   'the last Sunday of October: 00:30-03:00 lasts 3.5 hours');
+select lives_ok($$ select public.set_weekly_availability('[{"weekday": 0, "start_time": "01:30", "end_time": "02:00"}]') $$,
+  'a rule inside the spring-forward gap is accepted');
+insert into public.service_listings (id, provider_id, category_id, title, pricing_unit, base_price, duration_minutes) values
+  ('00000000-0000-4000-a000-000000000206', auth.uid(), '00000000-0000-4000-a000-000000000103', 'Quick check', 'fixed', 2000, 30);
+select is((select array_agg(slot_start) from public.get_available_slots('00000000-0000-4000-a000-000000000206', '2026-03-22', '2026-03-22')),
+  array['2026-03-22 01:30+00']::timestamptz[], 'a 30-minute rule holds one 30-minute slot on a normal Sunday');
+select is((select count(*)::integer from public.get_available_slots('00000000-0000-4000-a000-000000000206', '2026-03-29', '2026-03-29')), 0,
+  'and none (without an error) when 01:30-02:00 does not exist');
 
 ------------------------------------------------------------------------------------------------
 -- Favorites
@@ -576,6 +584,60 @@ select throws_ok($$ select count(*) from public.favorites $$, '42501', null, 'an
 select throws_ok($$ select * from public.list_favorite_providers() $$, '42501', null, 'anon cannot list favorites');
 select tests.authenticate_as('cat_cust');
 select is(pg_temp.affected($$ delete from public.favorites where provider_id = tests.get_supabase_uid('cat_prov2') $$), 1, 'users remove their favorites');
+
+------------------------------------------------------------------------------------------------
+-- Remaining policy cells: each action by the owner, another user, anon and an operator
+------------------------------------------------------------------------------------------------
+select tests.authenticate_as('cat_prov');
+insert into public.provider_certifications (provider_id, name, issuer) values (auth.uid(), 'First aid', 'Red Crescent');
+select tests.authenticate_as('cat_cust');
+select ok(exists (select 1 from public.provider_profiles where id = tests.get_supabase_uid('cat_prov')), 'signed-in users read provider profiles');
+select ok(exists (select 1 from public.provider_certifications where name = 'First aid'), 'signed-in users read certifications');
+select ok(exists (select 1 from public.availability_rules where provider_id = tests.get_supabase_uid('cat_prov')), 'signed-in users read weekly rules');
+
+select tests.clear_authentication();
+select throws_ok($$ update public.provider_certifications set issuer = 'Anon' where name = 'First aid' $$, '42501', null, 'anon cannot edit certifications');
+select throws_ok($$ delete from public.provider_certifications where name = 'First aid' $$, '42501', null, 'anon cannot delete certifications');
+select throws_ok($$ update public.availability_rules set end_time = '23:00' where weekday = 1 $$, '42501', null, 'anon cannot edit rules');
+select throws_ok($$ delete from public.availability_rules where weekday = 1 $$, '42501', null, 'anon cannot delete rules');
+select throws_ok($$ insert into public.provider_time_off (provider_id, period) values (tests.get_supabase_uid('cat_prov'), '[2026-12-01 00:00+04, 2026-12-02 00:00+04)') $$,
+  '42501', null, 'anon cannot add time off');
+select throws_ok($$ update public.provider_time_off set reason = 'x' where reason = 'Holiday' $$, '42501', null, 'anon cannot edit time off');
+select throws_ok($$ delete from public.provider_time_off where reason = 'Holiday' $$, '42501', null, 'anon cannot delete time off');
+select throws_ok($$ insert into public.favorites (user_id, provider_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_temp')) $$,
+  '42501', null, 'anon cannot save favorites');
+select throws_ok($$ delete from public.favorites where user_id = tests.get_supabase_uid('cat_cust') $$, '42501', null, 'anon cannot remove favorites');
+
+select tests.authenticate_as('cat_admin');
+select is(pg_temp.affected($$ delete from public.provider_profiles where id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not delete provider profiles');
+select throws_ok($$ insert into public.provider_certifications (provider_id, name, issuer) values (tests.get_supabase_uid('cat_prov'), 'Admin cert', 'Issuer') $$,
+  '42501', null, 'admins do not add certifications for providers');
+select is(pg_temp.affected($$ update public.provider_certifications set issuer = 'Admin' where name = 'First aid' $$), 0, 'admins do not edit certifications (they verify them)');
+select is(pg_temp.affected($$ delete from public.provider_certifications where name = 'First aid' $$), 0, 'admins do not delete certifications');
+select throws_ok($$ insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price) values (tests.get_supabase_uid('cat_prov'), '00000000-0000-4000-a000-000000000103', 'Admin listing', 'fixed', 100) $$,
+  '42501', null, 'admins do not add listings for providers');
+select is(pg_temp.affected($$ update public.service_listings set title = 'Admin edit' where id = '00000000-0000-4000-a000-000000000201' $$), 0, 'admins do not edit listings');
+select is(pg_temp.affected($$ delete from public.service_listings where id = '00000000-0000-4000-a000-000000000201' $$), 0, 'admins do not delete listings');
+select throws_ok($$ insert into public.availability_rules (provider_id, weekday, start_time, end_time) values (tests.get_supabase_uid('cat_prov'), 5, '09:00', '10:00') $$,
+  '42501', null, 'admins do not add rules for providers');
+select is(pg_temp.affected($$ update public.availability_rules set end_time = '23:00' where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not edit rules');
+select is(pg_temp.affected($$ delete from public.availability_rules where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not delete rules');
+select throws_ok($$ insert into public.provider_time_off (provider_id, period) values (tests.get_supabase_uid('cat_prov'), '[2026-12-01 00:00+04, 2026-12-02 00:00+04)') $$,
+  '42501', null, 'admins do not add time off for providers');
+select is(pg_temp.affected($$ update public.provider_time_off set reason = 'x' where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not edit time off');
+select is(pg_temp.affected($$ delete from public.provider_time_off where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not delete time off');
+select is((select count(*)::integer from public.favorites where user_id = tests.get_supabase_uid('cat_cust')), 0, 'admins do not read users'' favorites');
+select is(pg_temp.affected($$ delete from public.favorites where user_id = tests.get_supabase_uid('cat_cust') $$), 0, 'admins do not remove users'' favorites');
+
+select tests.authenticate_as('cat_prov');
+select is(pg_temp.affected($$ update public.availability_rules set end_time = '13:00' where provider_id = auth.uid() and weekday = 1 $$), 1, 'providers edit their rules');
+select throws_ok($$ update public.availability_rules set start_time = '14:00' where provider_id = auth.uid() and weekday = 1 $$, 'HL215', null, 'an edit that starts after the end is HL215');
+select is(pg_temp.affected($$ delete from public.availability_rules where provider_id = auth.uid() and weekday = 2 $$), 2, 'providers delete their rules');
+select is(pg_temp.affected($$ update public.provider_time_off set reason = 'Family holiday' where reason = 'Holiday' $$), 1, 'providers edit their time off');
+select is(pg_temp.affected($$ delete from public.provider_time_off where reason = 'Family holiday' $$), 1, 'providers delete their time off');
+select throws_ok($$ update public.service_listings set location = null where id = '00000000-0000-4000-a000-000000000201' $$, '42501', null, 'providers cannot write a listing''s location');
+select throws_ok($$ update public.service_listings set coverage = null where id = '00000000-0000-4000-a000-000000000201' $$, '42501', null, 'providers cannot write a listing''s coverage');
+select is(pg_temp.affected($$ delete from public.service_listings where id = '00000000-0000-4000-a000-000000000203' $$), 1, 'providers delete their listings');
 
 ------------------------------------------------------------------------------------------------
 -- Provider statistics: database only

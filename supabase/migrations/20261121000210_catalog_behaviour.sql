@@ -974,6 +974,14 @@ begin
 end;
 $$;
 
+-- Derived geography columns get an empty placeholder default that the BEFORE triggers always
+-- replace, so generated client types do not ask clients to send them.
+alter table public.service_listings
+  alter column location set default 'SRID=4326;POINT EMPTY'::extensions.geography,
+  alter column coverage set default 'SRID=4326;MULTIPOLYGON EMPTY'::extensions.geography;
+alter table public.provider_profiles
+  alter column coverage set default 'SRID=4326;MULTIPOLYGON EMPTY'::extensions.geography;
+
 -- Drawn listing areas come as GeoJSON through set_listing_service_area.
 revoke insert (service_area), update (service_area) on public.service_listings from authenticated;
 

@@ -307,14 +307,14 @@ isOneToOne: false
                   ]
                 },"provider_profiles": {
                   Row: {
-                    "base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -371,7 +371,7 @@ isOneToOne: false
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location": unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
                     "base_price"?: number,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
@@ -423,7 +423,204 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "switch_mode":
+            "category_tree":
+{ Args: { "p_include_inactive"?: boolean,"p_kind"?: string,"p_locale"?: string }; Returns: {
+              "default_pricing_unit": string,"depth": number,"icon": string,"id": string,"is_active": boolean,"kind": string,"name": string,"parent_id": string,"path_ids": (string)[],"slug": string,"sort_order": number
+            }[]
+                           },
+"create_provider_profile":
+{ Args: { "p_business_name"?: string,"p_currency"?: string,"p_description"?: string,"p_display_name": string,"p_hourly_rate"?: number,"p_lat": number,"p_lng": number,"p_service_radius_m"?: number,"p_skills"?: (string)[],"p_timezone"?: string }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"get_available_slots":
+{ Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
+              "slot_end": string,"slot_start": string
+            }[]
+                           },
+"list_favorite_providers":
+{ Args: { "p_available_now"?: boolean }; Returns: {
+              "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
+            }[]
+                           },
+"set_listing_service_area":
+{ Args: { "p_area": Json,"p_listing_id": string }; Returns: {
+              "base_price": number,
+"category_id": string,
+"cover_image_path": string | null,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"duration_minutes": number,
+"id": string,
+"is_active": boolean,
+"location": unknown,
+"media_paths": (string)[],
+"pricing_unit": string,
+"provider_id": string,
+"service_area": unknown,
+"service_radius_m": number | null,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "service_listings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_provider_business":
+{ Args: { "p_business_id": string,"p_provider_id": string }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_provider_location":
+{ Args: { "p_lat": number,"p_lng": number,"p_service_radius_m"?: number }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_service_area":
+{ Args: { "p_area": Json }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_weekly_availability":
+{ Args: { "p_rules": Json }; Returns: {
+              "created_at": string,
+"end_time": string,
+"id": string,
+"provider_id": string,
+"start_time": string,
+"weekday": number
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "availability_rules"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
 "avatar_path": string | null,
@@ -444,6 +641,61 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"verify_certification":
+{ Args: { "p_certification_id": string,"p_verified"?: boolean }; Returns: {
+              "created_at": string,
+"document_path": string | null,
+"expires_on": string | null,
+"id": string,
+"issuer": string,
+"name": string,
+"number": string | null,
+"provider_id": string,
+"updated_at": string,
+"verified_at": string | null,
+"verified_by": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_certifications"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"verify_provider":
+{ Args: { "p_provider_id": string,"p_verified"?: boolean }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
         isOneToOne: true
         isSetofReturn: false
       } }

@@ -39,14 +39,14 @@ isOneToOne: false
                   ]
                 },"businesses": {
                   Row: {
-                    "created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
+                    "closed_at": string | null,"created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -137,7 +137,47 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "switch_mode":
+            "add_business_member":
+{ Args: { "p_business_id": string,"p_role"?: string,"p_user_id"?: string,"p_username"?: string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"change_business_member_role":
+{ Args: { "p_business_id": string,"p_role": string,"p_user_id": string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"delete_my_account":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"delete_user_account":
+{ Args: { "p_reason": string,"p_user_id": string }; Returns: Json
+                           },
+"leave_business":
+{ Args: { "p_business_id": string }; Returns: undefined
+                           },
+"remove_business_member":
+{ Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
 "avatar_path": string | null,
@@ -158,6 +198,24 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transfer_business_ownership":
+{ Args: { "p_business_id": string,"p_new_owner_id": string }; Returns: {
+              "closed_at": string | null,
+"created_at": string,
+"description": string | null,
+"id": string,
+"is_verified": boolean,
+"logo_path": string | null,
+"name": string,
+"owner_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "businesses"
         isOneToOne: true
         isSetofReturn: false
       } }

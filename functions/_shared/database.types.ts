@@ -181,14 +181,14 @@ isOneToOne: false
                   ]
                 },"businesses": {
                   Row: {
-                    "created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
+                    "closed_at": string | null,"created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -423,11 +423,39 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "category_tree":
+            "add_business_member":
+{ Args: { "p_business_id": string,"p_role"?: string,"p_user_id"?: string,"p_username"?: string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"category_tree":
 { Args: { "p_include_inactive"?: boolean,"p_kind"?: string,"p_locale"?: string }; Returns: {
               "default_pricing_unit": string,"depth": number,"icon": string,"id": string,"is_active": boolean,"kind": string,"name": string,"parent_id": string,"path_ids": (string)[],"slug": string,"sort_order": number
             }[]
                            },
+"change_business_member_role":
+{ Args: { "p_business_id": string,"p_role": string,"p_user_id": string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "create_provider_profile":
 { Args: { "p_business_name"?: string,"p_currency"?: string,"p_description"?: string,"p_display_name": string,"p_hourly_rate"?: number,"p_lat": number,"p_lng": number,"p_service_radius_m"?: number,"p_skills"?: (string)[],"p_timezone"?: string }; Returns: {
               "base_lat": number | null,
@@ -463,15 +491,27 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"delete_my_account":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"delete_user_account":
+{ Args: { "p_reason": string,"p_user_id": string }; Returns: Json
+                           },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
               "slot_end": string,"slot_start": string
             }[]
                            },
+"leave_business":
+{ Args: { "p_business_id": string }; Returns: undefined
+                           },
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
             }[]
+                           },
+"remove_business_member":
+{ Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
 "set_listing_service_area":
 { Args: { "p_area": Json,"p_listing_id": string }; Returns: {
@@ -641,6 +681,24 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transfer_business_ownership":
+{ Args: { "p_business_id": string,"p_new_owner_id": string }; Returns: {
+              "closed_at": string | null,
+"created_at": string,
+"description": string | null,
+"id": string,
+"is_verified": boolean,
+"logo_path": string | null,
+"name": string,
+"owner_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "businesses"
         isOneToOne: true
         isSetofReturn: false
       } },

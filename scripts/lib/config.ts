@@ -57,7 +57,9 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
   // HL_HOME and HL_API_PORT let several stacks of one profile run side by side (for example
   // `npm test` in two work trees); every other port follows the API port.
   const home = process.env.HL_HOME ? path.resolve(ROOT, process.env.HL_HOME) : path.join(ROOT, ".hyperlocal", name);
-  const apiPort = envPort("HL_API_PORT", name === "dev" ? 54321 : 55321);
+  // The test stack sits below Linux's ephemeral port range (32768-60999), so an outgoing
+  // connection can never be holding its ports when it starts.
+  const apiPort = envPort("HL_API_PORT", name === "dev" ? 54321 : 15321);
   const dbPort = envPort("HL_DB_PORT", apiPort + 1);
   const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;
   return {

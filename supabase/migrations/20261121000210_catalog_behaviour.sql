@@ -67,10 +67,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Name and issuer are 2 to 120 characters, number at most 80, and the expiry date must not be in the past.'),
   ('HL227', 'invalid_locale', 400, 'Locales look like "en" or "ar-AE".',
    'Send a two-letter language code, optionally with a region.'),
-  ('HL228', 'business_manager_required', 403, 'Only an owner or manager of the business can do this.',
-   'Ask the business owner or a manager.'),
-  ('HL229', 'not_business_member', 409, 'The provider is not a member of this business.',
-   'Add the provider to the business members first.'),
   ('HL230', 'invalid_rating', 400, 'Ratings are whole stars from 1 to 5.',
    'Send an integer from 1 to 5.'),
   ('HL231', 'certification_not_found', 404, 'The certification does not exist.',
@@ -716,20 +712,20 @@ begin
     -- Leaving: the provider themself, or an owner/manager of the current business.
     if v_provider.business_id is not null and v_provider.id <> v_uid
        and coalesce(private.business_role(v_provider.business_id), '') not in ('owner', 'manager') then
-      perform private.raise_error('HL228');
+      perform private.raise_error('HL112');
     end if;
   else
     if coalesce(private.business_role(p_business_id), '') not in ('owner', 'manager') then
-      perform private.raise_error('HL228');
+      perform private.raise_error('HL112');
     end if;
     if not exists (select 1 from public.business_members bm
                     where bm.business_id = p_business_id and bm.user_id = p_provider_id) then
-      perform private.raise_error('HL229');
+      perform private.raise_error('HL113');
     end if;
     if v_provider.business_id is not null and v_provider.business_id <> p_business_id
        and v_provider.id <> v_uid
        and coalesce(private.business_role(v_provider.business_id), '') not in ('owner', 'manager') then
-      perform private.raise_error('HL228', 'the provider belongs to another business');
+      perform private.raise_error('HL112', 'the provider belongs to another business');
     end if;
   end if;
   update public.provider_profiles set business_id = p_business_id where id = p_provider_id
@@ -738,7 +734,7 @@ begin
 end;
 $$;
 comment on function public.set_provider_business(uuid, uuid) is
-  'Attaches a provider profile to a business (owner/manager of the business; the provider must be a member), or detaches it with null (the provider or an owner/manager). Errors: HL220, HL228, HL229.';
+  'Attaches a provider profile to a business (owner/manager of the business; the provider must be a member), or detaches it with null (the provider or an owner/manager). Errors: HL220, HL112, HL113.';
 grant execute on function public.set_provider_business(uuid, uuid) to authenticated;
 
 -- A member who leaves a business takes their provider profile along.

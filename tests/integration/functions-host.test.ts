@@ -147,7 +147,7 @@ const upstreamPort = (upstream.address() as { port: number }).port;
 process.env.HL_SELFCHECK_PARENT_SECRET = "must-not-leak";
 const dbUrl = process.env.HL_DB_URL || "postgresql://postgres:postgres@127.0.0.1:1/postgres";
 // Function ports follow the stack under test (HL_API_PORT), so parallel runs do not collide.
-const basePort = (Number(process.env.HL_API_PORT) || 55321) + 400;
+const basePort = (Number(process.env.HL_API_PORT) || 15321) + 400;
 
 const accessLines: string[] = [];
 const gw: Gateway = await startGateway({

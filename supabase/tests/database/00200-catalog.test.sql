@@ -26,8 +26,8 @@ insert into public.user_roles (user_id, role) values
   (tests.get_supabase_uid('cat_mod'), 'moderator');
 
 -- Error codes of the module are registered in their range.
-select is((select count(*)::integer from private.error_codes where code between 'HL200' and 'HL249'), 32,
-  'catalog error codes HL200-HL231 are registered');
+select is((select count(*)::integer from private.error_codes where code between 'HL200' and 'HL249'), 30,
+  'catalog error codes HL200-HL231 (but HL228-HL229, shared with identity as HL112-HL113) are registered');
 
 ------------------------------------------------------------------------------------------------
 -- Categories: admins manage them through the Data API.
@@ -439,17 +439,17 @@ insert into public.business_members (business_id, user_id, role) values
   ((select id from public.businesses where name = 'Boss Services'), tests.get_supabase_uid('cat_staff'), 'staff');
 select tests.authenticate_as('cat_boss');
 select throws_ok($$ select public.set_provider_business(tests.get_supabase_uid('cat_prov'), (select id from public.businesses where name = 'Boss Services')) $$,
-  'HL229', null, 'attaching a provider who is not a member is HL229');
+  'HL113', null, 'attaching a provider who is not a member is HL113');
 reset role;
 insert into public.business_members (business_id, user_id, role) values
   ((select id from public.businesses where name = 'Boss Services'), tests.get_supabase_uid('cat_prov'), 'staff');
 select tests.authenticate_as('cat_staff');
 select throws_ok($$ select public.set_provider_business(tests.get_supabase_uid('cat_prov'), (select id from public.businesses where name = 'Boss Services')) $$,
-  'HL228', null, 'staff cannot attach providers (HL228)');
+  'HL112', null, 'staff cannot attach providers (HL112)');
 select ok(not exists (select 1 from public.service_listings where id = '00000000-0000-4000-a000-000000000204'), 'staff do not see hidden listings of unattached providers');
 select tests.authenticate_as('cat_prov');
 select throws_ok($$ select public.set_provider_business(auth.uid(), (select id from public.businesses where name = 'Boss Services')) $$,
-  'HL228', null, 'providers cannot attach themselves to a business they do not manage');
+  'HL112', null, 'providers cannot attach themselves to a business they do not manage');
 select tests.authenticate_as('cat_boss');
 select is((select business_id from public.set_provider_business(tests.get_supabase_uid('cat_prov'), (select id from public.businesses where name = 'Boss Services'))),
   (select id from public.businesses where name = 'Boss Services'), 'the business owner attaches a member''s provider profile');

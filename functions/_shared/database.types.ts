@@ -128,10 +128,22 @@ isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     },{
+      foreignKeyName: "bookings_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "bookings_listing_id_fkey"
       columns: ["listing_id"]
 isOneToOne: false
       referencedRelation: "service_listings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_offer_id_fkey"
+      columns: ["offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
       referencedColumns: ["id"]
     },{
       foreignKeyName: "bookings_provider_id_fkey"
@@ -239,6 +251,160 @@ isOneToOne: false
       referencedColumns: ["id"]
     },{
       foreignKeyName: "favorites_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_matches": {
+                  Row: {
+                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"score": number | null,"source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"score"?: number | null,"source": string
+                  }
+                  Update: {
+                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"score"?: number | null,"source"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_matches_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_matches_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_offer_events": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"created_at": string,"from_status": string | null,"id": number,"job_id": string,"message": string | null,"offer_id": string,"price": number | null,"provider_id": string,"to_status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"created_at"?: string,"from_status"?: string | null,"id"?: never,"job_id": string,"message"?: string | null,"offer_id": string,"price"?: number | null,"provider_id": string,"to_status": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"from_status"?: string | null,"id"?: never,"job_id"?: string,"message"?: string | null,"offer_id"?: string,"price"?: number | null,"provider_id"?: string,"to_status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_offer_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_offer_id_fkey"
+      columns: ["offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_offers": {
+                  Row: {
+                    "accepted_at": string | null,"accepted_price": number | null,"booking_id": string | null,"closed_at": string | null,"counter_message": string | null,"counter_price": number | null,"countered_at": string | null,"created_at": string,"currency": string,"duration_minutes": number,"expires_at": string,"id": string,"job_id": string,"message": string | null,"price": number,"proposed_start": string,"provider_id": string,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"accepted_price"?: number | null,"booking_id"?: string | null,"closed_at"?: string | null,"counter_message"?: string | null,"counter_price"?: number | null,"countered_at"?: string | null,"created_at"?: string,"currency": string,"duration_minutes": number,"expires_at": string,"id"?: string,"job_id": string,"message"?: string | null,"price": number,"proposed_start": string,"provider_id": string,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"accepted_price"?: number | null,"booking_id"?: string | null,"closed_at"?: string | null,"counter_message"?: string | null,"counter_price"?: number | null,"countered_at"?: string | null,"created_at"?: string,"currency"?: string,"duration_minutes"?: number,"expires_at"?: string,"id"?: string,"job_id"?: string,"message"?: string | null,"price"?: number,"proposed_start"?: string,"provider_id"?: string,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_offers_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offers_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offers_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_requests": {
+                  Row: {
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"status": string,"title": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"status"?: string,"title": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"status"?: string,"title"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_requests_accepted_offer_id_fkey"
+      columns: ["accepted_offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"notifications": {
+                  Row: {
+                    "created_at": string,"id": string,"kind": string,"payload": NonNullable<Json>,"read_at": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"kind": string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -423,7 +589,41 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "add_business_member":
+            "accept_offer":
+{ Args: { "p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"add_business_member":
 { Args: { "p_business_id": string,"p_role"?: string,"p_user_id"?: string,"p_username"?: string }; Returns: {
               "added_by": string | null,
 "business_id": string,
@@ -434,6 +634,41 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"cancel_job":
+{ Args: { "p_job_id": string,"p_reason"?: string }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -453,6 +688,34 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"counter_offer":
+{ Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -491,6 +754,34 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"decline_offer":
+{ Args: { "p_offer_id": string,"p_reason"?: string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "delete_my_account":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -502,6 +793,9 @@ isOneToOne: false
               "slot_end": string,"slot_start": string
             }[]
                            },
+"get_job":
+{ Args: { "p_job_id": string }; Returns: Json
+                           },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
                            },
@@ -510,9 +804,140 @@ isOneToOne: false
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
             }[]
                            },
+"list_open_jobs_near_me":
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
+              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
+            }[]
+                           },
+"make_offer":
+{ Args: { "p_currency"?: string,"p_duration_minutes"?: number,"p_expires_at"?: string,"p_job_id": string,"p_message"?: string,"p_price": number,"p_proposed_start": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"post_job":
+{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
+"respond_to_counter":
+{ Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_job_photos":
+{ Args: { "p_job_id": string,"p_photo_paths": (string)[] }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "set_listing_service_area":
 { Args: { "p_area": Json,"p_listing_id": string }; Returns: {
               "base_price": number,
@@ -754,6 +1179,34 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"withdraw_offer":
+{ Args: { "p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
         isOneToOne: true
         isSetofReturn: false
       } }

@@ -79,14 +79,14 @@ isOneToOne: false
                   ]
                 },"booking_transitions": {
                   Row: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may": boolean,"to_state": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may"?: boolean,"to_state": string
                   }
                   Update: {
-                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"staff_may"?: boolean,"to_state"?: string
                   }
                   Relationships: [
                     {
@@ -105,14 +105,14 @@ isOneToOne: false
                   ]
                 },"bookings": {
                   Row: {
-                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"updated_at": string
+                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"cancelled_late": boolean | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"free_cancellation_until": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"status_changed_at": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -201,14 +201,14 @@ isOneToOne: false
                   ]
                 },"categories": {
                   Row: {
-                    "created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
+                    "cancellation_policy": Json | null,"created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -239,6 +239,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     },{
       foreignKeyName: "favorites_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"notifications": {
+                  Row: {
+                    "created_at": string,"id": string,"kind": string,"payload": NonNullable<Json>,"read_at": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"kind": string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -367,14 +387,14 @@ isOneToOne: false
                   ]
                 },"service_listings": {
                   Row: {
-                    "base_price": number,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location": unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location": unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "base_price"?: number,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -423,7 +443,149 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "switch_mode":
+            "book_listing":
+{ Args: { "p_address"?: string,"p_lat"?: number,"p_listing_id": string,"p_lng"?: number,"p_note"?: string,"p_start": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"get_booking":
+{ Args: { "p_booking_id": string }; Returns: Json
+                           },
+"get_booking_contact":
+{ Args: { "p_booking_id": string }; Returns: {
+              "address": string,"counterpart_id": string,"counterpart_role": string,"full_name": string,"location_lat": number,"location_lng": number,"phone": string
+            }[]
+                           },
+"get_booking_qr":
+{ Args: { "p_booking_id": string }; Returns: {
+              "expires_at": string,"issued_at": string,"payload": string,"reference": string
+            }[]
+                           },
+"get_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "attempts_left": number,"code": string,"locked": boolean
+            }[]
+                           },
+"get_provider_calendar":
+{ Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
+              "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"list_my_bookings":
+{ Args: { "p_after"?: string,"p_as"?: string,"p_limit"?: number,"p_status"?: (string)[],"p_when"?: string }; Returns: {
+              "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"reset_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"scan_booking":
+{ Args: { "p_event": string,"p_note"?: string,"p_payload": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"start_booking":
+{ Args: { "p_booking_id": string,"p_code": string }; Returns: Json
+                           },
+"switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
 "avatar_path": string | null,
@@ -444,6 +606,43 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transition_booking":
+{ Args: { "p_booking_id": string,"p_metadata"?: Json,"p_reason"?: string,"p_transition": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
         isOneToOne: true
         isSetofReturn: false
       } }

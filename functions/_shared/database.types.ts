@@ -79,14 +79,14 @@ isOneToOne: false
                   ]
                 },"booking_transitions": {
                   Row: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may": boolean,"to_state": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may"?: boolean,"to_state": string
                   }
                   Update: {
-                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"staff_may"?: boolean,"to_state"?: string
                   }
                   Relationships: [
                     {
@@ -105,14 +105,14 @@ isOneToOne: false
                   ]
                 },"bookings": {
                   Row: {
-                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"updated_at": string
+                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"cancelled_late": boolean | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"free_cancellation_until": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"status_changed_at": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -213,14 +213,14 @@ isOneToOne: false
                   ]
                 },"categories": {
                   Row: {
-                    "created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
+                    "cancellation_policy": Json | null,"created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -533,14 +533,14 @@ isOneToOne: false
                   ]
                 },"service_listings": {
                   Row: {
-                    "base_price": number,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "base_price"?: number,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -597,11 +597,13 @@ isOneToOne: false
 "cancellation_policy": NonNullable<Json>,
 "cancelled_at": string | null,
 "cancelled_by": string | null,
+"cancelled_late": boolean | null,
 "completed_at": string | null,
 "created_at": string,
 "currency": string,
 "customer_id": string,
 "customer_note": string | null,
+"free_cancellation_until": string | null,
 "id": string,
 "job_id": string | null,
 "listing_id": string | null,
@@ -615,6 +617,7 @@ isOneToOne: false
 "start_code_attempts": number,
 "started_at": string | null,
 "status": string,
+"status_changed_at": string | null,
 "updated_at": string
             }
                           SetofOptions: {
@@ -634,6 +637,43 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"book_listing":
+{ Args: { "p_address"?: string,"p_lat"?: number,"p_listing_id": string,"p_lng"?: number,"p_note"?: string,"p_start": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -793,8 +833,31 @@ isOneToOne: false
               "slot_end": string,"slot_start": string
             }[]
                            },
+"get_booking":
+{ Args: { "p_booking_id": string }; Returns: Json
+                           },
+"get_booking_contact":
+{ Args: { "p_booking_id": string }; Returns: {
+              "address": string,"counterpart_id": string,"counterpart_role": string,"full_name": string,"location_lat": number,"location_lng": number,"phone": string
+            }[]
+                           },
+"get_booking_qr":
+{ Args: { "p_booking_id": string }; Returns: {
+              "expires_at": string,"issued_at": string,"payload": string,"reference": string
+            }[]
+                           },
+"get_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "attempts_left": number,"code": string,"locked": boolean
+            }[]
+                           },
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
+                           },
+"get_provider_calendar":
+{ Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
+              "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
+            }[]
                            },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
@@ -802,6 +865,11 @@ isOneToOne: false
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
+            }[]
+                           },
+"list_my_bookings":
+{ Args: { "p_after"?: string,"p_as"?: string,"p_limit"?: number,"p_status"?: (string)[],"p_when"?: string }; Returns: {
+              "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
 "list_open_jobs_near_me":
@@ -875,6 +943,43 @@ isOneToOne: false
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
+"reset_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "respond_to_counter":
 { Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
               "accepted_at": string | null,
@@ -900,6 +1005,43 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"scan_booking":
+{ Args: { "p_event": string,"p_note"?: string,"p_payload": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -941,6 +1083,8 @@ isOneToOne: false
 "set_listing_service_area":
 { Args: { "p_area": Json,"p_listing_id": string }; Returns: {
               "base_price": number,
+"booking_mode": string,
+"cancellation_policy": Json | null,
 "category_id": string,
 "cover_image_path": string | null,
 "coverage": unknown,
@@ -1085,6 +1229,9 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"start_booking":
+{ Args: { "p_booking_id": string,"p_code": string }; Returns: Json
+                           },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -1124,6 +1271,43 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "businesses"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transition_booking":
+{ Args: { "p_booking_id": string,"p_metadata"?: Json,"p_reason"?: string,"p_transition": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
         isOneToOne: true
         isSetofReturn: false
       } },

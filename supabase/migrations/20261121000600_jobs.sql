@@ -8,7 +8,7 @@
 --   job_matches       providers a job was shown to (notified by matching, or opened it)
 --   job_offers        quotes; one live offer per provider and job
 --   job_offer_events  timeline of every offer action
---   notifications     in-app notifications (shared with bookings; delivered by messaging)
+--   notifications     rows queued with private.notify (bookings module; delivered by messaging)
 
 ------------------------------------------------------------------------------------------------
 -- Error codes (HL3xx)
@@ -20,8 +20,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'See details for the field and its limits (title 3-120 characters, description up to 4000, duration 5-10080 minutes).'),
   ('HL302', 'invalid_budget', 400, 'The budget is invalid.',
    'Give either a fixed budget > 0, or a range with 0 <= budget_min <= budget_max and budget_max > 0 (minor units).'),
-  ('HL303', 'invalid_location', 400, 'The location is invalid.',
-   'Latitude must be between -90 and 90 and longitude between -180 and 180; give both or neither.'),
   ('HL304', 'invalid_time_window', 400, 'The preferred time window is invalid.',
    'Give either asap = true, or a window with start < end, ending in the future and at most 365 days ahead.'),
   ('HL306', 'job_not_open', 409, 'The job is no longer open.',
@@ -58,8 +56,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Only an offer in status countered has a counter to accept or reject.'),
   ('HL322', 'provider_double_booked', 409, 'The provider is already booked at that time.',
    'The provider must propose another start time (make a new offer).'),
-  ('HL323', 'invalid_cursor', 400, 'The page cursor is invalid.',
-   'Pass the cursor value of the last row of the previous page, unchanged.'),
   ('HL324', 'invalid_search', 400, 'A search parameter is invalid.',
    'See details (radius 100-100000 m, limit 1-100).')
 on conflict (code) do update
@@ -90,48 +86,7 @@ insert into public.role_permissions (role, permission) values
   ('support', 'jobs.manage')
 on conflict do nothing;
 
-------------------------------------------------------------------------------------------------
--- Notifications (shared definition with the bookings module; delivered by messaging later).
-------------------------------------------------------------------------------------------------
-create table if not exists public.notifications (
-  id uuid primary key default gen_random_uuid(),
-  user_id uuid not null references public.profiles(id) on delete cascade,
-  kind text not null,
-  payload jsonb not null default '{}',
-  created_at timestamptz not null default now(),
-  read_at timestamptz
-);
-comment on table public.notifications is
-  'In-app notifications of a user (kind + payload). Written by the database; users read theirs and mark them read.';
-create index if not exists notifications_user_id_created_at_idx on public.notifications (user_id, created_at desc);
-
-create or replace function private.notify(p_user_id uuid, p_kind text, p_payload jsonb)
-returns void
-language sql
-security definer
-set search_path = ''
-as $$
-  insert into public.notifications (user_id, kind, payload)
-  values (p_user_id, p_kind, coalesce(p_payload, '{}'::jsonb));
-$$;
-comment on function private.notify(uuid, text, jsonb) is 'Queues an in-app notification for a user.';
-grant execute on function private.notify(uuid, text, jsonb) to service_role;
-
-alter table public.notifications enable row level security;
-do $$
-begin
-  if not exists (select 1 from pg_policies where schemaname = 'public' and tablename = 'notifications' and cmd = 'SELECT') then
-    create policy "Users can read their notifications" on public.notifications
-      for select to authenticated using (user_id = (select auth.uid()));
-  end if;
-  if not exists (select 1 from pg_policies where schemaname = 'public' and tablename = 'notifications' and cmd = 'UPDATE') then
-    create policy "Users can mark their notifications read" on public.notifications
-      for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
-  end if;
-end
-$$;
-grant select, update (read_at) on public.notifications to authenticated;
-grant select, insert, update, delete on public.notifications to service_role;
+-- Notifications: public.notifications and private.notify come from the bookings module.
 
 ------------------------------------------------------------------------------------------------
 -- Job requests
@@ -305,23 +260,6 @@ create index job_matches_provider_id_idx on public.job_matches (provider_id, cre
 ------------------------------------------------------------------------------------------------
 -- Helpers
 ------------------------------------------------------------------------------------------------
-create or replace function private.jobs_point(p_lat double precision, p_lng double precision)
-returns extensions.geography
-language plpgsql
-immutable
-security definer
-set search_path = ''
-as $$
-begin
-  if p_lat is null or p_lng is null or p_lat = 'NaN'::float8 or p_lng = 'NaN'::float8
-     or p_lat not between -90 and 90 or p_lng not between -180 and 180 then
-    perform private.raise_error('HL303', pg_catalog.format('lat=%s lng=%s', p_lat, p_lng));
-  end if;
-  return extensions.st_setsrid(extensions.st_makepoint(p_lng, p_lat), 4326)::extensions.geography;
-end;
-$$;
-comment on function private.jobs_point(double precision, double precision) is
-  'A geography point from latitude/longitude, or HL303 when out of range.';
 
 -- Fuzzing: snap to the centre of a grid cell of about p_grid_m metres (rows of equal latitude
 -- height; column width widened by 1/cos(latitude) so cells stay about square). Deterministic
@@ -419,8 +357,7 @@ comment on function private.my_open_job_folders() is
 
 grant execute on function private.is_provider(), private.my_job_ids(), private.my_engaged_job_ids(),
   private.job_media_folders(), private.my_open_job_folders() to authenticated, service_role;
-grant execute on function private.jobs_point(double precision, double precision),
-  private.fuzz_point(extensions.geography, integer) to service_role;
+grant execute on function private.fuzz_point(extensions.geography, integer) to service_role;
 
 create or replace function private.log_offer_event(
   p_offer public.job_offers, p_action text, p_from_status text, p_actor_role text,
@@ -673,7 +610,7 @@ begin
   end if;
 
   -- Place
-  v_location := private.jobs_point(p_lat, p_lng);
+  v_location := private.make_point(p_lat, p_lng);
 
   -- At most rate_limit.post_job jobs per customer per window (20 an hour by default).
   perform private.rate_limit('post_job', v_uid::text);
@@ -706,7 +643,7 @@ comment on function public.post_job(uuid, text, double precision, double precisi
   'Posts a job for the calling customer and notifies the best-fitting nearby providers. Budget: p_fixed_budget, or '
   'p_budget_min + p_budget_max (minor units; currency defaults to the profile''s). Time: p_asap, or p_preferred_start + p_preferred_end. '
   'The exact point and address stay private; others see a fuzzed point and the neighbourhood. At most 20 jobs an hour (HL006). '
-  'Errors: HL301 field, HL302 budget, HL303 location, HL304 time window, HL208/HL209 category, HL006 rate limit.';
+  'Errors: HL301 field, HL302 budget, HL200/HL201 location, HL304 time window, HL208/HL209 category, HL006 rate limit.';
 grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz) to authenticated;
 
 create or replace function public.set_job_photos(p_job_id uuid, p_photo_paths text[])
@@ -971,9 +908,9 @@ begin
     perform private.raise_error('HL106', 'only providers can list open jobs');
   end if;
   if (p_lat is null) <> (p_lng is null) then
-    perform private.raise_error('HL303', 'give both p_lat and p_lng, or neither (your base location)');
+    perform private.raise_error('HL008', 'give both p_lat and p_lng, or neither (your base location)');
   end if;
-  v_origin := case when p_lat is null then v_provider.base_location else private.jobs_point(p_lat, p_lng) end;
+  v_origin := case when p_lat is null then v_provider.base_location else private.make_point(p_lat, p_lng) end;
   v_radius := coalesce(p_radius_m, v_provider.service_radius_m);
   if v_radius not between 100 and 100000 then
     perform private.raise_error('HL324', 'radius_m must be between 100 and 100000');
@@ -995,10 +932,10 @@ begin
       v_after_distance := pg_catalog.split_part(p_cursor, '|', 1)::float8;
       v_after_id := pg_catalog.split_part(p_cursor, '|', 2)::uuid;
     exception when others then
-      perform private.raise_error('HL323', pg_catalog.format('cursor %L', p_cursor));
+      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
     end;
     if v_after_distance is null or v_after_id is null then
-      perform private.raise_error('HL323', pg_catalog.format('cursor %L', p_cursor));
+      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
     end if;
   end if;
 
@@ -1045,7 +982,7 @@ comment on function public.list_open_jobs_near_me(double precision, double preci
   'Open jobs near the calling provider (p_lat/p_lng, default their base; radius default their service radius), nearest first '
   'by distance to the fuzzed point. Filters: category (with subcategories), budget (jobs whose budget reaches p_min_budget / starts '
   'below p_max_budget), currency, asap only, preferred window overlapping [p_window_start, p_window_end), only my categories. '
-  'Keyset pagination: pass the last row''s cursor. Errors: HL106 not a provider, HL303, HL323 cursor, HL324 parameters.';
+  'Keyset pagination: pass the last row''s cursor. Errors: HL106 not a provider, HL200/HL201, HL007 cursor, HL324 parameters.';
 grant execute on function public.list_open_jobs_near_me(double precision, double precision, integer, uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, integer, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ select throws_ok(format($$ select public.post_job(%L, 'Fix the sink', 25.08, 55.
 select throws_ok(format($$ select public.post_job(%L, 'Fix the sink', 25.08, 55.14, 60, p_fixed_budget => 100, p_budget_max => 200, p_asap => true) $$, pg_temp.id('cat_plumbing')),
   'HL302', null, 'a fixed budget and a range together are refused (HL302)');
 select throws_ok(format($$ select public.post_job(%L, 'Fix the sink', 95, 55.14, 60, p_fixed_budget => 100, p_asap => true) $$, pg_temp.id('cat_plumbing')),
-  'HL303', null, 'a latitude out of range is refused (HL303)');
+  'HL200', null, 'a latitude out of range is refused (HL200)');
 select throws_ok(format($$ select public.post_job(%L, 'Fix the sink', 25.08, 55.14, 60, p_fixed_budget => 100) $$, pg_temp.id('cat_plumbing')),
   'HL304', null, 'neither asap nor a window is refused (HL304)');
 select throws_ok(format($$ select public.post_job(%L, 'Fix the sink', 25.08, 55.14, 60, p_fixed_budget => 100, p_asap => true,
@@ -278,10 +278,10 @@ select is((select cardinality(ids) from jt_pages), (select count(*)::int from pu
   'keyset pages cover every job once');
 select is((select ids from jt_pages), (select array_agg(id) from public.list_open_jobs_near_me(p_limit => 100)),
   'keyset pages keep the distance order');
-select throws_ok($$ select * from public.list_open_jobs_near_me(p_cursor => 'garbage') $$, 'HL323', null, 'an invalid cursor is HL323');
+select throws_ok($$ select * from public.list_open_jobs_near_me(p_cursor => 'garbage') $$, 'HL007', null, 'an invalid cursor is HL007');
 select throws_ok($$ select * from public.list_open_jobs_near_me(p_radius_m => 5) $$, 'HL324', null, 'an invalid radius is HL324');
 select throws_ok($$ select * from public.list_open_jobs_near_me(p_limit => 1000) $$, 'HL324', null, 'an invalid limit is HL324');
-select throws_ok($$ select * from public.list_open_jobs_near_me(p_lat => 25.0) $$, 'HL303', null, 'lat without lng is HL303');
+select throws_ok($$ select * from public.list_open_jobs_near_me(p_lat => 25.0) $$, 'HL008', null, 'lat without lng is HL008');
 select tests.authenticate_as('p_mid');
 select ok(not exists (select 1 from public.list_open_jobs_near_me(p_limit => 100) where id = pg_temp.id('job_mid')),
   'a provider does not see their own jobs in the list');
@@ -590,7 +590,7 @@ select is((select count(*)::int from public.notifications where user_id = pg_tem
 ------------------------------------------------------------------------------------------------
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
-select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 24, 'the jobs module registers HL300-HL324 (unknown categories use the catalog''s HL208/HL209)');
+select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 22, 'the jobs module registers HL300-HL324 (unknown categories use the catalog''s HL208/HL209)');
 select fk_ok('public', 'bookings', 'job_id', 'public', 'job_requests', 'id');
 select fk_ok('public', 'bookings', 'offer_id', 'public', 'job_offers', 'id');
 

@@ -1,5 +1,5 @@
 /**
- * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle --no-write]
+ * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle,offers --no-write]
  *
  * Bookings benchmark (issue 4) on a stack of its own (.hyperlocal/bench-bookings, API port 58321
  * unless HL_API_PORT is set), through the gateway with supabase-js:
@@ -7,7 +7,9 @@
  *              per round, every other caller gets HL404 slot_unavailable;
  *   lifecycle  sustained transitions per second: many requested bookings walked through
  *              accept -> start_travel -> arrive -> start (with the code) -> complete by concurrent
- *              clients in worker processes (bounded by count and time), with p50/p95/p99 latency.
+ *              clients in worker processes (bounded by count and time), with p50/p95/p99 latency;
+ *   offers     100 providers' offers on one job accepted at once, several rounds: exactly one
+ *              booking per round (scenario from ./offers-race.ts, jobs module).
  * Results go to docs/benchmarks.md, section "Bookings (issue 4)".
  *
  * Scenarios are exported so other issues can add theirs (e.g. an offer acceptance race from the
@@ -19,6 +21,7 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { ANON_KEY } from "../lib/config.ts";
 import { log } from "../lib/proc.ts";
+import { offersRace } from "./offers-race.ts";
 import {
   benchStack,
   client,
@@ -351,7 +354,41 @@ export const lifecycleThroughput: Scenario = {
 };
 
 /** Scenarios of this benchmark, in order (other issues may add theirs). */
-export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput];
+// -------------------------------------------------------------------------------------------------
+// Scenario 3: providers' offers on one job, all accepted at once (jobs module, ./offers-race.ts).
+// -------------------------------------------------------------------------------------------------
+export const offerAcceptanceRace: Scenario = {
+  name: "offers",
+  title: "100 providers' offers on one job accepted at once",
+  async run(ctx) {
+    const providers = Number(ctx.options.providers ?? 100);
+    const rounds = Number(ctx.options["offer-rounds"] ?? 5);
+    const report = await offersRace({ stack: ctx.p, providers, rounds, mode: "mixed", log });
+    const race = stats(report.rounds.map((r) => r.raceMs));
+    const good = report.rounds.filter((r) => r.ok).length;
+    const markdown = [
+      `### Offer acceptance race (${providers} providers, ${rounds} rounds)`,
+      "",
+      "Each round: one job, one offer per provider (half of them countered by the customer); then, from a " +
+        "second process, the customer accepts every offer while the countered providers accept their counters.",
+      "",
+      "| round | attempts | succeeded | bookings | race wall time | p95 request |",
+      "|---|---|---|---|---|---|",
+      ...report.rounds.map(
+        (r) => `| ${r.round} | ${r.attempts} | ${r.succeeded} | ${r.bookings} | ${ms(r.raceMs)} ms | ${ms(r.p95Ms)} ms |`,
+      ),
+      "",
+      `Rounds with exactly one booking: **${good}/${report.rounds.length}**; race wall time p50 ${ms(race.p50)} ms, max ${ms(race.max)} ms.`,
+    ].join("\n");
+    return {
+      ok: report.ok,
+      markdown,
+      summary: `offers: ${good}/${report.rounds.length} rounds with exactly one booking (race p50 ${ms(race.p50)} ms)`,
+    };
+  },
+};
+
+export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput, offerAcceptanceRace];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -365,6 +402,7 @@ async function main(): Promise<number> {
       concurrency: { type: "string" },
       seconds: { type: "string" },
       providers: { type: "string" },
+      "offer-rounds": { type: "string" },
       keep: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
     },

@@ -501,8 +501,8 @@ select tests.authenticate_as('p_near');
 select pg_temp.keep('o2_near', (public.make_offer(pg_temp.id('job2'), 15000, '2030-03-03 10:00+00', 60)).id);
 select tests.authenticate_as('p_mid');
 -- p_mid is booked 2030-03-02 10:00-12:00 on job1.
-select throws_ok(format($$ select public.make_offer(%L, 15000, '2030-03-02 11:00+00', 60) $$, pg_temp.id('job2')), 'HL322', null,
-  'offering a time the provider is already booked is HL322');
+select throws_ok(format($$ select public.make_offer(%L, 15000, '2030-03-02 11:00+00', 60) $$, pg_temp.id('job2')), 'HL404', null,
+  'offering a time the provider is already booked is HL404 slot_unavailable');
 select tests.authenticate_as('jt_cust');
 select is((public.counter_offer(pg_temp.id('o2_near'), 13000)).status, 'countered', 'the customer counters');
 select tests.authenticate_as('p_near');
@@ -525,8 +525,8 @@ select pg_temp.keep('o3_far', (public.make_offer(pg_temp.id('job3'), 9000, '2030
 select pg_temp.keep('o4_far', (public.make_offer(pg_temp.id('job4'), 9000, '2030-03-06 10:30+00', 60)).id);
 select tests.authenticate_as('jt_cust');
 select lives_ok(format($$ select public.accept_offer(%L) $$, pg_temp.id('o3_far')), 'the first of two overlapping offers is accepted');
-select throws_ok(format($$ select public.accept_offer(%L) $$, pg_temp.id('o4_far')), 'HL322', 'The provider is already booked at that time.',
-  'the overlapping one is refused with HL322 (exclusion constraint)');
+select throws_ok(format($$ select public.accept_offer(%L) $$, pg_temp.id('o4_far')), 'HL404', 'The provider is not free at this time.',
+  'the overlapping one is refused with HL404 slot_unavailable (exclusion constraint)');
 reset role;
 select results_eq(
   $$ select j.status, o.status, (select count(*)::int from public.bookings b where b.job_id = j.id)
@@ -590,7 +590,7 @@ select is((select count(*)::int from public.notifications where user_id = pg_tem
 ------------------------------------------------------------------------------------------------
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
-select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 22, 'the jobs module registers HL300-HL324 (unknown categories use the catalog''s HL208/HL209)');
+select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 21, 'the jobs module registers HL300-HL324 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
 select fk_ok('public', 'bookings', 'job_id', 'public', 'job_requests', 'id');
 select fk_ok('public', 'bookings', 'offer_id', 'public', 'job_offers', 'id');
 

@@ -4,7 +4,7 @@
  * Runs every test layer against an isolated stack of its own (profile `test`: its own ports and a
  * throw-away data folder; the dev stack and its data are never touched):
  *   1. pgTAP database tests (supabase/tests/database) with pg_prove;
- *   2. Deno tests of the edge functions (functions/**\/*.test.ts);
+ *   2. Deno: type check and lint of functions/, then the edge functions' tests (functions/**\/*.test.ts);
  *   3. vitest: integration tests through the gateway with supabase-js, and schema checks.
  * Ends with one line `N passed, N failed` over all layers; exits non-zero on any failure.
  */
@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { profile, ROOT } from "./lib/config.ts";
 import { psql } from "./lib/cluster.ts";
-import { log, StackError } from "./lib/proc.ts";
+import { log } from "./lib/proc.ts";
 import { down, up } from "./lib/stack.ts";
 
 const { values } = parseArgs({
@@ -78,8 +78,12 @@ async function pgtap(): Promise<LayerResult> {
 
 async function deno(): Promise<LayerResult> {
   const started = Date.now();
+  const denoBin = path.join(ROOT, "node_modules", ".bin", "deno");
+  // Type-check every function entry point and lint the functions (each counts as one test).
+  const check = await exec(denoBin, ["check", "--config", "functions/deno.json", "functions/"], testEnv);
+  const lint = await exec(denoBin, ["lint", "--config", "functions/deno.json", "functions/"], testEnv);
   const { code, output } = await exec(
-    path.join(ROOT, "node_modules", ".bin", "deno"),
+    denoBin,
     ["test", "--config", "functions/deno.json", "--allow-net", "--allow-env", "--allow-read", "functions/"],
     testEnv,
   );
@@ -89,6 +93,10 @@ async function deno(): Promise<LayerResult> {
   let failed = Number(m?.[2] ?? 0);
   if (code !== 0 && failed === 0) failed = 1;
   if (!m && code === 0) passed = 0;
+  for (const r of [check, lint]) {
+    if (r.code === 0) passed += 1;
+    else failed += 1;
+  }
   return { layer: "Deno", passed, failed, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -12,12 +12,13 @@ import postgres from "postgres";
 import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
 import { log } from "../scripts/lib/proc.ts";
+import { catalogSection } from "./catalog.ts";
 import { demoUsers, usersSection, type SeedUser } from "./users.ts";
 
 export const SIZES = {
-  small: { users: 25 },
-  medium: { users: 2_000 },
-  large: { users: 50_000 },
+  small: { users: 25, providers: 10 },
+  medium: { users: 2_000, providers: 300 },
+  large: { users: 50_000, providers: 5_000 },
 } as const;
 
 export type SeedSize = keyof typeof SIZES;
@@ -32,7 +33,7 @@ export interface SeedContext {
 /** A section returns SQL statements; sections run in order inside one transaction. */
 export type Section = (ctx: SeedContext) => string[];
 
-export const sections: Section[] = [usersSection];
+export const sections: Section[] = [usersSection, catalogSection];
 
 export const SEED = 20261121;
 

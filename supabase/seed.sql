@@ -43,3 +43,175 @@ select u.id::text, u.id,
        'email', now(), now(), now()
   from auth.users u
  where not exists (select 1 from auth.identities i where i.user_id = u.id);
+
+insert into public.categories (id, parent_id, slug, kind, icon, names, default_pricing_unit, sort_order)
+values
+  (md5('hyperlocal:category:' || 'home-repairs')::uuid, null, 'home-repairs', 'service', 'wrench', '{"en":"Home repairs","ar":"إصلاحات منزلية"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'cleaning')::uuid, null, 'cleaning', 'service', 'sparkles', '{"en":"Cleaning","ar":"تنظيف"}'::jsonb, 'hourly', 2),
+  (md5('hyperlocal:category:' || 'ac-appliances')::uuid, null, 'ac-appliances', 'service', 'snowflake', '{"en":"AC and appliances","ar":"التكييف والأجهزة"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'moving-delivery')::uuid, null, 'moving-delivery', 'service', 'truck', '{"en":"Moving and delivery","ar":"نقل وتوصيل"}'::jsonb, 'quote', 4),
+  (md5('hyperlocal:category:' || 'beauty-wellness')::uuid, null, 'beauty-wellness', 'service', 'scissors', '{"en":"Beauty and wellness","ar":"تجميل وعافية"}'::jsonb, 'fixed', 5),
+  (md5('hyperlocal:category:' || 'tutoring')::uuid, null, 'tutoring', 'service', 'book-open', '{"en":"Tutoring","ar":"دروس خصوصية"}'::jsonb, 'hourly', 6),
+  (md5('hyperlocal:category:' || 'pets')::uuid, null, 'pets', 'service', 'paw-print', '{"en":"Pets","ar":"الحيوانات الأليفة"}'::jsonb, 'fixed', 7),
+  (md5('hyperlocal:category:' || 'auto')::uuid, null, 'auto', 'service', 'car', '{"en":"Car services","ar":"خدمات السيارات"}'::jsonb, 'fixed', 8),
+  (md5('hyperlocal:category:' || 'tech-support')::uuid, null, 'tech-support', 'service', 'laptop', '{"en":"Tech support","ar":"الدعم التقني"}'::jsonb, 'hourly', 9),
+  (md5('hyperlocal:category:' || 'events')::uuid, null, 'events', 'service', 'party-popper', '{"en":"Events","ar":"المناسبات"}'::jsonb, 'quote', 10)
+on conflict (slug) do nothing;
+
+insert into public.categories (id, parent_id, slug, kind, icon, names, default_pricing_unit, sort_order)
+values
+  (md5('hyperlocal:category:' || 'plumbing')::uuid, md5('hyperlocal:category:' || 'home-repairs')::uuid, 'plumbing', 'service', 'droplet', '{"en":"Plumbing","ar":"سباكة"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'electrical')::uuid, md5('hyperlocal:category:' || 'home-repairs')::uuid, 'electrical', 'service', 'plug-zap', '{"en":"Electrical","ar":"كهرباء"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'carpentry')::uuid, md5('hyperlocal:category:' || 'home-repairs')::uuid, 'carpentry', 'service', 'hammer', '{"en":"Carpentry","ar":"نجارة"}'::jsonb, 'hourly', 3),
+  (md5('hyperlocal:category:' || 'painting')::uuid, md5('hyperlocal:category:' || 'home-repairs')::uuid, 'painting', 'service', 'paint-roller', '{"en":"Painting","ar":"دهان"}'::jsonb, 'quote', 4),
+  (md5('hyperlocal:category:' || 'handyman')::uuid, md5('hyperlocal:category:' || 'home-repairs')::uuid, 'handyman', 'service', 'wrench', '{"en":"Handyman","ar":"أعمال صيانة عامة"}'::jsonb, 'hourly', 5),
+  (md5('hyperlocal:category:' || 'home-cleaning')::uuid, md5('hyperlocal:category:' || 'cleaning')::uuid, 'home-cleaning', 'service', 'spray-can', '{"en":"Home cleaning","ar":"تنظيف المنازل"}'::jsonb, 'hourly', 1),
+  (md5('hyperlocal:category:' || 'deep-cleaning')::uuid, md5('hyperlocal:category:' || 'cleaning')::uuid, 'deep-cleaning', 'service', 'sparkles', '{"en":"Deep cleaning","ar":"تنظيف عميق"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'sofa-carpet-cleaning')::uuid, md5('hyperlocal:category:' || 'cleaning')::uuid, 'sofa-carpet-cleaning', 'service', 'sofa', '{"en":"Sofa and carpet cleaning","ar":"تنظيف الكنب والسجاد"}'::jsonb, 'per_item', 3),
+  (md5('hyperlocal:category:' || 'window-cleaning')::uuid, md5('hyperlocal:category:' || 'cleaning')::uuid, 'window-cleaning', 'service', 'app-window', '{"en":"Window cleaning","ar":"تنظيف النوافذ"}'::jsonb, 'fixed', 4),
+  (md5('hyperlocal:category:' || 'ac-servicing')::uuid, md5('hyperlocal:category:' || 'ac-appliances')::uuid, 'ac-servicing', 'service', 'fan', '{"en":"AC servicing","ar":"صيانة المكيفات"}'::jsonb, 'per_item', 1),
+  (md5('hyperlocal:category:' || 'ac-installation')::uuid, md5('hyperlocal:category:' || 'ac-appliances')::uuid, 'ac-installation', 'service', 'air-vent', '{"en":"AC installation","ar":"تركيب المكيفات"}'::jsonb, 'quote', 2),
+  (md5('hyperlocal:category:' || 'appliance-repair')::uuid, md5('hyperlocal:category:' || 'ac-appliances')::uuid, 'appliance-repair', 'service', 'washing-machine', '{"en":"Appliance repair","ar":"إصلاح الأجهزة المنزلية"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'water-heater')::uuid, md5('hyperlocal:category:' || 'ac-appliances')::uuid, 'water-heater', 'service', 'heater', '{"en":"Water heaters","ar":"سخانات المياه"}'::jsonb, 'fixed', 4),
+  (md5('hyperlocal:category:' || 'home-moving')::uuid, md5('hyperlocal:category:' || 'moving-delivery')::uuid, 'home-moving', 'service', 'truck', '{"en":"Home moving","ar":"نقل الأثاث"}'::jsonb, 'quote', 1),
+  (md5('hyperlocal:category:' || 'furniture-assembly')::uuid, md5('hyperlocal:category:' || 'moving-delivery')::uuid, 'furniture-assembly', 'service', 'armchair', '{"en":"Furniture assembly","ar":"تركيب الأثاث"}'::jsonb, 'per_item', 2),
+  (md5('hyperlocal:category:' || 'courier')::uuid, md5('hyperlocal:category:' || 'moving-delivery')::uuid, 'courier', 'service', 'package', '{"en":"Courier","ar":"توصيل الطرود"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'storage')::uuid, md5('hyperlocal:category:' || 'moving-delivery')::uuid, 'storage', 'service', 'warehouse', '{"en":"Storage","ar":"تخزين"}'::jsonb, 'quote', 4),
+  (md5('hyperlocal:category:' || 'hair-styling')::uuid, md5('hyperlocal:category:' || 'beauty-wellness')::uuid, 'hair-styling', 'service', 'scissors', '{"en":"Hair styling","ar":"تصفيف الشعر"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'nails')::uuid, md5('hyperlocal:category:' || 'beauty-wellness')::uuid, 'nails', 'service', 'hand', '{"en":"Nails","ar":"العناية بالأظافر"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'massage')::uuid, md5('hyperlocal:category:' || 'beauty-wellness')::uuid, 'massage', 'service', 'heart-pulse', '{"en":"Massage","ar":"تدليك"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'makeup')::uuid, md5('hyperlocal:category:' || 'beauty-wellness')::uuid, 'makeup', 'service', 'palette', '{"en":"Makeup","ar":"مكياج"}'::jsonb, 'fixed', 4),
+  (md5('hyperlocal:category:' || 'math-tutoring')::uuid, md5('hyperlocal:category:' || 'tutoring')::uuid, 'math-tutoring', 'service', 'calculator', '{"en":"Maths","ar":"رياضيات"}'::jsonb, 'hourly', 1),
+  (md5('hyperlocal:category:' || 'language-lessons')::uuid, md5('hyperlocal:category:' || 'tutoring')::uuid, 'language-lessons', 'service', 'languages', '{"en":"Languages","ar":"دروس لغات"}'::jsonb, 'hourly', 2),
+  (md5('hyperlocal:category:' || 'quran-lessons')::uuid, md5('hyperlocal:category:' || 'tutoring')::uuid, 'quran-lessons', 'service', 'book-open-text', '{"en":"Quran lessons","ar":"تحفيظ القرآن"}'::jsonb, 'hourly', 3),
+  (md5('hyperlocal:category:' || 'music-lessons')::uuid, md5('hyperlocal:category:' || 'tutoring')::uuid, 'music-lessons', 'service', 'music', '{"en":"Music lessons","ar":"دروس موسيقى"}'::jsonb, 'hourly', 4),
+  (md5('hyperlocal:category:' || 'exam-prep')::uuid, md5('hyperlocal:category:' || 'tutoring')::uuid, 'exam-prep', 'service', 'graduation-cap', '{"en":"Exam preparation","ar":"التحضير للامتحانات"}'::jsonb, 'hourly', 5),
+  (md5('hyperlocal:category:' || 'pet-grooming')::uuid, md5('hyperlocal:category:' || 'pets')::uuid, 'pet-grooming', 'service', 'bath', '{"en":"Pet grooming","ar":"تجميل الحيوانات"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'dog-walking')::uuid, md5('hyperlocal:category:' || 'pets')::uuid, 'dog-walking', 'service', 'dog', '{"en":"Dog walking","ar":"تمشية الكلاب"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'pet-sitting')::uuid, md5('hyperlocal:category:' || 'pets')::uuid, 'pet-sitting', 'service', 'cat', '{"en":"Pet sitting","ar":"رعاية الحيوانات"}'::jsonb, 'hourly', 3),
+  (md5('hyperlocal:category:' || 'car-wash')::uuid, md5('hyperlocal:category:' || 'auto')::uuid, 'car-wash', 'service', 'car', '{"en":"Car wash","ar":"غسيل السيارات"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'car-detailing')::uuid, md5('hyperlocal:category:' || 'auto')::uuid, 'car-detailing', 'service', 'sparkle', '{"en":"Car detailing","ar":"تلميع السيارات"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'mechanic')::uuid, md5('hyperlocal:category:' || 'auto')::uuid, 'mechanic', 'service', 'cog', '{"en":"Mobile mechanic","ar":"ميكانيكي متنقل"}'::jsonb, 'quote', 3),
+  (md5('hyperlocal:category:' || 'tyre-service')::uuid, md5('hyperlocal:category:' || 'auto')::uuid, 'tyre-service', 'service', 'circle-dot', '{"en":"Tyre service","ar":"خدمة الإطارات"}'::jsonb, 'per_item', 4),
+  (md5('hyperlocal:category:' || 'computer-repair')::uuid, md5('hyperlocal:category:' || 'tech-support')::uuid, 'computer-repair', 'service', 'laptop', '{"en":"Computer repair","ar":"إصلاح الحاسوب"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'phone-repair')::uuid, md5('hyperlocal:category:' || 'tech-support')::uuid, 'phone-repair', 'service', 'smartphone', '{"en":"Phone repair","ar":"إصلاح الهواتف"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'wifi-setup')::uuid, md5('hyperlocal:category:' || 'tech-support')::uuid, 'wifi-setup', 'service', 'wifi', '{"en":"Wi-Fi and networks","ar":"إعداد الشبكات"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'smart-home')::uuid, md5('hyperlocal:category:' || 'tech-support')::uuid, 'smart-home', 'service', 'house-plug', '{"en":"Smart home","ar":"المنزل الذكي"}'::jsonb, 'hourly', 4),
+  (md5('hyperlocal:category:' || 'photography')::uuid, md5('hyperlocal:category:' || 'events')::uuid, 'photography', 'service', 'camera', '{"en":"Photography","ar":"تصوير"}'::jsonb, 'hourly', 1),
+  (md5('hyperlocal:category:' || 'catering')::uuid, md5('hyperlocal:category:' || 'events')::uuid, 'catering', 'service', 'utensils', '{"en":"Catering","ar":"تموين الحفلات"}'::jsonb, 'quote', 2),
+  (md5('hyperlocal:category:' || 'event-decoration')::uuid, md5('hyperlocal:category:' || 'events')::uuid, 'event-decoration', 'service', 'party-popper', '{"en":"Decoration","ar":"تزيين الحفلات"}'::jsonb, 'quote', 3),
+  (md5('hyperlocal:category:' || 'dj')::uuid, md5('hyperlocal:category:' || 'events')::uuid, 'dj', 'service', 'disc-3', '{"en":"DJ","ar":"منسق موسيقى"}'::jsonb, 'hourly', 4)
+on conflict (slug) do nothing;
+
+insert into public.provider_profiles (id, display_name, business_name, description, skills, base_location, service_radius_m, hourly_rate, currency, timezone, is_available)
+values
+  ('00000000-0000-4000-8000-000000000002', 'Omar Fixes', 'Omar Plumbing & Electrical', 'Licensed plumber and electrician serving Dubai Marina, JLT and the Palm. Same-day call-outs.', array['plumbing', 'electrical', 'handyman']::text[], private.make_point(25.07065, 55.13507), 12000, 12000, 'AED', 'Asia/Dubai', true),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 'Jamil Kreiger', null, 'Umbra thesis crapula velum deleniti adstringo apto victus solio aliqua dolore nesciunt alter auctus.', array['car wash', 'car detailing']::text[], private.make_point(25.19052, 55.27934), 3000, 21000, 'AED', 'Asia/Dubai', true),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 'Darian Watsica', null, 'Concido vae voveo defero pariatur stultus paulatim abutor absque clarus ambitus ager theca adeo volup.', array['pet grooming']::text[], private.make_point(25.23681, 55.29528), 20000, 8000, 'AED', 'Asia/Dubai', false),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 'Norberto Kertzmann', null, 'Curia amplitudo alveus decipio talis callide attollo sustineo.', array['water heaters', 'ac servicing']::text[], private.make_point(25.07184, 55.13886), 15000, 12000, 'AED', 'Asia/Dubai', false),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', 'Stevie Hilpert', null, 'Videlicet sustineo adsidue contra sublime textus dicta itaque officiis crepusculum.', array['massage', 'dog walking']::text[], private.make_point(25.20656, 55.26105), 10000, 6000, 'AED', 'Asia/Dubai', true),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 'Randy Williamson', null, 'Aestas harum spero qui solutio veritatis custodia comminor vorax odio viriliter tamisium cribro totidem.', array['furniture assembly', 'storage']::text[], private.make_point(25.07897, 55.14751), 10000, 10000, 'AED', 'Asia/Dubai', true),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 'Keegan Ziemann', 'Ziemann Events', 'Tremo decens aureus communis terga tempore virga deinde.', array['languages']::text[], private.make_point(25.11707, 55.37621), 5000, 7000, 'AED', 'Asia/Dubai', false),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 'Verdie Boyle', 'Boyle Cleaning', 'Ullus concedo ver verbum deludo cui valeo tumultus antea cogo inventore vicissitudo.', array['computer repair', 'maths']::text[], private.make_point(25.27651, 55.32157), 8000, 29000, 'AED', 'Asia/Dubai', false),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 'Bettie Johns', 'Johns Events', 'Arcesso textilis collum tum debitis tamisium somniculosus nihil apto claustrum cotidie virga clarus degero surculus claudeo.', array['catering']::text[], private.make_point(25.20913, 55.26632), 8000, 19000, 'AED', 'Asia/Dubai', true),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 'Kenna Bayer', null, 'Tabella vita tutamen capio autus aperiam validus vae templum voveo aranea cometes antepono vinitor degero deleo.', array['tyre service', 'car wash', 'car detailing']::text[], private.make_point(25.06051, 55.1554), 10000, 27000, 'AED', 'Asia/Dubai', true)
+on conflict (id) do nothing;
+
+insert into public.service_listings (provider_id, category_id, title, description, pricing_unit, base_price, duration_minutes)
+values
+  ('00000000-0000-4000-8000-000000000002', md5('hyperlocal:category:' || 'plumbing')::uuid, 'Leak detection and repair', 'Leak detection and repair by Omar Fixes.', 'fixed', 25200, 60),
+  ('00000000-0000-4000-8000-000000000002', md5('hyperlocal:category:' || 'electrical')::uuid, 'Light fixture installation', 'Light fixture installation by Omar Fixes.', 'fixed', 14700, 60),
+  ('00000000-0000-4000-8000-000000000002', md5('hyperlocal:category:' || 'handyman')::uuid, 'Handyman by the hour', 'Handyman by the hour by Omar Fixes.', 'hourly', 12200, 60),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', md5('hyperlocal:category:' || 'car-wash')::uuid, 'Interior and exterior wash', 'Interior and exterior wash by Jamil Kreiger.', 'fixed', 7700, 45),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', md5('hyperlocal:category:' || 'car-detailing')::uuid, 'Full detailing', 'Full detailing by Jamil Kreiger.', 'fixed', 101200, 240),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', md5('hyperlocal:category:' || 'pet-grooming')::uuid, 'Cat grooming', 'Cat grooming by Darian Watsica.', 'fixed', 32500, 90),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', md5('hyperlocal:category:' || 'water-heater')::uuid, 'Water heater descaling', 'Water heater descaling by Norberto Kertzmann.', 'fixed', 49700, 90),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', md5('hyperlocal:category:' || 'ac-servicing')::uuid, 'AC duct cleaning', 'AC duct cleaning by Norberto Kertzmann.', 'per_item', 12500, 60),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', md5('hyperlocal:category:' || 'massage')::uuid, 'Sports massage', 'Sports massage by Stevie Hilpert.', 'fixed', 45000, 60),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', md5('hyperlocal:category:' || 'dog-walking')::uuid, 'Evening dog walk', 'Evening dog walk by Stevie Hilpert.', 'fixed', 5700, 30),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', md5('hyperlocal:category:' || 'furniture-assembly')::uuid, 'Bed and wardrobe assembly', 'Bed and wardrobe assembly by Randy Williamson.', 'per_item', 9700, 60),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', md5('hyperlocal:category:' || 'storage')::uuid, 'Short-term storage', 'Short-term storage by Randy Williamson.', 'quote', 0, 60),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', md5('hyperlocal:category:' || 'language-lessons')::uuid, 'English conversation', 'English conversation by Keegan Ziemann.', 'hourly', 10400, 60),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', md5('hyperlocal:category:' || 'computer-repair')::uuid, 'Virus removal and tune-up', 'Virus removal and tune-up by Verdie Boyle.', 'fixed', 18600, 90),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', md5('hyperlocal:category:' || 'math-tutoring')::uuid, 'Primary maths lessons', 'Primary maths lessons by Verdie Boyle.', 'hourly', 14600, 60),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', md5('hyperlocal:category:' || 'catering')::uuid, 'Home party catering', 'Home party catering by Bettie Johns.', 'quote', 0, 240),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', md5('hyperlocal:category:' || 'tyre-service')::uuid, 'Puncture repair', 'Puncture repair by Kenna Bayer.', 'per_item', 7300, 60),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', md5('hyperlocal:category:' || 'car-wash')::uuid, 'Waterless car wash', 'Waterless car wash by Kenna Bayer.', 'fixed', 11000, 45),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', md5('hyperlocal:category:' || 'car-detailing')::uuid, 'Ceramic coating', 'Ceramic coating by Kenna Bayer.', 'fixed', 111400, 240)
+;
+
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+values
+  ('00000000-0000-4000-8000-000000000002', 0, '08:00', '17:00'),
+  ('00000000-0000-4000-8000-000000000002', 1, '08:00', '17:00'),
+  ('00000000-0000-4000-8000-000000000002', 2, '08:00', '17:00'),
+  ('00000000-0000-4000-8000-000000000002', 3, '08:00', '17:00'),
+  ('00000000-0000-4000-8000-000000000002', 4, '08:00', '17:00'),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 1, '09:00', '18:00'),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 2, '09:00', '18:00'),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 3, '09:00', '18:00'),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 4, '09:00', '18:00'),
+  ('fb0437b0-32d7-420e-851a-7c698c6c8636', 5, '09:00', '18:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 1, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 1, '16:00', '21:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 2, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 2, '16:00', '21:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 3, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 3, '16:00', '21:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 4, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 4, '16:00', '21:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 5, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 5, '16:00', '21:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 6, '08:00', '12:00'),
+  ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079', 6, '16:00', '21:00'),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 0, '08:00', '17:00'),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 1, '08:00', '17:00'),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 2, '08:00', '17:00'),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 3, '08:00', '17:00'),
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', 4, '08:00', '17:00'),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', 5, '09:00', '24:00'),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', 6, '09:00', '24:00'),
+  ('fbe33630-e96a-44f9-bfcf-b875d825124a', 0, '09:00', '24:00'),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 1, '09:00', '18:00'),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 2, '09:00', '18:00'),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 3, '09:00', '18:00'),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 4, '09:00', '18:00'),
+  ('5359694f-a5dc-4fc5-b215-45c5b3a6467a', 5, '09:00', '18:00'),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 0, '08:00', '17:00'),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 1, '08:00', '17:00'),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 2, '08:00', '17:00'),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 3, '08:00', '17:00'),
+  ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3', 4, '08:00', '17:00'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 0, '08:00', '17:00'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 1, '08:00', '17:00'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 2, '08:00', '17:00'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 3, '08:00', '17:00'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', 4, '08:00', '17:00'),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 1, '09:00', '18:00'),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 2, '09:00', '18:00'),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 3, '09:00', '18:00'),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 4, '09:00', '18:00'),
+  ('46aad87b-1a7f-4f00-b770-c3d4684e6b73', 5, '09:00', '18:00'),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 1, '09:00', '18:00'),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 2, '09:00', '18:00'),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 3, '09:00', '18:00'),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 4, '09:00', '18:00'),
+  ('58d9382b-5782-4fab-b11c-1577630812d0', 5, '09:00', '18:00')
+;
+
+insert into public.provider_time_off (provider_id, period, reason)
+values
+  ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7', tstzrange(date_trunc('day', now()) + interval '7 days', date_trunc('day', now()) + interval '12 days'), 'Holiday'),
+  ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', tstzrange(date_trunc('day', now()) + interval '17 days', date_trunc('day', now()) + interval '22 days'), 'Holiday')
+;
+
+insert into public.provider_certifications (provider_id, name, issuer, number, expires_on)
+values ('00000000-0000-4000-8000-000000000002', 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', 'DEWA-PL-20417', (now() + interval '2 years')::date);
+
+insert into public.favorites (user_id, provider_id)
+values
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'),
+  ('00000000-0000-4000-8000-000000000001', 'fb0437b0-32d7-420e-851a-7c698c6c8636'),
+  ('00000000-0000-4000-8000-000000000001', '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'),
+  ('00000000-0000-4000-8000-000000000001', 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7')
+on conflict do nothing;

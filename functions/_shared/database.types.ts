@@ -25,6 +25,140 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"booking_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_role": string,"booking_id": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"reason": string | null,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_role": string,"booking_id": string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"reason"?: string | null,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_role"?: string,"booking_id"?: string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"reason"?: string | null,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_events_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_events_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "booking_events_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"booking_states": {
+                  Row: {
+                    "description": string,"holds_time": boolean,"is_terminal": boolean,"reveals_contact": boolean,"sort_order": number,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"holds_time": boolean,"is_terminal": boolean,"reveals_contact": boolean,"sort_order": number,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"holds_time"?: boolean,"is_terminal"?: boolean,"reveals_contact"?: boolean,"sort_order"?: number,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"booking_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may": boolean,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"staff_may"?: boolean,"to_state": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"staff_may"?: boolean,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "booking_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"bookings": {
+                  Row: {
+                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"cancelled_late": boolean | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"free_cancellation_until": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"status_changed_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "bookings_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_listing_id_fkey"
+      columns: ["listing_id"]
+isOneToOne: false
+      referencedRelation: "service_listings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_offer_id_fkey"
+      columns: ["offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "booking_states"
+      referencedColumns: ["state"]
+    }
+                  ]
                 },"business_members": {
                   Row: {
                     "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string
@@ -59,14 +193,14 @@ isOneToOne: false
                   ]
                 },"businesses": {
                   Row: {
-                    "created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
+                    "closed_at": string | null,"created_at": string,"description": string | null,"id": string,"is_verified": boolean,"logo_path": string | null,"name": string,"owner_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name": string,"owner_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
+                    "closed_at"?: string | null,"created_at"?: string,"description"?: string | null,"id"?: string,"is_verified"?: boolean,"logo_path"?: string | null,"name"?: string,"owner_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -79,14 +213,14 @@ isOneToOne: false
                   ]
                 },"categories": {
                   Row: {
-                    "created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
+                    "cancellation_policy": Json | null,"created_at": string,"default_pricing_unit": string,"icon": string | null,"id": string,"is_active": boolean,"kind": string,"names": NonNullable<Json>,"parent_id": string | null,"path_ids": (string)[],"slug": string,"sort_order": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names": NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug": string,"sort_order"?: number,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
+                    "cancellation_policy"?: Json | null,"created_at"?: string,"default_pricing_unit"?: string,"icon"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"names"?: NonNullable<Json>,"parent_id"?: string | null,"path_ids"?: (string)[],"slug"?: string,"sort_order"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -117,6 +251,160 @@ isOneToOne: false
       referencedColumns: ["id"]
     },{
       foreignKeyName: "favorites_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_matches": {
+                  Row: {
+                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"score": number | null,"source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"score"?: number | null,"source": string
+                  }
+                  Update: {
+                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"score"?: number | null,"source"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_matches_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_matches_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_offer_events": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"created_at": string,"from_status": string | null,"id": number,"job_id": string,"message": string | null,"offer_id": string,"price": number | null,"provider_id": string,"to_status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"created_at"?: string,"from_status"?: string | null,"id"?: never,"job_id": string,"message"?: string | null,"offer_id": string,"price"?: number | null,"provider_id": string,"to_status": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"from_status"?: string | null,"id"?: never,"job_id"?: string,"message"?: string | null,"offer_id"?: string,"price"?: number | null,"provider_id"?: string,"to_status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_offer_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_offer_id_fkey"
+      columns: ["offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offer_events_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_offers": {
+                  Row: {
+                    "accepted_at": string | null,"accepted_price": number | null,"booking_id": string | null,"closed_at": string | null,"counter_message": string | null,"counter_price": number | null,"countered_at": string | null,"created_at": string,"currency": string,"duration_minutes": number,"expires_at": string,"id": string,"job_id": string,"message": string | null,"price": number,"proposed_start": string,"provider_id": string,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"accepted_price"?: number | null,"booking_id"?: string | null,"closed_at"?: string | null,"counter_message"?: string | null,"counter_price"?: number | null,"countered_at"?: string | null,"created_at"?: string,"currency": string,"duration_minutes": number,"expires_at": string,"id"?: string,"job_id": string,"message"?: string | null,"price": number,"proposed_start": string,"provider_id": string,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"accepted_price"?: number | null,"booking_id"?: string | null,"closed_at"?: string | null,"counter_message"?: string | null,"counter_price"?: number | null,"countered_at"?: string | null,"created_at"?: string,"currency"?: string,"duration_minutes"?: number,"expires_at"?: string,"id"?: string,"job_id"?: string,"message"?: string | null,"price"?: number,"proposed_start"?: string,"provider_id"?: string,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_offers_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offers_job_id_fkey"
+      columns: ["job_id"]
+isOneToOne: false
+      referencedRelation: "job_requests"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_offers_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"job_requests": {
+                  Row: {
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "job_requests_accepted_offer_id_fkey"
+      columns: ["accepted_offer_id"]
+isOneToOne: false
+      referencedRelation: "job_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "job_requests_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"notifications": {
+                  Row: {
+                    "created_at": string,"id": string,"kind": string,"payload": NonNullable<Json>,"read_at": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"kind": string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -185,14 +473,14 @@ isOneToOne: false
                   ]
                 },"provider_profiles": {
                   Row: {
-                    "base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -245,14 +533,14 @@ isOneToOne: false
                   ]
                 },"service_listings": {
                   Row: {
-                    "base_price": number,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"category_id": string,"cover_image_path"?: string | null,"coverage": unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location": unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "base_price"?: number,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -301,7 +589,151 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "cluster_listings_in_bounds":
+            "accept_offer":
+{ Args: { "p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"add_business_member":
+{ Args: { "p_business_id": string,"p_role"?: string,"p_user_id"?: string,"p_username"?: string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"book_listing":
+{ Args: { "p_address"?: string,"p_lat"?: number,"p_listing_id": string,"p_lng"?: number,"p_note"?: string,"p_start": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"cancel_job":
+{ Args: { "p_job_id": string,"p_reason"?: string }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"reopen_count": number,
+"reopened_at": string | null,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"category_tree":
+{ Args: { "p_include_inactive"?: boolean,"p_kind"?: string,"p_locale"?: string }; Returns: {
+              "default_pricing_unit": string,"depth": number,"icon": string,"id": string,"is_active": boolean,"kind": string,"name": string,"parent_id": string,"path_ids": (string)[],"slug": string,"sort_order": number
+            }[]
+                           },
+"change_business_member_role":
+{ Args: { "p_business_id": string,"p_role": string,"p_user_id": string }; Returns: {
+              "added_by": string | null,
+"business_id": string,
+"created_at": string,
+"role": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
             }[]
@@ -311,6 +743,323 @@ isOneToOne: false
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
             }[]
                            },
+"counter_offer":
+{ Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"create_provider_profile":
+{ Args: { "p_business_name"?: string,"p_currency"?: string,"p_description"?: string,"p_display_name": string,"p_hourly_rate"?: number,"p_lat": number,"p_lng": number,"p_service_radius_m"?: number,"p_skills"?: (string)[],"p_timezone"?: string }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"decline_offer":
+{ Args: { "p_offer_id": string,"p_reason"?: string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"delete_my_account":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"delete_user_account":
+{ Args: { "p_reason": string,"p_user_id": string }; Returns: Json
+                           },
+"get_available_slots":
+{ Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
+              "slot_end": string,"slot_start": string
+            }[]
+                           },
+"get_booking":
+{ Args: { "p_booking_id": string }; Returns: Json
+                           },
+"get_booking_contact":
+{ Args: { "p_booking_id": string }; Returns: {
+              "address": string,"counterpart_id": string,"counterpart_role": string,"full_name": string,"location_lat": number,"location_lng": number,"phone": string
+            }[]
+                           },
+"get_booking_qr":
+{ Args: { "p_booking_id": string }; Returns: {
+              "expires_at": string,"issued_at": string,"payload": string,"reference": string
+            }[]
+                           },
+"get_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "attempts_left": number,"code": string,"locked": boolean
+            }[]
+                           },
+"get_job":
+{ Args: { "p_job_id": string }; Returns: Json
+                           },
+"get_provider_calendar":
+{ Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
+              "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"leave_business":
+{ Args: { "p_business_id": string }; Returns: undefined
+                           },
+"list_favorite_providers":
+{ Args: { "p_available_now"?: boolean }; Returns: {
+              "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
+            }[]
+                           },
+"list_my_bookings":
+{ Args: { "p_after"?: string,"p_as"?: string,"p_limit"?: number,"p_status"?: (string)[],"p_when"?: string }; Returns: {
+              "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"list_open_jobs_near_me":
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
+              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
+            }[]
+                           },
+"make_offer":
+{ Args: { "p_currency"?: string,"p_duration_minutes"?: number,"p_expires_at"?: string,"p_job_id": string,"p_message"?: string,"p_price": number,"p_proposed_start": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"post_job":
+{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"reopen_count": number,
+"reopened_at": string | null,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"remove_business_member":
+{ Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"reset_booking_start_code":
+{ Args: { "p_booking_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"respond_to_counter":
+{ Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"scan_booking":
+{ Args: { "p_event": string,"p_note"?: string,"p_payload": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "search_listings_in_bounds":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
@@ -336,6 +1085,198 @@ isOneToOne: false
               "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
             }[]
                            },
+"set_job_photos":
+{ Args: { "p_job_id": string,"p_photo_paths": (string)[] }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"id": string,
+"is_asap": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"reopen_count": number,
+"reopened_at": string | null,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_listing_service_area":
+{ Args: { "p_area": Json,"p_listing_id": string }; Returns: {
+              "base_price": number,
+"booking_mode": string,
+"cancellation_policy": Json | null,
+"category_id": string,
+"cover_image_path": string | null,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"description": string | null,
+"duration_minutes": number,
+"id": string,
+"is_active": boolean,
+"location": unknown,
+"media_paths": (string)[],
+"pricing_unit": string,
+"provider_id": string,
+"service_area": unknown,
+"service_radius_m": number | null,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "service_listings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_provider_business":
+{ Args: { "p_business_id": string,"p_provider_id": string }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_provider_location":
+{ Args: { "p_lat": number,"p_lng": number,"p_service_radius_m"?: number }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_service_area":
+{ Args: { "p_area": Json }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_weekly_availability":
+{ Args: { "p_rules": Json }; Returns: {
+              "created_at": string,
+"end_time": string,
+"id": string,
+"provider_id": string,
+"start_time": string,
+"weekday": number
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "availability_rules"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"start_booking":
+{ Args: { "p_booking_id": string,"p_code": string }; Returns: Json
+                           },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -357,6 +1298,145 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transfer_business_ownership":
+{ Args: { "p_business_id": string,"p_new_owner_id": string }; Returns: {
+              "closed_at": string | null,
+"created_at": string,
+"description": string | null,
+"id": string,
+"is_verified": boolean,
+"logo_path": string | null,
+"name": string,
+"owner_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "businesses"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transition_booking":
+{ Args: { "p_booking_id": string,"p_metadata"?: Json,"p_reason"?: string,"p_transition": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"job_id": string | null,
+"listing_id": string | null,
+"number": number,
+"offer_id": string | null,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"verify_certification":
+{ Args: { "p_certification_id": string,"p_verified"?: boolean }; Returns: {
+              "created_at": string,
+"document_path": string | null,
+"expires_on": string | null,
+"id": string,
+"issuer": string,
+"name": string,
+"number": string | null,
+"provider_id": string,
+"updated_at": string,
+"verified_at": string | null,
+"verified_by": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_certifications"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"verify_provider":
+{ Args: { "p_provider_id": string,"p_verified"?: boolean }; Returns: {
+              "base_lat": number | null,
+"base_lng": number | null,
+"base_location": unknown,
+"business_id": string | null,
+"business_name": string | null,
+"category_ids": (string)[],
+"completed_jobs": number,
+"coverage": unknown,
+"created_at": string,
+"currency": string,
+"deleted_at": string | null,
+"description": string | null,
+"display_name": string,
+"hourly_rate": number | null,
+"id": string,
+"is_available": boolean,
+"is_verified": boolean,
+"price_from": number | null,
+"rating_avg": number,
+"rating_count": number,
+"rating_sum": number,
+"response_time_s": number | null,
+"service_area": unknown,
+"service_radius_m": number,
+"skills": (string)[],
+"timezone": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"withdraw_offer":
+{ Args: { "p_offer_id": string }; Returns: {
+              "accepted_at": string | null,
+"accepted_price": number | null,
+"booking_id": string | null,
+"closed_at": string | null,
+"counter_message": string | null,
+"counter_price": number | null,
+"countered_at": string | null,
+"created_at": string,
+"currency": string,
+"duration_minutes": number,
+"expires_at": string,
+"id": string,
+"job_id": string,
+"message": string | null,
+"price": number,
+"proposed_start": string,
+"provider_id": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_offers"
         isOneToOne: true
         isSetofReturn: false
       } }

@@ -3,7 +3,7 @@
  *                            --concurrency 4 --reseed --keep-running --no-docs]
  *
  * Discovery benchmark (issue 3), on its own stack (profile `bench`: .hyperlocal/bench, API port
- * 56321 unless HL_API_PORT says otherwise), so dev and test data are never touched:
+ * 16321 unless HL_API_PORT says otherwise), so dev and test data are never touched:
  *   1. seeds N providers over the Dubai model once (scripts/bench/seed-discovery.ts; reused by
  *      later runs, --reseed rebuilds);
  *   2. measures search_providers_nearby with a category + minimum rating filter through the

@@ -9,7 +9,7 @@ import { chownSync } from "node:fs";
 import path from "node:path";
 import { DB_PASSWORD, ROOT, type Profile } from "./config.ts";
 import { PG_BIN } from "./deps.ts";
-import { isRoot, log, run, runAsPostgres, StackError, portInUse } from "./proc.ts";
+import { isRoot, log, run, runAsPostgres, sleep, StackError, portInUse } from "./proc.ts";
 
 export interface ClusterOptions {
   /** Trade durability for speed (throw-away test clusters). */
@@ -124,13 +124,21 @@ export async function startCluster(p: Profile, opts: ClusterOptions = {}): Promi
   mkdirSync(p.logDir, { recursive: true });
   chownTree(p.home);
   const logFile = path.join(p.logDir, "postgres.log");
-  try {
-    runAsPostgres(`${PG_BIN}/pg_ctl`, ["start", "-D", p.dataDir, "-l", logFile, "-w", "-t", "60"], {
-      what: "starting PostgreSQL",
-    });
-  } catch (e) {
-    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "";
-    throw new StackError(`${(e as Error).message}\n${tail}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      runAsPostgres(`${PG_BIN}/pg_ctl`, ["start", "-D", p.dataDir, "-l", logFile, "-w", "-t", "60"], {
+        what: "starting PostgreSQL",
+      });
+      return;
+    } catch (e) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "";
+      // A port inside the ephemeral range can be briefly held by an outgoing connection.
+      if (attempt < 5 && /could not create any TCP\/IP sockets/.test(tail)) {
+        await sleep(1000 * attempt);
+        continue;
+      }
+      throw new StackError(`${(e as Error).message}\n${tail}`);
+    }
   }
 }
 

@@ -27,7 +27,7 @@ export const DB_PASSWORD = "postgres";
 
 export type ProfileName = "dev" | "test" | "bench";
 
-const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 55321, bench: 56321 };
+const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 15321, bench: 16321 };
 
 export interface Profile {
   name: ProfileName;
@@ -60,6 +60,8 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
   // HL_HOME and HL_API_PORT let several stacks of one profile run side by side (for example
   // `npm test` in two work trees); every other port follows the API port.
   const home = process.env.HL_HOME ? path.resolve(ROOT, process.env.HL_HOME) : path.join(ROOT, ".hyperlocal", name);
+  // The test stack sits below Linux's ephemeral port range (32768-60999), so an outgoing
+  // connection can never be holding its ports when it starts.
   const apiPort = envPort("HL_API_PORT", DEFAULT_API_PORT[name]);
   const dbPort = envPort("HL_DB_PORT", apiPort + 1);
   const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;

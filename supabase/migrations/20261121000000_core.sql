@@ -105,7 +105,11 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL005', 'conflict', 409, 'The request conflicts with the current state of the resource.',
    'Reload the resource and retry.'),
   ('HL006', 'rate_limited', 429, 'Too many requests.',
-   'Wait before retrying; see details for when the limit resets.')
+   'Wait before retrying; see details for when the limit resets.'),
+  ('HL007', 'invalid_cursor', 400, 'The page cursor is invalid.',
+   'Pass back the cursor of the last row of the previous page unchanged, or none for the first page.'),
+  ('HL008', 'incomplete_location', 400, 'Give both latitude and longitude, or neither.',
+   'Send p_lat and p_lng together.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;

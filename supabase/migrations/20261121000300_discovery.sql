@@ -28,29 +28,21 @@
 --   the id and a fingerprint of the search); pass the last row's cursor as p_after.
 
 ------------------------------------------------------------------------------------------------
--- Error codes of this module (HL250-HL299).
+-- Error codes of this module (HL200-HL299).
 ------------------------------------------------------------------------------------------------
 insert into private.error_codes (code, name, http_status, message, hint) values
-  ('HL250', 'invalid_latitude', 400, 'Latitude must be a number between -90 and 90.',
-   'Send decimal degrees (WGS84), e.g. 25.2048 for Dubai.'),
-  ('HL251', 'invalid_longitude', 400, 'Longitude must be a number between -180 and 180.',
-   'Send decimal degrees (WGS84), e.g. 55.2708 for Dubai.'),
-  ('HL252', 'invalid_radius', 400, 'The search radius must be more than 0 and at most 100000 metres.',
+  ('HL252', 'invalid_search_radius', 400, 'The search radius must be more than 0 and at most 100000 metres.',
    'Send p_radius_m in metres, e.g. 5000 for 5 km.'),
   ('HL253', 'invalid_price_range', 400,
    'Prices are whole minor units from 0 to 1000000000, and the minimum cannot exceed the maximum.',
    'Send p_min_price / p_max_price in minor units (fils, cents), e.g. 15000 for 150.00 AED.'),
-  ('HL254', 'unknown_category', 400, 'Unknown category.',
-   'Use the id of an active category (select id from categories).'),
-  ('HL255', 'invalid_rating', 400, 'The minimum rating must be between 0 and 5.',
+  ('HL255', 'invalid_min_rating', 400, 'The minimum rating must be between 0 and 5.',
    'Send p_min_rating as a number such as 4 or 4.5.'),
   ('HL256', 'invalid_page_size', 400, 'The page size must be between 1 and the maximum of this search.',
    'Nearby searches return at most 100 rows per page, map-bounds searches at most 500; page with p_after.'),
-  ('HL257', 'invalid_cursor', 400, 'The cursor is not valid for this search.',
-   'Pass the cursor of the last row of the previous page with the same search parameters, or start again without p_after.'),
   ('HL258', 'invalid_sort', 400, 'Unknown sort order.',
    'Use one of: distance, rating, price, relevance.'),
-  ('HL259', 'invalid_time_window', 400,
+  ('HL259', 'invalid_availability_window', 400,
    'The availability window needs both ends, a start before its end, an end in the future and a span of at most 31 days.',
    'Send p_open_from and p_open_to as ISO 8601 timestamps with a time zone.'),
   ('HL260', 'invalid_bounds', 400, 'The map bounds are invalid: south must be below north and west left of east.',
@@ -244,16 +236,16 @@ as $$
 begin
   -- NaN compares above every number in PostgreSQL, so it fails these checks too.
   if p_lat is null or not (p_lat between -90 and 90) then
-    perform private.raise_error('HL250', pg_catalog.format('latitude %s is outside -90..90', coalesce(p_lat::text, 'null')));
+    perform private.raise_error('HL200', pg_catalog.format('latitude %s is outside -90..90', coalesce(p_lat::text, 'null')));
   end if;
   if p_lng is null or not (p_lng between -180 and 180) then
-    perform private.raise_error('HL251', pg_catalog.format('longitude %s is outside -180..180', coalesce(p_lng::text, 'null')));
+    perform private.raise_error('HL201', pg_catalog.format('longitude %s is outside -180..180', coalesce(p_lng::text, 'null')));
   end if;
   return extensions.st_setsrid(extensions.st_makepoint(p_lng, p_lat), 4326)::extensions.geography;
 end;
 $$;
 comment on function private.discovery_point(double precision, double precision) is
-  'Validated WGS84 point from latitude/longitude (HL250, HL251). The one place discovery checks coordinates.';
+  'Validated WGS84 point from latitude/longitude (HL200, HL201). The one place discovery checks coordinates.';
 
 -- What a validated search carries into private.discovery_sql's parameters ($1..$20).
 do $do$
@@ -329,12 +321,12 @@ begin
     v_problem := 'the cursor cannot be decoded';
   end;
   if v_problem is not null then
-    perform private.raise_error('HL257', v_problem);
+    perform private.raise_error('HL007', v_problem);
   end if;
 end;
 $$;
 comment on function private.discovery_cursor_decode(text, text, text) is
-  'Decodes a keyset cursor (base64url of [1, sort, search fingerprint, key1, key2, id], written by the queries of private.discovery_sql) for this sort and search; HL257 otherwise.';
+  'Decodes a keyset cursor (base64url of [1, sort, search fingerprint, key1, key2, id], written by the queries of private.discovery_sql) for this sort and search; HL007 otherwise.';
 
 create or replace function private.discovery_prepare(
   p_entity text,
@@ -434,8 +426,11 @@ begin
 
   -- What.
   if p_category_id is not null then
+    if not exists (select 1 from public.categories c where c.id = p_category_id) then
+      perform private.raise_error('HL208', pg_catalog.format('category %s', p_category_id));
+    end if;
     if not exists (select 1 from public.categories c where c.id = p_category_id and c.is_active) then
-      perform private.raise_error('HL254', pg_catalog.format('category %s', p_category_id));
+      perform private.raise_error('HL209', pg_catalog.format('category %s', p_category_id));
     end if;
     s.category_id := p_category_id;
     s.category_ids := array(select c.id from public.categories c where c.path_ids @> array[p_category_id] and c.is_active);
@@ -552,7 +547,7 @@ $$;
 comment on function private.discovery_prepare(text, text, double precision, double precision, double precision,
   double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean,
   numeric, numeric, timestamptz, timestamptz, text, text, integer, integer) is
-  'Validates every discovery argument (HL250-HL262) and returns the search to run. Never clamps.';
+  'Validates every discovery argument (HL200-HL262) and returns the search to run. Never clamps.';
 
 ------------------------------------------------------------------------------------------------
 -- Exact spatial tests used after the index condition. Plain functions on purpose: the planner
@@ -909,8 +904,8 @@ p_sort: distance (default; nearest first), rating (best first), price (cheapest 
 bayes = (rating_count * rating_avg + 5 * 3.5) / (rating_count + 5); ties by distance, then id.
 distance_m is great-circle metres on the mean-radius sphere. Page with p_limit (1-100, default 20) and
 p_after = the cursor of the last row. Security invoker (row level security applies).
-Errors: HL250 latitude, HL251 longitude, HL252 radius, HL253 prices, HL254 category, HL255 rating,
-HL256 page size, HL257 cursor, HL258 sort, HL259 time window.$$;
+Errors: HL200 latitude, HL201 longitude, HL252 radius, HL253 prices, HL208/HL209 category, HL255 rating,
+HL256 page size, HL007 cursor, HL258 sort, HL259 time window.$$;
 
 create or replace function public.search_providers_covering(
   p_lat double precision,

@@ -170,18 +170,18 @@ describe("covering, bounds and listings", () => {
 
 describe("error contract", () => {
   const cases: Array<[string, string, Record<string, unknown>, string]> = [
-    ["latitude above 90", "search_providers_nearby", { p_lat: 91, p_lng: 10 }, "HL250"],
-    ["latitude null", "search_providers_nearby", { p_lat: null, p_lng: 10 }, "HL250"],
-    ["longitude below -180", "search_providers_covering", { p_lat: 10, p_lng: -180.5 }, "HL251"],
+    ["latitude above 90", "search_providers_nearby", { p_lat: 91, p_lng: 10 }, "HL200"],
+    ["latitude null", "search_providers_nearby", { p_lat: null, p_lng: 10 }, "HL200"],
+    ["longitude below -180", "search_providers_covering", { p_lat: 10, p_lng: -180.5 }, "HL201"],
     ["radius 0", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_radius_m: 0 }, "HL252"],
     ["radius above 100 km", "search_listings_nearby", { p_lat: 10, p_lng: 10, p_radius_m: 150000 }, "HL252"],
     ["negative price", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_min_price: -100 }, "HL253"],
     ["absurd price", "search_listings_nearby", { p_lat: 10, p_lng: 10, p_max_price: 1e12 }, "HL253"],
     ["min price above max", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_min_price: 500, p_max_price: 100 }, "HL253"],
-    ["unknown category", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_category_id: "00000000-0000-4000-8000-000000000000" }, "HL254"],
+    ["unknown category", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_category_id: "00000000-0000-4000-8000-000000000000" }, "HL208"],
     ["rating above 5", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_min_rating: 6 }, "HL255"],
     ["page size above 100", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_limit: 101 }, "HL256"],
-    ["bad cursor", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_after: "nope" }, "HL257"],
+    ["bad cursor", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_after: "nope" }, "HL007"],
     ["unknown sort", "search_listings_nearby", { p_lat: 10, p_lng: 10, p_sort: "popular" }, "HL258"],
     ["window in the past", "search_providers_nearby", { p_lat: 10, p_lng: 10, p_open_from: "2020-01-01T10:00:00Z", p_open_to: "2020-01-01T12:00:00Z" }, "HL259"],
     ["inverted bounds", "search_providers_in_bounds", { p_south: 11, p_west: 10, p_north: 10, p_east: 11 }, "HL260"],

@@ -43,7 +43,7 @@ select throws_ok($$ insert into private.settings (key, value, description) value
 -- Error codes: the SQLSTATE is the stable code outside the Data API...
 select throws_ok($$ select private.raise_error('HL004', 'latitude must be between -90 and 90') $$,
   'HL004', 'The request contains an invalid value.', 'raise_error uses the code as SQLSTATE');
-select throws_ok($$ select private.raise_error('HL404') $$, 'XX000', null, 'an unregistered code is a programming error');
+select throws_ok($$ select private.raise_error('HL099') $$, 'XX000', null, 'an unregistered code is a programming error');
 select is_empty($$ select code from private.error_codes where hint is null or message = '' $$, 'every error code has a message and a hint');
 
 -- ... and an HTTP status + JSON body inside a PostgREST request.

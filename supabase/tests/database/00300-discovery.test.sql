@@ -48,8 +48,6 @@ select pg_temp.u(v.n), 'Disc provider ' || v.n,
     (8, pg_temp.deg(-6000), 0, 3000, 2.00, 4, false, false),
     (9, pg_temp.deg(-6000), 0, 3000, 2.00, 4, false, false)
   ) as v(n, north_deg, east_deg, radius, rating, cnt, avail, verified);
--- Provider 6 closed their account: never a search result.
-update public.profiles set deleted_at = now() where id = pg_temp.u(6);
 
 insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, is_active)
 values
@@ -84,6 +82,9 @@ grant execute on function pg_temp.twins() to anon, authenticated, service_role;
 ------------------------------------------------------------------------------------------------
 -- The functions: invoker, callable by the API roles.
 ------------------------------------------------------------------------------------------------
+-- Provider 6 closed their account: never a search result (closed after its fixtures were written).
+update public.profiles set deleted_at = now() where id = pg_temp.u(6);
+
 select is(
   (select count(*)::int from pg_proc p join pg_namespace n on n.oid = p.pronamespace
     where n.nspname = 'public' and p.proname in ('search_providers_nearby', 'search_providers_covering',
@@ -231,15 +232,15 @@ select is(
 select throws_ok(
   $$ select * from public.search_providers_nearby(10, 20, p_sort => 'rating',
        p_after => (select cursor from public.search_providers_nearby(10, 20) limit 1)) $$,
-  'HL257', 'The cursor is not valid for this search.', 'a cursor of another sort order is refused');
+  'HL007', 'The page cursor is invalid.', 'a cursor of another sort order is refused');
 select throws_ok(
   $$ select * from public.search_providers_nearby(10, 20, 5000,
        p_after => (select cursor from public.search_providers_nearby(10, 20) limit 1)) $$,
-  'HL257', 'The cursor is not valid for this search.', 'a cursor of a search with other parameters is refused');
+  'HL007', 'The page cursor is invalid.', 'a cursor of a search with other parameters is refused');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_after => 'not-a-cursor') $$,
-  'HL257', 'The cursor is not valid for this search.', 'garbage is not a cursor');
+  'HL007', 'The page cursor is invalid.', 'garbage is not a cursor');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_after => 'WzEsMl0') $$,
-  'HL257', 'The cursor is not valid for this search.', 'valid base64 of the wrong shape is not a cursor');
+  'HL007', 'The page cursor is invalid.', 'valid base64 of the wrong shape is not a cursor');
 
 ------------------------------------------------------------------------------------------------
 -- Covering a point vs near it.
@@ -364,19 +365,19 @@ select is(array(select listing_id from public.search_listings_nearby(10, 20, p_c
 select tests.authenticate_as_service_role();
 select is(pg_temp.near(), (select ids from expected_near), 'service_role gets the same results (no deleted accounts)');
 select tests.clear_authentication();
-select throws_ok($$ select * from public.search_providers_nearby(91, 20) $$, 'HL250', null, 'anon gets the same validation errors');
+select throws_ok($$ select * from public.search_providers_nearby(91, 20) $$, 'HL200', null, 'anon gets the same validation errors');
 reset role;
 
 ------------------------------------------------------------------------------------------------
 -- Validation: a specific code for each bad input, never a clamp.
 ------------------------------------------------------------------------------------------------
-select throws_ok($$ select * from public.search_providers_nearby(90.0001, 20) $$, 'HL250', 'Latitude must be a number between -90 and 90.', 'latitude above 90');
-select throws_ok($$ select * from public.search_providers_nearby(-91, 20) $$, 'HL250', null, 'latitude below -90');
-select throws_ok($$ select * from public.search_providers_nearby('NaN', 20) $$, 'HL250', null, 'latitude NaN');
-select throws_ok($$ select * from public.search_providers_nearby(null, 20) $$, 'HL250', null, 'latitude missing');
+select throws_ok($$ select * from public.search_providers_nearby(90.0001, 20) $$, 'HL200', 'Latitude must be between -90 and 90.', 'latitude above 90');
+select throws_ok($$ select * from public.search_providers_nearby(-91, 20) $$, 'HL200', null, 'latitude below -90');
+select throws_ok($$ select * from public.search_providers_nearby('NaN', 20) $$, 'HL200', null, 'latitude NaN');
+select throws_ok($$ select * from public.search_providers_nearby(null, 20) $$, 'HL200', null, 'latitude missing');
 select lives_ok($$ select * from public.search_providers_nearby(90, 180, 1) $$, 'the poles and the antimeridian are valid coordinates');
-select throws_ok($$ select * from public.search_providers_nearby(10, 180.5) $$, 'HL251', 'Longitude must be a number between -180 and 180.', 'longitude above 180');
-select throws_ok($$ select * from public.search_providers_nearby(10, '-Infinity') $$, 'HL251', null, 'longitude -Infinity');
+select throws_ok($$ select * from public.search_providers_nearby(10, 180.5) $$, 'HL201', 'Longitude must be between -180 and 180.', 'longitude above 180');
+select throws_ok($$ select * from public.search_providers_nearby(10, '-Infinity') $$, 'HL201', null, 'longitude -Infinity');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, 0) $$, 'HL252', 'The search radius must be more than 0 and at most 100000 metres.', 'radius 0');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, -5) $$, 'HL252', null, 'negative radius');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, 100000.5) $$, 'HL252', null, 'radius above 100 km');
@@ -386,8 +387,8 @@ select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_p
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_max_price => 1000000001) $$, 'HL253', null, 'absurd price');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_price => 10.5) $$, 'HL253', null, 'fractional minor units');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_price => 500, p_max_price => 100) $$, 'HL253', null, 'minimum above maximum');
-select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_category_id => gen_random_uuid()) $$, 'HL254', 'Unknown category.', 'unknown category');
-select throws_ok($$ select * from public.search_listings_nearby(10, 20, p_category_id => pg_temp.cat('disc-retired')) $$, 'HL254', null, 'inactive category');
+select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_category_id => gen_random_uuid()) $$, 'HL208', 'The category does not exist.', 'unknown category');
+select throws_ok($$ select * from public.search_listings_nearby(10, 20, p_category_id => pg_temp.cat('disc-retired')) $$, 'HL208', null, 'inactive category');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_rating => 5.01) $$, 'HL255', 'The minimum rating must be between 0 and 5.', 'rating above 5');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_rating => -1) $$, 'HL255', null, 'negative rating');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_limit => 101) $$, 'HL256', 'The page size must be between 1 and the maximum of this search.', 'page size above 100');
@@ -406,15 +407,15 @@ select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_open_
 select throws_ok($$ select * from public.search_providers_in_bounds(10, 19, 9, 20) $$, 'HL260',
   'The map bounds are invalid: south must be below north and west left of east.', 'south above north');
 select throws_ok($$ select * from public.search_providers_in_bounds(9, 179, 10, -179) $$, 'HL260', null, 'bounds across the antimeridian');
-select throws_ok($$ select * from public.search_providers_in_bounds(9, 19, 95, 20) $$, 'HL250', null, 'bounds latitude out of range');
+select throws_ok($$ select * from public.search_providers_in_bounds(9, 19, 95, 20) $$, 'HL200', null, 'bounds latitude out of range');
 select throws_ok($$ select * from public.search_providers_in_bounds(9, 19, 10, 20) $$, 'HL261', 'The map area is too large; zoom in.', 'bounds larger than 100 km');
 select lives_ok($$ select * from public.search_providers_in_bounds(9.6, 19.6, 10.4, 20.4) $$, 'bounds of about 90 km are allowed');
 select throws_ok($$ select * from public.cluster_providers_in_bounds(9.9, 19.9, 10.1, 20.1, 33) $$, 'HL262',
   'The cluster grid must have between 1 and 32 cells per side.', 'grid too fine');
 select throws_ok($$ select * from public.cluster_listings_in_bounds(9.9, 19.9, 10.1, 20.1, 0) $$, 'HL262', null, 'grid of 0 cells');
-select throws_ok($$ select * from public.search_providers_covering(10, 200) $$, 'HL251', null, 'covering validates coordinates');
+select throws_ok($$ select * from public.search_providers_covering(10, 200) $$, 'HL201', null, 'covering validates coordinates');
 select is(
-  (select count(*)::int from private.error_codes where code between 'HL250' and 'HL299'), 13,
+  (select count(*)::int from private.error_codes where code between 'HL200' and 'HL299'), 13,
   'thirteen discovery error codes are registered');
 select ok(exists (select 1 from private.closed_profiles where id = pg_temp.u(6)), 'closing an account lists it as closed');
 update public.profiles set deleted_at = null where id = pg_temp.u(6);

@@ -1,0 +1,275 @@
+/**
+ * Jobs and offers through the gateway with supabase-js: the whole flow (post, match, offer,
+ * counter, accept, booking), the error contract (HTTP status + code), the rate limit under
+ * concurrency, and races that must end with exactly one booking.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SupabaseClient } from "@supabase/supabase-js";
+import type { Database } from "../../functions/_shared/database.types.ts";
+import { adminSql, anonClient, newUser, stack } from "../support.ts";
+import { offersRace } from "../../scripts/bench/offers-race.ts";
+
+type Client = SupabaseClient<Database>;
+interface Actor {
+  id: string;
+  client: Client;
+}
+
+const sql = adminSql();
+const SITE = { lat: 25.2, lng: 55.27 };
+let category: string;
+let emptyCategory: string;
+let providers: Actor[] = [];
+let slot = 0;
+
+/** A distinct future start time per call, so providers are never double-booked across tests. */
+function nextStart(): string {
+  slot += 1;
+  return new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000 + slot * 3 * 3_600_000).toISOString();
+}
+
+async function customer(label = "jobs.customer"): Promise<Actor> {
+  const u = await newUser(label);
+  return { id: u.session.user.id, client: u.client };
+}
+
+async function provider(label: string, northM: number, cat = category): Promise<Actor> {
+  const u = await newUser(label);
+  const id = u.session.user.id;
+  await sql`
+    insert into public.provider_profiles (id, display_name, base_location, service_radius_m, is_available)
+    values (${id}, ${label}, extensions.st_setsrid(extensions.st_makepoint(${SITE.lng}, ${SITE.lat + northM / 111320}), 4326)::extensions.geography,
+            10000, true)`;
+  await sql`
+    insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
+    values (${id}, ${cat}, ${label + " service"}, 'hourly', 10000)`;
+  return { id, client: u.client };
+}
+
+async function postJob(c: Actor, title = "Fix the kitchen sink", cat = category) {
+  const { data, error } = await c.client.rpc("post_job", {
+    p_category_id: cat, p_title: title, p_lat: SITE.lat, p_lng: SITE.lng, p_duration_minutes: 60,
+    p_address: "Downtown, Tower 3, flat 502", p_neighbourhood: "Downtown", p_budget_min: 10000, p_budget_max: 20000, p_asap: true,
+  });
+  expect(error).toBeNull();
+  return data!;
+}
+
+async function offer(p: Actor, jobId: string, price = 15000, extra: { p_expires_at?: string } = {}) {
+  const { data, error } = await p.client.rpc("make_offer", {
+    p_job_id: jobId, p_price: price, p_proposed_start: nextStart(), p_duration_minutes: 60, ...extra,
+  });
+  expect(error).toBeNull();
+  return data!;
+}
+
+async function bookingsOf(jobId: string): Promise<number> {
+  const [{ n }] = await sql`select count(*)::int as n from public.bookings where job_id = ${jobId}`;
+  return n;
+}
+
+beforeAll(async () => {
+  const slug = `it-jobs-${Date.now()}`;
+  [{ id: category }] = await sql`
+    insert into public.categories (slug, names) values (${slug}, ${sql.json({ en: "Plumbing", ar: "سباكة" })}) returning id`;
+  [{ id: emptyCategory }] = await sql`
+    insert into public.categories (slug, names) values (${slug + "-empty"}, ${sql.json({ en: "Nobody", ar: "لا أحد" })}) returning id`;
+  providers = await Promise.all(Array.from({ length: 8 }, (_, i) => provider(`jobs.provider${i}`, 500 + i * 300)));
+});
+
+afterAll(async () => {
+  await sql.end();
+});
+
+describe("a job from post to booking", () => {
+  it("posts, notifies nearby providers, takes offers, counters, and books at the counter price", async () => {
+    const cust = await customer();
+    const job = await postJob(cust);
+    expect(job).toMatchObject({ status: "open", budget_kind: "range", neighbourhood: "Downtown", notified_count: 8 });
+
+    // Matched providers are notified and see the job with its fuzzed location only.
+    const [pA, pB] = providers;
+    const notes = await pA.client.from("notifications").select("kind, payload").eq("kind", "job.matched");
+    expect(notes.data?.some((n) => (n.payload as { job_id: string }).job_id === job.id)).toBe(true);
+    const listed = await pA.client.rpc("list_open_jobs_near_me", { p_category_id: category, p_limit: 100 });
+    expect(listed.error).toBeNull();
+    const row = listed.data!.find((r) => r.id === job.id)!;
+    expect(row).toMatchObject({ title: "Fix the kitchen sink", neighbourhood: "Downtown", is_matched: true });
+    expect(row.lat).not.toBe(SITE.lat);
+    expect(row.distance_m).toBeLessThan(1000);
+
+    const oA = await offer(pA, job.id, 18000);
+    const oB = await offer(pB, job.id, 16000);
+    expect(oA.status).toBe("pending");
+
+    // The customer sees both offers and the exact address; a provider only their own offer.
+    const asCustomer = (await cust.client.rpc("get_job", { p_job_id: job.id })).data as {
+      offers: Array<{ id: string }>; exact_location: { address: string };
+    };
+    expect(asCustomer.offers.map((o) => o.id).sort()).toEqual([oA.id, oB.id].sort());
+    expect(asCustomer.exact_location.address).toBe("Downtown, Tower 3, flat 502");
+    const asProvider = (await pB.client.rpc("get_job", { p_job_id: job.id })).data as { offers: Array<{ id: string }>; exact_location: null };
+    expect(asProvider.offers.map((o) => o.id)).toEqual([oB.id]);
+    expect(asProvider.exact_location).toBeNull();
+
+    const countered = await cust.client.rpc("counter_offer", { p_offer_id: oA.id, p_counter_price: 15000, p_message: "150?" });
+    expect(countered.data).toMatchObject({ status: "countered", counter_price: 15000 });
+    const accepted = await pA.client.rpc("respond_to_counter", { p_offer_id: oA.id, p_accept: true });
+    expect(accepted.error).toBeNull();
+    expect(accepted.data).toMatchObject({ status: "accepted", accepted_price: 15000 });
+
+    const bookings = await cust.client.from("bookings").select("id, status, price, provider_id, offer_id").eq("job_id", job.id);
+    expect(bookings.data).toEqual([{ id: accepted.data!.booking_id, status: "accepted", price: 15000, provider_id: pA.id, offer_id: oA.id }]);
+    const other = await pB.client.from("job_offers").select("status").eq("id", oB.id).single();
+    expect(other.data?.status).toBe("closed");
+    const jobNow = await cust.client.from("job_requests").select("status, booking_id").eq("id", job.id).single();
+    expect(jobNow.data).toEqual({ status: "assigned", booking_id: accepted.data!.booking_id });
+  });
+
+  it("accept_offer returns the booking it created", async () => {
+    const cust = await customer();
+    const job = await postJob(cust, "Replace a tap");
+    const o = await offer(providers[2], job.id, 12000);
+    const { data, error } = await cust.client.rpc("accept_offer", { p_offer_id: o.id });
+    expect(error).toBeNull();
+    expect(data).toMatchObject({ status: "accepted", price: 12000, job_id: job.id, offer_id: o.id, provider_id: providers[2].id });
+    expect(await bookingsOf(job.id)).toBe(1);
+  });
+});
+
+describe("error contract", () => {
+  it("answers misuse with specific codes and HTTP statuses", async () => {
+    const cust = await customer();
+    const job = await postJob(cust, "Unblock a drain");
+    const [pA, pB] = providers;
+
+    const anon = await anonClient().rpc("post_job", {
+      p_category_id: category, p_title: "x", p_lat: 0, p_lng: 0, p_duration_minutes: 60, p_fixed_budget: 1, p_asap: true,
+    });
+    expect(anon.status).toBe(401);
+
+    const badBudget = await cust.client.rpc("post_job", {
+      p_category_id: category, p_title: "Bad budget", p_lat: SITE.lat, p_lng: SITE.lng, p_duration_minutes: 60,
+      p_budget_min: 500, p_budget_max: 100, p_asap: true,
+    });
+    expect(badBudget.status).toBe(400);
+    expect(badBudget.error).toMatchObject({ code: "HL302", message: "The budget is invalid." });
+    expect(badBudget.error?.hint).toBeTruthy();
+
+    // A provider posting a job cannot offer on it.
+    const ownJob = await postJob(pA, "My own leaking pipe");
+    const own = await pA.client.rpc("make_offer", { p_job_id: ownJob.id, p_price: 100, p_proposed_start: nextStart() });
+    expect(own.status).toBe(403);
+    expect(own.error?.code).toBe("HL311");
+
+    const o = await offer(pB, job.id);
+    const twice = await pB.client.rpc("make_offer", { p_job_id: job.id, p_price: 100, p_proposed_start: nextStart() });
+    expect([twice.status, twice.error?.code]).toEqual([409, "HL312"]);
+
+    const wrongActor = await pB.client.rpc("accept_offer", { p_offer_id: o.id });
+    expect([wrongActor.status, wrongActor.error?.code]).toEqual([403, "HL307"]);
+    const unknown = await cust.client.rpc("accept_offer", { p_offer_id: "00000000-0000-4000-8000-00000000dead" });
+    expect([unknown.status, unknown.error?.code]).toEqual([404, "HL310"]);
+    const stranger = await customer("jobs.stranger");
+    const hidden = await stranger.client.rpc("get_job", { p_job_id: job.id });
+    expect([hidden.status, hidden.error?.code]).toEqual([404, "HL300"]);
+
+    // An offer that expires in a moment: accepting it afterwards is HL318, and nothing is written.
+    const brief = await offer(pA, job.id, 14000, { p_expires_at: new Date(Date.now() + 1500).toISOString() });
+    await new Promise((r) => setTimeout(r, 2000));
+    const expired = await cust.client.rpc("accept_offer", { p_offer_id: brief.id });
+    expect([expired.status, expired.error?.code]).toEqual([409, "HL318"]);
+    expect(await bookingsOf(job.id)).toBe(0);
+    const still = await cust.client.from("job_requests").select("status").eq("id", job.id).single();
+    expect(still.data?.status).toBe("open");
+  });
+
+  it("rate-limits posting to 20 jobs an hour per customer, also under concurrency", async () => {
+    const cust = await customer("jobs.spammer");
+    const attempts = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        cust.client.rpc("post_job", {
+          p_category_id: emptyCategory, p_title: `Job ${i}`, p_lat: SITE.lat, p_lng: SITE.lng, p_duration_minutes: 30,
+          p_fixed_budget: 1000, p_asap: true,
+        }),
+      ),
+    );
+    expect(attempts.filter((a) => a.status === 200)).toHaveLength(20);
+    const refused = attempts.filter((a) => a.status !== 200);
+    expect(refused).toHaveLength(5);
+    for (const r of refused) {
+      expect([r.status, r.error?.code]).toEqual([429, "HL006"]);
+      const details = JSON.parse(r.error!.details) as { limit: number; resets_at: string; retry_after_seconds: number };
+      expect(details.limit).toBe(20);
+      expect(Date.parse(details.resets_at)).toBeGreaterThan(Date.now() + 3_500_000);
+      expect(details.retry_after_seconds).toBeGreaterThan(3500);
+    }
+    const [{ n }] = await sql`select count(*)::int as n from public.job_requests where customer_id = ${cust.id}`;
+    expect(n).toBe(20);
+  });
+});
+
+describe("races end with exactly one booking", () => {
+  it("many acceptances of different offers on one job (customer accepts and providers accept counters at once)", async () => {
+    for (let round = 0; round < 4; round++) {
+      const cust = await customer();
+      const job = await postJob(cust, `Race ${round}`);
+      const offers = await Promise.all(providers.map((p, i) => offer(p, job.id, 10000 + i)));
+      const countered = offers.filter((_, i) => i % 2 === 0);
+      await Promise.all(countered.map((o) => cust.client.rpc("counter_offer", { p_offer_id: o.id, p_counter_price: 9000 })));
+
+      const attempts = await Promise.all([
+        ...offers.map((o) => cust.client.rpc("accept_offer", { p_offer_id: o.id })),
+        ...countered.map((o) => providers.find((p) => p.id === o.provider_id)!.client.rpc("respond_to_counter", { p_offer_id: o.id, p_accept: true })),
+      ]);
+      const won = attempts.filter((a) => a.status === 200);
+      expect(won).toHaveLength(1);
+      expect(attempts.filter((a) => a.status !== 200).map((a) => a.error?.code)).toEqual(Array(attempts.length - 1).fill("HL309"));
+      expect(await bookingsOf(job.id)).toBe(1);
+      const [state] = await sql`
+        select (select status from public.job_requests where id = ${job.id}) as job,
+               (select count(*)::int from public.job_offers where job_id = ${job.id} and status = 'accepted') as accepted,
+               (select count(*)::int from public.job_offers where job_id = ${job.id} and status = 'closed') as closed`;
+      expect(state).toEqual({ job: "assigned", accepted: 1, closed: offers.length - 1 });
+    }
+  });
+
+  it("the customer accepting while the provider withdraws: one consistent outcome", async () => {
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const cust = await customer();
+      const job = await postJob(cust, `Withdraw race ${round}`);
+      const p = providers[round % providers.length];
+      const o = await offer(p, job.id);
+      // Alternate which request leaves first so that both outcomes occur.
+      const fire = {
+        accept: () => cust.client.rpc("accept_offer", { p_offer_id: o.id }),
+        withdraw: () => p.client.rpc("withdraw_offer", { p_offer_id: o.id }),
+      };
+      let accept: Awaited<ReturnType<typeof fire.accept>>;
+      let withdraw: Awaited<ReturnType<typeof fire.withdraw>>;
+      if (round % 2 === 0) [accept, withdraw] = await Promise.all([fire.accept(), fire.withdraw()]);
+      else [withdraw, accept] = await Promise.all([fire.withdraw(), fire.accept()]);
+      const [state] = await sql`
+        select (select status from public.job_offers where id = ${o.id}) as offer,
+               (select status from public.job_requests where id = ${job.id}) as job,
+               (select count(*)::int from public.bookings where job_id = ${job.id}) as bookings`;
+      if (accept.status === 200) {
+        expect([withdraw.status, withdraw.error?.code]).toEqual([409, "HL317"]);
+        expect(state).toEqual({ offer: "accepted", job: "assigned", bookings: 1 });
+        outcomes.push("booked");
+      } else {
+        expect([accept.status, accept.error?.code]).toEqual([409, "HL319"]);
+        expect(withdraw.status).toBe(200);
+        expect(state).toEqual({ offer: "withdrawn", job: "open", bookings: 0 });
+        outcomes.push("withdrawn");
+      }
+    }
+    expect(outcomes).toHaveLength(6);
+  });
+
+  it("the offers-race benchmark scenario (small): one booking per round from a second process", async () => {
+    const report = await offersRace({ stack, providers: 12, rounds: 2, mode: "mixed" });
+    expect(report.rounds.map((r) => [r.bookings, r.succeeded, r.ok])).toEqual([[1, 1, true], [1, 1, true]]);
+  });
+});

@@ -5,7 +5,7 @@
 --
 --   1. Account deletion reaches the catalog (handler at position 700): favorites go; a provider
 --      profile nothing else points at is deleted, one that bookings, offers or job matches point at
---      is anonymised and kept. Deleted providers are hidden from catalog reads by RLS
+--      is anonymised and kept. Deleted providers are anonymised (their listings hidden by RLS)
 --      (provider_profiles.deleted_at, kept in step with profiles.deleted_at), and a deleted
 --      account's still-valid token can no longer write catalog data.
 --   2. Closed businesses: set_provider_business refuses them (HL118); closing a business detaches
@@ -32,13 +32,13 @@
 -- joining profiles for every row read.
 alter table public.provider_profiles add column if not exists deleted_at timestamptz;
 comment on column public.provider_profiles.deleted_at is
-  'Set when the provider''s account is deleted (maintained by the database, like profiles.deleted_at): the profile is anonymised and hidden from catalog reads.';
-create index if not exists provider_profiles_deleted_at_idx on public.provider_profiles (deleted_at);
+  'Set when the provider''s account is deleted (maintained by the database, like profiles.deleted_at): the profile is anonymised and takes no more writes.';
+-- The public SELECT policy on provider_profiles stays `using (true)`: any row filter there becomes
+-- a security-barrier qual, and PostGIS's operators (&&, <->) are not leakproof, so the planner
+-- could no longer use the spatial indexes under RLS (discovery fell to sequential scans). A
+-- deleted provider's row is anonymised instead (see the catalog's deletion step), and discovery
+-- leaves closed accounts out explicitly.
 
-drop policy if exists "Provider profiles are public" on public.provider_profiles;
-create policy "Provider profiles of active accounts are public" on public.provider_profiles
-  for select to anon, authenticated
-  using (deleted_at is null);
 -- Fix: as for profiles, a deleted account's token (valid until it expires) must not put data
 -- back on its provider profile, nor delete a profile that records point at.
 alter policy "Providers can edit their own profile" on public.provider_profiles
@@ -47,7 +47,7 @@ alter policy "Providers can edit their own profile" on public.provider_profiles
 alter policy "Providers can delete their own profile" on public.provider_profiles
   using (id = (select auth.uid()) and deleted_at is null);
 
--- Whatever path deletes an account (profiles.deleted_at set), its provider profile is hidden and
+-- Whatever path deletes an account (profiles.deleted_at set), its provider profile is taken out of service and
 -- its listings stop being public at once. The account deletion handler below does the rest.
 create or replace function private.profile_deleted_hide_provider()
 returns trigger
@@ -67,7 +67,7 @@ begin
 end;
 $$;
 comment on function private.profile_deleted_hide_provider() is
-  'AFTER UPDATE of profiles.deleted_at: marks the provider profile deleted (hidden by RLS), not available, and its listings inactive.';
+  'AFTER UPDATE of profiles.deleted_at: marks the provider profile deleted, not available, and its listings inactive.';
 
 create or replace trigger profiles_deleted_hide_provider
   after update of deleted_at on public.profiles
@@ -161,7 +161,7 @@ begin
   if not found then
     return;
   end if;
-  -- Others' favorites of this provider are useless now (the profile is hidden from them).
+  -- Others' favorites of this provider are useless now (the profile is anonymised).
   delete from public.favorites f where f.provider_id = p_user_id;
 
   if not private.provider_is_referenced(p_user_id) then
@@ -195,7 +195,7 @@ comment on function private.delete_account_catalog(uuid) is
   'Account deletion (catalog, position 700). Deletes the user''s favorites (and others'' favorites of them). A provider profile that no '
   'booking, job offer or job match points at is deleted outright (listings, availability, time off and certifications cascade; '
   'profiles.is_provider becomes false). Otherwise it is anonymised and kept for those records: display name "Deleted provider", '
-  'business name, description and skills cleared, not available, detached from its business, deleted_at set (hidden from catalog '
+  'business name, description and skills cleared, not available, detached from its business, deleted_at set (anonymised in catalog '
   'reads); its listings are deactivated without media or cover image; availability rules, time off and certifications are deleted. '
   'Ratings, counters and verification stay (they describe past work, not the person).';
 
@@ -296,7 +296,7 @@ alter policy "Owners can delete their business" on public.businesses
   using (owner_id = (select auth.uid()) and closed_at is null);
 create index if not exists businesses_closed_at_idx on public.businesses (closed_at);
 
--- Fix: a deleted provider cannot be saved as a favorite (it is hidden from every catalog read).
+-- Fix: a deleted provider cannot be saved as a favorite (it is out of service).
 
 create or replace function private.check_favorite()
 returns trigger

@@ -388,7 +388,7 @@ select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_max_p
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_price => 10.5) $$, 'HL253', null, 'fractional minor units');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_price => 500, p_max_price => 100) $$, 'HL253', null, 'minimum above maximum');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_category_id => gen_random_uuid()) $$, 'HL208', 'The category does not exist.', 'unknown category');
-select throws_ok($$ select * from public.search_listings_nearby(10, 20, p_category_id => pg_temp.cat('disc-retired')) $$, 'HL208', null, 'inactive category');
+select throws_ok($$ select * from public.search_listings_nearby(10, 20, p_category_id => pg_temp.cat('disc-retired')) $$, 'HL209', null, 'inactive category');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_rating => 5.01) $$, 'HL255', 'The minimum rating must be between 0 and 5.', 'rating above 5');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_min_rating => -1) $$, 'HL255', null, 'negative rating');
 select throws_ok($$ select * from public.search_providers_nearby(10, 20, p_limit => 101) $$, 'HL256', 'The page size must be between 1 and the maximum of this search.', 'page size above 100');
@@ -415,8 +415,8 @@ select throws_ok($$ select * from public.cluster_providers_in_bounds(9.9, 19.9, 
 select throws_ok($$ select * from public.cluster_listings_in_bounds(9.9, 19.9, 10.1, 20.1, 0) $$, 'HL262', null, 'grid of 0 cells');
 select throws_ok($$ select * from public.search_providers_covering(10, 200) $$, 'HL201', null, 'covering validates coordinates');
 select is(
-  (select count(*)::int from private.error_codes where code between 'HL200' and 'HL299'), 13,
-  'thirteen discovery error codes are registered');
+  (select count(*)::int from private.error_codes where code between 'HL250' and 'HL299'), 9,
+  'nine discovery error codes are registered (coordinates, categories and cursors use the shared HL200/HL201, HL208/HL209, HL007)');
 select ok(exists (select 1 from private.closed_profiles where id = pg_temp.u(6)), 'closing an account lists it as closed');
 update public.profiles set deleted_at = null where id = pg_temp.u(6);
 select is((pg_temp.near())[1], pg_temp.u(6), 'a reopened account shows up again (p6 is 500 m away)');

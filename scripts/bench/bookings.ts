@@ -55,9 +55,12 @@ async function providerWithListing(ctx: BenchContext, provider: BenchUser, mode:
     insert into public.availability_rules (provider_id, weekday, start_time, end_time)
     select ${provider.id}, d, '00:00', '24:00' from generate_series(0, 6) d
     on conflict do nothing`;
-  const [{ id: categoryId }] = await sql`
-    insert into public.categories (slug, names) values ('bench-bookings', '{"en": "Bench", "ar": "Bench"}')
-    on conflict (slug) do update set slug = excluded.slug returning id`;
+  // The category trigger refuses a taken slug before ON CONFLICT could apply: select, else insert.
+  await sql`
+    insert into public.categories (slug, names)
+    select 'bench-bookings', '{"en": "Bench", "ar": "Bench"}'
+     where not exists (select 1 from public.categories where slug = 'bench-bookings')`;
+  const [{ id: categoryId }] = await sql`select id from public.categories where slug = 'bench-bookings'`;
   const [{ id }] = await sql`
     insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, currency, duration_minutes, booking_mode)
     values (${provider.id}, ${categoryId}, ${`Bench ${mode}`}, 'fixed', 10000, 'AED', 60, ${mode}) returning id`;

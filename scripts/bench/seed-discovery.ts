@@ -144,16 +144,19 @@ export async function seedDiscovery(adminUrl: string, providers: number): Promis
     // 1. Categories, through their triggers (path_ids).
     await timed(steps, "categories", async () => {
       for (const [i, root] of BENCH_CATEGORIES.entries()) {
+        // Slugs the seeded catalog already has are reused (its trigger refuses a taken slug
+        // before ON CONFLICT could skip it).
         await a`
           insert into public.categories (slug, kind, names, default_pricing_unit, sort_order)
-          values (${root.slug}, 'service', ${a.json({ en: root.en, ar: root.ar })}, ${root.unit}, ${i})
-          on conflict (slug) do nothing`;
+          select ${root.slug}, 'service', ${a.json({ en: root.en, ar: root.ar })}, ${root.unit}, ${i}
+           where not exists (select 1 from public.categories where slug = ${root.slug})`;
         for (const [j, c] of root.children.entries()) {
           await a`
             insert into public.categories (slug, kind, parent_id, names, default_pricing_unit, sort_order)
             select ${c.slug}, 'service', r.id, ${a.json({ en: c.en, ar: c.ar })}, ${c.unit ?? root.unit}, ${j}
-              from public.categories r where r.slug = ${root.slug}
-            on conflict (slug) do nothing`;
+              from public.categories r
+             where r.slug = ${root.slug}
+               and not exists (select 1 from public.categories where slug = ${c.slug})`;
         }
       }
     });

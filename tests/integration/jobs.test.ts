@@ -1,6 +1,6 @@
 /**
  * Jobs and offers through the gateway with supabase-js: the whole flow (post, match, offer,
- * counter, accept, booking), the error contract (HTTP status + code), the rate limit under
+ * counter, accept, booking, then en_route, arrived, start code, completed), the error contract (HTTP status + code), the rate limit under
  * concurrency, and races that must end with exactly one booking.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +124,29 @@ describe("a job from post to booking", () => {
     expect(other.data?.status).toBe("closed");
     const jobNow = await cust.client.from("job_requests").select("status, booking_id").eq("id", job.id).single();
     expect(jobNow.data).toEqual({ status: "assigned", booking_id: accepted.data!.booking_id });
+
+    // ... and on to the end: en_route, arrived, the customer's start code, in_progress, completed.
+    const bookingId = accepted.data!.booking_id!;
+    const move = async (transition: string) => {
+      const { data, error } = await pA.client.rpc("transition_booking", { p_booking_id: bookingId, p_transition: transition });
+      expect(error).toBeNull();
+      return data!.status;
+    };
+    expect(await move("start_travel")).toBe("en_route");
+    expect(await move("arrive")).toBe("arrived");
+    const code = await cust.client.rpc("get_booking_start_code", { p_booking_id: bookingId }).single();
+    expect(code.error).toBeNull();
+    const refused = await pA.client.rpc("transition_booking", { p_booking_id: bookingId, p_transition: "start" });
+    expect(refused.error?.code).toBeTruthy(); // starting needs the code (start_booking)
+    const started = await pA.client.rpc("start_booking", { p_booking_id: bookingId, p_code: code.data!.code });
+    expect(started.error).toBeNull();
+    expect((started.data as { status: string }).status).toBe("in_progress");
+    expect(await move("complete")).toBe("completed");
+    const detail = (await cust.client.rpc("get_booking", { p_booking_id: bookingId })).data as {
+      booking: { status: string; job_id: string; offer_id: string }; timeline: { transition: string }[];
+    };
+    expect(detail.booking).toMatchObject({ status: "completed", job_id: job.id, offer_id: oA.id });
+    expect(detail.timeline.map((e) => e.transition)).toEqual(["create", "start_travel", "arrive", "start", "complete"]);
   });
 
   it("accept_offer returns the booking it created", async () => {

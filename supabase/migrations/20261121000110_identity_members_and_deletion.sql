@@ -207,6 +207,14 @@ alter policy "Users can edit their own profile" on public.profiles
 alter table public.businesses add column closed_at timestamptz;
 comment on column public.businesses.closed_at is
   'Set when the business was closed (its sole owner deleted their account); its records are kept, its members frozen.';
+-- The owner of record of a closed business is a deleted account whose token may still be
+-- valid: it must not rename the anonymised business or delete the row bookings point at.
+alter policy "Owners and managers can edit their business" on public.businesses
+  using (closed_at is null and id = any (array(select private.business_ids_with_role(array['owner', 'manager']))))
+  with check (closed_at is null and id = any (array(select private.business_ids_with_role(array['owner', 'manager']))));
+alter policy "Owners can delete their business" on public.businesses
+  using (owner_id = (select auth.uid()) and closed_at is null);
+create index if not exists businesses_closed_at_idx on public.businesses (closed_at);
 
 -- Fix: a deleted account (token still valid) cannot open a business.
 create or replace function private.add_business_owner()

@@ -48,7 +48,7 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL217', 'invalid_time_range', 400, 'The time range is invalid.',
    'Ranges need a start before the end, both bounded; time off lasts at most 366 days.'),
   ('HL218', 'date_range_too_long', 400, 'The requested date range is too long.',
-   'Ask for at most 31 days at a time (see details for the limit).'),
+   'Ask for a shorter range: details give the longest one allowed (31 days for slots, 62 for calendars by default).'),
   ('HL219', 'listing_not_found', 404, 'The listing does not exist or is not available.',
    'Check the listing id; inactive listings are visible to their provider only.'),
   ('HL220', 'provider_not_found', 404, 'The provider does not exist.',
@@ -472,15 +472,99 @@ alter table public.provider_profiles
   add column if not exists base_lat double precision
     generated always as (extensions.st_y(base_location::extensions.geometry)) stored,
   add column if not exists base_lng double precision
-    generated always as (extensions.st_x(base_location::extensions.geometry)) stored;
+    generated always as (extensions.st_x(base_location::extensions.geometry)) stored,
+  -- The catalog's own flag for a deleted account, so its policies filter on a column of the row
+  -- (indexed) instead of joining profiles for every row read.
+  add column if not exists deleted_at timestamptz;
 comment on column public.provider_profiles.rating_sum is 'Sum of all stars received (maintained by the database); rating_avg = rating_sum / rating_count.';
 comment on column public.provider_profiles.base_lat is 'Latitude of base_location (derived). Change the base with set_provider_location().';
 comment on column public.provider_profiles.base_lng is 'Longitude of base_location (derived). Change the base with set_provider_location().';
 comment on column public.provider_profiles.rating_avg is 'Average stars, 2 decimals (maintained by the database).';
 comment on column public.provider_profiles.completed_jobs is 'Completed bookings (maintained by the database).';
+comment on column public.provider_profiles.deleted_at is
+  'Set when the provider''s account is deleted (maintained by the database, like profiles.deleted_at): the profile is anonymised and takes no more writes.';
 comment on column public.provider_profiles.response_time_s is 'Moving average of the time to answer a request, seconds (maintained by the database).';
 comment on column public.provider_profiles.is_available is 'The provider''s own "taking work now" toggle.';
 comment on column public.provider_profiles.timezone is 'IANA time zone of the provider''s availability rules.';
+
+-- The public SELECT policy on provider_profiles stays `using (true)`: any row filter there becomes
+-- a security-barrier qual, and PostGIS's operators (&&, <->) are not leakproof, so the planner
+-- could no longer use the spatial indexes under RLS (discovery fell to sequential scans). A
+-- deleted provider's row is anonymised instead (see the catalog's deletion step), and discovery
+-- leaves closed accounts out explicitly.
+
+-- As for profiles, a deleted account's token (valid until it expires) must not put data
+-- back on its provider profile, nor delete a profile that records point at.
+alter policy "Providers can edit their own profile" on public.provider_profiles
+  using (id = (select auth.uid()) and deleted_at is null)
+  with check (id = (select auth.uid()) and deleted_at is null);
+alter policy "Providers can delete their own profile" on public.provider_profiles
+  using (id = (select auth.uid()) and deleted_at is null);
+
+-- Whatever path deletes an account (profiles.deleted_at set), its provider profile is taken out of service and
+-- its listings stop being public at once. The account deletion handler
+-- (private.delete_account_catalog, cross_module) does the rest.
+create or replace function private.profile_deleted_hide_provider()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.provider_profiles p
+     set deleted_at = new.deleted_at,
+         is_available = false
+   where p.id = new.id and p.deleted_at is null;
+  update public.service_listings l
+     set is_active = false
+   where l.provider_id = new.id and l.is_active;
+  return null;
+end;
+$$;
+comment on function private.profile_deleted_hide_provider() is
+  'AFTER UPDATE of profiles.deleted_at: marks the provider profile deleted, not available, and its listings inactive.';
+
+create or replace trigger profiles_deleted_hide_provider
+  after update of deleted_at on public.profiles
+  for each row when (old.deleted_at is null and new.deleted_at is not null)
+  execute function private.profile_deleted_hide_provider();
+
+-- A deleted provider has no active listing and no availability, whoever writes (the provider's
+-- leftover token, a back end): inserts, edits and (re)activation are refused with HL120; taking
+-- data away (deactivating, deleting) stays possible.
+create or replace function private.refuse_deleted_provider_writes()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_table_name = 'service_listings' and tg_op = 'UPDATE' then
+    if not new.is_active then
+      return new;
+    end if;
+  end if;
+  if exists (select 1 from public.provider_profiles p where p.id = new.provider_id and p.deleted_at is not null) then
+    perform private.raise_error('HL120', pg_catalog.format('provider %s', new.provider_id));
+  end if;
+  return new;
+end;
+$$;
+comment on function private.refuse_deleted_provider_writes() is
+  'BEFORE INSERT/UPDATE on listings, availability rules, time off and certifications: HL120 for a deleted provider (deactivating a listing is still allowed).';
+
+create or replace trigger service_listings_refuse_deleted_provider
+  before insert or update on public.service_listings
+  for each row execute function private.refuse_deleted_provider_writes();
+create or replace trigger availability_rules_refuse_deleted_provider
+  before insert or update on public.availability_rules
+  for each row execute function private.refuse_deleted_provider_writes();
+create or replace trigger provider_time_off_refuse_deleted_provider
+  before insert or update on public.provider_time_off
+  for each row execute function private.refuse_deleted_provider_writes();
+create or replace trigger provider_certifications_refuse_deleted_provider
+  before insert or update on public.provider_certifications
+  for each row execute function private.refuse_deleted_provider_writes();
 
 create or replace function private.check_provider_profile()
 returns trigger
@@ -703,6 +787,7 @@ as $$
 declare
   v_uid uuid := (select auth.uid());
   v_provider public.provider_profiles;
+  v_business public.businesses;
 begin
   if v_uid is null then
     perform private.raise_error('HL001');
@@ -715,6 +800,15 @@ begin
       perform private.raise_error('HL112');
     end if;
   else
+    -- Fix (closed businesses): a closed business takes no providers, whoever asks; like the
+    -- membership RPCs, existence and closure are answered first (HL110, HL118).
+    select * into v_business from public.businesses b where b.id = p_business_id;
+    if not found then
+      perform private.raise_error('HL110', pg_catalog.format('business %s', p_business_id));
+    end if;
+    if v_business.closed_at is not null then
+      perform private.raise_error('HL118', pg_catalog.format('business %s', p_business_id));
+    end if;
     if coalesce(private.business_role(p_business_id), '') not in ('owner', 'manager') then
       perform private.raise_error('HL112');
     end if;
@@ -734,8 +828,30 @@ begin
 end;
 $$;
 comment on function public.set_provider_business(uuid, uuid) is
-  'Attaches a provider profile to a business (owner/manager of the business; the provider must be a member), or detaches it with null (the provider or an owner/manager). Errors: HL220, HL112, HL113.';
+  'Attaches a provider profile to a business (owner/manager of the business; the provider must be a member), or detaches it with null (the provider or an owner/manager). Errors: HL220, HL110 unknown business, HL118 closed business, HL112, HL113.';
 grant execute on function public.set_provider_business(uuid, uuid) to authenticated;
+
+-- Closing a business (today: its sole member deleted their account; later perhaps operators)
+-- detaches every provider still attached to it: discovery and listings never show a provider as
+-- part of a closed business, and their next bookings are not made with it.
+create or replace function private.business_closed_detach_providers()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.provider_profiles p set business_id = null where p.business_id = new.id;
+  return null;
+end;
+$$;
+comment on function private.business_closed_detach_providers() is
+  'AFTER UPDATE of businesses.closed_at (closing): detaches the providers attached to the business.';
+
+create or replace trigger businesses_closed_detach_providers
+  after update of closed_at on public.businesses
+  for each row when (old.closed_at is null and new.closed_at is not null)
+  execute function private.business_closed_detach_providers();
 
 -- A member who leaves a business takes their provider profile along.
 create or replace function private.business_member_detach_provider()
@@ -1277,13 +1393,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not exists (select 1 from public.provider_profiles p where p.id = new.provider_id) then
+  if not exists (select 1 from public.provider_profiles p where p.id = new.provider_id and p.deleted_at is null) then
     perform private.raise_error('HL220', pg_catalog.format('provider %s', coalesce(new.provider_id::text, 'null')));
   end if;
   return new;
 end;
 $$;
-comment on function private.check_favorite() is 'BEFORE INSERT on favorites: HL220 for an unknown provider.';
+comment on function private.check_favorite() is 'BEFORE INSERT on favorites: HL220 for an unknown or deleted provider.';
 
 create or replace trigger favorites_check
   before insert on public.favorites

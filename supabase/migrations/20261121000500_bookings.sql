@@ -57,8 +57,8 @@ insert into public.booking_transitions (name, from_state, to_state, actors, desc
   ('expire',            'requested',   'expired',     '{system}',                    'The request was not accepted before its deadline.'),
   ('cancel',            'requested',   'cancelled',   '{customer,operator,system}',  'The customer withdraws the request.'),
   ('cancel',            'accepted',    'cancelled',   '{customer,provider,operator,system}', 'A party cancels before the provider sets off.'),
-  ('cancel',            'en_route',    'cancelled',   '{customer,provider,operator}', 'A party cancels while the provider is on the way.'),
-  ('cancel',            'arrived',     'cancelled',   '{provider,operator}',         'The provider cancels on site (e.g. customer no-show).'),
+  ('cancel',            'en_route',    'cancelled',   '{customer,provider,operator,system}', 'A party cancels while the provider is on the way; the system cancels it when it stalled (bookings.stalled_after_minutes after the scheduled end).'),
+  ('cancel',            'arrived',     'cancelled',   '{provider,operator,system}',  'The provider cancels on site (e.g. customer no-show); the system cancels it when it stalled (bookings.stalled_after_minutes after the scheduled end).'),
   ('start_travel',      'accepted',    'en_route',    '{provider}',                  'The provider sets off.'),
   ('arrive',            'accepted',    'arrived',     '{provider}',                  'The provider arrives (without travel tracking).'),
   ('arrive',            'en_route',    'arrived',     '{provider}',                  'The provider arrives.'),
@@ -133,6 +133,7 @@ create index bookings_job_id_idx on public.bookings (job_id);
 create index bookings_offer_id_idx on public.bookings (offer_id);
 create index bookings_status_idx on public.bookings (status);
 create index bookings_request_expires_at_idx on public.bookings (request_expires_at) where status = 'requested';
+create index bookings_stalled_end_idx on public.bookings (upper(period)) where status in ('en_route', 'arrived');
 
 create or replace trigger bookings_set_updated_at
   before update on public.bookings
@@ -214,21 +215,26 @@ comment on function private.create_booking(uuid, uuid, tstzrange, bigint, char, 
 ------------------------------------------------------------------------------------------------
 -- Who is who on a booking.
 ------------------------------------------------------------------------------------------------
-create or replace function private.booking_ids_for_provider_side()
+-- Bookings the caller may read as rows: as customer, as provider, or as owner/manager of the
+-- business the booking was made with.
+create or replace function private.my_booking_ids()
 returns setof uuid
 language sql
 stable
 security definer
 set search_path = ''
 as $$
+  select b.id from public.bookings b where b.customer_id = (select auth.uid())
+  union
   select b.id from public.bookings b where b.provider_id = (select auth.uid())
   union
   select b.id from public.bookings b
-   where b.business_id in (select bm.business_id from public.business_members bm where bm.user_id = (select auth.uid()));
+   where b.business_id = any (array(select private.business_ids_with_role(array['owner', 'manager'])));
 $$;
-comment on function private.booking_ids_for_provider_side() is
-  'Bookings the calling user works on: as the provider, or as owner/manager/staff of the provider''s business.';
-grant execute on function private.booking_ids_for_provider_side() to authenticated, service_role;
+comment on function private.my_booking_ids() is
+  'Bookings whose rows the calling user may read: as customer, provider, or owner/manager of the booking''s business (not staff). '
+  'Use as booking_id = any (array(select private.my_booking_ids())) in policies.';
+grant execute on function private.my_booking_ids() to authenticated, service_role;
 
 insert into public.role_permissions (role, permission) values
   ('admin', 'bookings.manage'),
@@ -250,21 +256,21 @@ create policy "The booking transitions are public" on public.booking_transitions
 grant select on public.booking_states, public.booking_transitions to anon, authenticated;
 grant select, insert, update, delete on public.booking_states, public.booking_transitions to service_role;
 
-create policy "Parties, business staff and operators can read bookings" on public.bookings
+create policy "Parties, business managers and operators can read bookings" on public.bookings
   for select to authenticated
   using (
     customer_id = (select auth.uid())
-    or id in (select private.booking_ids_for_provider_side())
+    or provider_id = (select auth.uid())
+    or business_id = any (array(select private.business_ids_with_role(array['owner', 'manager'])))
     or (select private.authorize('bookings.manage'))
   );
 grant select on public.bookings to authenticated;
 grant select, insert, update, delete on public.bookings to service_role;
 
-create policy "Parties, business staff and operators can read the timeline" on public.booking_events
+create policy "Parties, business managers and operators can read the timeline" on public.booking_events
   for select to authenticated
   using (
-    booking_id in (select b.id from public.bookings b where b.customer_id = (select auth.uid()))
-    or booking_id in (select private.booking_ids_for_provider_side())
+    booking_id = any (array(select private.my_booking_ids()))
     or (select private.authorize('bookings.manage'))
   );
 grant select on public.booking_events to authenticated;

@@ -84,8 +84,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Completed, declined, expired, cancelled and resolved bookings do not take this action.'),
   ('HL431', 'invalid_booking_filter', 400, 'Invalid booking list filter.',
    'p_as: customer or provider; p_when: upcoming, past or all; p_status: booking states; p_limit: 1 to 100.'),
-  ('HL433', 'invalid_calendar_range', 400, 'Invalid calendar range.',
-   'p_from must be before p_to, at most the number of days in details apart.'),
   ('HL434', 'invalid_booking_input', 400, 'A booking field has an invalid value.',
    'See details: reasons up to 1000 characters, notes up to 2000, addresses up to 300, metadata a JSON object under 4 KB.'),
   ('HL435', 'account_has_active_bookings', 409, 'The account has bookings in progress.',
@@ -122,6 +120,8 @@ insert into private.settings (key, value, description) values
    'Most bookings each timer handles per run (pg_cron runs every minute).'),
   ('bookings.calendar_max_days', '62',
    'Longest range get_provider_calendar accepts, in days.'),
+  ('bookings.stalled_after_minutes', '720',
+   'An en-route or arrived booking that never started is cancelled by the system this long after its scheduled end (12 h).'),
   -- Shared with the catalog module (get_available_slots): bookings honour the same notice.
   ('catalog.min_notice_minutes', '60',
    'Slots start at least this many minutes after now.')
@@ -570,6 +570,50 @@ $$;
 comment on function private.booking_caller_roles(uuid, uuid, uuid) is
   'The calling user''s roles on a booking: customer, provider (the provider or a business owner/manager), staff (business staff), operator (bookings.manage, non-parties only).';
 
+-- Business staff and the business's finances.
+-- Decision: staff do the work (travel, arrive, start with the code, complete, scan) and see what
+-- the work needs (when, where, who, the listing, the timeline), but not the money: a booking's
+-- price is the business's revenue, and reading every booking row would add up to its books.
+--   * bookings and booking_events rows are readable by the customer, the provider, the owners and
+--     managers of the business the booking was made with, and operators; not by staff;
+--   * staff read bookings through the RPCs (get_booking, list_my_bookings, get_provider_calendar)
+--     and get the rows that the transition RPCs return, all without price, currency and the
+--     cancellation terms (policy, free-cancellation deadline, late flag): those come back null
+--     (and are left out of the timeline's metadata).
+create or replace function private.is_staff_only(p_roles text[])
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce('staff' = any (p_roles) and not (p_roles && array['customer', 'provider', 'operator']), false);
+$$;
+comment on function private.is_staff_only(text[]) is
+  'True when the caller''s roles on a booking (private.booking_caller_roles) are business staff only: no customer, provider (or owner/manager) or operator.';
+
+create or replace function private.booking_for_viewer(p_booking public.bookings, p_roles text[])
+returns public.bookings
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if private.is_staff_only(p_roles) then
+    p_booking.price := null;
+    p_booking.currency := null;
+    p_booking.cancellation_policy := null;
+    p_booking.free_cancellation_until := null;
+    p_booking.cancelled_late := null;
+  end if;
+  return p_booking;
+end;
+$$;
+comment on function private.booking_for_viewer(public.bookings, text[]) is
+  'The booking as the caller may see it: for business staff only, price, currency, cancellation_policy, free_cancellation_until and cancelled_late are null.';
+
+grant execute on function private.is_staff_only(text[]), private.booking_for_viewer(public.bookings, text[])
+  to authenticated, service_role;
+
 create or replace function private.is_service_role()
 returns boolean
 language sql
@@ -734,11 +778,18 @@ begin
   if p_actor_role <> 'provider' then
     perform private.notify(v_booking.provider_id, 'booking.' || v_transition.to_state, v_payload);
   end if;
+
+  -- A booking made from a job closed before work started: the job follows it (reopens, expires,
+  -- or is cancelled with it; see private.job_after_booking_closed). Same transaction, so the job
+  -- and the booking never disagree.
+  if v_booking.job_id is not null and v_transition.to_state in ('cancelled', 'expired', 'declined') then
+    perform private.job_after_booking_closed(v_booking, p_transition, p_actor_role, v_reason, coalesce(p_metadata, '{}'::jsonb));
+  end if;
   return v_booking;
 end;
 $$;
 comment on function private.apply_booking_transition(uuid, text, text, uuid, text, jsonb, boolean) is
-  'The single transition path: locks the booking, checks the transition from its state and the actor against booking_transitions, runs the guards, updates status and timestamps, writes the timeline event and notifies. Used by the RPCs and the timers (actor system).';
+  'The single transition path: locks the booking, checks the transition from its state and the actor against booking_transitions, runs the guards, updates status and timestamps, writes the timeline event and notifies; a booking made from a job that closes before work started hands the job to private.job_after_booking_closed. Used by the RPCs and the timers (actor system).';
 
 ------------------------------------------------------------------------------------------------
 -- Public: transitions
@@ -825,11 +876,14 @@ begin
     end if;
   end if;
 
-  return private.apply_booking_transition(p_booking_id, p_transition, v_actor, v_uid, p_reason, coalesce(p_metadata, '{}'::jsonb));
+  -- Business staff get the booking without its financial fields (private.booking_for_viewer).
+  return private.booking_for_viewer(
+    private.apply_booking_transition(p_booking_id, p_transition, v_actor, v_uid, p_reason, coalesce(p_metadata, '{}'::jsonb)),
+    v_roles);
 end;
 $$;
 comment on function public.transition_booking(uuid, text, text, jsonb) is
-  'Takes a transition of the booking process (booking_transitions) as the calling user''s role on the booking: customer, provider (provider or business owner/manager; staff only for progress transitions), or operator (bookings.manage). Writes a timeline event. cancel, dispute and resolve need p_reason. start goes through start_booking. Errors: HL400, HL401, HL402, HL403, HL417 (request expired), HL419, HL420, HL421, HL434.';
+  'Takes a transition of the booking process (booking_transitions) as the calling user''s role on the booking: customer, provider (provider or business owner/manager; staff only for progress transitions), or operator (bookings.manage). Writes a timeline event. cancel, dispute and resolve need p_reason. start goes through start_booking. Business staff receive the booking without price, currency and cancellation terms (null). Errors: HL400, HL401, HL402, HL403, HL417 (request expired), HL419, HL420, HL421, HL434.';
 grant execute on function public.transition_booking(uuid, text, text, jsonb) to authenticated, service_role;
 
 create or replace function public.start_booking(p_booking_id uuid, p_code text)
@@ -873,8 +927,8 @@ begin
 
   select s.start_code_hash into v_hash from private.booking_secrets s where s.booking_id = p_booking_id;
   if v_hash is not null and extensions.crypt(pg_catalog.btrim(p_code), v_hash) = v_hash then
-    return pg_catalog.to_jsonb(private.apply_booking_transition(
-      p_booking_id, 'start', 'provider', v_uid, null, pg_catalog.jsonb_build_object('start_code', 'accepted'), true));
+    return pg_catalog.to_jsonb(private.booking_for_viewer(private.apply_booking_transition(
+      p_booking_id, 'start', 'provider', v_uid, null, pg_catalog.jsonb_build_object('start_code', 'accepted'), true), v_roles));
   end if;
 
   -- A wrong code: counted, on the timeline, and committed (the call returns the error body).
@@ -893,7 +947,7 @@ begin
 end;
 $$;
 comment on function public.start_booking(uuid, text) is
-  'The provider side (provider, owner, manager or staff) submits the customer''s start code to move an arrived booking to in_progress; returns the booking. A wrong code is counted and committed, so the call returns the error body with HTTP 400 HL422 (attempts left in details) or 423 HL423 once bookings.start_code_max_attempts is reached, instead of raising. Errors: HL400, HL402, HL403, HL421, HL422, HL423.';
+  'The provider side (provider, owner, manager or staff) submits the customer''s start code to move an arrived booking to in_progress; returns the booking (for staff without price, currency and cancellation terms). A wrong code is counted and committed, so the call returns the error body with HTTP 400 HL422 (attempts left in details) or 423 HL423 once bookings.start_code_max_attempts is reached, instead of raising. Errors: HL400, HL402, HL403, HL421, HL422, HL423.';
 grant execute on function public.start_booking(uuid, text) to authenticated;
 
 create or replace function public.get_booking_start_code(p_booking_id uuid)
@@ -1353,11 +1407,11 @@ begin
     v_booking := private.apply_booking_transition(v_booking.id, v_transition.name, 'provider', v_uid, p_note,
       pg_catalog.jsonb_build_object('via', 'scan', 'track', v_event));
   end if;
-  return v_booking;
+  return private.booking_for_viewer(v_booking, v_roles);
 end;
 $$;
 comment on function public.scan_booking(text, text, text) is
-  'Business staff (or the provider) scan a booking''s QR payload to record a progress event (timeline event ''scan'' with metadata.track); an event named like a progress transition or its state (start_travel/en_route, arrive/arrived, complete/completed) also takes that transition. Errors: HL400, HL402, HL426, HL427, HL428, HL429, HL430, HL434.';
+  'Business staff (or the provider) scan a booking''s QR payload to record a progress event (timeline event ''scan'' with metadata.track); an event named like a progress transition or its state (start_travel/en_route, arrive/arrived, complete/completed) also takes that transition. Returns the booking (for staff without price, currency and cancellation terms). Errors: HL400, HL402, HL426, HL427, HL428, HL429, HL430, HL434.';
 grant execute on function public.scan_booking(text, text, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1397,6 +1451,7 @@ declare
   v_now timestamptz := private.now();
   v_terminal text[];
   v_businesses uuid[];
+  v_managed uuid[] := '{}';
   v_after_start timestamptz;
   v_after_id uuid;
   v_ascending boolean := p_when = 'upcoming';
@@ -1435,14 +1490,19 @@ begin
 
   select pg_catalog.array_agg(s.state) into v_terminal from public.booking_states s where s.is_terminal;
   if p_as = 'provider' then
-    select coalesce(pg_catalog.array_agg(bm.business_id), '{}') into v_businesses
+    select coalesce(pg_catalog.array_agg(bm.business_id), '{}'),
+           coalesce(pg_catalog.array_agg(bm.business_id) filter (where bm.role in ('owner', 'manager')), '{}')
+      into v_businesses, v_managed
       from public.business_members bm where bm.user_id = v_uid;
   end if;
 
   return query
   select b.id, b.reference, b.status, pg_catalog.lower(b.period), pg_catalog.upper(b.period),
          b.listing_id, l.title, b.customer_id, c.full_name, b.provider_id, pp.display_name,
-         b.price, b.currency, b.created_at,
+         -- Business staff see their business's bookings without the money (README: Bookings).
+         case when b.customer_id = v_uid or b.provider_id = v_uid or b.business_id = any (v_managed) then b.price end,
+         case when b.customer_id = v_uid or b.provider_id = v_uid or b.business_id = any (v_managed) then b.currency end,
+         b.created_at,
          private.base64url(pg_catalog.convert_to(
            ((extract(epoch from pg_catalog.lower(b.period)) * 1000000)::bigint)::text || ',' || b.id::text, 'UTF8'))
     from public.bookings b
@@ -1466,7 +1526,7 @@ begin
 end;
 $$;
 comment on function public.list_my_bookings(text, text[], text, integer, text) is
-  'The caller''s bookings as customer or provider (provider side includes their businesses'' bookings), filtered by status and by when: upcoming (not closed and not yet over, soonest first), past (over or closed, latest first) or all (latest first). Keyset pagination: pass the last row''s cursor as p_after. Errors: HL431, HL007.';
+  'The caller''s bookings as customer or provider (provider side includes their businesses'' bookings; price and currency are null on the rows of a business where the caller is only staff), filtered by status and by when: upcoming (not closed and not yet over, soonest first), past (over or closed, latest first) or all (latest first). Keyset pagination: pass the last row''s cursor as p_after. Errors: HL431, HL007.';
 grant execute on function public.list_my_bookings(text, text[], text, integer, text) to authenticated;
 
 create or replace function public.get_booking(p_booking_id uuid)
@@ -1479,6 +1539,7 @@ as $$
 declare
   v_booking public.bookings;
   v_roles text[];
+  v_staff_only boolean;
   v_result jsonb;
 begin
   if (select auth.uid()) is null then
@@ -1493,8 +1554,10 @@ begin
     perform private.raise_error('HL400', pg_catalog.format('booking %s', p_booking_id));
   end if;
 
+  v_staff_only := private.is_staff_only(v_roles);
+
   select pg_catalog.jsonb_build_object(
-    'booking', pg_catalog.to_jsonb(v_booking) - 'period'
+    'booking', pg_catalog.to_jsonb(private.booking_for_viewer(v_booking, v_roles)) - 'period'
       || pg_catalog.jsonb_build_object('starts_at', pg_catalog.lower(v_booking.period), 'ends_at', pg_catalog.upper(v_booking.period)),
     'listing', (select pg_catalog.jsonb_build_object('id', l.id, 'title', l.title, 'pricing_unit', l.pricing_unit,
                                                      'duration_minutes', l.duration_minutes)
@@ -1518,7 +1581,10 @@ begin
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'id', e.id, 'transition', e.transition, 'from', e.from_state, 'to', e.to_state,
                'actor_role', e.actor_role, 'actor_id', e.actor_id, 'actor_name', ap.full_name,
-               'reason', e.reason, 'metadata', e.metadata, 'created_at', e.created_at) order by e.id)
+               'reason', e.reason,
+               'metadata', case when v_staff_only then e.metadata - array['cancellation_policy', 'free_cancellation_until', 'late']
+                                else e.metadata end,
+               'created_at', e.created_at) order by e.id)
         from public.booking_events e
         left join public.profiles ap on ap.id = e.actor_id
        where e.booking_id = v_booking.id), '[]'::jsonb))
@@ -1527,7 +1593,7 @@ begin
 end;
 $$;
 comment on function public.get_booking(uuid) is
-  'A booking with its listing, parties, the caller''s roles, the transitions the caller can take now and the timeline, for the parties, business staff and operators. Errors: HL400.';
+  'A booking with its listing, parties, the caller''s roles, the transitions the caller can take now and the timeline, for the parties, business staff and operators. Business staff (who read bookings only through RPCs) get no price, currency or cancellation terms, in the booking or in the timeline''s metadata. Errors: HL400.';
 grant execute on function public.get_booking(uuid) to authenticated;
 
 create or replace function public.get_provider_calendar(p_provider_id uuid, p_from timestamptz, p_to timestamptz)
@@ -1560,10 +1626,10 @@ begin
     perform private.raise_error('HL220', pg_catalog.format('provider %s', p_provider_id));
   end if;
   if p_from is null or p_to is null or p_from >= p_to then
-    perform private.raise_error('HL433', pg_catalog.format('%s to %s', p_from, p_to));
+    perform private.raise_error('HL217', pg_catalog.format('%s to %s', p_from, p_to));
   end if;
   if p_to - p_from > pg_catalog.make_interval(days => v_max_days) then
-    perform private.raise_error('HL433', pg_catalog.format('at most %s days', v_max_days));
+    perform private.raise_error('HL218', pg_catalog.format('at most %s days', v_max_days));
   end if;
   v_range := pg_catalog.tstzrange(p_from, p_to, '[)');
   v_full := v_uid is not null and (
@@ -1600,7 +1666,7 @@ begin
 end;
 $$;
 comment on function public.get_provider_calendar(uuid, timestamptz, timestamptz) is
-  'A provider''s calendar between two instants (at most bookings.calendar_max_days): for the provider, their business members and operators the holding bookings (with customer and listing) and time off; for everyone else merged busy blocks without details. Errors: HL433, HL220.';
+  'A provider''s calendar between two instants (at most bookings.calendar_max_days): for the provider, their business members and operators the holding bookings (with customer and listing) and time off; for everyone else merged busy blocks without details. Errors: HL217 reversed or missing bounds, HL218 longer than bookings.calendar_max_days, HL220.';
 grant execute on function public.get_provider_calendar(uuid, timestamptz, timestamptz) to anon, authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1618,6 +1684,8 @@ declare
   v_batch integer := (private.setting('bookings.timer_batch_size'))::integer;
   v_no_show interval := pg_catalog.make_interval(mins => (private.setting('bookings.no_show_after_minutes'))::integer);
   v_auto_complete interval := pg_catalog.make_interval(mins => (private.setting('bookings.auto_complete_after_minutes'))::integer);
+  v_stalled_after interval := pg_catalog.make_interval(mins => (private.setting('bookings.stalled_after_minutes'))::integer);
+  v_state text;
   v_offsets integer[];
   v_max_offset integer;
   v_id uuid;
@@ -1626,6 +1694,7 @@ declare
   v_expired integer := 0;
   v_no_shows integer := 0;
   v_completed integer := 0;
+  v_stalled integer := 0;
   v_reminded integer := 0;
   v_failed integer := 0;
 begin
@@ -1684,6 +1753,27 @@ begin
     end;
   end loop;
 
+  -- 3b. Providers who set off or arrived but never started, long after the scheduled end: the
+  -- booking would hold the provider's time and the customer's payment for ever. Cancelled by the
+  -- system (never a fee for the customer); a job behind it reopens or expires.
+  for v_id, v_state in
+    select b.id, b.status from public.bookings b
+     where b.status in ('en_route', 'arrived') and pg_catalog.upper(b.period) <= v_now - v_stalled_after
+     order by pg_catalog.upper(b.period)
+     limit v_batch
+       for update skip locked
+  loop
+    begin
+      perform private.apply_booking_transition(v_id, 'cancel', 'system', null, 'stalled',
+        pg_catalog.jsonb_build_object('timer', 'stalled', 'stalled_in', v_state,
+                                      'stalled_after_minutes', extract(epoch from v_stalled_after)::integer / 60));
+      v_stalled := v_stalled + 1;
+    exception when others then
+      v_failed := v_failed + 1;
+      raise warning 'bookings timer: stalled % failed: %', v_id, sqlerrm;
+    end;
+  end loop;
+
   -- 4. Reminders before the start (each offset once; not when the booking was accepted later).
   for v_id, v_offset in
     select b.id, o.minutes
@@ -1714,11 +1804,12 @@ begin
   end loop;
 
   return pg_catalog.jsonb_build_object('expired', v_expired, 'no_show', v_no_shows, 'auto_completed', v_completed,
+                                       'stalled', v_stalled,
                                        'reminded', v_reminded, 'failed', v_failed);
 end;
 $$;
 comment on function private.run_booking_timers() is
-  'Timed transitions as the system actor, idempotent: expire unanswered requests, cancel no-shows (accepted, not started bookings.no_show_after_minutes after the start), auto-complete undisputed in-progress bookings bookings.auto_complete_after_minutes after the end, and send reminders (bookings.reminder_offsets_minutes). Scheduled every minute with pg_cron.';
+  'Timed transitions as the system actor, idempotent: expire unanswered requests, cancel no-shows (accepted, not started bookings.no_show_after_minutes after the start), auto-complete undisputed in-progress bookings bookings.auto_complete_after_minutes after the end, cancel en-route or arrived bookings that never started bookings.stalled_after_minutes after the end (reason stalled), and send reminders (bookings.reminder_offsets_minutes). Scheduled every minute with pg_cron.';
 
 select cron.schedule('hyperlocal-booking-timers', '* * * * *', 'select private.run_booking_timers()');
 
@@ -1751,7 +1842,8 @@ begin
      order by b.id
        for update
   loop
-    perform private.apply_booking_transition(v_id, 'cancel', 'system', null, 'account_deleted', '{"account_deleted": true}');
+    perform private.apply_booking_transition(v_id, 'cancel', 'system', null, 'account_deleted',
+      pg_catalog.jsonb_build_object('account_deleted', true, 'deleted_user_id', p_user_id));
   end loop;
   update private.booking_secrets s
      set location = null, address = null, start_code_hash = null
@@ -1761,7 +1853,7 @@ begin
 end;
 $$;
 comment on function private.delete_account_bookings(uuid) is
-  'Account deletion step of the bookings module: refuses (HL435) while a booking of the user is en route, arrived, in progress or disputed; cancels requested/accepted ones as the system; erases service addresses, locations, start codes and notes. Bookings and timelines stay (financial record).';
+  'Account deletion step of the bookings module: refuses (HL435) while a booking of the user is en route, arrived, in progress or disputed; cancels requested/accepted ones as the system; erases service addresses, locations, start codes and notes. Bookings and timelines stay (financial record). The cancel events carry metadata.deleted_user_id, so a job behind a booking is cancelled when its customer leaves and reopens when its provider does.';
 
 do $$
 begin

@@ -54,8 +54,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'A counter price is > 0 and differs from the offer''s price.'),
   ('HL321', 'no_counter_pending', 409, 'There is no counter offer to respond to.',
    'Only an offer in status countered has a counter to accept or reject.'),
-  ('HL322', 'provider_double_booked', 409, 'The provider is already booked at that time.',
-   'The provider must propose another start time (make a new offer).'),
   ('HL324', 'invalid_search', 400, 'A search parameter is invalid.',
    'See details (radius 100-100000 m, limit 1-100).')
 on conflict (code) do update
@@ -119,6 +117,10 @@ create table public.job_requests (
   expired_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  -- Maintained by the database when the job's booking closes before work started
+  -- (private.job_after_booking_closed).
+  reopened_at timestamptz,
+  reopen_count integer not null default 0 check (reopen_count >= 0),
   check (budget_min <= budget_max and (budget_kind = 'range' or budget_min = budget_max)),
   check ((is_asap and preferred_window is null) or (not is_asap and preferred_window is not null
          and not isempty(preferred_window) and not lower_inf(preferred_window) and not upper_inf(preferred_window))),
@@ -135,6 +137,10 @@ comment on column public.job_requests.fuzzed_location is
 comment on column public.job_requests.photo_paths is 'Object paths in the private job-media bucket, under <customer id>/<job id>/.';
 comment on column public.job_requests.notified_count is 'How many providers matching notified when the job was posted.';
 comment on column public.job_requests.booking_id is 'The booking created by the accepted offer (status assigned).';
+comment on column public.job_requests.reopened_at is
+  'When the job last went back to open because its booking closed before work started (maintained by the database).';
+comment on column public.job_requests.reopen_count is
+  'How many times the job reopened after its booking was cancelled by the provider side or the system (maintained by the database).';
 
 create index job_requests_customer_id_idx on public.job_requests (customer_id, created_at desc);
 create index job_requests_category_id_idx on public.job_requests (category_id);
@@ -988,6 +994,26 @@ grant execute on function public.list_open_jobs_near_me(double precision, double
 ------------------------------------------------------------------------------------------------
 -- Offers
 ------------------------------------------------------------------------------------------------
+-- A deleted account's token (valid until it expires) cannot make offers.
+create or replace function private.check_offer_provider_active()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from public.profiles p where p.id = new.provider_id and p.deleted_at is not null) then
+    perform private.raise_error('HL120', pg_catalog.format('provider %s', new.provider_id));
+  end if;
+  return new;
+end;
+$$;
+comment on function private.check_offer_provider_active() is 'BEFORE INSERT on job_offers: HL120 when the provider''s account is deleted.';
+
+create or replace trigger job_offers_check_provider_active
+  before insert on public.job_offers
+  for each row execute function private.check_offer_provider_active();
+
 create or replace function public.make_offer(
   p_job_id uuid,
   p_price bigint,
@@ -1067,7 +1093,7 @@ begin
               join public.booking_states s on s.state = b.status and s.holds_time
              where b.provider_id = v_uid
                and b.period && pg_catalog.tstzrange(p_proposed_start, p_proposed_start + v_duration * interval '1 minute', '[)')) then
-    perform private.raise_error('HL322', 'you already have a booking overlapping the proposed time');
+    perform private.raise_error('HL404', 'you already have a booking overlapping the proposed time; propose another start');
   end if;
 
   perform private.rate_limit('make_offer', v_uid::text);
@@ -1088,7 +1114,7 @@ $$;
 comment on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) is
   'The calling provider offers on an open job: price (minor units, the job''s currency), proposed start, duration (default the '
   'job''s), message, expiry (default 48 h, never after the start). One live offer per provider and job. Errors: HL106 not a '
-  'provider, HL300, HL311 own job, HL306/HL309 job not open, HL312 live offer exists, HL313, HL314, HL315, HL322 already booked, HL006.';
+  'provider, HL300, HL311 own job, HL306/HL309 job not open, HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
 grant execute on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) to authenticated;
 
 -- Locks an offer for an action by one party and checks that the caller is that party and the
@@ -1314,7 +1340,7 @@ begin
       p_address => v_loc.address,
       p_customer_note => pg_catalog.left(v_job.title || coalesce(E'\n\n' || v_job.description, ''), 2000));
   exception when exclusion_violation then
-    perform private.raise_error('HL322', pg_catalog.format('provider %s has another booking overlapping %s',
+    perform private.raise_error('HL404', pg_catalog.format('provider %s has another booking overlapping %s',
       v_offer.provider_id, v_offer.proposed_start));
   end;
 
@@ -1341,7 +1367,7 @@ end;
 $$;
 comment on function private.book_offer(uuid, text) is
   'Turns an offer into a booking atomically (customer accepts the offer, or provider accepts the counter): job lock, offer lock, '
-  'checks, create_booking (23P01 -> HL322), job assigned, offer accepted, other live offers closed, notifications.';
+  'checks, create_booking (23P01 -> HL404), job assigned, offer accepted, other live offers closed, notifications.';
 
 create or replace function public.accept_offer(p_offer_id uuid)
 returns public.bookings
@@ -1359,7 +1385,7 @@ comment on function public.accept_offer(uuid) is
   'The job''s customer accepts a live offer (pending, or countered: then at the provider''s original price). In one transaction: '
   'the booking is created (accepted, at the offer''s start and duration, at the job''s exact place), the job becomes assigned and '
   'every other live offer is closed. Errors: HL310, HL307 not your job, HL309 another offer was accepted, HL306 job not open, '
-  'HL318 expired, HL319 withdrawn, HL317 not live, HL322 provider already booked.';
+  'HL318 expired, HL319 withdrawn, HL317 not live, HL404 provider already booked.';
 grant execute on function public.accept_offer(uuid) to authenticated;
 
 create or replace function public.respond_to_counter(p_offer_id uuid, p_accept boolean, p_message text default null)
@@ -1395,8 +1421,178 @@ $$;
 comment on function public.respond_to_counter(uuid, boolean, text) is
   'The provider answers the customer''s counter. Accept: the booking is created at the counter price exactly as accept_offer does '
   '(the returned offer is accepted and carries booking_id). Reject: the offer ends as rejected (the provider may make a new offer). '
-  'Errors: HL310, HL316 not yours, HL321 no counter pending, HL309, HL306, HL318, HL319, HL322.';
+  'Errors: HL310, HL316 not yours, HL321 no counter pending, HL309, HL306, HL318, HL319, HL404.';
 grant execute on function public.respond_to_counter(uuid, boolean, text) to authenticated;
+
+------------------------------------------------------------------------------------------------
+-- Jobs follow their bookings
+--
+-- A job is `assigned` while the booking made from its accepted offer lives. When that booking
+-- closes before work started (cancelled by anyone, no-show, stalled, expired, declined), the
+-- job must not stay assigned to a dead booking:
+--   * the customer cancelled (or the customer's account is being deleted): they no longer want
+--     the work, so the job is cancelled with it;
+--   * the provider, an operator or the system closed it (provider cancels, no-show, stalled
+--     en route/arrived, the provider's account deleted): the customer still needs the work, so the
+--     job reopens: status open, a fresh expiry (jobs.expiry_hours, capped by the end of its
+--     preferred window), no accepted offer; the offers it had stay closed (their providers are
+--     told it reopened and may quote again); the customer is notified (job.reopened);
+--   * when the preferred window has already ended, reopening is pointless: the job expires
+--     (job.expired to the customer).
+-- Operators cancel for either side; reopening is the reversible choice (the customer or the
+-- operator can still cancel_job the reopened job).
+------------------------------------------------------------------------------------------------
+create or replace function private.job_after_booking_closed(
+  p_booking public.bookings,
+  p_transition text,
+  p_actor_role text,
+  p_reason text,
+  p_metadata jsonb
+)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.job_requests;
+  v_now timestamptz := private.now();
+  v_expires timestamptz;
+  v_customer_left boolean;
+begin
+  if p_booking.job_id is null then
+    return null;
+  end if;
+  -- Lock order: the booking (held by the caller), then the job. Nothing locks a job and then an
+  -- existing booking, so this cannot deadlock with accept_offer or cancel_job.
+  select * into v_job from public.job_requests j where j.id = p_booking.job_id for no key update;
+  if not found or v_job.status <> 'assigned' or v_job.booking_id is distinct from p_booking.id then
+    return null;
+  end if;
+  v_customer_left := coalesce(p_metadata ->> 'deleted_user_id', '') = v_job.customer_id::text
+                     or exists (select 1 from public.profiles p where p.id = v_job.customer_id and p.deleted_at is not null);
+
+  if p_actor_role = 'customer' or v_customer_left then
+    update public.job_requests j
+       set status = 'cancelled',
+           booking_id = null,
+           cancelled_at = v_now,
+           cancel_reason = case when v_customer_left then 'account_deleted'
+                                else pg_catalog.left(coalesce(p_reason, 'booking_cancelled'), 1000) end
+     where j.id = v_job.id;
+    return 'cancelled';
+  end if;
+
+  v_expires := v_now + (private.setting('jobs.expiry_hours'))::integer * interval '1 hour';
+  if v_job.preferred_window is not null then
+    v_expires := least(v_expires, pg_catalog.upper(v_job.preferred_window));
+  end if;
+  if v_expires <= v_now then
+    update public.job_requests j
+       set status = 'expired', booking_id = null, expired_at = v_now
+     where j.id = v_job.id;
+    perform private.notify(v_job.customer_id, 'job.expired', pg_catalog.jsonb_build_object(
+      'job_id', v_job.id, 'title', v_job.title, 'booking_id', p_booking.id, 'reason', 'booking_' || p_booking.status));
+    return 'expired';
+  end if;
+
+  update public.job_requests j
+     set status = 'open',
+         booking_id = null,
+         accepted_offer_id = null,
+         assigned_at = null,
+         expires_at = v_expires,
+         reopened_at = v_now,
+         reopen_count = j.reopen_count + 1
+   where j.id = v_job.id;
+  perform private.notify(v_job.customer_id, 'job.reopened', pg_catalog.jsonb_build_object(
+    'job_id', v_job.id, 'title', v_job.title, 'booking_id', p_booking.id, 'transition', p_transition,
+    'actor', p_actor_role, 'reason', p_reason, 'expires_at', v_expires));
+  -- Providers whose offers the assignment closed are the likeliest to quote again.
+  perform private.notify(o.provider_id, 'job.reopened', pg_catalog.jsonb_build_object(
+            'job_id', v_job.id, 'title', v_job.title, 'expires_at', v_expires))
+     from (select distinct jo.provider_id
+             from public.job_offers jo
+             join public.profiles pr on pr.id = jo.provider_id and pr.deleted_at is null
+            where jo.job_id = v_job.id and jo.status = 'closed' and jo.provider_id <> p_booking.provider_id) o;
+  return 'reopened';
+end;
+$$;
+comment on function private.job_after_booking_closed(public.bookings, text, text, text, jsonb) is
+  'Called by private.apply_booking_transition when a booking made from a job closes before work started (cancelled, expired, '
+  'declined) while the job is assigned to it. Customer cancelled, or the customer''s account is being deleted '
+  '(metadata.deleted_user_id): the job is cancelled. Provider, operator or system: the job reopens (open, new expiry from '
+  'jobs.expiry_hours capped by its window, accepted offer cleared, offers stay closed, reopened_at/reopen_count; job.reopened to '
+  'the customer and to the providers whose offers the assignment closed), or expires when its preferred window is over. '
+  'Returns cancelled, reopened, expired, or null when the job was not waiting on this booking.';
+
+------------------------------------------------------------------------------------------------
+-- Account deletion: a deleted customer's open jobs leave the job board (with the exact address),
+-- and a deleted provider's live offers can no longer be accepted.
+------------------------------------------------------------------------------------------------
+create or replace function private.delete_account_jobs(p_user_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_job_id uuid;
+  v_offer public.job_offers;
+  v_from text;
+  v_now timestamptz := private.now();
+begin
+  -- As a customer: open jobs are cancelled and their live offers closed (providers told).
+  -- Assigned jobs follow their booking, which the bookings step (position 400) cancels.
+  for v_job_id in
+    select j.id from public.job_requests j
+     where j.customer_id = p_user_id and j.status = 'open'
+     order by j.id
+       for no key update
+  loop
+    update public.job_requests j
+       set status = 'cancelled', cancelled_at = v_now, cancel_reason = 'account_deleted'
+     where j.id = v_job_id;
+    perform private.close_live_offers(v_job_id, null, 'job_cancelled', 'system');
+  end loop;
+  -- The exact places, descriptions and photo references of all their jobs go; titles, budgets and
+  -- the fuzzed point stay for the records (offers and bookings point at the jobs).
+  delete from private.job_locations l
+   using public.job_requests j
+   where j.id = l.job_id and j.customer_id = p_user_id;
+  update public.job_requests j
+     set description = null, photo_paths = '{}'
+   where j.customer_id = p_user_id and (j.description is not null or pg_catalog.cardinality(j.photo_paths) > 0);
+
+  -- As a provider: live offers are withdrawn (the customers are told).
+  for v_offer in
+    select * from public.job_offers o
+     where o.provider_id = p_user_id and o.status in ('pending', 'countered')
+     order by o.id
+       for update
+  loop
+    v_from := v_offer.status;
+    update public.job_offers o set status = 'withdrawn', closed_at = v_now
+     where o.id = v_offer.id
+    returning * into v_offer;
+    perform private.log_offer_event(v_offer, 'withdraw', v_from, 'system', null, 'account_deleted');
+    perform private.notify((select j.customer_id from public.job_requests j where j.id = v_offer.job_id), 'offer.withdrawn',
+      pg_catalog.jsonb_build_object('job_id', v_offer.job_id, 'offer_id', v_offer.id, 'provider_id', v_offer.provider_id,
+                                    'reason', 'account_deleted'));
+  end loop;
+end;
+$$;
+comment on function private.delete_account_jobs(uuid) is
+  'Account deletion (jobs, position 300). As a customer: open jobs are cancelled (reason account_deleted) with their live offers '
+  'closed; the exact location and address, description and photo references of all their jobs are erased (titles, budgets and '
+  'fuzzed points stay for the offers and bookings that point at them); assigned jobs are cancelled with their booking by the '
+  'bookings step. As a provider: live offers are withdrawn by the system and the customers notified (offer.withdrawn); offers, '
+  'matches and their timelines stay.';
+
+insert into private.account_deletion_handlers (handler, position, module, description) values
+  ('private.delete_account_jobs(uuid)', 300, 'jobs',
+   'Cancel open jobs; erase exact places, descriptions and photos of jobs; withdraw live offers.')
+on conflict (handler) do update
+  set position = excluded.position, module = excluded.module, description = excluded.description;
 
 ------------------------------------------------------------------------------------------------
 -- Timers (pg_cron, every minute): offers and jobs expire. Idempotent; each row is re-checked

@@ -8,7 +8,7 @@
 --   service_listings, categories and availability_rules applies to the caller exactly as a table
 --   read would (the benchmark measures that overhead). Only what a search needs is exposed past
 --   RLS: private.provider_busy_periods (time-off *ranges*, never reasons, security definer) and
---   the list of closed accounts (private.closed_profiles), which searches leave out for every role.
+--   closed accounts (provider_profiles.deleted_at), which searches leave out for every role.
 -- * Validation lives in one place, private.discovery_prepare (lat/lng through
 --   private.discovery_point), and raises registered HL25x errors: never a silent clamp.
 -- * The SQL each search runs is produced by private.discovery_sql from the active filters only
@@ -185,43 +185,10 @@ create index if not exists provider_profiles_drawn_area_idx
   on public.provider_profiles using gist (coverage) where service_area is not null;
 
 ------------------------------------------------------------------------------------------------
--- Closed accounts never show up in searches. Row level security hides them from anon and
--- authenticated users but not from service_role, and joining profiles for every candidate costs
--- more than the search itself on large areas. So searches anti-join this list of closed accounts
--- (kept by a trigger; indexed) and join profiles only for the rows they return.
+-- Closed accounts never show up in searches, for any role: every search filters on
+-- provider_profiles.deleted_at (kept in step with profiles.deleted_at by the catalog), a column
+-- of the row it already reads, and joins profiles only for the rows it returns.
 ------------------------------------------------------------------------------------------------
-create table if not exists private.closed_profiles (
-  id uuid primary key references public.profiles (id) on delete cascade
-);
-comment on table private.closed_profiles is
-  'Accounts closed (profiles.deleted_at set); searches leave their providers and listings out. Maintained by a trigger.';
-grant select on private.closed_profiles to anon, authenticated, service_role;
-
-create or replace function private.track_closed_profile()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if new.deleted_at is not null then
-    insert into private.closed_profiles (id) values (new.id) on conflict do nothing;
-  elsif tg_op = 'UPDATE' and old.deleted_at is not null then
-    delete from private.closed_profiles where id = new.id;
-  end if;
-  return null;
-end;
-$$;
-comment on function private.track_closed_profile() is
-  'AFTER INSERT/UPDATE of deleted_at on profiles: keeps private.closed_profiles in step.';
-
-create or replace trigger profiles_track_closed
-  after insert or update of deleted_at on public.profiles
-  for each row execute function private.track_closed_profile();
-
-insert into private.closed_profiles (id)
-select p.id from public.profiles p where p.deleted_at is not null
-on conflict do nothing;
 
 ------------------------------------------------------------------------------------------------
 -- Validation: one place for every search argument.
@@ -626,7 +593,7 @@ begin
     v_id := 'pp.id';
     v_id_col := 'provider_id';
     v_from := 'public.provider_profiles pp';
-    v_base := array['not exists (select 1 from private.closed_profiles closed where closed.id = pp.id)'];
+    v_base := array['pp.deleted_at is null'];
     v_price := 'pp.price_from';
   elsif s.entity = 'listing' then
     -- A listing's location is its provider's base (service_listing_derive), so listings are found
@@ -638,7 +605,7 @@ begin
     v_id := 'l.id';
     v_id_col := 'listing_id';
     v_from := 'public.provider_profiles pp join public.service_listings l on l.provider_id = pp.id';
-    v_base := array['l.is_active', 'not exists (select 1 from private.closed_profiles closed where closed.id = pp.id)'];
+    v_base := array['l.is_active', 'pp.deleted_at is null'];
     v_price := '(case when l.pricing_unit = ''quote'' then null else l.base_price end)';
   else
     raise exception 'discovery: unknown entity %', s.entity;

@@ -5,7 +5,8 @@
 -- cannot run in the docker-free local stack, so this recreates the part of schema auth that a
 -- project's migrations, policies, seeds and tests touch: the helper functions auth.uid(),
 -- auth.role(), auth.email(), auth.jwt(), and the tables users, identities, sessions,
--- refresh_tokens, mfa_factors, audit_log_entries, instances, schema_migrations (with their enums).
+-- refresh_tokens, mfa_factors, one_time_tokens, audit_log_entries, instances, schema_migrations (with
+-- their enums).
 --
 -- Mirrors, in our own words (see shared/notes/supabase-platform.md):
 --   * supabase/auth migrations 00_init_auth_schema ... 20240214120130 (table shapes: generated
@@ -288,6 +289,34 @@ create table if not exists auth.instances (
 );
 comment on table auth.instances is 'Auth: Manages users across multiple sites.';
 
+-- One-time tokens (GoTrue 20240427152123): one row per user and token type, hashed.
+do $$
+begin
+  if not exists (select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+                  where n.nspname = 'auth' and t.typname = 'one_time_token_type') then
+    create type auth.one_time_token_type as enum (
+      'confirmation_token', 'reauthentication_token', 'recovery_token',
+      'email_change_token_new', 'email_change_token_current', 'phone_change_token');
+  end if;
+end
+$$;
+
+create table if not exists auth.one_time_tokens (
+  id uuid not null,
+  user_id uuid not null,
+  token_type auth.one_time_token_type not null,
+  token_hash text not null,
+  relates_to text not null,
+  created_at timestamp not null default now(),
+  updated_at timestamp not null default now(),
+  constraint one_time_tokens_pkey primary key (id),
+  constraint one_time_tokens_user_id_fkey foreign key (user_id) references auth.users (id) on delete cascade,
+  constraint one_time_tokens_token_hash_check check (char_length(token_hash) > 0)
+);
+create index if not exists one_time_tokens_token_hash_hash_idx on auth.one_time_tokens using hash (token_hash);
+create index if not exists one_time_tokens_relates_to_hash_idx on auth.one_time_tokens using hash (relates_to);
+create unique index if not exists one_time_tokens_user_id_token_type_key on auth.one_time_tokens (user_id, token_type);
+
 create table if not exists auth.schema_migrations (
   version varchar(255) not null,
   constraint schema_migrations_pkey primary key (version)
@@ -304,6 +333,8 @@ alter table auth.refresh_tokens owner to supabase_auth_admin;
 alter table auth.mfa_factors owner to supabase_auth_admin;
 alter table auth.audit_log_entries owner to supabase_auth_admin;
 alter table auth.instances owner to supabase_auth_admin;
+alter table auth.one_time_tokens owner to supabase_auth_admin;
+alter type auth.one_time_token_type owner to supabase_auth_admin;
 alter table auth.schema_migrations owner to supabase_auth_admin;
 
 alter table auth.users enable row level security;
@@ -313,12 +344,13 @@ alter table auth.refresh_tokens enable row level security;
 alter table auth.mfa_factors enable row level security;
 alter table auth.audit_log_entries enable row level security;
 alter table auth.instances enable row level security;
+alter table auth.one_time_tokens enable row level security;
 alter table auth.schema_migrations enable row level security;
 
 -- The API roles get nothing on auth tables (policies may call auth.uid(), but cannot read
 -- auth.users as an API role). Revoke in case an older local cluster granted something.
 revoke all on auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.mfa_factors,
-  auth.audit_log_entries, auth.instances, auth.schema_migrations
+  auth.audit_log_entries, auth.instances, auth.one_time_tokens, auth.schema_migrations
   from public, anon, authenticated, service_role;
 
 -- postgres: SELECT with grant option (GoTrue 20240612123726) plus the rest of the privileges it
@@ -330,7 +362,7 @@ declare
   t text;
 begin
   foreach t in array array['users', 'identities', 'sessions', 'refresh_tokens', 'mfa_factors',
-                           'audit_log_entries', 'instances']
+                           'audit_log_entries', 'instances', 'one_time_tokens']
   loop
     execute format('grant insert, update, delete, truncate, references, trigger on auth.%I to postgres', t);
     execute format('grant select on auth.%I to postgres with grant option', t);

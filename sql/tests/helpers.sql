@@ -21,6 +21,8 @@
 -- `begin; ... rollback;`.
 
 create extension if not exists pgtap with schema extensions;
+-- Static checks of PL/pgSQL (supabase/tests/database/00001-plpgsql-check.test.sql).
+create extension if not exists plpgsql_check with schema extensions;
 
 create schema if not exists tests;
 grant usage on schema tests to postgres, anon, authenticated, service_role;

@@ -721,10 +721,7 @@ begin
   delete from auth.mfa_factors f where f.user_id = p_user_id;
   delete from auth.refresh_tokens rt where rt.user_id = p_user_id::text;
   delete from auth.sessions s where s.user_id = p_user_id;
-  if pg_catalog.to_regclass('auth.one_time_tokens') is not null then
-    -- Present on hosted Supabase (GoTrue clears it on soft delete too).
-    execute 'delete from auth.one_time_tokens t where t.user_id = $1' using p_user_id;
-  end if;
+  delete from auth.one_time_tokens t where t.user_id = p_user_id;
 
   insert into private.account_deletions (user_id, requested_by, reason, deleted_at, handlers)
   values (p_user_id, p_requested_by, p_reason, v_now, v_handlers);

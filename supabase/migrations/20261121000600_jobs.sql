@@ -6,6 +6,8 @@
 --   job_requests      public part of a job (fuzzed point, neighbourhood); RLS
 --   private.job_locations   exact point and address (never exposed)
 --   job_matches       providers a job was shown to (notified by matching, or opened it)
+--   private.job_exclusions  providers who may not offer again on a job (their booking for it
+--                     was cancelled on their side)
 --   job_offers        quotes; one live offer per provider and job
 --   job_offer_events  timeline of every offer action
 --   notifications     rows queued with private.notify (bookings module; delivered by messaging)
@@ -55,7 +57,9 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL321', 'no_counter_pending', 409, 'There is no counter offer to respond to.',
    'Only an offer in status countered has a counter to accept or reject.'),
   ('HL324', 'invalid_search', 400, 'A search parameter is invalid.',
-   'See details (radius 100-100000 m, limit 1-100).')
+   'See details (radius 100-100000 m, limit 1-100).'),
+  ('HL325', 'excluded_from_job', 403, 'You cannot offer on this job again.',
+   'Your booking for this job was cancelled on your side (or as a no-show); the customer is looking for another provider.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;
@@ -67,7 +71,7 @@ insert into private.settings (key, value, description) values
   ('jobs.expiry_hours', '72',
    'Hours an open job waits for an accepted offer before it expires (capped by the end of its preferred window).'),
   ('jobs.match_limit', '10',
-   'How many providers matching notifies when a job is posted.'),
+   'How many providers matching notifies when a job is posted (and how many new ones at most when it reopens).'),
   ('jobs.match_score',
    '{"weights": {"rating": 0.4, "distance": 0.3, "verified": 0.15, "response": 0.15}, "distance_ref_m": 20000, "rating_prior_mean": 3.5, "rating_prior_count": 3, "response_ref_s": 900}',
    'Matching score: weights of its parts and their parameters (see docs/jobs.md).'),
@@ -135,7 +139,7 @@ comment on column public.job_requests.preferred_window is 'When the customer wan
 comment on column public.job_requests.fuzzed_location is
   'Public location: the centre of the ~400 m grid cell (jobs.fuzz_grid_m) holding the exact point. Stable and never the exact point.';
 comment on column public.job_requests.photo_paths is 'Object paths in the private job-media bucket, under <customer id>/<job id>/.';
-comment on column public.job_requests.notified_count is 'How many providers matching notified when the job was posted.';
+comment on column public.job_requests.notified_count is 'How many providers matching notified: when the job was posted, plus the new ones on each reopening.';
 comment on column public.job_requests.booking_id is 'The booking created by the accepted offer (status assigned).';
 comment on column public.job_requests.reopened_at is
   'When the job last went back to open because its booking closed before work started (maintained by the database).';
@@ -262,6 +266,24 @@ create table public.job_matches (
 comment on table public.job_matches is
   'Providers a job was shown to: notified by matching (source matched, with rank and score) or who opened it (viewed).';
 create index job_matches_provider_id_idx on public.job_matches (provider_id, created_at desc);
+
+------------------------------------------------------------------------------------------------
+-- Providers who may not offer on a job again: their booking for it was cancelled on the
+-- provider side (provider, staff, owner or manager; or the system for a no-show or a stalled
+-- booking) and the job reopened (private.job_after_booking_closed). make_offer refuses them
+-- with HL325 and re-matching skips them. Never exposed.
+------------------------------------------------------------------------------------------------
+create table private.job_exclusions (
+  job_id uuid not null references public.job_requests (id) on delete cascade,
+  provider_id uuid not null references public.provider_profiles (id) on delete cascade,
+  booking_id uuid not null,
+  created_at timestamptz not null default now(),
+  primary key (job_id, provider_id)
+);
+comment on table private.job_exclusions is
+  'Providers excluded from a job after their booking for it was cancelled on the provider side (or as a no-show or stalled by '
+  'the system): make_offer refuses them (HL325) and re-matching skips them. booking_id is the cancelled booking.';
+create index job_exclusions_provider_id_idx on private.job_exclusions (provider_id);
 
 ------------------------------------------------------------------------------------------------
 -- Helpers
@@ -464,6 +486,11 @@ begin
          and p.category_ids @> array[v_job.category_id]
          and extensions.st_covers(p.coverage, v_location)
          and p.id <> v_job.customer_id
+         -- Re-matching a reopened job: only providers not shown it before, who have not offered
+         -- on it (those whose offers were closed get job.reopened) and are not excluded from it.
+         and not exists (select 1 from public.job_matches m where m.job_id = p_job_id and m.provider_id = p.id)
+         and not exists (select 1 from public.job_offers o where o.job_id = p_job_id and o.provider_id = p.id)
+         and not exists (select 1 from private.job_exclusions x where x.job_id = p_job_id and x.provider_id = p.id)
     ), scored as (
       select c.*,
              (v_w ->> 'rating')::float8 * (c.rating / 5.0)
@@ -501,7 +528,9 @@ end;
 $$;
 comment on function private.match_job(uuid) is
   'Notifies the best-fitting providers of a job: available, offering its category, whose coverage covers the exact point; '
-  'ranked by the documented score (jobs.match_score), at most jobs.match_limit. Records them in job_matches. Idempotent.';
+  'ranked by the documented score (jobs.match_score), at most jobs.match_limit. Records them in job_matches. Skips providers '
+  'already in job_matches, who offered on the job, or excluded from it (private.job_exclusions), so running it again (when the '
+  'job reopens) notifies only new providers, at most jobs.match_limit of them. Idempotent.';
 grant execute on function private.match_job(uuid) to service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -1062,6 +1091,9 @@ begin
   elsif v_job.expires_at <= v_now then
     perform private.raise_error('HL306', 'job status is expired');
   end if;
+  if exists (select 1 from private.job_exclusions x where x.job_id = v_job.id and x.provider_id = v_uid) then
+    perform private.raise_error('HL325', 'your booking for this job was cancelled on your side');
+  end if;
   if exists (select 1 from public.job_offers o
               where o.job_id = v_job.id and o.provider_id = v_uid and o.status in ('pending', 'countered')) then
     perform private.raise_error('HL312');
@@ -1114,7 +1146,7 @@ $$;
 comment on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) is
   'The calling provider offers on an open job: price (minor units, the job''s currency), proposed start, duration (default the '
   'job''s), message, expiry (default 48 h, never after the start). One live offer per provider and job. Errors: HL106 not a '
-  'provider, HL300, HL311 own job, HL306/HL309 job not open, HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
+  'provider, HL300, HL311 own job, HL306/HL309 job not open, HL325 excluded (your booking for it was cancelled on your side), HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
 grant execute on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) to authenticated;
 
 -- Locks an offer for an action by one party and checks that the caller is that party and the
@@ -1505,6 +1537,14 @@ begin
          reopened_at = v_now,
          reopen_count = j.reopen_count + 1
    where j.id = v_job.id;
+  -- The provider side gave the job up (cancel by the provider, staff, owner or manager; no-show or
+  -- stalled by the system): that provider may not offer on it again. Operator cancellations and
+  -- unanswered requests (expire) do not exclude.
+  if p_actor_role = 'provider' or (p_actor_role = 'system' and p_transition in ('no_show', 'cancel')) then
+    insert into private.job_exclusions (job_id, provider_id, booking_id, created_at)
+    values (v_job.id, p_booking.provider_id, p_booking.id, v_now)
+    on conflict (job_id, provider_id) do nothing;
+  end if;
   perform private.notify(v_job.customer_id, 'job.reopened', pg_catalog.jsonb_build_object(
     'job_id', v_job.id, 'title', v_job.title, 'booking_id', p_booking.id, 'transition', p_transition,
     'actor', p_actor_role, 'reason', p_reason, 'expires_at', v_expires));
@@ -1515,6 +1555,8 @@ begin
              from public.job_offers jo
              join public.profiles pr on pr.id = jo.provider_id and pr.deleted_at is null
             where jo.job_id = v_job.id and jo.status = 'closed' and jo.provider_id <> p_booking.provider_id) o;
+  -- Match again: nearby providers not shown the job before get job.matched (at most jobs.match_limit).
+  perform private.match_job(v_job.id);
   return 'reopened';
 end;
 $$;
@@ -1523,7 +1565,9 @@ comment on function private.job_after_booking_closed(public.bookings, text, text
   'declined) while the job is assigned to it. Customer cancelled, or the customer''s account is being deleted '
   '(metadata.deleted_user_id): the job is cancelled. Provider, operator or system: the job reopens (open, new expiry from '
   'jobs.expiry_hours capped by its window, accepted offer cleared, offers stay closed, reopened_at/reopen_count; job.reopened to '
-  'the customer and to the providers whose offers the assignment closed), or expires when its preferred window is over. '
+  'the customer and to the providers whose offers the assignment closed; matching runs again for providers not shown it before; '
+  'a provider-side cancellation, no-show or stalled booking excludes its provider from the job, private.job_exclusions), '
+  'or expires when its preferred window is over. '
   'Returns cancelled, reopened, expired, or null when the job was not waiting on this booking.';
 
 ------------------------------------------------------------------------------------------------

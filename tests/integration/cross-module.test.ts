@@ -124,6 +124,8 @@ describe("a job follows its booking", () => {
       p.client.rpc("make_offer", { p_job_id: jobId, p_price: 14000, p_proposed_start: nextStart(), p_duration_minutes: 60 })));
     const accepted = await cust.client.rpc("accept_offer", { p_offer_id: offers[0].data!.id });
     expect(accepted.error).toBeNull();
+    // A provider who joins nearby after the job was posted.
+    const pC = await provider("xm.jobprovC");
 
     const cancelled = await pA.client.rpc("transition_booking", { p_booking_id: accepted.data!.id, p_transition: "cancel", p_reason: "Sick today" });
     expect(cancelled.error).toBeNull();
@@ -134,6 +136,18 @@ describe("a job follows its booking", () => {
     expect(note.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
     const otherOffer = await pB.client.from("job_offers").select("status").eq("id", offers[1].data!.id).single();
     expect(otherOffer.data!.status).toBe("closed");
+
+    // The reopened job is matched again: the newcomer gets job.matched; nobody is notified twice.
+    const matchedC = await pC.client.from("notifications").select("payload").eq("kind", "job.matched");
+    expect(matchedC.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
+    const matchedB = await pB.client.from("notifications").select("payload").eq("kind", "job.matched");
+    expect(matchedB.data!.filter((n) => (n.payload as { job_id: string }).job_id === jobId)).toHaveLength(1);
+    const matchRow = await pC.client.from("job_matches").select("source").eq("job_id", jobId).single();
+    expect(matchRow.data).toEqual({ source: "matched" });
+
+    // The provider who cancelled may not offer on it again.
+    const refused = await pA.client.rpc("make_offer", { p_job_id: jobId, p_price: 13000, p_proposed_start: nextStart(), p_duration_minutes: 60 });
+    expect({ status: refused.status, code: refused.error?.code }).toEqual({ status: 403, code: "HL325" });
 
     // The customer cancelling the next booking cancels the job with it.
     const again = await pB.client.rpc("make_offer", { p_job_id: jobId, p_price: 15000, p_proposed_start: nextStart(), p_duration_minutes: 60 });

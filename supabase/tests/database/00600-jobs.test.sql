@@ -590,7 +590,7 @@ select is((select count(*)::int from public.notifications where user_id = pg_tem
 ------------------------------------------------------------------------------------------------
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
-select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 21, 'the jobs module registers HL300-HL324 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
+select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 22, 'the jobs module registers HL300-HL325 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
 select fk_ok('public', 'bookings', 'job_id', 'public', 'job_requests', 'id');
 select fk_ok('public', 'bookings', 'offer_id', 'public', 'job_offers', 'id');
 

@@ -1,7 +1,7 @@
 -- Cross-module gaps: account deletion in the catalog and jobs, closed businesses, jobs that follow
 -- their bookings, stalled bookings, business staff without the money, retired duplicate codes.
 begin;
-select plan(110);
+select plan(122);
 
 ------------------------------------------------------------------------------------------------
 -- Helpers
@@ -289,9 +289,33 @@ select pg_temp.offer('o1b', 'j1', 'x_pb', '2030-06-06 08:00+00');
 select pg_temp.accept('b1', 'o1a', 'x_c1');
 select results_eq($$ select status, booking_id from public.job_requests where id = pg_temp.id('j1') $$,
   $$ values ('assigned'::text, pg_temp.id('b1')) $$, 'accepting assigns the job');
+-- Two providers join nearby after the job was posted: the reopened job is matched again, at most
+-- jobs.match_limit (1 here) new providers.
+select (select notified_count from public.job_requests where id = pg_temp.id('j1')) as j1_notified \gset
+select pg_temp.provider('x_pnew1');
+select pg_temp.provider('x_pnew2');
+update private.settings set value = '1' where key = 'jobs.match_limit';
 select tests.freeze_time('2030-06-03 07:00+00');
 select tests.authenticate_as('x_pa');
 select lives_ok($$ select public.transition_booking(pg_temp.id('b1'), 'cancel', 'Van broke down') $$, 'the provider cancels the booking');
+select pg_temp.as_postgres();
+update private.settings set value = '10' where key = 'jobs.match_limit';
+select is(pg_temp.notes('x_pnew1', 'job.matched', 'job_id', pg_temp.id('j1')) + pg_temp.notes('x_pnew2', 'job.matched', 'job_id', pg_temp.id('j1')), 1,
+  'the reopened job is matched again: a provider not notified before gets job.matched (jobs.match_limit applies to the new ones)');
+select results_eq($$ select count(*)::int, min(rank) from public.job_matches
+                      where job_id = pg_temp.id('j1') and provider_id in (pg_temp.id('x_pnew1'), pg_temp.id('x_pnew2')) and source = 'matched' $$,
+  $$ values (1, 1) $$, 'and is recorded in job_matches');
+select is((select notified_count from public.job_requests where id = pg_temp.id('j1')), :j1_notified + 1, 'notified_count counts the new one');
+select is((select count(*)::int from public.notifications where kind = 'job.matched' and payload ->> 'job_id' = pg_temp.id('j1')::text
+              and user_id in (pg_temp.id('x_pa'), pg_temp.id('x_pb'), pg_temp.id('x_pc'))), 3,
+  'providers notified when the job was posted are not notified twice');
+update public.provider_profiles set is_available = false where id in (pg_temp.id('x_pnew1'), pg_temp.id('x_pnew2'));
+select is(private.match_job(pg_temp.id('j1')), 0, 'matching again without a new provider in range notifies nobody');
+select results_eq($$ select provider_id, booking_id from private.job_exclusions where job_id = pg_temp.id('j1') $$,
+  $$ values (pg_temp.id('x_pa'), pg_temp.id('b1')) $$, 'the provider who cancelled is excluded from the job');
+select tests.authenticate_as('x_pa');
+select throws_ok($$ select public.make_offer(pg_temp.id('j1'), 14000, '2030-06-07 10:00+00', 60) $$, 'HL325', null,
+  'and cannot offer on it again (HL325)');
 select pg_temp.as_postgres();
 select results_eq(
   $$ select status, booking_id, accepted_offer_id, assigned_at, expires_at, reopened_at, reopen_count
@@ -335,6 +359,12 @@ select is((select status from public.job_requests where id = pg_temp.id('j5')), 
 select is((select (payload ->> 'actor') || '/' || (payload ->> 'reason') from public.notifications
             where user_id = pg_temp.id('x_cother') and kind = 'job.reopened' and payload ->> 'job_id' = pg_temp.id('j5')::text),
   'operator/Provider unreachable', 'the customer hears who cancelled and why');
+select is((select count(*)::int from private.job_exclusions where job_id = pg_temp.id('j5')), 0,
+  'an operator''s cancellation excludes nobody');
+select tests.authenticate_as('x_pb');
+select lives_ok($$ select public.withdraw_offer((public.make_offer(pg_temp.id('j5'), 15000, '2030-06-08 10:00+00', 60)).id) $$,
+  'so its provider may quote again (and withdraws it here)');
+select pg_temp.as_postgres();
 
 -- (g) The customer deletes their account: open and assigned jobs are cancelled, places erased.
 select pg_temp.job('j8', 'x_cleaver');
@@ -380,6 +410,15 @@ select results_eq($$ select b.status, b.cancel_reason, j.status, j.expires_at, j
                       from public.bookings b join public.job_requests j on j.id = b.job_id where b.id = pg_temp.id('b3') $$,
   $$ values ('cancelled'::text, 'no_show'::text, 'open'::text, '2030-06-06 09:05+00'::timestamptz, 1) $$,
   'after a no-show (system) the job reopens with a fresh expiry');
+select is((select provider_id from private.job_exclusions where job_id = pg_temp.id('j3')), pg_temp.id('x_pc'),
+  'a no-show excludes its provider from the job');
+select tests.authenticate_as('x_pc');
+select throws_ok($$ select public.make_offer(pg_temp.id('j3'), 15000, '2030-06-05 10:00+00', 60) $$, 'HL325', null,
+  'who cannot offer on it again (HL325)');
+select tests.authenticate_as('x_pb');
+select lives_ok($$ select public.make_offer(pg_temp.id('j3'), 15000, '2030-06-05 10:00+00', 60) $$,
+  'while another provider can');
+select pg_temp.as_postgres();
 select is((select status from public.bookings where id = pg_temp.id('b4')), 'en_route', 'an en-route booking is not a no-show');
 
 ------------------------------------------------------------------------------------------------

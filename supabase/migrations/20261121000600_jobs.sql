@@ -282,7 +282,8 @@ create table private.job_exclusions (
 );
 comment on table private.job_exclusions is
   'Providers excluded from a job after their booking for it was cancelled on the provider side (or as a no-show or stalled by '
-  'the system): make_offer refuses them (HL325) and re-matching skips them. booking_id is the cancelled booking.';
+  'the system): make_offer refuses them (HL325), re-matching skips them and the job board hides the job from them. '
+  'booking_id is the cancelled booking.';
 create index job_exclusions_provider_id_idx on private.job_exclusions (provider_id);
 
 ------------------------------------------------------------------------------------------------
@@ -981,6 +982,8 @@ begin
      where j.status = 'open'
        and j.expires_at > private.now()
        and j.customer_id <> v_uid
+       -- A provider excluded from a reopened job (they gave its booking up) no longer sees it.
+       and not exists (select 1 from private.job_exclusions x where x.job_id = j.id and x.provider_id = v_uid)
        and extensions.st_dwithin(j.fuzzed_location, v_origin, v_radius)
        and (p_category_id is null or exists (
               select 1 from public.categories c where c.id = j.category_id and p_category_id = any (c.path_ids)))

@@ -1,7 +1,7 @@
 -- Cross-module gaps: account deletion in the catalog and jobs, closed businesses, jobs that follow
 -- their bookings, stalled bookings, business staff without the money, retired duplicate codes.
 begin;
-select plan(122);
+select plan(124);
 
 ------------------------------------------------------------------------------------------------
 -- Helpers
@@ -316,6 +316,11 @@ select results_eq($$ select provider_id, booking_id from private.job_exclusions 
 select tests.authenticate_as('x_pa');
 select throws_ok($$ select public.make_offer(pg_temp.id('j1'), 14000, '2030-06-07 10:00+00', 60) $$, 'HL325', null,
   'and cannot offer on it again (HL325)');
+select ok(not exists (select 1 from public.list_open_jobs_near_me(p_radius_m => 100000) where id = pg_temp.id('j1')),
+  'nor does the job board show it to them');
+select tests.authenticate_as('x_pb');
+select ok(exists (select 1 from public.list_open_jobs_near_me(p_radius_m => 100000) where id = pg_temp.id('j1')),
+  'while other providers still see the reopened job');
 select pg_temp.as_postgres();
 select results_eq(
   $$ select status, booking_id, accepted_offer_id, assigned_at, expires_at, reopened_at, reopen_count

@@ -1356,6 +1356,24 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"verify_business":
+{ Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {
+              "closed_at": string | null,
+"created_at": string,
+"description": string | null,
+"id": string,
+"is_verified": boolean,
+"logo_path": string | null,
+"name": string,
+"owner_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "businesses"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "verify_certification":
 { Args: { "p_certification_id": string,"p_verified"?: boolean }; Returns: {
               "created_at": string,

@@ -500,6 +500,39 @@ comment on function public.transfer_business_ownership(uuid, uuid) is
   'HL113 new owner is not a member, HL114 new owner''s account is deleted.';
 grant execute on function public.transfer_business_ownership(uuid, uuid) to authenticated;
 
+-- Operators with businesses.manage give (or take away) the verified badge of a business; nobody
+-- else can write businesses.is_verified (no column grant).
+create or replace function public.verify_business(p_business_id uuid, p_verified boolean default true)
+returns public.businesses
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_business public.businesses;
+begin
+  if (select auth.uid()) is null then
+    perform private.raise_error('HL001');
+  end if;
+  if not private.authorize('businesses.manage') then
+    perform private.raise_error('HL002', 'needs the businesses.manage permission');
+  end if;
+  update public.businesses set is_verified = coalesce(p_verified, false)
+   where id = p_business_id and closed_at is null
+  returning * into v_business;
+  if not found then
+    if exists (select 1 from public.businesses b where b.id = p_business_id) then
+      perform private.raise_error('HL118');
+    end if;
+    perform private.raise_error('HL110');
+  end if;
+  return v_business;
+end;
+$$;
+comment on function public.verify_business(uuid, boolean) is
+  'Operators (businesses.manage): marks a business verified or not. Errors: HL001, HL002, HL110 unknown, HL118 closed.';
+grant execute on function public.verify_business(uuid, boolean) to authenticated;
+
 ------------------------------------------------------------------------------------------------
 -- Account deletion.
 --

@@ -4,7 +4,7 @@
 -- moderator, support) and business members (owner, manager, staff), including attempts that
 -- must fail.
 begin;
-select plan(207);
+select plan(213);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures (as postgres)
@@ -630,6 +630,27 @@ select lives_ok($$ select public.delete_user_account(private.test_uid('su_phoneu
 reset role;
 select ok((select length(phone) = 15 and phone <> '447700900009' and email is null from auth.users where id = private.test_uid('su_phoneuser')),
   'an auth phone is replaced by an obfuscated 15-character value, as GoTrue does');
+------------------------------------------------------------------------------------------------
+-- Verified badge of a business: operators with businesses.manage only
+------------------------------------------------------------------------------------------------
+reset role;
+select tests.unfreeze_time();
+insert into public.businesses (name, owner_id) values ('Judy Verified Co', tests.get_supabase_uid('judy'));
+insert into public.businesses (name, owner_id, closed_at) values ('Judy Closed Co', tests.get_supabase_uid('judy'), now());
+select tests.authenticate_as('judy');
+select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Verified Co')) $$,
+  'HL002', null, 'an owner cannot verify their own business (HL002)');
+select tests.authenticate_as('dave');
+select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Verified Co')) $$,
+  'HL002', null, 'a moderator without businesses.manage cannot either');
+select tests.authenticate_as('carol');
+select is((public.verify_business((select id from public.businesses where name = 'Judy Verified Co'))).is_verified, true,
+  'an admin verifies a business');
+select throws_ok($$ select public.verify_business(gen_random_uuid()) $$, 'HL110', null, 'an unknown business is HL110');
+select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Closed Co')) $$,
+  'HL118', null, 'a closed business is HL118');
+select tests.clear_authentication();
+select throws_ok($$ select public.verify_business(gen_random_uuid()) $$, '42501', null, 'anon cannot call verify_business');
 
 select * from finish();
 rollback;

@@ -1673,6 +1673,33 @@ grant execute on function public.get_provider_calendar(uuid, timestamptz, timest
 -- Timers (pg_cron, every minute). Each acts only if the booking is still in the expected state,
 -- re-checked under the row lock; a booking that moved on first is left alone.
 ------------------------------------------------------------------------------------------------
+create or replace function private.apply_timer_transitions(
+  p_ids uuid[], p_transition text, p_reason text, p_metadata jsonb,
+  out applied integer, out failed integer)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  applied := 0;
+  failed := 0;
+  foreach v_id in array coalesce(p_ids, '{}'::uuid[]) loop
+    -- One sub-transaction per booking: a failure is logged and counted, the others go on.
+    begin
+      perform private.apply_booking_transition(v_id, p_transition, 'system', null, p_reason, p_metadata);
+      applied := applied + 1;
+    exception when others then
+      failed := failed + 1;
+      raise warning 'bookings timer: % of % failed: %', p_transition, v_id, sqlerrm;
+    end;
+  end loop;
+end;
+$$;
+comment on function private.apply_timer_transitions(uuid[], text, text, jsonb) is
+  'Takes one transition as the system for each booking (already locked by the caller); counts what applied and what failed.';
+
 create or replace function private.run_booking_timers()
 returns jsonb
 language plpgsql
@@ -1685,7 +1712,6 @@ declare
   v_no_show interval := pg_catalog.make_interval(mins => (private.setting('bookings.no_show_after_minutes'))::integer);
   v_auto_complete interval := pg_catalog.make_interval(mins => (private.setting('bookings.auto_complete_after_minutes'))::integer);
   v_stalled_after interval := pg_catalog.make_interval(mins => (private.setting('bookings.stalled_after_minutes'))::integer);
-  v_state text;
   v_offsets integer[];
   v_max_offset integer;
   v_id uuid;
@@ -1703,76 +1729,49 @@ begin
   v_max_offset := coalesce((select max(o) from pg_catalog.unnest(v_offsets) o), 0);
 
   -- 1. Requests nobody answered.
-  for v_id in
-    select b.id from public.bookings b
-     where b.status = 'requested' and b.request_expires_at <= v_now
-     order by b.request_expires_at
-     limit v_batch
-       for update skip locked
-  loop
-    begin
-      perform private.apply_booking_transition(v_id, 'expire', 'system', null, 'request_expired', '{"timer": "expire"}');
-      v_expired := v_expired + 1;
-    exception when others then
-      v_failed := v_failed + 1;
-      raise warning 'bookings timer: expire % failed: %', v_id, sqlerrm;
-    end;
-  end loop;
+  select t.applied, v_failed + t.failed into v_expired, v_failed
+    from private.apply_timer_transitions(array(
+           select b.id from public.bookings b
+            where b.status = 'requested' and b.request_expires_at <= v_now
+            order by b.request_expires_at
+            limit v_batch
+              for update skip locked),
+         'expire', 'request_expired', '{"timer": "expire"}') t;
 
   -- 2. Accepted bookings that never started.
-  for v_id in
-    select b.id from public.bookings b
-     where b.status = 'accepted' and pg_catalog.lower(b.period) <= v_now - v_no_show
-     order by pg_catalog.lower(b.period)
-     limit v_batch
-       for update skip locked
-  loop
-    begin
-      perform private.apply_booking_transition(v_id, 'no_show', 'system', null, 'no_show', '{"timer": "no_show"}');
-      v_no_shows := v_no_shows + 1;
-    exception when others then
-      v_failed := v_failed + 1;
-      raise warning 'bookings timer: no_show % failed: %', v_id, sqlerrm;
-    end;
-  end loop;
+  select t.applied, v_failed + t.failed into v_no_shows, v_failed
+    from private.apply_timer_transitions(array(
+           select b.id from public.bookings b
+            where b.status = 'accepted' and pg_catalog.lower(b.period) <= v_now - v_no_show
+            order by pg_catalog.lower(b.period)
+            limit v_batch
+              for update skip locked),
+         'no_show', 'no_show', '{"timer": "no_show"}') t;
 
   -- 3. Work nobody disputed: complete after the grace period.
-  for v_id in
-    select b.id from public.bookings b
-     where b.status = 'in_progress' and pg_catalog.upper(b.period) <= v_now - v_auto_complete
-     order by pg_catalog.upper(b.period)
-     limit v_batch
-       for update skip locked
-  loop
-    begin
-      perform private.apply_booking_transition(v_id, 'complete', 'system', null, 'auto_completed', '{"timer": "auto_complete"}');
-      v_completed := v_completed + 1;
-    exception when others then
-      v_failed := v_failed + 1;
-      raise warning 'bookings timer: auto-complete % failed: %', v_id, sqlerrm;
-    end;
-  end loop;
+  select t.applied, v_failed + t.failed into v_completed, v_failed
+    from private.apply_timer_transitions(array(
+           select b.id from public.bookings b
+            where b.status = 'in_progress' and pg_catalog.upper(b.period) <= v_now - v_auto_complete
+            order by pg_catalog.upper(b.period)
+            limit v_batch
+              for update skip locked),
+         'complete', 'auto_completed', '{"timer": "auto_complete"}') t;
 
   -- 3b. Providers who set off or arrived but never started, long after the scheduled end: the
   -- booking would hold the provider's time and the customer's payment for ever. Cancelled by the
-  -- system (never a fee for the customer); a job behind it reopens or expires.
-  for v_id, v_state in
-    select b.id, b.status from public.bookings b
-     where b.status in ('en_route', 'arrived') and pg_catalog.upper(b.period) <= v_now - v_stalled_after
-     order by pg_catalog.upper(b.period)
-     limit v_batch
-       for update skip locked
-  loop
-    begin
-      perform private.apply_booking_transition(v_id, 'cancel', 'system', null, 'stalled',
-        pg_catalog.jsonb_build_object('timer', 'stalled', 'stalled_in', v_state,
-                                      'stalled_after_minutes', extract(epoch from v_stalled_after)::integer / 60));
-      v_stalled := v_stalled + 1;
-    exception when others then
-      v_failed := v_failed + 1;
-      raise warning 'bookings timer: stalled % failed: %', v_id, sqlerrm;
-    end;
-  end loop;
+  -- system (never a fee for the customer); a job behind it reopens or expires. The state it
+  -- stalled in is the event's from_state.
+  select t.applied, v_failed + t.failed into v_stalled, v_failed
+    from private.apply_timer_transitions(array(
+           select b.id from public.bookings b
+            where b.status in ('en_route', 'arrived') and pg_catalog.upper(b.period) <= v_now - v_stalled_after
+            order by pg_catalog.upper(b.period)
+            limit v_batch
+              for update skip locked),
+         'cancel', 'stalled',
+         pg_catalog.jsonb_build_object('timer', 'stalled',
+                                       'stalled_after_minutes', extract(epoch from v_stalled_after)::integer / 60)) t;
 
   -- 4. Reminders before the start (each offset once; not when the booking was accepted later).
   for v_id, v_offset in

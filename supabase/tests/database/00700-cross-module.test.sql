@@ -455,7 +455,7 @@ select tests.freeze_time('2030-06-03 23:01+00');
 select results_eq($$ select (r ->> 'stalled')::int, (r ->> 'failed')::int from private.run_booking_timers() r $$,
   $$ values (3, 0) $$, 'the timer cancels the three stalled bookings (two fixtures and the job''s)');
 select results_eq(
-  $$ select b.status, b.cancelled_by, b.cancel_reason, b.cancelled_late, e.metadata ->> 'stalled_in', e.actor_role
+  $$ select b.status, b.cancelled_by, b.cancel_reason, b.cancelled_late, e.from_state, e.actor_role
        from public.bookings b join public.booking_events e on e.booking_id = b.id and e.transition = 'cancel'
       where b.id in (pg_temp.id('s_en_route'), pg_temp.id('s_arrived')) order by lower(b.period) $$,
   $$ values ('cancelled'::text, 'system'::text, 'stalled'::text, false, 'arrived'::text, 'system'::text),

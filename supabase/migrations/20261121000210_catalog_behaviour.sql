@@ -1269,6 +1269,39 @@ comment on function private.provider_busy_periods(uuid, tstzrange) is
   'Periods when a provider cannot take work, overlapping a range: time off (the bookings module extends it with active bookings).';
 grant execute on function private.provider_busy_periods(uuid, tstzrange) to service_role;
 
+create or replace function private.provider_open_hours(p_provider_id uuid, p_range tstzrange)
+returns tstzmultirange
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  -- Wall-clock weekly rules become instants day by day in the provider's zone, so DST changes
+  -- move them correctly; a rule lying in a spring-forward gap can end "before" it starts and is
+  -- simply not open that day. Adjacent rules (and 24:00 followed by 00:00) merge.
+  with p as (
+    select pp.timezone from public.provider_profiles pp where pp.id = p_provider_id
+  ), days as (
+    select d::date as day, p.timezone
+      from p, pg_catalog.generate_series(
+             ((pg_catalog.lower(p_range) at time zone p.timezone)::date - 1)::timestamp,
+             ((pg_catalog.upper(p_range) at time zone p.timezone)::date)::timestamp,
+             interval '1 day') as d
+  ), rule_instants as (
+    select (days.day + r.start_time) at time zone days.timezone as opens,
+           (days.day + r.end_time) at time zone days.timezone as closes
+      from days
+      join public.availability_rules r
+        on r.provider_id = p_provider_id and r.weekday = extract(dow from days.day)
+  )
+  select coalesce(pg_catalog.range_agg(pg_catalog.tstzrange(ri.opens, ri.closes, '[)')), '{}'::tstzmultirange)
+    from rule_instants ri
+   where ri.opens < ri.closes;
+$$;
+comment on function private.provider_open_hours(uuid, tstzrange) is
+  'The provider''s weekly hours as instants over the days that can overlap p_range (time zone and DST aware, adjacent rules merged). Used by slots and bookings.';
+grant execute on function private.provider_open_hours(uuid, tstzrange) to service_role;
+
 create or replace function private.provider_available_at(p_provider_id uuid, p_at timestamptz)
 returns boolean
 language sql
@@ -1342,26 +1375,8 @@ begin
   v_earliest := private.now() + pg_catalog.make_interval(mins => (private.setting('catalog.min_notice_minutes'))::integer);
 
   return query
-  with days as (
-    -- Local dates of the provider that can overlap the window.
-    select d::date as day
-      from pg_catalog.generate_series(
-             ((pg_catalog.lower(v_window) at time zone v_provider.timezone)::date - 1)::timestamp,
-             ((pg_catalog.upper(v_window) at time zone v_provider.timezone)::date)::timestamp,
-             interval '1 day') as d
-  ), rule_instants as (
-    -- Wall-clock rules become instants here, so DST changes move them correctly. A rule lying
-    -- in a spring-forward gap can end "before" it starts: it is simply not open that day.
-    select (days.day + r.start_time) at time zone v_provider.timezone as opens,
-           (days.day + r.end_time) at time zone v_provider.timezone as closes
-      from days
-      join public.availability_rules r
-        on r.provider_id = v_provider.id and r.weekday = extract(dow from days.day)
-  ), open_hours as (
-    -- Adjacent rules (and a rule ending at 24:00 followed by one starting at 00:00) merge.
-    select pg_catalog.range_agg(pg_catalog.tstzrange(ri.opens, ri.closes, '[)')) as hours
-      from rule_instants ri
-     where ri.opens < ri.closes
+  with open_hours as (
+    select private.provider_open_hours(v_provider.id, v_window) as hours
   ), busy as (
     select coalesce(pg_catalog.range_agg(b.period), '{}'::tstzmultirange) as periods
       from private.provider_busy_periods(v_provider.id, v_window) as b(period)

@@ -370,25 +370,7 @@ stable
 security definer
 set search_path = ''
 as $$
-  -- Weekly rules become instants day by day in the provider's zone (DST-aware); adjacent rules
-  -- merge, and the whole period must lie inside the open hours.
-  with p as (
-    select pp.timezone from public.provider_profiles pp where pp.id = p_provider_id
-  ), days as (
-    select d::date as day, p.timezone
-      from p, pg_catalog.generate_series(
-             ((pg_catalog.lower(p_period) at time zone p.timezone)::date - 1)::timestamp,
-             ((pg_catalog.upper(p_period) at time zone p.timezone)::date)::timestamp,
-             interval '1 day') as d
-  ), open_hours as (
-    select pg_catalog.range_agg(pg_catalog.tstzrange(
-             (days.day + r.start_time) at time zone days.timezone,
-             (days.day + r.end_time) at time zone days.timezone, '[)')) as hours
-      from days
-      join public.availability_rules r
-        on r.provider_id = p_provider_id and r.weekday = extract(dow from days.day)
-  )
-  select coalesce((select o.hours @> p_period from open_hours o), false);
+  select private.provider_open_hours(p_provider_id, p_period) @> p_period;
 $$;
 comment on function private.is_within_availability(uuid, tstzrange) is
   'True when the whole period lies inside the provider''s weekly hours (rules in the provider''s time zone, weekday 0 = Sunday).';

@@ -1,7 +1,7 @@
 -- Module catalog: policies for every role, trust fields, derived data, validation codes, slots,
 -- favorites and provider statistics.
 begin;
-select plan(287);
+select plan(289);
 
 -- Rows a statement touched, run as the current role (RLS applies); 0 = silently filtered out.
 create function pg_temp.affected(q text) returns integer language plpgsql as $$
@@ -547,6 +547,11 @@ select is((select array_agg(slot_start) from public.get_available_slots('0000000
   array['2026-03-22 01:30+00']::timestamptz[], 'a 30-minute rule holds one 30-minute slot on a normal Sunday');
 select is((select count(*)::integer from public.get_available_slots('00000000-0000-4000-a000-000000000206', '2026-03-29', '2026-03-29')), 0,
   'and none (without an error) when 01:30-02:00 does not exist');
+reset role;
+select is(private.is_within_availability(tests.get_supabase_uid('cat_prov2'), tstzrange('2026-03-22 01:30+00', '2026-03-22 02:00+00')), true,
+  'bookings use the same open hours: 01:30-02:00 on a normal Sunday is open');
+select is(private.is_within_availability(tests.get_supabase_uid('cat_prov2'), tstzrange('2026-03-29 00:30+00', '2026-03-29 01:00+00')), false,
+  'and a Sunday whose rule falls in the gap is closed, without an error');
 
 ------------------------------------------------------------------------------------------------
 -- Favorites

@@ -1,5 +1,5 @@
 /**
- * npm run stack -- start|stop|status|reset|logs [--size small|medium|large]
+ * npm run stack -- start|stop|status|reset|logs|deps [--size small|medium|large]
  * npm start  (= start in the foreground: prints URLs and keys, follows the logs, Ctrl-C stops)
  */
 import { spawn } from "node:child_process";
@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { profile, type ProfileName } from "./lib/config.ts";
 import { log, StackError } from "./lib/proc.ts";
 import { banner, down, status, up } from "./lib/stack.ts";
+import { ensureDependencies } from "./lib/deps.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -60,13 +61,18 @@ async function main(): Promise<void> {
       if (s.database && s.gateway) process.stdout.write(banner(p));
       return;
     }
+    case "deps":
+      // The OS packages the stack needs (apt-get when root on Debian/Ubuntu); used by .ci/run.
+      ensureDependencies();
+      log("OS dependencies present");
+      return;
     case "logs": {
       const tail = followLogs();
       if (!tail) throw new StackError("no logs yet: start the stack first");
       return;
     }
     default:
-      throw new StackError(`unknown command "${command}"; use start, stop, status, reset or logs`);
+      throw new StackError(`unknown command "${command}"; use start, stop, status, reset, logs or deps`);
   }
 }
 

@@ -37,8 +37,6 @@ function onPath(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
-export const APT_PACKAGES = [...new Set(REQUIREMENTS.map((r) => r.pkg))];
-
 export function missingRequirements(): Requirement[] {
   return REQUIREMENTS.filter((r) => !r.present());
 }

@@ -131,9 +131,3 @@ export function tailFile(file: string, lines: number): string {
   if (!existsSync(file)) return "";
   return readFileSync(file, "utf8").split("\n").slice(-lines - 1).join("\n");
 }
-
-export async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.status < 500;
-}

@@ -6,13 +6,19 @@
  *   1. pgTAP database tests (supabase/tests/database) with pg_prove;
  *   2. Deno: type check and lint of functions/, then the edge functions' tests (functions/**\/*.test.ts);
  *   3. vitest: integration tests through the gateway with supabase-js, and schema checks.
+ * Then the legacy pass (profile `legacy`): the same migrations on a database with the default
+ * privileges of Supabase projects created before the 2026 Data API change (ALL on new objects in
+ * public for the API roles), pgTAP installed by the `postgres` role, and the pgTAP and vitest
+ * layers again (all but the scratch-cluster migrations test), so the migrations' privileges are
+ * proven on both kinds of project.
  * Ends with one line `N passed, N failed` over all layers; exits non-zero on any failure.
+ * `--update` rewrites vitest file snapshots (the reviewed privilege list) instead of comparing.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { profile, ROOT } from "./lib/config.ts";
+import { profile, ROOT, type Profile } from "./lib/config.ts";
 import { psql } from "./lib/cluster.ts";
 import { log } from "./lib/proc.ts";
 import { down, up } from "./lib/stack.ts";
@@ -21,11 +27,13 @@ const { values } = parseArgs({
   options: {
     keep: { type: "boolean", default: false },
     only: { type: "string" },
+    update: { type: "boolean", default: false },
   },
 });
 
-const layers = new Set((values.only ?? "pgtap,deno,vitest").split(","));
+const layers = new Set((values.only ?? "pgtap,deno,vitest,legacy").split(","));
 const p = profile("test");
+const legacy = profile("legacy");
 
 interface LayerResult {
   layer: string;
@@ -52,18 +60,48 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-// Test processes get the test stack's addresses.
-const testEnv: NodeJS.ProcessEnv = {
-  HL_PROFILE: "test",
-  SUPABASE_URL: p.apiUrl,
-  SUPABASE_DB_URL: p.dbUrl,
-  NO_COLOR: "1",
-};
+/** Environment of test processes: the addresses of the stack under test. */
+function testEnv(stack: Profile): NodeJS.ProcessEnv {
+  return { HL_PROFILE: stack.name, SUPABASE_URL: stack.apiUrl, SUPABASE_DB_URL: stack.dbUrl, NO_COLOR: "1" };
+}
 
-async function pgtap(): Promise<LayerResult> {
+/**
+ * Creates pgTAP (and plpgsql_check) as the superuser, then hands pgTAP's functions to `postgres`
+ * with no EXECUTE for PUBLIC: the state `create extension pgtap` by the postgres role leaves under
+ * the core migration's default privileges. The helpers must make the tests work from there.
+ */
+function installPgtapAsPostgres(stack: Profile): void {
+  psql(
+    stack.adminDbUrl,
+    [
+      "-c", "create extension if not exists pgtap with schema extensions",
+      "-c", "create extension if not exists plpgsql_check with schema extensions",
+      "-c", `do $$
+        declare f regprocedure;
+        begin
+          for f in select p.oid::regprocedure from pg_depend d
+                     join pg_extension e on e.oid = d.refobjid and d.refclassid = 'pg_extension'::regclass
+                     join pg_proc p on p.oid = d.objid and d.classid = 'pg_proc'::regclass
+                    where e.extname = 'pgtap' and d.deptype = 'e'
+          loop
+            execute format('alter function %s owner to postgres', f);
+            execute format('revoke execute on function %s from public', f);
+          end loop;
+        end $$`,
+    ],
+    "installing pgTAP as the postgres role would",
+  );
+}
+
+async function pgtap(stack: Profile, label: string): Promise<LayerResult> {
   const started = Date.now();
-  psql(p.adminDbUrl, ["-f", path.join(ROOT, "sql", "tests", "helpers.sql")], "installing pgTAP helpers");
-  const url = new URL(p.dbUrl);
+  if (stack.legacyDataApiGrants) {
+    installPgtapAsPostgres(stack);
+    psql(stack.dbUrl, ["-f", path.join(ROOT, "sql", "tests", "helpers.sql")], "installing pgTAP helpers as postgres");
+  } else {
+    psql(stack.adminDbUrl, ["-f", path.join(ROOT, "sql", "tests", "helpers.sql")], "installing pgTAP helpers");
+  }
+  const url = new URL(stack.dbUrl);
   const { code, output } = await exec(
     "pg_prove",
     ["--ext", ".sql", "-r", "-h", url.hostname, "-p", url.port, "-U", "postgres", "-d", "postgres", "supabase/tests/database"],
@@ -73,19 +111,19 @@ async function pgtap(): Promise<LayerResult> {
   // pg_prove's summary lists "Failed N/M subtests" per failing file.
   let failed = [...output.matchAll(/Failed (\d+)\/\d+ subtests/g)].reduce((n, m) => n + Number(m[1]), 0);
   if (code !== 0 && failed === 0) failed = 1; // a file died before its plan finished
-  return { layer: "pgTAP", passed: Math.max(total - failed, 0), failed, seconds: (Date.now() - started) / 1000 };
+  return { layer: label, passed: Math.max(total - failed, 0), failed, seconds: (Date.now() - started) / 1000 };
 }
 
 async function deno(): Promise<LayerResult> {
   const started = Date.now();
   const denoBin = path.join(ROOT, "node_modules", ".bin", "deno");
   // Type-check every function entry point and lint the functions (each counts as one test).
-  const check = await exec(denoBin, ["check", "--config", "functions/deno.json", "functions/"], testEnv);
-  const lint = await exec(denoBin, ["lint", "--config", "functions/deno.json", "functions/"], testEnv);
+  const check = await exec(denoBin, ["check", "--config", "functions/deno.json", "functions/"], testEnv(p));
+  const lint = await exec(denoBin, ["lint", "--config", "functions/deno.json", "functions/"], testEnv(p));
   const { code, output } = await exec(
     denoBin,
     ["test", "--config", "functions/deno.json", "--allow-net", "--allow-env", "--allow-read", "functions/"],
-    testEnv,
+    testEnv(p),
   );
   // Deno's summary: "ok | 5 passed | 0 failed (1s)" or "FAILED | 4 passed | 1 failed (1s)"
   const m = /(\d+) passed[^|\n]*\| (\d+) failed/.exec(output);
@@ -100,16 +138,16 @@ async function deno(): Promise<LayerResult> {
   return { layer: "Deno", passed, failed, seconds: (Date.now() - started) / 1000 };
 }
 
-async function vitest(): Promise<LayerResult> {
+async function vitest(stack: Profile, label: string, extraArgs: string[] = []): Promise<LayerResult> {
   const started = Date.now();
-  const reportDir = path.join(p.home, "reports");
+  const reportDir = path.join(stack.home, "reports");
   mkdirSync(reportDir, { recursive: true });
   const report = path.join(reportDir, "vitest.json");
   rmSync(report, { force: true });
   const { code } = await exec(
     path.join(ROOT, "node_modules", ".bin", "vitest"),
-    ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
-    testEnv,
+    ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...(values.update ? ["-u"] : []), ...extraArgs],
+    testEnv(stack),
   );
   let passed = 0;
   let failed = 0;
@@ -119,28 +157,43 @@ async function vitest(): Promise<LayerResult> {
     failed = r.numFailedTests;
   }
   if (code !== 0 && failed === 0) failed = 1;
-  return { layer: "vitest", passed, failed, seconds: (Date.now() - started) / 1000 };
+  return { layer: label, passed, failed, seconds: (Date.now() - started) / 1000 };
 }
 
 async function main(): Promise<number> {
   const started = Date.now();
-  log("bringing up an isolated test stack (.hyperlocal/test)");
-  await down(p, { removeData: true });
-  await up(p, { fast: true, seedSize: "small" });
   const results: LayerResult[] = [];
-  try {
-    if (layers.has("pgtap")) results.push(await pgtap());
-    if (layers.has("deno")) results.push(await deno());
-    if (layers.has("vitest")) results.push(await vitest());
-  } finally {
-    if (values.keep) log(`test stack kept running at ${p.apiUrl} (npm run stack -- stop --profile test)`);
-    else await down(p, { removeData: true });
+  if (["pgtap", "deno", "vitest"].some((l) => layers.has(l))) {
+    log("bringing up an isolated test stack (.hyperlocal/test)");
+    await down(p, { removeData: true });
+    await up(p, { fast: true, seedSize: "small" });
+    try {
+      if (layers.has("pgtap")) results.push(await pgtap(p, "pgTAP"));
+      if (layers.has("deno")) results.push(await deno());
+      if (layers.has("vitest")) results.push(await vitest(p, "vitest"));
+    } finally {
+      if (values.keep) log(`test stack kept running at ${p.apiUrl} (npm run stack -- stop --profile test)`);
+      else await down(p, { removeData: true });
+    }
+  }
+  if (layers.has("legacy")) {
+    log("bringing up the legacy-grants test stack (.hyperlocal/legacy: pre-2026 default privileges in public)");
+    await down(legacy, { removeData: true });
+    await up(legacy, { fast: true, seedSize: "small" });
+    try {
+      results.push(await pgtap(legacy, "pgTAP (legacy grants)"));
+      // The migrations test builds scratch clusters of its own: it does not depend on the stack.
+      results.push(await vitest(legacy, "vitest (legacy grants)", ["--exclude", "tests/schema/migrations.test.ts"]));
+    } finally {
+      if (values.keep) log(`legacy stack kept running at ${legacy.apiUrl} (npm run stack -- stop --profile legacy)`);
+      else await down(legacy, { removeData: true });
+    }
   }
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
   process.stdout.write("\n");
   for (const r of results) {
-    process.stdout.write(`  ${r.layer.padEnd(7)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)\n`);
+    process.stdout.write(`  ${r.layer.padEnd(22)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)\n`);
   }
   process.stdout.write(`  total time ${((Date.now() - started) / 1000).toFixed(1)} s\n\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
@@ -151,7 +204,10 @@ main()
   .then((code) => process.exit(code))
   .catch(async (e) => {
     process.stderr.write(`\n\x1b[31mError:\x1b[0m ${(e as Error).message}\n`);
-    if (!values.keep) await down(p, { removeData: true }).catch(() => {});
+    if (!values.keep) {
+      await down(p, { removeData: true }).catch(() => {});
+      await down(legacy, { removeData: true }).catch(() => {});
+    }
     process.stdout.write("0 passed, 1 failed\n");
     process.exit(1);
   });

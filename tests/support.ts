@@ -2,12 +2,12 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import WebSocket from "ws";
-import { ANON_KEY, SERVICE_ROLE_KEY, profile } from "../scripts/lib/config.ts";
+import { ANON_KEY, SERVICE_ROLE_KEY, profile, type ProfileName } from "../scripts/lib/config.ts";
 import { parseIdentifier, signIn, type Session } from "../scripts/lib/auth.ts";
 import type { Database } from "../functions/_shared/database.types.ts";
 
-/** The stack under test: `npm test` runs vitest with HL_PROFILE=test. */
-export const stack = profile((process.env.HL_PROFILE as "dev" | "test" | undefined) ?? "test");
+/** The stack under test: `npm test` runs vitest with HL_PROFILE=test, then (integration) with legacy. */
+export const stack = profile((process.env.HL_PROFILE as ProfileName | undefined) ?? "test");
 
 function client(accessToken?: string): SupabaseClient<Database> {
   return createClient<Database>(stack.apiUrl, ANON_KEY, {

@@ -167,7 +167,8 @@ export function withDatabase(url: string, db: string): string {
 export function applyPlatformShim(p: Profile, db = "postgres"): void {
   const dir = path.join(ROOT, "sql", "platform");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-  for (const f of files) psql(withDatabase(p.adminDbUrl, db), ["-f", path.join(dir, f)], `platform shim ${f}`);
+  const vars = p.legacyDataApiGrants ? ["-v", "legacy_data_api_grants=1"] : [];
+  for (const f of files) psql(withDatabase(p.adminDbUrl, db), [...vars, "-f", path.join(dir, f)], `platform shim ${f}`);
 }
 
 export function removeCluster(p: Profile): void {

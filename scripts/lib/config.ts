@@ -1,9 +1,11 @@
 /**
  * Shared settings of the docker-free local stack: ports, folders, credentials and keys.
  *
- * Three profiles exist side by side: `dev` (the ports `supabase start` uses, data kept under
- * `.hyperlocal/dev`), `test` (its own ports and a throw-away data folder, used by `npm test`) and
- * `bench` (its own ports and `.hyperlocal/bench`, holding the large benchmark datasets).
+ * Four profiles exist side by side: `dev` (the ports `supabase start` uses, data kept under
+ * `.hyperlocal/dev`), `test` (its own ports and a throw-away data folder, used by `npm test`),
+ * `legacy` (a second throw-away test stack whose database has the default privileges of Supabase
+ * projects created before the 2026 Data API change, used by `npm test`) and `bench` (its own
+ * ports and `.hyperlocal/bench`, holding the large benchmark datasets).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,9 +27,9 @@ export const SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
 /** Passwords of the local cluster's login roles (local only, as with `supabase start`). */
 export const DB_PASSWORD = "postgres";
 
-export type ProfileName = "dev" | "test" | "bench";
+export type ProfileName = "dev" | "test" | "legacy" | "bench";
 
-const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 15321, bench: 16321 };
+const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 15321, legacy: 15621, bench: 16321 };
 
 export interface Profile {
   name: ProfileName;
@@ -49,6 +51,12 @@ export interface Profile {
   adminDbUrl: string;
   /** Connection string for `supabase_auth_admin` (what GoTrue logs in as). */
   authAdminDbUrl: string;
+  /**
+   * The database keeps the pre-2026 default privileges of schema `public` (ALL on new tables,
+   * sequences and functions for anon, authenticated and service_role), as older hosted projects
+   * have them; the platform shim otherwise applies the 2026 defaults.
+   */
+  legacyDataApiGrants: boolean;
 }
 
 function envPort(name: string, fallback: number): number {
@@ -80,5 +88,6 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
     dbUrl: url("postgres"),
     adminDbUrl: url("supabase_admin"),
     authAdminDbUrl: url("supabase_auth_admin"),
+    legacyDataApiGrants: name === "legacy",
   };
 }

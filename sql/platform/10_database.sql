@@ -64,12 +64,21 @@ alter default privileges for role supabase_admin in schema public
 -- TRUNCATE, REFERENCES, TRIGGER; on a new sequence UPDATE; on a new function nothing explicit --
 -- but PostgreSQL itself still grants EXECUTE on every new function to PUBLIC (left alone, as on
 -- hosted). Existing objects keep the grants they already have.
+--
+-- `psql -v legacy_data_api_grants=1` stops before that step: the database then has the default
+-- privileges of a project created before the change (or one with `auto_expose_new_tables` on),
+-- where every new table, sequence and function in public is granted to the API roles. The test
+-- runner applies the migrations to such a database too (profile `legacy`), so that the
+-- migrations' own privileges are proven on both kinds of project.
+\if :{?legacy_data_api_grants}
+\else
 alter default privileges for role postgres in schema public
   revoke select, insert, update, delete on tables from anon, authenticated, service_role;
 alter default privileges for role postgres in schema public
   revoke usage, select on sequences from anon, authenticated, service_role;
 alter default privileges for role postgres in schema public
   revoke execute on functions from anon, authenticated, service_role;
+\endif
 
 -- ------------------------------------------------------------------------------------------------
 -- Schema extensions and the extensions every project has.

@@ -280,3 +280,25 @@ as $$
 $$;
 
 grant execute on all functions in schema tests to postgres, anon, authenticated, service_role;
+
+-- Tests switch to anon, authenticated and service_role and keep calling pgTAP's functions. When
+-- pgTAP is created by a superuser they are executable by PUBLIC; when the `postgres` role creates
+-- it (as `supabase test db` may), the project's default privileges (core migration: no EXECUTE
+-- for PUBLIC on what postgres creates) leave them callable by postgres only. Grant them to the
+-- roles the tests act as, whoever owns the extension.
+do $$
+declare
+  v_function regprocedure;
+begin
+  for v_function in
+    select p.oid::regprocedure
+      from pg_catalog.pg_depend d
+      join pg_catalog.pg_extension e on e.oid = d.refobjid and d.refclassid = 'pg_catalog.pg_extension'::regclass
+      join pg_catalog.pg_proc p on p.oid = d.objid and d.classid = 'pg_catalog.pg_proc'::regclass
+     where e.extname = 'pgtap' and d.deptype = 'e'
+       and not pg_catalog.has_function_privilege('public', p.oid, 'execute')
+  loop
+    execute pg_catalog.format('grant execute on function %s to postgres, anon, authenticated, service_role', v_function);
+  end loop;
+end
+$$;

@@ -12,12 +12,31 @@ create extension if not exists postgis with schema extensions;
 create extension if not exists pg_cron with schema pg_catalog;
 
 ------------------------------------------------------------------------------------------------
--- Privilege defaults for what this project creates.
--- Postgres grants EXECUTE on every new function to PUBLIC; here nothing the migration role
--- creates is callable until a migration grants it to a named role. (Only the global default can
--- take this away: per-schema defaults can add privileges, never remove them.)
+-- Privileges: every module revokes, then grants exactly what it means.
+--
+-- Supabase projects created before the 2026 Data API change (and projects with
+-- `auto_expose_new_tables` on) grant ALL on every new table, sequence and function in public to
+-- anon, authenticated and service_role; newer projects grant nothing. The migrations must give the
+-- same result on both, so they never rely on either default:
+--   * here, the statements the Supabase CLI runs for new projects take the Data API defaults back
+--     for whatever the migration role creates in public from now on;
+--   * PostgreSQL grants EXECUTE on every new function to PUBLIC; nothing this project creates is
+--     callable until a migration grants it to a named role (only the global default can take
+--     this away: per-schema defaults can add privileges, never remove them);
+--   * each module revokes all privileges of anon, authenticated and service_role (and PUBLIC, for
+--     functions) on its own tables, sequences and functions right before granting them, so a
+--     grant handed out by any other default is gone too. service_role bypasses RLS but not
+--     privileges: it is granted explicitly wherever it needs access.
+-- The privilege matrix test (tests/schema/privileges.test.ts) checks the result on both kinds of
+-- project against a reviewed list.
 ------------------------------------------------------------------------------------------------
-alter default privileges revoke execute on functions from public;
+alter default privileges for role postgres in schema public
+  revoke select, insert, update, delete on tables from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  revoke usage, select on sequences from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  revoke execute on functions from anon, authenticated, service_role;
+alter default privileges for role postgres revoke execute on functions from public;
 
 create schema if not exists private;
 comment on schema private is
@@ -61,6 +80,7 @@ as $$
 $$;
 comment on function private.now() is
   'Current time for domain logic: now(), unless a test froze the clock with hyperlocal.frozen_now.';
+revoke all on function private.now() from public, anon, authenticated, service_role;
 grant execute on function private.now() to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -162,6 +182,9 @@ end;
 $$;
 comment on function private.raise_error(text, text, text, text) is
   'Raises a registered error: SQLSTATE = code in SQL, HTTP status + {code,message,details,hint} through the Data API.';
+revoke all on function
+  private.raise_error(text, text, text, text)
+  from public, anon, authenticated, service_role;
 grant execute on function private.raise_error(text, text, text, text) to anon, authenticated, service_role;
 
 create or replace function private.setting(p_key text)
@@ -184,9 +207,6 @@ begin
 end;
 $$;
 comment on function private.setting(text) is 'Value of a runtime setting; raises if the key is unknown.';
+revoke all on function private.setting(text) from public, anon, authenticated, service_role;
 grant execute on function private.setting(text) to authenticated, service_role;
 
-------------------------------------------------------------------------------------------------
--- Anything a client may call in public needs an explicit grant (see the README). service_role
--- bypasses RLS but not privileges, so it is granted explicitly wherever it needs access.
-------------------------------------------------------------------------------------------------

@@ -57,6 +57,10 @@ as $$
 $$;
 comment on function private.is_valid_phone(text) is 'True for an E.164 phone number (+ and 7 to 15 digits).';
 
+revoke all on function
+  private.is_valid_username(text),
+  private.is_valid_phone(text)
+  from public, anon, authenticated, service_role;
 grant execute on function private.is_valid_username(text), private.is_valid_phone(text)
   to anon, authenticated, service_role;
 
@@ -308,6 +312,7 @@ as $$
 $$;
 comment on function private.authorize(text) is
   'True when the calling user holds an operator role with this permission. Use as (select private.authorize(''x.y'')) in policies.';
+revoke all on function private.authorize(text) from public, anon, authenticated, service_role;
 grant execute on function private.authorize(text) to anon, authenticated, service_role;
 
 create or replace function private.custom_access_token_hook(event jsonb)
@@ -332,8 +337,8 @@ $$;
 comment on function private.custom_access_token_hook(jsonb) is
   'Supabase Auth custom access token hook: adds the claim user_roles (operator roles).';
 grant usage on schema private to supabase_auth_admin;
+revoke all on function private.custom_access_token_hook(jsonb) from public, anon, authenticated, service_role;
 grant execute on function private.custom_access_token_hook(jsonb) to supabase_auth_admin;
-revoke execute on function private.custom_access_token_hook(jsonb) from anon, authenticated, public;
 
 ------------------------------------------------------------------------------------------------
 -- Provider businesses and their members (owner, manager, staff).
@@ -393,6 +398,10 @@ as $$
 $$;
 comment on function private.business_ids_with_role(text[]) is
   'Businesses where the calling user holds one of the roles. Use as business_id = any (array(select ...)) in policies.';
+revoke all on function
+  private.business_role(uuid),
+  private.business_ids_with_role(text[])
+  from public, anon, authenticated, service_role;
 grant execute on function private.business_role(uuid), private.business_ids_with_role(text[])
   to authenticated, service_role;
 
@@ -450,6 +459,7 @@ end;
 $$;
 comment on function public.switch_mode(text) is
   'Switches the app between customer, provider and seller mode for the calling user. Provider mode needs a provider profile; seller mode enables selling. Errors: HL105 unknown mode, HL106 not a provider yet.';
+revoke all on function public.switch_mode(text) from public, anon, authenticated, service_role;
 grant execute on function public.switch_mode(text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -470,6 +480,7 @@ create policy "Users can edit their own profile" on public.profiles
   for update to authenticated
   using (id = (select auth.uid()))
   with check (id = (select auth.uid()));
+revoke all on table public.profiles from anon, authenticated, service_role;
 grant select on public.profiles to anon, authenticated;
 grant update (username, full_name, avatar_path, bio, neighbourhood, locale, currency) on public.profiles to authenticated;
 grant select, insert, update, delete on public.profiles to service_role;
@@ -482,6 +493,7 @@ create policy "Users can edit their own private details" on public.profile_priva
   for update to authenticated
   using (profile_id = (select auth.uid()))
   with check (profile_id = (select auth.uid()));
+revoke all on table public.profile_private from anon, authenticated, service_role;
 grant select on public.profile_private to authenticated;
 grant update (phone, home_location, address, building_name) on public.profile_private to authenticated;
 grant select, insert, update, delete on public.profile_private to service_role;
@@ -496,12 +508,14 @@ create policy "Admins can grant roles" on public.user_roles
 create policy "Admins can revoke roles" on public.user_roles
   for delete to authenticated
   using ((select private.authorize('roles.manage')));
+revoke all on table public.user_roles from anon, authenticated, service_role;
 grant select, insert (user_id, role, granted_by), delete on public.user_roles to authenticated;
 grant select, insert, update, delete on public.user_roles to service_role;
 
 create policy "Role permissions are readable by signed-in users" on public.role_permissions
   for select to authenticated
   using (true);
+revoke all on table public.role_permissions from anon, authenticated, service_role;
 grant select on public.role_permissions to authenticated;
 grant select, insert, update, delete on public.role_permissions to service_role;
 
@@ -519,6 +533,7 @@ create policy "Owners and managers can edit their business" on public.businesses
 create policy "Owners can delete their business" on public.businesses
   for delete to authenticated
   using (owner_id = (select auth.uid()));
+revoke all on table public.businesses from anon, authenticated, service_role;
 grant select on public.businesses to anon, authenticated;
 grant insert (name, description, logo_path, owner_id) on public.businesses to authenticated;
 grant update (name, description, logo_path) on public.businesses to authenticated;
@@ -529,5 +544,6 @@ grant select, insert, update, delete on public.businesses to service_role;
 create policy "Members can see the members of their businesses" on public.business_members
   for select to authenticated
   using (business_id = any (array(select private.business_ids_with_role(array['owner', 'manager', 'staff']))));
+revoke all on table public.business_members from anon, authenticated, service_role;
 grant select on public.business_members to authenticated;
 grant select, insert, update, delete on public.business_members to service_role;

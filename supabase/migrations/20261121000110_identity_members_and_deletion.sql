@@ -364,6 +364,9 @@ comment on function public.add_business_member(uuid, uuid, text, text) is
   'The owner may add managers and staff, a manager only staff, staff nobody. '
   'Errors: HL107 unknown role, HL116 owner role (use transfer_business_ownership), HL117 neither/both identifiers, '
   'HL110 no such business, HL118 closed, HL111 caller not a member, HL112 role too low, HL114 no such active account, HL115 already a member.';
+revoke all on function
+  public.add_business_member(uuid, uuid, text, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.add_business_member(uuid, uuid, text, text) to authenticated;
 
 create or replace function public.change_business_member_role(p_business_id uuid, p_user_id uuid, p_role text)
@@ -401,6 +404,9 @@ $$;
 comment on function public.change_business_member_role(uuid, uuid, text) is
   'The owner changes a member between manager and staff. '
   'Errors: HL107/HL116 bad role, HL110, HL118, HL111, HL112 caller is not the owner, HL113 not a member, HL108 target is the owner.';
+revoke all on function
+  public.change_business_member_role(uuid, uuid, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.change_business_member_role(uuid, uuid, text) to authenticated;
 
 create or replace function public.remove_business_member(p_business_id uuid, p_user_id uuid)
@@ -436,6 +442,9 @@ $$;
 comment on function public.remove_business_member(uuid, uuid) is
   'Removes a member: the owner removes managers and staff, a manager removes staff, staff nobody; anyone may remove themselves. '
   'Errors: HL110, HL118, HL111 caller not a member, HL113 not a member, HL108 target is the owner, HL112 role too low.';
+revoke all on function
+  public.remove_business_member(uuid, uuid)
+  from public, anon, authenticated, service_role;
 grant execute on function public.remove_business_member(uuid, uuid) to authenticated;
 
 create or replace function public.leave_business(p_business_id uuid)
@@ -458,6 +467,7 @@ end;
 $$;
 comment on function public.leave_business(uuid) is
   'The calling member leaves the business. Errors: HL110, HL118, HL111 not a member, HL108 the owner must transfer ownership first.';
+revoke all on function public.leave_business(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.leave_business(uuid) to authenticated;
 
 create or replace function public.transfer_business_ownership(p_business_id uuid, p_new_owner_id uuid)
@@ -498,6 +508,9 @@ comment on function public.transfer_business_ownership(uuid, uuid) is
   'The owner hands the business to another current member; the previous owner stays as a manager (and may then leave). '
   'Keeps exactly one owner and businesses.owner_id in step. Errors: HL110, HL118, HL111, HL112 caller is not the owner, '
   'HL113 new owner is not a member, HL114 new owner''s account is deleted.';
+revoke all on function
+  public.transfer_business_ownership(uuid, uuid)
+  from public, anon, authenticated, service_role;
 grant execute on function public.transfer_business_ownership(uuid, uuid) to authenticated;
 
 -- Operators with businesses.manage give (or take away) the verified badge of a business; nobody
@@ -531,6 +544,7 @@ end;
 $$;
 comment on function public.verify_business(uuid, boolean) is
   'Operators (businesses.manage): marks a business verified or not. Errors: HL001, HL002, HL110 unknown, HL118 closed.';
+revoke all on function public.verify_business(uuid, boolean) from public, anon, authenticated, service_role;
 grant execute on function public.verify_business(uuid, boolean) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -796,6 +810,7 @@ comment on function public.delete_my_account() is
   'Access tokens already issued stay valid until they expire but can no longer change the profile or memberships. '
   'Errors: HL001 not signed in, HL119 you own a business with other members (transfer it first), HL120 already deleted. '
   'Returns {user_id, deleted_at, username, handlers}.';
+revoke all on function public.delete_my_account() from public, anon, authenticated, service_role;
 grant execute on function public.delete_my_account() to authenticated;
 
 create or replace function public.delete_user_account(p_user_id uuid, p_reason text)
@@ -817,4 +832,5 @@ $$;
 comment on function public.delete_user_account(uuid, text) is
   'Support-initiated account deletion, for service_role only (Data API with the secret key, or an edge function). '
   'Same effects and errors as delete_my_account (HL114 unknown user, HL119, HL120); p_reason (e.g. the ticket) is required (HL004).';
+revoke all on function public.delete_user_account(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function public.delete_user_account(uuid, text) to service_role;

@@ -412,6 +412,7 @@ create policy "Admins can edit categories" on public.categories
 create policy "Admins can delete categories" on public.categories
   for delete to authenticated
   using ((select private.authorize('categories.manage')));
+revoke all on table public.categories from anon, authenticated, service_role;
 grant select on public.categories to anon, authenticated;
 grant insert (id, parent_id, slug, kind, icon, names, default_pricing_unit, is_active, sort_order),
       update (parent_id, slug, kind, icon, names, default_pricing_unit, is_active, sort_order),
@@ -433,6 +434,7 @@ create policy "Providers can edit their own profile" on public.provider_profiles
 create policy "Providers can delete their own profile" on public.provider_profiles
   for delete to authenticated
   using (id = (select auth.uid()));
+revoke all on table public.provider_profiles from anon, authenticated, service_role;
 grant select on public.provider_profiles to anon, authenticated;
 grant insert (id, display_name, business_name, description, skills, base_location, service_radius_m,
               service_area, hourly_rate, currency, timezone, is_available),
@@ -456,6 +458,7 @@ create policy "Providers can edit their certifications" on public.provider_certi
 create policy "Providers can delete their certifications" on public.provider_certifications
   for delete to authenticated
   using (provider_id = (select auth.uid()));
+revoke all on table public.provider_certifications from anon, authenticated, service_role;
 grant select on public.provider_certifications to anon, authenticated;
 grant insert (provider_id, name, issuer, number, expires_on, document_path),
       update (name, issuer, number, expires_on, document_path),
@@ -477,6 +480,7 @@ create policy "Providers can edit their listings" on public.service_listings
 create policy "Providers can delete their listings" on public.service_listings
   for delete to authenticated
   using (provider_id = (select auth.uid()));
+revoke all on table public.service_listings from anon, authenticated, service_role;
 grant select on public.service_listings to anon, authenticated;
 grant insert (id, provider_id, category_id, title, description, pricing_unit, base_price, currency, duration_minutes,
               service_radius_m, service_area, is_active, media_paths, cover_image_path),
@@ -500,6 +504,7 @@ create policy "Providers can edit availability" on public.availability_rules
 create policy "Providers can delete availability" on public.availability_rules
   for delete to authenticated
   using (provider_id = (select auth.uid()));
+revoke all on table public.availability_rules from anon, authenticated, service_role;
 grant select on public.availability_rules to anon, authenticated;
 grant insert (provider_id, weekday, start_time, end_time), update (weekday, start_time, end_time), delete
    on public.availability_rules to authenticated;
@@ -518,6 +523,7 @@ create policy "Providers can edit time off" on public.provider_time_off
 create policy "Providers can delete time off" on public.provider_time_off
   for delete to authenticated
   using (provider_id = (select auth.uid()));
+revoke all on table public.provider_time_off from anon, authenticated, service_role;
 grant select, insert (provider_id, period, reason), update (period, reason), delete
    on public.provider_time_off to authenticated;
 grant select, insert, update, delete on public.provider_time_off to service_role;
@@ -532,5 +538,6 @@ create policy "Users can save favorites" on public.favorites
 create policy "Users can remove favorites" on public.favorites
   for delete to authenticated
   using (user_id = (select auth.uid()));
+revoke all on table public.favorites from anon, authenticated, service_role;
 grant select, insert (user_id, provider_id), delete on public.favorites to authenticated;
 grant select, insert, update, delete on public.favorites to service_role;

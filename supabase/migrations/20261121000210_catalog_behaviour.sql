@@ -267,6 +267,14 @@ as $$
 $$;
 comment on function private.category_is_live(uuid[]) is 'True when every category on the path (ancestors and itself) is active.';
 
+revoke all on function
+  private.is_valid_timezone(text),
+  private.make_point(double precision, double precision),
+  private.check_radius(integer),
+  private.check_service_area(extensions.geography),
+  private.service_area_from_geojson(jsonb),
+  private.category_is_live(uuid[])
+  from public, anon, authenticated, service_role;
 grant execute on function
   private.is_valid_timezone(text),
   private.make_point(double precision, double precision),
@@ -275,6 +283,7 @@ grant execute on function
   private.service_area_from_geojson(jsonb),
   private.category_is_live(uuid[])
   to anon, authenticated, service_role;
+revoke all on function private.require_provider(uuid) from public, anon, authenticated, service_role;
 grant execute on function private.require_provider(uuid) to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -699,6 +708,9 @@ end;
 $$;
 comment on function public.create_provider_profile(text, double precision, double precision, integer, text, text, bigint, text, text, text[]) is
   'Creates the calling user''s provider profile at a base point (lat/lng) with a service radius in metres; the user becomes a provider. Errors: HL200/HL201 coordinates, HL202 radius, HL205 price, HL206 currency, HL214 time zone, HL221 already a provider, HL222 field.';
+revoke all on function
+  public.create_provider_profile(text, double precision, double precision, integer, text, text, bigint, text, text, text[])
+  from public, anon, authenticated, service_role;
 grant execute on function public.create_provider_profile(text, double precision, double precision, integer, text, text, bigint, text, text, text[])
   to authenticated;
 
@@ -735,6 +747,9 @@ end;
 $$;
 comment on function public.set_provider_location(double precision, double precision, integer) is
   'Moves the calling provider''s base to lat/lng (and optionally sets the radius in metres); listings that inherit the area follow. Errors: HL106, HL200, HL201, HL202.';
+revoke all on function
+  public.set_provider_location(double precision, double precision, integer)
+  from public, anon, authenticated, service_role;
 grant execute on function public.set_provider_location(double precision, double precision, integer) to authenticated;
 
 create or replace function public.set_service_area(p_area jsonb)
@@ -760,6 +775,7 @@ end;
 $$;
 comment on function public.set_service_area(jsonb) is
   'Sets the calling provider''s drawn service area from a GeoJSON Polygon/MultiPolygon (lng/lat); null goes back to the radius. Errors: HL106, HL200, HL201, HL203 invalid or self-intersecting, HL204 size.';
+revoke all on function public.set_service_area(jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.set_service_area(jsonb) to authenticated;
 
 -- Business attachment: only an owner/manager attaches a provider who is a member of the business.
@@ -776,6 +792,7 @@ as $$
 $$;
 comment on function private.business_provider_ids() is
   'Providers attached to a business the caller is a member of. Use as provider_id = any (array(select ...)) in policies.';
+revoke all on function private.business_provider_ids() from public, anon, authenticated, service_role;
 grant execute on function private.business_provider_ids() to authenticated, service_role;
 
 create or replace function public.set_provider_business(p_provider_id uuid, p_business_id uuid)
@@ -829,6 +846,9 @@ end;
 $$;
 comment on function public.set_provider_business(uuid, uuid) is
   'Attaches a provider profile to a business (owner/manager of the business; the provider must be a member), or detaches it with null (the provider or an owner/manager). Errors: HL220, HL110 unknown business, HL118 closed business, HL112, HL113.';
+revoke all on function
+  public.set_provider_business(uuid, uuid)
+  from public, anon, authenticated, service_role;
 grant execute on function public.set_provider_business(uuid, uuid) to authenticated;
 
 -- Closing a business (today: its sole member deleted their account; later perhaps operators)
@@ -897,6 +917,7 @@ end;
 $$;
 comment on function public.verify_provider(uuid, boolean) is
   'Operators (providers.verify): marks a provider verified or not. Errors: HL002, HL220.';
+revoke all on function public.verify_provider(uuid, boolean) from public, anon, authenticated, service_role;
 grant execute on function public.verify_provider(uuid, boolean) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -971,6 +992,9 @@ end;
 $$;
 comment on function public.verify_certification(uuid, boolean) is
   'Operators (providers.verify): marks a certification verified (now, by the caller) or clears it. Errors: HL002, HL231.';
+revoke all on function
+  public.verify_certification(uuid, boolean)
+  from public, anon, authenticated, service_role;
 grant execute on function public.verify_certification(uuid, boolean) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -988,6 +1012,7 @@ as $$
   select coalesce((select p.currency from public.provider_profiles p where p.id = (select auth.uid())), 'AED')::char(3);
 $$;
 comment on function private.default_listing_currency() is 'Default currency of a new listing: the calling provider''s currency (AED without one).';
+revoke all on function private.default_listing_currency() from public, anon, authenticated, service_role;
 grant execute on function private.default_listing_currency() to authenticated, service_role;
 
 alter table public.service_listings alter column currency set default private.default_listing_currency();
@@ -1122,6 +1147,9 @@ end;
 $$;
 comment on function public.set_listing_service_area(uuid, jsonb) is
   'Overrides one of the caller''s listings'' coverage with a GeoJSON Polygon/MultiPolygon; null inherits again (or uses the listing''s service_radius_m). Errors: HL200, HL201, HL203, HL204, HL219.';
+revoke all on function
+  public.set_listing_service_area(uuid, jsonb)
+  from public, anon, authenticated, service_role;
 grant execute on function public.set_listing_service_area(uuid, jsonb) to authenticated;
 
 -- Business staff read their providers' hidden listings; moderators read all.
@@ -1243,6 +1271,7 @@ end;
 $$;
 comment on function public.set_weekly_availability(jsonb) is
   'Replaces the calling provider''s weekly rules with [{weekday 0-6 (0 = Sunday), start_time "09:00", end_time "17:00"}] in the provider''s time zone. Errors: HL106, HL215, HL216.';
+revoke all on function public.set_weekly_availability(jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.set_weekly_availability(jsonb) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1267,6 +1296,9 @@ as $$
 $$;
 comment on function private.provider_busy_periods(uuid, tstzrange) is
   'Periods when a provider cannot take work, overlapping a range: time off (the bookings module extends it with active bookings).';
+revoke all on function
+  private.provider_busy_periods(uuid, tstzrange)
+  from public, anon, authenticated, service_role;
 grant execute on function private.provider_busy_periods(uuid, tstzrange) to service_role;
 
 create or replace function private.provider_open_hours(p_provider_id uuid, p_range tstzrange)
@@ -1300,6 +1332,9 @@ as $$
 $$;
 comment on function private.provider_open_hours(uuid, tstzrange) is
   'The provider''s weekly hours as instants over the days that can overlap p_range (time zone and DST aware, adjacent rules merged). Used by slots and bookings.';
+revoke all on function
+  private.provider_open_hours(uuid, tstzrange)
+  from public, anon, authenticated, service_role;
 grant execute on function private.provider_open_hours(uuid, tstzrange) to service_role;
 
 create or replace function private.provider_available_at(p_provider_id uuid, p_at timestamptz)
@@ -1323,6 +1358,9 @@ as $$
 $$;
 comment on function private.provider_available_at(uuid, timestamptz) is
   'True when the provider''s toggle is on, a weekly rule covers the moment in their time zone, and no busy period does.';
+revoke all on function
+  private.provider_available_at(uuid, timestamptz)
+  from public, anon, authenticated, service_role;
 grant execute on function private.provider_available_at(uuid, timestamptz) to service_role;
 
 create or replace function public.get_available_slots(
@@ -1396,6 +1434,9 @@ end;
 $$;
 comment on function public.get_available_slots(uuid, date, date, text) is
   'Bookable slots of a listing between two dates (inclusive, whole days in p_tz or the provider''s time zone): the provider''s weekly rules (DST-aware), the listing duration, the catalog.slot_step_minutes grid, catalog.min_notice_minutes from now, minus time off and bookings. Errors: HL214, HL217, HL218 (more than catalog.max_slot_range_days), HL219.';
+revoke all on function
+  public.get_available_slots(uuid, date, date, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.get_available_slots(uuid, date, date, text) to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -1471,6 +1512,7 @@ end;
 $$;
 comment on function public.list_favorite_providers(boolean) is
   'The caller''s saved providers ("buddies") with display data, newest first; with p_available_now only those available now (toggle on, inside a weekly rule in their time zone, not busy).';
+revoke all on function public.list_favorite_providers(boolean) from public, anon, authenticated, service_role;
 grant execute on function public.list_favorite_providers(boolean) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1536,6 +1578,9 @@ end;
 $$;
 comment on function public.category_tree(text, text, boolean) is
   'The category tree depth-first (parents before children, siblings by sort_order) with names in p_locale (falling back to its language, then English). Inactive categories and their subtrees are left out unless p_include_inactive (admins). Errors: HL227 locale.';
+revoke all on function
+  public.category_tree(text, text, boolean)
+  from public, anon, authenticated, service_role;
 grant execute on function public.category_tree(text, text, boolean) to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -1686,6 +1731,13 @@ $$;
 comment on function private.set_provider_stats(uuid, integer, integer, integer, integer) is
   'Sets a provider''s statistics from recomputed totals (rating count and star sum, completed jobs, response time).';
 
+revoke all on function
+  private.record_provider_rating(uuid, integer),
+  private.remove_provider_rating(uuid, integer),
+  private.record_completed_job(uuid),
+  private.record_provider_response(uuid, integer),
+  private.set_provider_stats(uuid, integer, integer, integer, integer)
+  from public, anon, authenticated, service_role;
 grant execute on function
   private.record_provider_rating(uuid, integer),
   private.remove_provider_rating(uuid, integer),

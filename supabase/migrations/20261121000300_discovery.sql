@@ -135,6 +135,10 @@ $$;
 comment on function private.provider_has_open_slot(uuid, text, tstzrange) is
   'True when the provider''s weekly hours (in its time zone) cover some part of p_window outside its busy periods.';
 
+revoke all on function
+  private.provider_is_open(uuid, text, timestamptz),
+  private.provider_has_open_slot(uuid, text, tstzrange)
+  from public, anon, authenticated, service_role;
 grant execute on function private.provider_is_open(uuid, text, timestamptz),
                           private.provider_has_open_slot(uuid, text, tstzrange)
   to anon, authenticated, service_role;
@@ -151,6 +155,7 @@ create table if not exists private.provider_time_zones (
 );
 comment on table private.provider_time_zones is
   'Time zones used by provider profiles (a superset: zones are added, never removed). Maintained by a trigger.';
+revoke all on table private.provider_time_zones from anon, authenticated, service_role;
 grant select on private.provider_time_zones to anon, authenticated, service_role;
 
 create or replace function private.remember_provider_time_zone()
@@ -554,6 +559,10 @@ $$;
 comment on function private.point_in_bounds(extensions.geography, double precision, double precision, double precision, double precision) is
   'True when the point''s latitude/longitude lie inside the bounds (edges included).';
 
+revoke all on function
+  private.area_covers(extensions.geography, extensions.geography),
+  private.point_in_bounds(extensions.geography, double precision, double precision, double precision, double precision)
+  from public, anon, authenticated, service_role;
 grant execute on function private.area_covers(extensions.geography, extensions.geography),
   private.point_in_bounds(extensions.geography, double precision, double precision, double precision, double precision)
   to anon, authenticated, service_role;
@@ -802,6 +811,12 @@ $$;
 comment on function private.discovery_sql(private.discovery_search, text) is
   'The query text of a discovery search with only its active filters; parameters $1..$20 as in private.discovery_search.';
 
+revoke all on function
+  private.discovery_point(double precision, double precision),
+  private.discovery_cursor_decode(text, text, text),
+  private.discovery_prepare(text, text, double precision, double precision, double precision, double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer, integer),
+  private.discovery_sql(private.discovery_search, text)
+  from public, anon, authenticated, service_role;
 grant execute on function
   private.discovery_point(double precision, double precision),
   private.discovery_cursor_decode(text, text, text),
@@ -1163,6 +1178,15 @@ comment on function public.cluster_listings_in_bounds(double precision, double p
 $$Grid clustering of active listings inside the map bounds, as cluster_providers_in_bounds (listing_count per
 non-empty cell, mean position, cell bounds, min_price; listing_id when a cell holds one listing). Security invoker.$$;
 
+revoke all on function
+  public.search_providers_nearby(double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),
+  public.search_providers_covering(double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),
+  public.search_providers_in_bounds(double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),
+  public.cluster_providers_in_bounds(double precision, double precision, double precision, double precision, integer, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz),
+  public.search_listings_nearby(double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),
+  public.search_listings_in_bounds(double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),
+  public.cluster_listings_in_bounds(double precision, double precision, double precision, double precision, integer, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz)
+  from public, anon, authenticated, service_role;
 grant execute on function
   public.search_providers_nearby(double precision, double precision, double precision, uuid, numeric,
     boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer),

@@ -234,6 +234,7 @@ $$;
 comment on function private.my_booking_ids() is
   'Bookings whose rows the calling user may read: as customer, provider, or owner/manager of the booking''s business (not staff). '
   'Use as booking_id = any (array(select private.my_booking_ids())) in policies.';
+revoke all on function private.my_booking_ids() from public, anon, authenticated, service_role;
 grant execute on function private.my_booking_ids() to authenticated, service_role;
 
 insert into public.role_permissions (role, permission) values
@@ -253,6 +254,7 @@ create policy "The booking process is public" on public.booking_states
   for select to anon, authenticated using (true);
 create policy "The booking transitions are public" on public.booking_transitions
   for select to anon, authenticated using (true);
+revoke all on table public.booking_states, public.booking_transitions from anon, authenticated, service_role;
 grant select on public.booking_states, public.booking_transitions to anon, authenticated;
 grant select, insert, update, delete on public.booking_states, public.booking_transitions to service_role;
 
@@ -264,6 +266,8 @@ create policy "Parties, business managers and operators can read bookings" on pu
     or business_id = any (array(select private.business_ids_with_role(array['owner', 'manager'])))
     or (select private.authorize('bookings.manage'))
   );
+revoke all on table public.bookings from anon, authenticated, service_role;
+revoke all on sequence public.bookings_number_seq from anon, authenticated, service_role;
 grant select on public.bookings to authenticated;
 grant select, insert, update, delete on public.bookings to service_role;
 
@@ -273,5 +277,7 @@ create policy "Parties, business managers and operators can read the timeline" o
     booking_id = any (array(select private.my_booking_ids()))
     or (select private.authorize('bookings.manage'))
   );
+revoke all on table public.booking_events from anon, authenticated, service_role;
+revoke all on sequence public.booking_events_id_seq from anon, authenticated, service_role;
 grant select on public.booking_events to authenticated;
 grant select, insert, update, delete on public.booking_events to service_role;

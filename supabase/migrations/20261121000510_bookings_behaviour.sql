@@ -158,6 +158,9 @@ end;
 $$;
 comment on function private.is_valid_cancellation_policy(jsonb) is
   'True for {"free_until_minutes": integer 0..525600, "fee_percent": number 0..100} and nothing else.';
+revoke all on function
+  private.is_valid_cancellation_policy(jsonb)
+  from public, anon, authenticated, service_role;
 grant execute on function private.is_valid_cancellation_policy(jsonb) to authenticated, service_role;
 
 alter table public.service_listings
@@ -226,6 +229,9 @@ as $$
 $$;
 comment on function private.effective_cancellation_policy(uuid) is
   'The listing''s cancellation policy, else its nearest category''s, else bookings.default_cancellation_policy.';
+revoke all on function
+  private.effective_cancellation_policy(uuid)
+  from public, anon, authenticated, service_role;
 grant execute on function private.effective_cancellation_policy(uuid) to service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -316,6 +322,7 @@ create policy "Users can mark their own notifications read" on public.notificati
   for update to authenticated
   using (user_id = (select auth.uid()))
   with check (user_id = (select auth.uid()));
+revoke all on table public.notifications from anon, authenticated, service_role;
 grant select, update (read_at) on public.notifications to authenticated;
 grant select, insert, update, delete on public.notifications to service_role;
 
@@ -334,6 +341,7 @@ begin
 end;
 $$;
 comment on function private.notify(uuid, text, jsonb) is 'Queues an in-app notification for a user (no-op for a null user).';
+revoke all on function private.notify(uuid, text, jsonb) from public, anon, authenticated, service_role;
 grant execute on function private.notify(uuid, text, jsonb) to service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -374,6 +382,9 @@ as $$
 $$;
 comment on function private.is_within_availability(uuid, tstzrange) is
   'True when the whole period lies inside the provider''s weekly hours (rules in the provider''s time zone, weekday 0 = Sunday).';
+revoke all on function
+  private.is_within_availability(uuid, tstzrange)
+  from public, anon, authenticated, service_role;
 grant execute on function private.is_within_availability(uuid, tstzrange) to service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -593,6 +604,10 @@ $$;
 comment on function private.booking_for_viewer(public.bookings, text[]) is
   'The booking as the caller may see it: for business staff only, price, currency, cancellation_policy, free_cancellation_until and cancelled_late are null.';
 
+revoke all on function
+  private.is_staff_only(text[]),
+  private.booking_for_viewer(public.bookings, text[])
+  from public, anon, authenticated, service_role;
 grant execute on function private.is_staff_only(text[]), private.booking_for_viewer(public.bookings, text[])
   to authenticated, service_role;
 
@@ -866,6 +881,9 @@ end;
 $$;
 comment on function public.transition_booking(uuid, text, text, jsonb) is
   'Takes a transition of the booking process (booking_transitions) as the calling user''s role on the booking: customer, provider (provider or business owner/manager; staff only for progress transitions), or operator (bookings.manage). Writes a timeline event. cancel, dispute and resolve need p_reason. start goes through start_booking. Business staff receive the booking without price, currency and cancellation terms (null). Errors: HL400, HL401, HL402, HL403, HL417 (request expired), HL419, HL420, HL421, HL434.';
+revoke all on function
+  public.transition_booking(uuid, text, text, jsonb)
+  from public, anon, authenticated, service_role;
 grant execute on function public.transition_booking(uuid, text, text, jsonb) to authenticated, service_role;
 
 create or replace function public.start_booking(p_booking_id uuid, p_code text)
@@ -930,6 +948,7 @@ end;
 $$;
 comment on function public.start_booking(uuid, text) is
   'The provider side (provider, owner, manager or staff) submits the customer''s start code to move an arrived booking to in_progress; returns the booking (for staff without price, currency and cancellation terms). A wrong code is counted and committed, so the call returns the error body with HTTP 400 HL422 (attempts left in details) or 423 HL423 once bookings.start_code_max_attempts is reached, instead of raising. Errors: HL400, HL402, HL403, HL421, HL422, HL423.';
+revoke all on function public.start_booking(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function public.start_booking(uuid, text) to authenticated;
 
 create or replace function public.get_booking_start_code(p_booking_id uuid)
@@ -973,6 +992,7 @@ end;
 $$;
 comment on function public.get_booking_start_code(uuid) is
   'The booking''s 6-digit start code, for its customer only, while the booking is accepted, en_route or arrived; with the provider''s attempts left. Errors: HL400, HL403, HL424.';
+revoke all on function public.get_booking_start_code(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_booking_start_code(uuid) to authenticated;
 
 create or replace function public.reset_booking_start_code(p_booking_id uuid)
@@ -1018,6 +1038,7 @@ end;
 $$;
 comment on function public.reset_booking_start_code(uuid) is
   'Issues a new start code and clears the wrong attempts (unlocks). The customer or an operator, while the booking is accepted, en_route or arrived. Errors: HL400, HL403, HL424.';
+revoke all on function public.reset_booking_start_code(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.reset_booking_start_code(uuid) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1142,6 +1163,9 @@ end;
 $$;
 comment on function public.book_listing(uuid, timestamptz, double precision, double precision, text, text) is
   'Books a listing for [p_start, p_start + duration): accepted at once when the listing''s booking_mode is instant, else requested until the provider answers (request_expires_at). Validates the listing, the start (future, catalog.min_notice_minutes, bookings.max_advance_days), the location (inside the listing''s coverage), the provider''s weekly hours, time off and other bookings; price from the listing; snapshots the cancellation policy. Errors: HL404 (taken, also under concurrent requests), HL405-HL415, HL434.';
+revoke all on function
+  public.book_listing(uuid, timestamptz, double precision, double precision, text, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.book_listing(uuid, timestamptz, double precision, double precision, text, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1207,6 +1231,7 @@ end;
 $$;
 comment on function public.get_booking_contact(uuid) is
   'The other party''s name and phone and the exact service location/address, for the parties (provider side includes business staff) while the booking''s state reveals_contact. Errors: HL400, HL403 (operators), HL425.';
+revoke all on function public.get_booking_contact(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_booking_contact(uuid) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1284,6 +1309,7 @@ end;
 $$;
 comment on function public.get_booking_qr(uuid) is
   'A signed QR payload (HLB1.<base64url {b: booking id, r: reference, iat}>.<HMAC-SHA256>) for the parties of an open booking; business staff scan it with scan_booking. Valid for bookings.qr_ttl_minutes. Errors: HL400, HL430.';
+revoke all on function public.get_booking_qr(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_booking_qr(uuid) to authenticated;
 
 create or replace function private.verify_booking_qr(p_payload text)
@@ -1394,6 +1420,7 @@ end;
 $$;
 comment on function public.scan_booking(text, text, text) is
   'Business staff (or the provider) scan a booking''s QR payload to record a progress event (timeline event ''scan'' with metadata.track); an event named like a progress transition or its state (start_travel/en_route, arrive/arrived, complete/completed) also takes that transition. Returns the booking (for staff without price, currency and cancellation terms). Errors: HL400, HL402, HL426, HL427, HL428, HL429, HL430, HL434.';
+revoke all on function public.scan_booking(text, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.scan_booking(text, text, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1509,6 +1536,9 @@ end;
 $$;
 comment on function public.list_my_bookings(text, text[], text, integer, text) is
   'The caller''s bookings as customer or provider (provider side includes their businesses'' bookings; price and currency are null on the rows of a business where the caller is only staff), filtered by status and by when: upcoming (not closed and not yet over, soonest first), past (over or closed, latest first) or all (latest first). Keyset pagination: pass the last row''s cursor as p_after. Errors: HL431, HL007.';
+revoke all on function
+  public.list_my_bookings(text, text[], text, integer, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.list_my_bookings(text, text[], text, integer, text) to authenticated;
 
 create or replace function public.get_booking(p_booking_id uuid)
@@ -1576,6 +1606,7 @@ end;
 $$;
 comment on function public.get_booking(uuid) is
   'A booking with its listing, parties, the caller''s roles, the transitions the caller can take now and the timeline, for the parties, business staff and operators. Business staff (who read bookings only through RPCs) get no price, currency or cancellation terms, in the booking or in the timeline''s metadata. Errors: HL400.';
+revoke all on function public.get_booking(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_booking(uuid) to authenticated;
 
 create or replace function public.get_provider_calendar(p_provider_id uuid, p_from timestamptz, p_to timestamptz)
@@ -1649,6 +1680,9 @@ end;
 $$;
 comment on function public.get_provider_calendar(uuid, timestamptz, timestamptz) is
   'A provider''s calendar between two instants (at most bookings.calendar_max_days): for the provider, their business members and operators the holding bookings (with customer and listing) and time off; for everyone else merged busy blocks without details. Errors: HL217 reversed or missing bounds, HL218 longer than bookings.calendar_max_days, HL220.';
+revoke all on function
+  public.get_provider_calendar(uuid, timestamptz, timestamptz)
+  from public, anon, authenticated, service_role;
 grant execute on function public.get_provider_calendar(uuid, timestamptz, timestamptz) to anon, authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1854,7 +1888,18 @@ $$;
 -- Privileges of the private helpers (definer functions above run as their owner; these grants
 -- are for service_role back ends and policies).
 ------------------------------------------------------------------------------------------------
+revoke all on function
+  private.booking_caller_roles(uuid, uuid, uuid),
+  private.is_service_role()
+  from public, anon, authenticated, service_role;
 grant execute on function private.booking_caller_roles(uuid, uuid, uuid), private.is_service_role()
   to authenticated, service_role;
+revoke all on function
+  private.check_transition_input(text, jsonb)
+  from public, anon, authenticated, service_role;
 grant execute on function private.check_transition_input(text, jsonb) to authenticated, service_role;
+revoke all on function
+  private.base64url(bytea),
+  private.base64url_decode(text)
+  from public, anon, authenticated, service_role;
 grant execute on function private.base64url(bytea), private.base64url_decode(text) to service_role;

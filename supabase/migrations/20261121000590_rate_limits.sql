@@ -111,9 +111,12 @@ as $$
 $$;
 comment on function private.purge_rate_limit_hits() is 'Deletes rate-limit hits whose window has passed (pg_cron, every 10 minutes).';
 
-revoke all on function private.check_rate_limit(text, integer, interval), private.rate_limit(text, text),
-  private.purge_rate_limit_hits() from public;
 -- Edge functions run as service_role or postgres; API users reach these only through RPCs.
+revoke all on function
+  private.check_rate_limit(text, integer, interval),
+  private.rate_limit(text, text),
+  private.purge_rate_limit_hits()
+  from public, anon, authenticated, service_role;
 grant execute on function private.check_rate_limit(text, integer, interval), private.rate_limit(text, text)
   to service_role;
 

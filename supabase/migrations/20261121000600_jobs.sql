@@ -384,8 +384,18 @@ $$;
 comment on function private.my_open_job_folders() is
   'Ids (as text) of the calling user''s open jobs: the job-media subfolders they may upload into.';
 
+revoke all on function
+  private.is_provider(),
+  private.my_job_ids(),
+  private.my_engaged_job_ids(),
+  private.job_media_folders(),
+  private.my_open_job_folders()
+  from public, anon, authenticated, service_role;
 grant execute on function private.is_provider(), private.my_job_ids(), private.my_engaged_job_ids(),
   private.job_media_folders(), private.my_open_job_folders() to authenticated, service_role;
+revoke all on function
+  private.fuzz_point(extensions.geography, integer)
+  from public, anon, authenticated, service_role;
 grant execute on function private.fuzz_point(extensions.geography, integer) to service_role;
 
 create or replace function private.log_offer_event(
@@ -532,6 +542,7 @@ comment on function private.match_job(uuid) is
   'ranked by the documented score (jobs.match_score), at most jobs.match_limit. Records them in job_matches. Skips providers '
   'already in job_matches, who offered on the job, or excluded from it (private.job_exclusions), so running it again (when the '
   'job reopens) notifies only new providers, at most jobs.match_limit of them. Idempotent.';
+revoke all on function private.match_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function private.match_job(uuid) to service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -680,6 +691,9 @@ comment on function public.post_job(uuid, text, double precision, double precisi
   'p_budget_min + p_budget_max (minor units; currency defaults to the profile''s). Time: p_asap, or p_preferred_start + p_preferred_end. '
   'The exact point and address stay private; others see a fuzzed point and the neighbourhood. At most 20 jobs an hour (HL006). '
   'Errors: HL301 field, HL302 budget, HL200/HL201 location, HL304 time window, HL208/HL209 category, HL006 rate limit.';
+revoke all on function
+  public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz)
+  from public, anon, authenticated, service_role;
 grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz) to authenticated;
 
 create or replace function public.set_job_photos(p_job_id uuid, p_photo_paths text[])
@@ -730,6 +744,7 @@ $$;
 comment on function public.set_job_photos(uuid, text[]) is
   'Sets the photos of the calling customer''s open job: paths of objects already uploaded to the job-media bucket under '
   '<user id>/<job id>/ (at most 10). Errors: HL300, HL307 not yours, HL306 not open, HL308 invalid path.';
+revoke all on function public.set_job_photos(uuid, text[]) from public, anon, authenticated, service_role;
 grant execute on function public.set_job_photos(uuid, text[]) to authenticated;
 
 create or replace function public.cancel_job(p_job_id uuid, p_reason text default null)
@@ -784,6 +799,7 @@ $$;
 comment on function public.cancel_job(uuid, text) is
   'Cancels an open job (its customer, or an operator with jobs.manage); live offers are closed and their providers notified. '
   'Errors: HL300, HL307 not yours, HL306 not open (an assigned job is cancelled through its booking).';
+revoke all on function public.cancel_job(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function public.cancel_job(uuid, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -877,6 +893,7 @@ comment on function public.get_job(uuid) is
   'A job with its offers: {job (fuzzed lat/lng), exact_location (customer and operators only), viewer, live_offer_count, offers}. '
   'The customer sees every offer; a provider only their own (opening an open job records that it was shown to them). '
   'Error: HL300 when the job does not exist or is not visible.';
+revoke all on function public.get_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_job(uuid) to authenticated;
 
 create or replace function public.list_open_jobs_near_me(
@@ -1021,6 +1038,9 @@ comment on function public.list_open_jobs_near_me(double precision, double preci
   'by distance to the fuzzed point. Filters: category (with subcategories), budget (jobs whose budget reaches p_min_budget / starts '
   'below p_max_budget), currency, asap only, preferred window overlapping [p_window_start, p_window_end), only my categories. '
   'Keyset pagination: pass the last row''s cursor. Errors: HL106 not a provider, HL200/HL201, HL007 cursor, HL324 parameters.';
+revoke all on function
+  public.list_open_jobs_near_me(double precision, double precision, integer, uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, integer, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.list_open_jobs_near_me(double precision, double precision, integer, uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, integer, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1150,6 +1170,9 @@ comment on function public.make_offer(uuid, bigint, timestamptz, integer, text, 
   'The calling provider offers on an open job: price (minor units, the job''s currency), proposed start, duration (default the '
   'job''s), message, expiry (default 48 h, never after the start). One live offer per provider and job. Errors: HL106 not a '
   'provider, HL300, HL311 own job, HL306/HL309 job not open, HL325 excluded (your booking for it was cancelled on your side), HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
+revoke all on function
+  public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) to authenticated;
 
 -- Locks an offer for an action by one party and checks that the caller is that party and the
@@ -1234,6 +1257,7 @@ end;
 $$;
 comment on function public.withdraw_offer(uuid) is
   'The provider withdraws their live (pending or countered) offer. Errors: HL310, HL316 not yours, HL317/HL318/HL319/HL309 not live.';
+revoke all on function public.withdraw_offer(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.withdraw_offer(uuid) to authenticated;
 
 create or replace function public.decline_offer(p_offer_id uuid, p_reason text default null)
@@ -1259,6 +1283,7 @@ end;
 $$;
 comment on function public.decline_offer(uuid, text) is
   'The job''s customer declines a live offer (pending or countered). Errors: HL310, HL307 not your job, HL317/HL318/HL319/HL309 not live.';
+revoke all on function public.decline_offer(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function public.decline_offer(uuid, text) to authenticated;
 
 create or replace function public.counter_offer(p_offer_id uuid, p_counter_price bigint, p_message text default null)
@@ -1292,6 +1317,9 @@ $$;
 comment on function public.counter_offer(uuid, bigint, text) is
   'The job''s customer proposes another price for a pending offer. The counter binds the customer: if the provider accepts it '
   '(respond_to_counter) the booking is created at the counter price. Errors: HL310, HL307, HL317 not pending, HL318, HL319, HL320.';
+revoke all on function
+  public.counter_offer(uuid, bigint, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.counter_offer(uuid, bigint, text) to authenticated;
 
 -- The one place a booking comes from an offer: locks the job, then the offer; checks both;
@@ -1421,6 +1449,7 @@ comment on function public.accept_offer(uuid) is
   'the booking is created (accepted, at the offer''s start and duration, at the job''s exact place), the job becomes assigned and '
   'every other live offer is closed. Errors: HL310, HL307 not your job, HL309 another offer was accepted, HL306 job not open, '
   'HL318 expired, HL319 withdrawn, HL317 not live, HL404 provider already booked.';
+revoke all on function public.accept_offer(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.accept_offer(uuid) to authenticated;
 
 create or replace function public.respond_to_counter(p_offer_id uuid, p_accept boolean, p_message text default null)
@@ -1457,6 +1486,9 @@ comment on function public.respond_to_counter(uuid, boolean, text) is
   'The provider answers the customer''s counter. Accept: the booking is created at the counter price exactly as accept_offer does '
   '(the returned offer is accepted and carries booking_id). Reject: the offer ends as rejected (the provider may make a new offer). '
   'Errors: HL310, HL316 not yours, HL321 no counter pending, HL309, HL306, HL318, HL319, HL404.';
+revoke all on function
+  public.respond_to_counter(uuid, boolean, text)
+  from public, anon, authenticated, service_role;
 grant execute on function public.respond_to_counter(uuid, boolean, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
@@ -1698,6 +1730,7 @@ $$;
 comment on function private.run_job_timers() is
   'pg_cron every minute: expires live offers past expires_at and open jobs past expires_at (closing their live offers). '
   'Idempotent; skips rows locked by a running transaction. Returns the counts.';
+revoke all on function private.run_job_timers() from public, anon, authenticated, service_role;
 grant execute on function private.run_job_timers() to service_role;
 
 select cron.schedule('hyperlocal-job-timers', '* * * * *', 'select private.run_job_timers()');
@@ -1721,6 +1754,7 @@ create policy "Customers, providers and operators can read jobs they may see" on
     or id = any (array(select private.my_engaged_job_ids()))
     or (select private.authorize('jobs.manage'))
   );
+revoke all on table public.job_requests from anon, authenticated, service_role;
 grant select on public.job_requests to authenticated;
 grant select, insert, update, delete on public.job_requests to service_role;
 
@@ -1731,6 +1765,7 @@ create policy "Providers read their offers; customers read offers on their jobs"
     or job_id = any (array(select private.my_job_ids()))
     or (select private.authorize('jobs.manage'))
   );
+revoke all on table public.job_offers from anon, authenticated, service_role;
 grant select on public.job_offers to authenticated;
 grant select, insert, update, delete on public.job_offers to service_role;
 
@@ -1741,6 +1776,8 @@ create policy "The parties of an offer can read its timeline" on public.job_offe
     or job_id = any (array(select private.my_job_ids()))
     or (select private.authorize('jobs.manage'))
   );
+revoke all on table public.job_offer_events from anon, authenticated, service_role;
+revoke all on sequence public.job_offer_events_id_seq from anon, authenticated, service_role;
 grant select on public.job_offer_events to authenticated;
 grant select, insert, update, delete on public.job_offer_events to service_role;
 
@@ -1751,6 +1788,7 @@ create policy "Providers read their matches; customers read who their jobs were 
     or job_id = any (array(select private.my_job_ids()))
     or (select private.authorize('jobs.manage'))
   );
+revoke all on table public.job_matches from anon, authenticated, service_role;
 grant select on public.job_matches to authenticated;
 grant select, insert, update, delete on public.job_matches to service_role;
 

@@ -120,6 +120,13 @@ describe("provider onboarding", () => {
     const forged = await provider.client.from("provider_profiles").update({ rating_avg: 5 } as never).eq("id", provider.id);
     expect(forged.status).toBe(403);
     expect(forged.error?.code).toBe("42501");
+    for (const patch of [{ rating_count: 9 }, { completed_jobs: 9 }, { is_verified: true }]) {
+      const res = await provider.client.from("provider_profiles").update(patch as never).eq("id", provider.id);
+      expect(res.status).toBe(403);
+    }
+    // Nothing was written (npm test runs this on a legacy-grants project too).
+    const after = await provider.client.from("provider_profiles").select("rating_avg, rating_count, completed_jobs, is_verified").eq("id", provider.id).single();
+    expect(after.data).toEqual({ rating_avg: 0, rating_count: 0, completed_jobs: 0, is_verified: false });
 
     const radius = await provider.client.from("provider_profiles").update({ service_radius_m: -1 }).eq("id", provider.id);
     expect(radius.status).toBe(400);

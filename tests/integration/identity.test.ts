@@ -112,6 +112,9 @@ describe("sign-up and profiles", () => {
     }
     const verified = await ada.client.from("profile_private").update({ phone_verified_at: new Date().toISOString() } as never).eq("profile_id", ada.id);
     expect(verified.status).toBe(403);
+    // Nothing was written (npm test runs this on a legacy-grants project too).
+    const after = await ada.client.from("profiles").select("is_verified, is_provider, is_seller, active_mode").eq("id", ada.id).single();
+    expect(after.data).toEqual({ is_verified: false, is_provider: false, is_seller: false, active_mode: "customer" });
   });
 
   it("answers bad usernames and phones with documented codes, never a 500", async () => {

@@ -105,14 +105,14 @@ isOneToOne: false
                   ]
                 },"bookings": {
                   Row: {
-                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"cancelled_late": boolean | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"free_cancellation_until": string | null,"id": string,"job_id": string | null,"listing_id": string | null,"number": number,"offer_id": string | null,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"status_changed_at": string | null,"updated_at": string
+                    "accepted_at": string | null,"business_id": string | null,"cancel_reason": string | null,"cancellation_policy": NonNullable<Json>,"cancelled_at": string | null,"cancelled_by": string | null,"cancelled_late": boolean | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_id": string,"customer_note": string | null,"free_cancellation_until": string | null,"id": string,"listing_id": string | null,"number": number,"period": unknown,"price": number,"provider_id": string,"reference": string | null,"request_expires_at": string | null,"start_code_attempts": number,"started_at": string | null,"status": string,"status_changed_at": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_id": string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"listing_id"?: string | null,"number"?: never,"period": unknown,"price": number,"provider_id": string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"job_id"?: string | null,"listing_id"?: string | null,"number"?: never,"offer_id"?: string | null,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
+                    "accepted_at"?: string | null,"business_id"?: string | null,"cancel_reason"?: string | null,"cancellation_policy"?: NonNullable<Json>,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"cancelled_late"?: boolean | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_id"?: string,"customer_note"?: string | null,"free_cancellation_until"?: string | null,"id"?: string,"listing_id"?: string | null,"number"?: never,"period"?: unknown,"price"?: number,"provider_id"?: string,"reference"?: never,"request_expires_at"?: string | null,"start_code_attempts"?: number,"started_at"?: string | null,"status"?: string,"status_changed_at"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -128,22 +128,10 @@ isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     },{
-      foreignKeyName: "bookings_job_id_fkey"
-      columns: ["job_id"]
-isOneToOne: false
-      referencedRelation: "job_requests"
-      referencedColumns: ["id"]
-    },{
       foreignKeyName: "bookings_listing_id_fkey"
       columns: ["listing_id"]
 isOneToOne: false
       referencedRelation: "service_listings"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "bookings_offer_id_fkey"
-      columns: ["offer_id"]
-isOneToOne: false
-      referencedRelation: "job_offers"
       referencedColumns: ["id"]
     },{
       foreignKeyName: "bookings_provider_id_fkey"
@@ -259,14 +247,14 @@ isOneToOne: false
                   ]
                 },"job_matches": {
                   Row: {
-                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"score": number | null,"source": string
+                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"score"?: number | null,"source": string
+                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source": string
                   }
                   Update: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"score"?: number | null,"source"?: string
+                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source"?: string
                   }
                   Relationships: [
                     {
@@ -403,13 +391,7 @@ isOneToOne: false
                     "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
                   }
                   Relationships: [
-                    {
-      foreignKeyName: "notifications_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
+                    
                   ]
                 },"profile_private": {
                   Row: {
@@ -605,10 +587,8 @@ isOneToOne: false
 "customer_note": string | null,
 "free_cancellation_until": string | null,
 "id": string,
-"job_id": string | null,
 "listing_id": string | null,
 "number": number,
-"offer_id": string | null,
 "period": unknown,
 "price": number,
 "provider_id": string,
@@ -656,10 +636,8 @@ isOneToOne: false
 "customer_note": string | null,
 "free_cancellation_until": string | null,
 "id": string,
-"job_id": string | null,
 "listing_id": string | null,
 "number": number,
-"offer_id": string | null,
 "period": unknown,
 "price": number,
 "provider_id": string,
@@ -974,10 +952,8 @@ isOneToOne: false
 "customer_note": string | null,
 "free_cancellation_until": string | null,
 "id": string,
-"job_id": string | null,
 "listing_id": string | null,
 "number": number,
-"offer_id": string | null,
 "period": unknown,
 "price": number,
 "provider_id": string,
@@ -1039,10 +1015,8 @@ isOneToOne: false
 "customer_note": string | null,
 "free_cancellation_until": string | null,
 "id": string,
-"job_id": string | null,
 "listing_id": string | null,
 "number": number,
-"offer_id": string | null,
 "period": unknown,
 "price": number,
 "provider_id": string,
@@ -1335,10 +1309,8 @@ isOneToOne: false
 "customer_note": string | null,
 "free_cancellation_until": string | null,
 "id": string,
-"job_id": string | null,
 "listing_id": string | null,
 "number": number,
-"offer_id": string | null,
 "period": unknown,
 "price": number,
 "provider_id": string,

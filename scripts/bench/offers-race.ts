@@ -228,7 +228,7 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
 
       const race = await raceInSecondProcess(stack.apiUrl, shuffle(attempts));
       const [state] = await sql`
-        select (select count(*)::int from public.bookings b where b.job_id = ${job.id}) as bookings,
+        select (select count(*)::int from public.bookings b join public.job_offers o on o.booking_id = b.id where o.job_id = ${job.id}) as bookings,
                (select count(*)::int from public.job_offers o where o.job_id = ${job.id} and o.status = 'accepted') as accepted,
                (select count(*)::int from public.job_offers o where o.job_id = ${job.id} and o.status = 'closed') as closed,
                (select status from public.job_requests j where j.id = ${job.id}) as job_status,

@@ -1,9 +1,13 @@
 -- Module: core
--- Extensions, the non-exposed `private` schema, and the conventions every later module uses:
--- the updated_at trigger, a freezable clock, runtime settings and the error-code registry.
+-- What every module uses: extensions, the privilege defaults, the non-exposed `private` schema,
+-- the updated_at trigger, a freezable clock, runtime settings, the error-code registry with its
+-- raise/return helpers, guards, and the check that keeps every module's extension registry
+-- (a table of handler functions another module owns) well-formed. The notifications outbox,
+-- rate limits and storage folder rules follow in core's other files.
 --
 -- Runs as the non-superuser `postgres` role, on hosted Supabase and on the local stack alike.
-
+-- Nothing is deployed yet, so every migration holds its objects in their final form; from the
+-- first production release on, migrations are add-only.
 ------------------------------------------------------------------------------------------------
 -- Extensions (Supabase keeps them out of `public`; pg_cron always lives in pg_catalog/cron).
 ------------------------------------------------------------------------------------------------
@@ -86,7 +90,7 @@ grant execute on function private.now() to anon, authenticated, service_role;
 ------------------------------------------------------------------------------------------------
 -- Runtime settings that operators tune without a migration (in Studio, as postgres).
 ------------------------------------------------------------------------------------------------
-create table if not exists private.settings (
+create table private.settings (
   key text primary key check (key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),
   value jsonb not null,
   description text not null,
@@ -103,7 +107,7 @@ create or replace trigger settings_set_updated_at
 -- Error codes: one registry, documented in the README. Each code has a stable identifier
 -- (HLnnn), an HTTP status and a message/hint a client developer can act on.
 ------------------------------------------------------------------------------------------------
-create table if not exists private.error_codes (
+create table private.error_codes (
   code text primary key check (code ~ '^HL[0-9]{3}$'),
   name text not null unique check (name ~ '^[a-z][a-z0-9_]*$'),
   http_status integer not null check (http_status between 400 and 599),
@@ -210,3 +214,103 @@ comment on function private.setting(text) is 'Value of a runtime setting; raises
 revoke all on function private.setting(text) from public, anon, authenticated, service_role;
 grant execute on function private.setting(text) to authenticated, service_role;
 
+create or replace function private.error_body(p_code text, p_details text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_entry private.error_codes;
+begin
+  select * into v_entry from private.error_codes where code = p_code;
+  if not found then
+    raise exception using errcode = 'XX000', message = pg_catalog.format('unknown error code %L', p_code);
+  end if;
+  if coalesce(pg_catalog.current_setting('request.method', true), '') <> '' then
+    perform pg_catalog.set_config('response.status', v_entry.http_status::text, true);
+  end if;
+  return pg_catalog.jsonb_build_object(
+    'code', v_entry.code, 'message', v_entry.message, 'details', p_details, 'hint', v_entry.hint);
+end;
+$$;
+comment on function private.error_body(text, text) is
+  'A registered error as a return value {code, message, details, hint}; inside a Data API request also sets the HTTP status. For failures whose side effects must commit.';
+revoke all on function private.error_body(text, text) from public, anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- Guards shared by every module's RPCs.
+------------------------------------------------------------------------------------------------
+create or replace function private.require_uid()
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_uid uuid := (select auth.uid());
+begin
+  if v_uid is null then
+    perform private.raise_error('HL001');
+  end if;
+  return v_uid;
+end;
+$$;
+comment on function private.require_uid() is 'The calling user''s id; raises HL001 when the request carries no user.';
+revoke all on function private.require_uid() from public, anon, authenticated, service_role;
+grant execute on function private.require_uid() to anon, authenticated, service_role;
+
+create or replace function private.is_service_role()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select (select auth.uid()) is null and coalesce((select auth.role()), '') = 'service_role';
+$$;
+comment on function private.is_service_role() is 'True for a service_role request without a user (trusted back ends act as the system).';
+revoke all on function private.is_service_role() from public, anon, authenticated, service_role;
+grant execute on function private.is_service_role() to authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- Extension registries. When one module must react to another, the earlier module owns a
+-- registry table of handler functions (by signature, in text: pg_upgrade refuses user tables
+-- with reg* columns) and the later module inserts its handler from its own migration; the owner
+-- calls the handlers in order. This trigger keeps a registry row pointing at an existing function
+-- of the signature the registry expects (trigger arguments: the argument types, then the return
+-- type, `setof x` for set-returning handlers) and normalises it to the schema-qualified form.
+-- private.account_deletion_handlers (identity) was the model.
+------------------------------------------------------------------------------------------------
+create or replace function private.check_registry_handler()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_proc regprocedure;
+  v_args text := tg_argv[0];
+  v_returns text := tg_argv[1];
+  v_setof boolean := v_returns ~ '^setof ';
+begin
+  v_proc := pg_catalog.to_regprocedure(new.handler);
+  if v_proc is null then
+    raise exception using errcode = '23514',
+      message = pg_catalog.format('%s: handler %L is not an existing function signature', tg_table_name, new.handler);
+  end if;
+  if not exists (
+    select 1 from pg_catalog.pg_proc p
+     where p.oid = v_proc and p.prokind = 'f'
+       and pg_catalog.oidvectortypes(p.proargtypes) = v_args
+       and p.proretset = v_setof
+       and p.prorettype = pg_catalog.regexp_replace(v_returns, '^setof ', '')::regtype) then
+    raise exception using errcode = '23514',
+      message = pg_catalog.format('%s: handler %s must take (%s) and return %s', tg_table_name, v_proc, v_args, v_returns);
+  end if;
+  -- search_path is empty here, so this is the schema-qualified signature.
+  new.handler := v_proc::text;
+  return new;
+end;
+$$;
+comment on function private.check_registry_handler() is
+  'BEFORE INSERT/UPDATE on a registry of handler functions: the handler must exist with the argument types (trigger argument 1) '
+  'and return type (argument 2) the registry expects; stores its schema-qualified signature.';

@@ -1,7 +1,7 @@
--- Module: identity
+-- Module: identity (tables)
 -- Profiles (created from sign-up metadata), private contact details, modes (customer / provider /
--- seller), operator roles carried into the JWT by the custom access token hook, and provider
--- businesses with their members.
+-- seller), operator roles and their permissions, and provider businesses with their members;
+-- the validation and derived-data triggers that keep them consistent.
 
 ------------------------------------------------------------------------------------------------
 -- Error codes of this module (HL1xx).
@@ -25,7 +25,29 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL108', 'business_owner_required', 409, 'A business must keep exactly one owner.',
    'Transfer ownership to another member before leaving or changing the owner''s role.'),
   ('HL109', 'invalid_profile_field', 400, 'A profile field has an invalid value.',
-   'See details for the field and its limits.')
+   'See details for the field and its limits.'),
+  ('HL110', 'business_not_found', 404, 'This business does not exist.',
+   'Check the business id.'),
+  ('HL111', 'not_business_member', 403, 'You are not a member of this business.',
+   'Only members of a business can manage its members; ask its owner to add you.'),
+  ('HL112', 'business_role_insufficient', 403, 'Your role in this business does not allow this.',
+   'Owners add, re-role and remove managers and staff; managers add and remove staff; staff cannot change members.'),
+  ('HL113', 'business_member_not_found', 404, 'This person is not a member of the business.',
+   'Add them with add_business_member first.'),
+  ('HL114', 'user_not_found', 404, 'No active account matches this user.',
+   'Check the user id or username; deleted accounts cannot be added.'),
+  ('HL115', 'already_business_member', 409, 'This person is already a member of the business.',
+   'Use change_business_member_role to change their role.'),
+  ('HL116', 'owner_role_by_transfer_only', 400, 'The owner role is given only by transferring ownership.',
+   'Use transfer_business_ownership; a business always has exactly one owner.'),
+  ('HL117', 'member_identifier_required', 400, 'Give exactly one of a user id or a username.',
+   'Pass p_user_id or p_username, not both and not neither.'),
+  ('HL118', 'business_closed', 409, 'This business is closed.',
+   'A closed business keeps its records but its members can no longer be changed.'),
+  ('HL119', 'business_transfer_required', 409, 'You own a business that still has other members.',
+   'Transfer ownership with transfer_business_ownership, or remove the other members, before deleting your account.'),
+  ('HL120', 'account_deleted', 410, 'This account has been deleted.',
+   'Deleted accounts cannot be used again; sign up for a new account.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;
@@ -42,10 +64,12 @@ as $$
   select p_username ~ '^[A-Za-z][A-Za-z0-9_.]{2,29}$'
      and p_username !~ '\.\.'
      and p_username !~ '\.$'
+     and lower(p_username) !~ '^deleted_'
      and lower(p_username) <> all (array['admin', 'administrator', 'root', 'support', 'help', 'hyperlocal',
                                          'moderator', 'system', 'null', 'undefined', 'me', 'api']);
 $$;
-comment on function private.is_valid_username(text) is 'True when a username has the allowed shape and is not reserved.';
+comment on function private.is_valid_username(text) is
+  'True when a username has the allowed shape and is not reserved (reserved words and the "deleted_" prefix of anonymised accounts).';
 
 create or replace function private.is_valid_phone(p_phone text)
 returns boolean
@@ -121,7 +145,9 @@ create or replace trigger profile_private_set_updated_at
   before update on public.profile_private
   for each row execute function private.set_updated_at();
 
--- Validation with actionable errors (constraints remain the last line of defence).
+-- Validation with actionable errors (constraints remain the last line of defence). Account
+-- deletion alone may write the reserved "deleted_xxxxxx" username (deleted_at cannot be written
+-- by users).
 create or replace function private.check_profile()
 returns trigger
 language plpgsql
@@ -130,11 +156,12 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' or new.username is distinct from old.username then
-    if new.username is null or not private.is_valid_username(new.username) then
+    if new.deleted_at is not null and new.username ~ '^deleted_[a-z0-9]{6,}$' then
+      null; -- anonymised by account deletion; uniqueness is still enforced by the index
+    elsif new.username is null or not private.is_valid_username(new.username) then
       perform private.raise_error('HL101', pg_catalog.format('username %L is not allowed', new.username));
-    end if;
-    if exists (select 1 from public.profiles p
-                where lower(p.username) = lower(new.username) and p.id <> new.id) then
+    elsif exists (select 1 from public.profiles p
+                   where lower(p.username) = lower(new.username) and p.id <> new.id) then
       perform private.raise_error('HL102', pg_catalog.format('username %L is taken', new.username));
     end if;
   end if;
@@ -149,6 +176,12 @@ begin
   end if;
   if pg_catalog.char_length(coalesce(new.bio, '')) > 1000 then
     perform private.raise_error('HL109', 'bio is limited to 1000 characters');
+  end if;
+  if pg_catalog.char_length(coalesce(new.neighbourhood, '')) > 120 then
+    perform private.raise_error('HL109', 'neighbourhood is limited to 120 characters');
+  end if;
+  if pg_catalog.char_length(coalesce(new.avatar_path, '')) > 300 then
+    perform private.raise_error('HL109', 'avatar_path is limited to 300 characters');
   end if;
   return new;
 end;
@@ -208,17 +241,24 @@ begin
     return p_wanted;
   end if;
   v_base := lower(pg_catalog.regexp_replace(coalesce(nullif(p_wanted, ''), p_fallback, 'user'), '[^A-Za-z0-9_]', '', 'g'));
+  v_base := pg_catalog.regexp_replace(v_base, '^(deleted_)+', '');
   v_base := pg_catalog.regexp_replace(v_base, '^[^a-z]+', '');
   if pg_catalog.char_length(v_base) < 3 then
     v_base := 'user' || v_base;
   end if;
   v_base := pg_catalog.left(v_base, 22);
-  loop
+  for i in 1..50 loop
+    -- After a few collisions fall back to a base that is always valid.
+    if i > 20 then
+      v_base := 'user';
+    end if;
     v_candidate := v_base || '_' || pg_catalog.lpad((pg_catalog.floor(pg_catalog.random() * 1000000))::int::text, 6, '0');
-    exit when private.is_valid_username(v_candidate)
-      and not exists (select 1 from public.profiles where lower(username) = lower(v_candidate));
+    if private.is_valid_username(v_candidate)
+       and not exists (select 1 from public.profiles where lower(username) = lower(v_candidate)) then
+      return v_candidate;
+    end if;
   end loop;
-  return v_candidate;
+  raise exception using errcode = 'XX000', message = 'could not generate a free username';
 end;
 $$;
 comment on function private.unique_username(text, text) is 'The wanted username if usable and free, else a generated one.';
@@ -233,24 +273,42 @@ declare
   v_meta jsonb := coalesce(new.raw_user_meta_data, '{}'::jsonb);
   v_locale text := coalesce(nullif(v_meta ->> 'locale', ''), 'en');
   v_phone text := coalesce(nullif('+' || new.phone, '+'), nullif(v_meta ->> 'phone', ''));
+  v_fallback text := pg_catalog.split_part(coalesce(new.email, ''), '@', 1);
+  v_username text;
+  v_attempt int := 0;
 begin
   if v_locale !~ '^[a-z]{2}(-[A-Z]{2})?$' then
     v_locale := 'en';
   end if;
-  insert into public.profiles (id, username, full_name, locale)
-  values (
-    new.id,
-    private.unique_username(nullif(v_meta ->> 'username', ''), pg_catalog.split_part(coalesce(new.email, ''), '@', 1)),
-    pg_catalog.left(coalesce(v_meta ->> 'full_name', v_meta ->> 'name', ''), 120),
-    v_locale
-  );
+  v_username := private.unique_username(nullif(v_meta ->> 'username', ''), v_fallback);
+  loop
+    begin
+      insert into public.profiles (id, username, full_name, locale)
+      values (new.id, v_username,
+              pg_catalog.left(coalesce(v_meta ->> 'full_name', v_meta ->> 'name', ''), 120), v_locale);
+      exit;
+    exception when unique_violation or sqlstate 'HL102' then
+      v_attempt := v_attempt + 1;
+      if v_attempt >= 5 then
+        raise;
+      end if;
+      -- Someone took the name in the meantime: generate one from the same base.
+      v_username := private.unique_username(null, coalesce(v_username, v_fallback));
+    end;
+  end loop;
+
   if v_phone is not null and (not private.is_valid_phone(v_phone)
       or exists (select 1 from public.profile_private where phone = v_phone)) then
     v_phone := null;
   end if;
-  insert into public.profile_private (profile_id, phone, phone_verified_at)
-  values (new.id, v_phone, case when new.phone_confirmed_at is not null and v_phone = '+' || new.phone
-                                then new.phone_confirmed_at end);
+  begin
+    insert into public.profile_private (profile_id, phone, phone_verified_at)
+    values (new.id, v_phone, case when new.phone_confirmed_at is not null and v_phone = '+' || new.phone
+                                  then new.phone_confirmed_at end);
+  exception when unique_violation or sqlstate 'HL104' then
+    -- The number was claimed concurrently: sign up without it.
+    insert into public.profile_private (profile_id) values (new.id);
+  end;
   return new;
 end;
 $$;
@@ -295,51 +353,6 @@ insert into public.role_permissions (role, permission) values
   ('support', 'users.read_private')
 on conflict do nothing;
 
-create or replace function private.authorize(p_permission text)
-returns boolean
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select exists (
-    select 1
-      from public.user_roles ur
-      join public.role_permissions rp on rp.role = ur.role
-     where ur.user_id = (select auth.uid())
-       and rp.permission = p_permission
-  );
-$$;
-comment on function private.authorize(text) is
-  'True when the calling user holds an operator role with this permission. Use as (select private.authorize(''x.y'')) in policies.';
-revoke all on function private.authorize(text) from public, anon, authenticated, service_role;
-grant execute on function private.authorize(text) to anon, authenticated, service_role;
-
-create or replace function private.custom_access_token_hook(event jsonb)
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
-  v_roles jsonb;
-begin
-  select coalesce(pg_catalog.jsonb_agg(ur.role order by ur.role), '[]'::jsonb)
-    into v_roles
-    from public.user_roles ur
-   where ur.user_id = (event ->> 'user_id')::uuid;
-  v_claims := pg_catalog.jsonb_set(v_claims, '{user_roles}', v_roles);
-  return pg_catalog.jsonb_build_object('claims', v_claims);
-end;
-$$;
-comment on function private.custom_access_token_hook(jsonb) is
-  'Supabase Auth custom access token hook: adds the claim user_roles (operator roles).';
-grant usage on schema private to supabase_auth_admin;
-revoke all on function private.custom_access_token_hook(jsonb) from public, anon, authenticated, service_role;
-grant execute on function private.custom_access_token_hook(jsonb) to supabase_auth_admin;
-
 ------------------------------------------------------------------------------------------------
 -- Provider businesses and their members (owner, manager, staff).
 ------------------------------------------------------------------------------------------------
@@ -351,11 +364,17 @@ create table public.businesses (
   logo_path text check (logo_path is null or char_length(logo_path) <= 300),
   is_verified boolean not null default false,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Set when the sole member deleted their account: the business is closed and anonymised rather
+  -- than deleted, because records of later modules (bookings) point at it.
+  closed_at timestamptz
 );
 comment on table public.businesses is 'A provider business; its staff act on its bookings without seeing its finances.';
 comment on column public.businesses.owner_id is 'The owning member (kept in sync with business_members by the database).';
 create index businesses_owner_id_idx on public.businesses (owner_id);
+comment on column public.businesses.closed_at is
+  'Set when the business was closed (its sole owner deleted their account); its records are kept, its members frozen.';
+create index businesses_closed_at_idx on public.businesses (closed_at);
 
 create or replace trigger businesses_set_updated_at
   before update on public.businesses
@@ -374,37 +393,6 @@ create index business_members_user_id_idx on public.business_members (user_id);
 create index business_members_added_by_idx on public.business_members (added_by);
 create unique index business_members_one_owner on public.business_members (business_id) where role = 'owner';
 
-create or replace function private.business_role(p_business_id uuid)
-returns text
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select bm.role from public.business_members bm
-   where bm.business_id = p_business_id and bm.user_id = (select auth.uid());
-$$;
-comment on function private.business_role(uuid) is 'The calling user''s role in a business (owner, manager, staff) or null.';
-
-create or replace function private.business_ids_with_role(p_roles text[])
-returns setof uuid
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select bm.business_id from public.business_members bm
-   where bm.user_id = (select auth.uid()) and bm.role = any (p_roles);
-$$;
-comment on function private.business_ids_with_role(text[]) is
-  'Businesses where the calling user holds one of the roles. Use as business_id = any (array(select ...)) in policies.';
-revoke all on function
-  private.business_role(uuid),
-  private.business_ids_with_role(text[])
-  from public, anon, authenticated, service_role;
-grant execute on function private.business_role(uuid), private.business_ids_with_role(text[])
-  to authenticated, service_role;
-
 create or replace function private.add_business_owner()
 returns trigger
 language plpgsql
@@ -412,6 +400,9 @@ security definer
 set search_path = ''
 as $$
 begin
+  if exists (select 1 from public.profiles p where p.id = new.owner_id and p.deleted_at is not null) then
+    perform private.raise_error('HL120');
+  end if;
   insert into public.business_members (business_id, user_id, role, added_by)
   values (new.id, new.owner_id, 'owner', new.owner_id);
   return new;
@@ -422,128 +413,3 @@ comment on function private.add_business_owner() is 'AFTER INSERT on businesses:
 create or replace trigger businesses_add_owner
   after insert on public.businesses
   for each row execute function private.add_business_owner();
-
-------------------------------------------------------------------------------------------------
--- Modes
-------------------------------------------------------------------------------------------------
-create or replace function public.switch_mode(p_mode text)
-returns public.profiles
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_uid uuid := (select auth.uid());
-  v_profile public.profiles;
-begin
-  if v_uid is null then
-    perform private.raise_error('HL001');
-  end if;
-  if p_mode is null or p_mode not in ('customer', 'provider', 'seller') then
-    perform private.raise_error('HL105', pg_catalog.format('mode %L', p_mode));
-  end if;
-  select * into v_profile from public.profiles where id = v_uid for update;
-  if not found or v_profile.deleted_at is not null then
-    perform private.raise_error('HL003', 'profile not found');
-  end if;
-  if p_mode = 'provider' and not v_profile.is_provider then
-    perform private.raise_error('HL106');
-  end if;
-  update public.profiles
-     set active_mode = p_mode,
-         is_seller = is_seller or p_mode = 'seller'
-   where id = v_uid
-  returning * into v_profile;
-  return v_profile;
-end;
-$$;
-comment on function public.switch_mode(text) is
-  'Switches the app between customer, provider and seller mode for the calling user. Provider mode needs a provider profile; seller mode enables selling. Errors: HL105 unknown mode, HL106 not a provider yet.';
-revoke all on function public.switch_mode(text) from public, anon, authenticated, service_role;
-grant execute on function public.switch_mode(text) to authenticated;
-
-------------------------------------------------------------------------------------------------
--- Row level security and privileges
-------------------------------------------------------------------------------------------------
-alter table public.profiles enable row level security;
-alter table public.profile_private enable row level security;
-alter table public.user_roles enable row level security;
-alter table public.role_permissions enable row level security;
-alter table public.businesses enable row level security;
-alter table public.business_members enable row level security;
-
--- profiles: public read; owners edit their own non-trust fields.
-create policy "Profiles of active accounts are public" on public.profiles
-  for select to anon, authenticated
-  using (deleted_at is null or id = (select auth.uid()));
-create policy "Users can edit their own profile" on public.profiles
-  for update to authenticated
-  using (id = (select auth.uid()))
-  with check (id = (select auth.uid()));
-revoke all on table public.profiles from anon, authenticated, service_role;
-grant select on public.profiles to anon, authenticated;
-grant update (username, full_name, avatar_path, bio, neighbourhood, locale, currency) on public.profiles to authenticated;
-grant select, insert, update, delete on public.profiles to service_role;
-
--- profile_private: the owner, and operators allowed to read private data.
-create policy "Users can read their own private details; support can read all" on public.profile_private
-  for select to authenticated
-  using (profile_id = (select auth.uid()) or (select private.authorize('users.read_private')));
-create policy "Users can edit their own private details" on public.profile_private
-  for update to authenticated
-  using (profile_id = (select auth.uid()))
-  with check (profile_id = (select auth.uid()));
-revoke all on table public.profile_private from anon, authenticated, service_role;
-grant select on public.profile_private to authenticated;
-grant update (phone, home_location, address, building_name) on public.profile_private to authenticated;
-grant select, insert, update, delete on public.profile_private to service_role;
-
--- user_roles: users see their own roles; admins see and change all.
-create policy "Users can read their own roles; admins read all" on public.user_roles
-  for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.authorize('roles.manage')));
-create policy "Admins can grant roles" on public.user_roles
-  for insert to authenticated
-  with check ((select private.authorize('roles.manage')) and granted_by = (select auth.uid()));
-create policy "Admins can revoke roles" on public.user_roles
-  for delete to authenticated
-  using ((select private.authorize('roles.manage')));
-revoke all on table public.user_roles from anon, authenticated, service_role;
-grant select, insert (user_id, role, granted_by), delete on public.user_roles to authenticated;
-grant select, insert, update, delete on public.user_roles to service_role;
-
-create policy "Role permissions are readable by signed-in users" on public.role_permissions
-  for select to authenticated
-  using (true);
-revoke all on table public.role_permissions from anon, authenticated, service_role;
-grant select on public.role_permissions to authenticated;
-grant select, insert, update, delete on public.role_permissions to service_role;
-
--- businesses: public read; any user can create one (becoming its owner); owner and managers edit.
-create policy "Businesses are public" on public.businesses
-  for select to anon, authenticated
-  using (true);
-create policy "Users can create a business they own" on public.businesses
-  for insert to authenticated
-  with check (owner_id = (select auth.uid()));
-create policy "Owners and managers can edit their business" on public.businesses
-  for update to authenticated
-  using (id = any (array(select private.business_ids_with_role(array['owner', 'manager']))))
-  with check (id = any (array(select private.business_ids_with_role(array['owner', 'manager']))));
-create policy "Owners can delete their business" on public.businesses
-  for delete to authenticated
-  using (owner_id = (select auth.uid()));
-revoke all on table public.businesses from anon, authenticated, service_role;
-grant select on public.businesses to anon, authenticated;
-grant insert (name, description, logo_path, owner_id) on public.businesses to authenticated;
-grant update (name, description, logo_path) on public.businesses to authenticated;
-grant delete on public.businesses to authenticated;
-grant select, insert, update, delete on public.businesses to service_role;
-
--- business_members: visible to fellow members; changed through RPCs only.
-create policy "Members can see the members of their businesses" on public.business_members
-  for select to authenticated
-  using (business_id = any (array(select private.business_ids_with_role(array['owner', 'manager', 'staff']))));
-revoke all on table public.business_members from anon, authenticated, service_role;
-grant select on public.business_members to authenticated;
-grant select, insert, update, delete on public.business_members to service_role;

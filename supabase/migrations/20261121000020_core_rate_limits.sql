@@ -1,4 +1,4 @@
--- Module: rate limits (generic, reusable by every module)
+-- Module: core (rate limits, reusable by every module)
 -- A sliding-window log: each allowed action writes one row (key, time); an action is refused
 -- with HL006 when the key already has `limit` rows inside the window ending now. Refused
 -- attempts write nothing, so a key never holds more than `limit` live rows. Exact (no
@@ -14,7 +14,7 @@
 --     explicit limit and window.
 -- Expired rows are purged by pg_cron (private.purge_rate_limit_hits, every 10 minutes).
 
-create table if not exists private.rate_limit_hits (
+create table private.rate_limit_hits (
   id bigint generated always as identity primary key,
   key text not null check (char_length(key) between 1 and 200),
   hit_at timestamptz not null,
@@ -23,8 +23,8 @@ create table if not exists private.rate_limit_hits (
 );
 comment on table private.rate_limit_hits is
   'Sliding-window log of rate-limited actions: one row per allowed action, per key. Written by private.check_rate_limit.';
-create index if not exists rate_limit_hits_key_hit_at_idx on private.rate_limit_hits (key, hit_at);
-create index if not exists rate_limit_hits_expires_at_idx on private.rate_limit_hits (expires_at);
+create index rate_limit_hits_key_hit_at_idx on private.rate_limit_hits (key, hit_at);
+create index rate_limit_hits_expires_at_idx on private.rate_limit_hits (expires_at);
 
 create or replace function private.check_rate_limit(p_key text, p_limit integer, p_window interval)
 returns integer
@@ -119,12 +119,5 @@ revoke all on function
   from public, anon, authenticated, service_role;
 grant execute on function private.check_rate_limit(text, integer, interval), private.rate_limit(text, text)
   to service_role;
-
-insert into private.settings (key, value, description) values
-  ('rate_limit.post_job', '{"limit": 20, "window": "1 hour"}',
-   'Jobs a customer may post per sliding window (post_job).'),
-  ('rate_limit.make_offer', '{"limit": 60, "window": "1 hour"}',
-   'Offers a provider may make per sliding window (make_offer).')
-on conflict (key) do nothing;
 
 select cron.schedule('hyperlocal-purge-rate-limits', '*/10 * * * *', 'select private.purge_rate_limit_hits()');

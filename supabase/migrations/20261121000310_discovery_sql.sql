@@ -1,0 +1,250 @@
+-- Module: discovery (queries)
+-- The SQL text of every search shape, built from the active filters only and run with the
+-- arguments bound (see discovery_search for the design).
+
+------------------------------------------------------------------------------------------------
+-- The SQL of a search, from its shape. Parameters: see private.discovery_search ($19 = sort).
+------------------------------------------------------------------------------------------------
+create or replace function private.discovery_sql(s private.discovery_search, p_mode text default 'rows')
+returns text
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  v_geo text;
+  v_id text;
+  v_id_col text;
+  v_from text;
+  v_base text[];
+  v_area text[];
+  v_area2 text[];
+  v_filters text[] := '{}';
+  v_price text;
+  v_dist text;
+  v_relevance text;
+  v_k1 text;
+  v_k2 text;
+  v_order text;
+  v_outer_order text;
+  v_select text;
+  v_select2 text;
+  v_outer text;
+begin
+  if s.entity = 'provider' then
+    v_geo := 'pp.base_location';
+    v_id := 'pp.id';
+    v_id_col := 'provider_id';
+    v_from := 'public.provider_profiles pp';
+    v_base := array['pp.deleted_at is null'];
+    v_price := 'pp.price_from';
+  elsif s.entity = 'listing' then
+    -- A listing's location is its provider's base (service_listing_derive), so listings are found
+    -- through the providers' GiST index and joined by provider_id. Searching service_listings'
+    -- own GiST index would not work for API roles: its RLS policy (active, or your own) comes
+    -- first, and PostGIS operators are not LEAKPROOF, so PostgreSQL may not use them as index
+    -- conditions under that policy (it would read the whole table).
+    v_geo := 'pp.base_location';
+    v_id := 'l.id';
+    v_id_col := 'listing_id';
+    v_from := 'public.provider_profiles pp join public.service_listings l on l.provider_id = pp.id';
+    v_base := array['l.is_active', 'pp.deleted_at is null'];
+    v_price := '(case when l.pricing_unit = ''quote'' then null else l.base_price end)';
+  else
+    raise exception 'discovery: unknown entity %', s.entity;
+  end if;
+
+  v_dist := pg_catalog.format('(%s operator(extensions.<->) $1)', v_geo);
+
+  -- Area: an index condition (`&&` against a box: good selectivity estimates from the column
+  -- statistics) and the exact test. ST_DWithin / ST_Intersects are not used directly: the planner
+  -- gives those function calls a near-zero selectivity and a cost of 10000 per row, which makes it
+  -- sort whole neighbourhoods (and JIT-compile) instead of walking the KNN index to the LIMIT.
+  if s.area = 'near' then
+    v_area := array[pg_catalog.format('%s operator(extensions.&&) $3', v_geo),   -- $3 = _st_expand(point, radius)
+                    pg_catalog.format('%s <= $2', v_dist)];
+  elsif s.area = 'covering' then
+    if s.entity <> 'provider' then
+      raise exception 'discovery: covering is for providers';
+    end if;
+    if s.sort = 'distance' and s.covered_by_many then
+      -- 1. Bases within 100 km ($3), which includes every radius-based area that can cover the
+      --    point, walked by distance (KNN) until the page is full. `coverage && $1` is left out on
+      --    purpose: its estimate is far too low in dense areas and would make the planner read
+      --    every area around the point before sorting.
+      v_area := array['pp.base_location operator(extensions.&&) $3', 'private.area_covers(pp.coverage, $1)'];
+      -- 2. Drawn areas of providers based farther away (partial GiST index on drawn areas).
+      v_area2 := array['pp.service_area is not null', 'pp.coverage operator(extensions.&&) $1',
+                       'not (pp.base_location operator(extensions.&&) $3)', 'private.area_covers(pp.coverage, $1)'];
+    else
+      -- Few areas reach the point, or another order needs all of them: the coverage GiST index.
+      v_area := array['pp.coverage operator(extensions.&&) $1', 'private.area_covers(pp.coverage, $1)'];
+    end if;
+  elsif s.area = 'bounds' then
+    v_area := array[pg_catalog.format('%s operator(extensions.&&) $3', v_geo),   -- $3 = the bounds, widened a little
+                    pg_catalog.format('private.point_in_bounds(%s, $4, $5, $6, $7)', v_geo)];
+  else
+    raise exception 'discovery: unknown area %', s.area;
+  end if;
+
+  -- Filters.
+  if 'category' = any (s.filters) then
+    v_filters := v_filters || case s.entity when 'provider' then 'pp.category_ids @> array[$8]' else 'l.category_id = any ($9)' end;
+  end if;
+  if 'min_rating' = any (s.filters) then
+    v_filters := v_filters || 'pp.rating_avg >= $10'::text;
+  end if;
+  if 'min_price' = any (s.filters) then
+    v_filters := v_filters || pg_catalog.format('%s >= $11', v_price);
+  end if;
+  if 'max_price' = any (s.filters) then
+    v_filters := v_filters || pg_catalog.format('%s <= $12', v_price);
+  end if;
+  if 'verified' = any (s.filters) then
+    v_filters := v_filters || 'pp.is_verified'::text;
+  end if;
+  -- Availability: candidate rules as a semi-join (the planner can start from the rules when few
+  -- match, e.g. at night), then the exact check with time zone and busy periods.
+  if 'available_now' = any (s.filters) then
+    v_filters := v_filters || 'pp.is_available'::text
+      || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_now_rules)
+      || 'private.provider_is_open(pp.id, pp.timezone, $13)'::text;
+  end if;
+  if 'open_window' = any (s.filters) then
+    v_filters := v_filters
+      || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_window_rules)
+      || 'private.provider_has_open_slot(pp.id, pp.timezone, $14)'::text;
+  end if;
+
+  -- Relevance in [0, 1]: 0.45 proximity + 0.35 Bayesian rating + 0.10 available + 0.10 verified.
+  v_relevance := pg_catalog.format(
+    '(0.45 * greatest(0, 1 - %s / $2) '
+    || '+ 0.35 * ((pp.rating_count * pp.rating_avg::float8 + 17.5) / (pp.rating_count + 5)) / 5 '
+    || '+ 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)', v_dist);
+
+  -- Sort keys: k1 (then distance, then id) and the keyset condition after a cursor. The outer
+  -- order repeats the inner one on the output columns.
+  if s.sort = 'distance' then
+    v_k1 := v_dist;
+    v_k2 := 'null::float8';
+    v_order := pg_catalog.format('%s, %s', v_dist, v_id);
+    v_outer_order := pg_catalog.format('s.distance_m, s.%s', v_id_col);
+    if 'after' = any (s.filters) then
+      v_filters := v_filters || pg_catalog.format('(%s, %s) > ($15, $17)', v_dist, v_id);
+    end if;
+  else
+    v_k1 := case s.sort
+      when 'rating' then 'pp.rating_avg::float8'
+      when 'price' then pg_catalog.format('coalesce(%s::float8, 1e15)', v_price)
+      when 'relevance' then v_relevance
+      else null end;
+    if v_k1 is null then
+      raise exception 'discovery: unknown sort %', s.sort;
+    end if;
+    v_k2 := v_dist;
+    v_outer_order := pg_catalog.format('%s, s.distance_m, s.%s',
+      case s.sort
+        when 'rating' then 's.rating_avg::float8 desc'
+        when 'price' then case s.entity when 'provider' then 'coalesce(s.price_from::float8, 1e15)'
+                          else 'coalesce((case when s.pricing_unit = ''quote'' then null else s.base_price end)::float8, 1e15)' end
+        else 's.relevance desc' end,
+      v_id_col);
+    if s.sort = 'price' then
+      v_order := pg_catalog.format('%s, %s, %s', v_k1, v_dist, v_id);
+      if 'after' = any (s.filters) then
+        v_filters := v_filters || pg_catalog.format('(%1$s > $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      end if;
+    else
+      v_order := pg_catalog.format('%s desc, %s, %s', v_k1, v_dist, v_id);
+      if 'after' = any (s.filters) then
+        v_filters := v_filters || pg_catalog.format('(%1$s < $15 or (%1$s = $15 and (%2$s, %3$s) > ($16, $17)))', v_k1, v_dist, v_id);
+      end if;
+    end if;
+  end if;
+
+  if p_mode = 'cluster' then
+    if s.area <> 'bounds' then
+      raise exception 'discovery: clusters need bounds';
+    end if;
+    -- One geometry cast per point; points of the widened box outside the bounds land in cells
+    -- outside 0..n-1 and are dropped with their (few) groups; points on the north/east edge go
+    -- to the last row/column.
+    return pg_catalog.format($q$
+select a.cell_row, a.cell_col, a.item_count, a.lat, a.lng,
+       $4 + a.cell_row * ($6 - $4) / $18 as cell_south,
+       $5 + a.cell_col * ($7 - $5) / $18 as cell_west,
+       $4 + (a.cell_row + 1) * ($6 - $4) / $18 as cell_north,
+       $5 + (a.cell_col + 1) * ($7 - $5) / $18 as cell_east,
+       a.only_id, a.min_price
+  from (select c.cell_row, c.cell_col, count(*)::integer as item_count, avg(c.lat) as lat, avg(c.lng) as lng,
+               case when count(*) = 1 then (pg_catalog.array_agg(c.id))[1] end as only_id,
+               min(c.price) as min_price
+          from (select g.id, g.price, g.lat, g.lng,
+                       case when g.lat = $6 then $18 - 1 else floor((g.lat - $4) / ($6 - $4) * $18)::integer end as cell_row,
+                       case when g.lng = $7 then $18 - 1 else floor((g.lng - $5) / ($7 - $5) * $18)::integer end as cell_col
+                  from (select h.id, h.price, extensions.st_y(h.geom) as lat, extensions.st_x(h.geom) as lng
+                          from (select %1$s as id, %2$s as price, %3$s::extensions.geometry as geom
+                                  from %4$s
+                                 where %5$s
+                                offset 0) h) g) c
+         group by c.cell_row, c.cell_col
+        offset 0) a
+ where a.cell_row between 0 and $18 - 1 and a.cell_col between 0 and $18 - 1
+ order by a.cell_row, a.cell_col$q$,
+      v_id, v_price, v_geo, v_from,
+      pg_catalog.array_to_string(v_base || pg_catalog.format('%s operator(extensions.&&) $3', v_geo) || v_filters, E'\n                                   and '));
+  end if;
+
+  -- The inner query reads provider_profiles (and listings); profiles (username, avatar) are
+  -- joined by the outer query, for the returned rows only.
+  if s.entity = 'provider' then
+    v_select := 'pp.id as provider_id, pp.display_name, pp.business_name, '
+      || 'pp.rating_avg, pp.rating_count, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text as currency, '
+      || 'pp.is_available, pp.is_verified';
+    v_outer := 's.provider_id, s.display_name, s.business_name, pr.username, pr.avatar_path, s.rating_avg, s.rating_count, '
+      || 's.completed_jobs, s.price_from, s.hourly_rate, s.currency, s.is_available, s.is_verified, '
+      || 's.lat, s.lng, s.distance_m, s.relevance, s.cursor';
+  else
+    v_select := 'l.id as listing_id, l.provider_id, l.title, l.category_id, l.pricing_unit, l.base_price, '
+      || 'l.currency::text as currency, l.duration_minutes, l.cover_image_path, pp.display_name as provider_display_name, '
+      || 'pp.rating_avg, pp.rating_count, pp.is_available, pp.is_verified';
+    v_outer := 's.listing_id, s.provider_id, s.title, s.category_id, s.pricing_unit, s.base_price, s.currency, '
+      || 's.duration_minutes, s.cover_image_path, s.provider_display_name, pr.avatar_path as provider_avatar_path, '
+      || 's.rating_avg, s.rating_count, s.is_available, s.is_verified, s.lat, s.lng, s.distance_m, s.relevance, s.cursor';
+  end if;
+
+  v_select := pg_catalog.format($q$
+select %1$s,
+       extensions.st_y(%2$s::extensions.geometry) as lat,
+       extensions.st_x(%2$s::extensions.geometry) as lng,
+       %3$s as distance_m,
+       %4$s as relevance,
+       pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
+         pg_catalog.json_build_array(1, $19, $20, %5$s, %6$s, %7$s)::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=') as cursor
+  from %8$s
+ where $q$,
+    v_select, v_geo, v_dist, v_relevance, v_k1, v_k2, v_id, v_from);
+  v_select2 := v_select || pg_catalog.array_to_string(v_base || v_area2 || v_filters, E'\n   and ');
+  v_select := v_select || pg_catalog.array_to_string(v_base || v_area || v_filters, E'\n   and ');
+
+  if s.sort = 'distance' then
+    -- The KNN index can only deliver ORDER BY <distance> alone, so the inner query takes the
+    -- first $18 by distance *with ties* straight from the index, and the outer one applies the
+    -- (distance, id) total order the cursor relies on.
+    v_select := pg_catalog.format(E'(%s\n order by %s\n fetch first $18 rows with ties)', v_select, v_dist);
+  else
+    v_select := pg_catalog.format(E'(%s\n order by %s\n limit $18)', v_select, v_order);
+  end if;
+  if v_area2 is not null then
+    v_select := v_select || E'\nunion all\n(' || v_select2 || ')';
+  end if;
+  return pg_catalog.format(E'select %s\n  from (%s) s\n  left join public.profiles pr on pr.id = s.provider_id\n order by %s\n limit $18',
+    v_outer, v_select, v_outer_order);
+end;
+$$;
+comment on function private.discovery_sql(private.discovery_search, text) is
+  'The query text of a discovery search with only its active filters; parameters $1..$20 as in private.discovery_search.';
+
+revoke all on function private.discovery_sql(private.discovery_search, text) from public, anon, authenticated, service_role;
+grant execute on function private.discovery_sql(private.discovery_search, text) to anon, authenticated, service_role;

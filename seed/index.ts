@@ -13,25 +13,8 @@ import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
 import { log } from "../scripts/lib/proc.ts";
 import { catalogSection } from "./catalog.ts";
-import { demoUsers, usersSection, type SeedUser } from "./users.ts";
-
-export const SIZES = {
-  small: { users: 25, providers: 10 },
-  medium: { users: 2_000, providers: 300 },
-  large: { users: 50_000, providers: 5_000 },
-} as const;
-
-export type SeedSize = keyof typeof SIZES;
-
-export interface SeedContext {
-  faker: Faker;
-  size: SeedSize;
-  counts: (typeof SIZES)[SeedSize];
-  users: SeedUser[];
-}
-
-/** A section returns SQL statements; sections run in order inside one transaction. */
-export type Section = (ctx: SeedContext) => string[];
+import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
+import { demoUsers, usersSection } from "./users.ts";
 
 export const sections: Section[] = [usersSection, catalogSection];
 

@@ -8,9 +8,9 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
 import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
+import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
 import { catalogSection } from "./catalog.ts";
 import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
@@ -49,7 +49,7 @@ export function parseSize(value: string | undefined): SeedSize {
 export async function seed(p: Profile, opts: { size?: string } = {}): Promise<void> {
   const size = parseSize(opts.size);
   const started = Date.now();
-  const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+  const sql = connect(p, "postgres", { max: 1 });
   try {
     await sql.begin(async (tx) => {
       await tx.unsafe(renderSeedSql(size));

@@ -9,10 +9,11 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { SignJWT } from "jose";
 import { parse as parseToml } from "smol-toml";
 import { JWT_SECRET, ROOT, type Profile } from "./config.ts";
+import { connect } from "./db.ts";
 
 export interface NewUser {
   email?: string;
@@ -44,7 +45,7 @@ type Sql = postgres.Sql<Record<string, unknown>>;
 
 /** A connection as supabase_auth_admin, the role GoTrue logs in as. */
 export function authAdminSql(p: Profile): Sql {
-  return postgres(p.authAdminDbUrl, { max: 2, onnotice: () => {}, connection: { application_name: "hyperlocal-auth-helper" } });
+  return connect(p, "supabase_auth_admin", { max: 2, connection: { application_name: "hyperlocal-auth-helper" } });
 }
 
 /** Accepts an email address or an E.164 phone number. */

@@ -4,7 +4,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
 import { parse as parseToml } from "smol-toml";
 import { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY, type Profile } from "./config.ts";
 import {
@@ -17,6 +16,7 @@ import {
   stopCluster,
   type ClusterOptions,
 } from "./cluster.ts";
+import { connect, dbUrl } from "./db.ts";
 import { ensureDependencies } from "./deps.ts";
 import { pushMigrations } from "./supabase-cli.ts";
 import { log, portInUse, readPid, StackError, startService, stopService, waitFor } from "./proc.ts";
@@ -40,7 +40,7 @@ export async function syncBuckets(p: Profile): Promise<number> {
   };
   const buckets = Object.entries(config.storage?.buckets ?? {});
   if (!buckets.length) return 0;
-  const sql = postgres(p.dbUrl.replace("postgres:", "supabase_storage_admin:"), { max: 1, onnotice: () => {} });
+  const sql = connect(p, "supabase_storage_admin", { max: 1 });
   try {
     for (const [name, b] of buckets) {
       await sql`
@@ -64,10 +64,9 @@ export function parseSize(value: string | undefined): number | null {
 }
 
 function postgrestEnv(p: Profile): NodeJS.ProcessEnv {
-  const authenticatorUrl = p.dbUrl.replace("postgres:", "authenticator:");
   return {
     PATH: process.env.PATH,
-    PGRST_DB_URI: authenticatorUrl,
+    PGRST_DB_URI: dbUrl(p, "authenticator"),
     PGRST_DB_SCHEMAS: "public",
     PGRST_DB_EXTRA_SEARCH_PATH: "public,extensions",
     PGRST_DB_ANON_ROLE: "anon",
@@ -154,7 +153,7 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<{ fresh: boo
     });
   } else {
     // Migrations may have changed the schema: make PostgREST reload its cache.
-    const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+    const sql = connect(p, "postgres", { max: 1 });
     await sql`notify pgrst, 'reload schema'`.finally(() => sql.end());
   }
   await waitFor(

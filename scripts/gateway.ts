@@ -24,6 +24,7 @@ import {
   SERVICE_ROLE_KEY,
 } from "./lib/config.ts";
 import { type FunctionInfo, FunctionsHost, FunctionStartError, prewarmFunctions } from "./lib/functions-host.ts";
+import { CORS_ALLOW_HEADERS, corsHeaders as CORS_HEADERS } from "../functions/_shared/cors.ts";
 
 export interface GatewayOptions {
   /** Port to listen on (0 = any free port). */
@@ -68,26 +69,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export const CORS_ALLOW_HEADERS = [
-  "authorization",
-  "x-client-info",
-  "apikey",
-  "content-type",
-  "prefer",
-  "range",
-  "accept-profile",
-  "content-profile",
-  "x-upsert",
-  "x-supabase-api-version",
-];
-const CORS_STATIC: Record<string, string> = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD",
-  "access-control-expose-headers":
-    "content-range, content-location, content-profile, location, preference-applied, range-unit, x-total-count",
-  "access-control-max-age": "3600",
-};
-
 const UNAVAILABLE: Record<string, { service: string; hint: string }> = {
   "/graphql/v1": {
     service: "GraphQL (pg_graphql)",
@@ -120,6 +101,10 @@ const HOP_BY_HOP = new Set([
 
 type Json = Record<string, unknown>;
 
+/**
+ * The project's CORS headers (functions/_shared/cors.ts), also allowing the headers a preflight asks
+ * for, as Kong's cors plugin does in `supabase start`.
+ */
 function corsHeaders(req: http.IncomingMessage): Record<string, string> {
   const allow = new Set(CORS_ALLOW_HEADERS);
   const requested = req.headers["access-control-request-headers"];
@@ -129,7 +114,7 @@ function corsHeaders(req: http.IncomingMessage): Record<string, string> {
       if (/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) allow.add(name);
     }
   }
-  return { ...CORS_STATIC, "access-control-allow-headers": [...allow].join(", ") };
+  return { ...CORS_HEADERS, "Access-Control-Allow-Headers": [...allow].join(", ") };
 }
 
 function sendJson(
@@ -525,7 +510,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     socket.end(
       `HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\ncontent-length: ${
         Buffer.byteLength(body)
-      }\r\naccess-control-allow-origin: *\r\nconnection: close\r\n\r\n${body}`,
+      }\r\naccess-control-allow-origin: ${CORS_HEADERS["Access-Control-Allow-Origin"]}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
   server.on("clientError", (_err, socket) => {

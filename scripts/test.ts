@@ -20,6 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { profile, ROOT, type Profile } from "./lib/config.ts";
 import { psql } from "./lib/cluster.ts";
+import { DB_PASSWORD } from "./lib/db.ts";
 import { log } from "./lib/proc.ts";
 import { down, up } from "./lib/stack.ts";
 
@@ -105,7 +106,7 @@ async function pgtap(stack: Profile, label: string): Promise<LayerResult> {
   const { code, output } = await exec(
     "pg_prove",
     ["--ext", ".sql", "-r", "-h", url.hostname, "-p", url.port, "-U", "postgres", "-d", "postgres", "supabase/tests/database"],
-    { PGPASSWORD: "postgres", PGOPTIONS: "--client-min-messages=warning" },
+    { PGPASSWORD: DB_PASSWORD, PGOPTIONS: "--client-min-messages=warning" },
   );
   const total = Number(/Tests=(\d+)/.exec(output)?.[1] ?? 0);
   // pg_prove's summary lists "Failed N/M subtests" per failing file.

@@ -6,7 +6,7 @@
  * re-seeds. Provider counts scale with the seed size; rows are written as the `postgres` role,
  * so the catalog's validation and derived-data triggers run exactly as for API writes.
  */
-import type { SeedContext } from "./index.ts";
+import type { SeedContext } from "./context.ts";
 import { insertRows, lit } from "./sql.ts";
 
 type Unit = "hourly" | "fixed" | "per_item" | "quote";

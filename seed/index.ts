@@ -8,30 +8,13 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
 import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
+import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
 import { catalogSection } from "./catalog.ts";
-import { demoUsers, usersSection, type SeedUser } from "./users.ts";
-
-export const SIZES = {
-  small: { users: 25, providers: 10 },
-  medium: { users: 2_000, providers: 300 },
-  large: { users: 50_000, providers: 5_000 },
-} as const;
-
-export type SeedSize = keyof typeof SIZES;
-
-export interface SeedContext {
-  faker: Faker;
-  size: SeedSize;
-  counts: (typeof SIZES)[SeedSize];
-  users: SeedUser[];
-}
-
-/** A section returns SQL statements; sections run in order inside one transaction. */
-export type Section = (ctx: SeedContext) => string[];
+import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
+import { demoUsers, usersSection } from "./users.ts";
 
 export const sections: Section[] = [usersSection, catalogSection];
 
@@ -66,7 +49,7 @@ export function parseSize(value: string | undefined): SeedSize {
 export async function seed(p: Profile, opts: { size?: string } = {}): Promise<void> {
   const size = parseSize(opts.size);
   const started = Date.now();
-  const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+  const sql = connect(p, "postgres", { max: 1 });
   try {
     await sql.begin(async (tx) => {
       await tx.unsafe(renderSeedSql(size));

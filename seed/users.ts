@@ -1,15 +1,6 @@
 /** Seed users: three named demo accounts plus faker-generated neighbours. */
-import type { SeedContext } from "./index.ts";
+import type { SeedContext, SeedUser } from "./context.ts";
 import { insertRows, lit } from "./sql.ts";
-
-export interface SeedUser {
-  id: string;
-  email: string;
-  phone: string | null;
-  fullName: string;
-  username: string;
-  locale: string;
-}
 
 /** The accounts printed by `npm start`, stable across sizes. */
 export function demoUsers(): SeedUser[] {

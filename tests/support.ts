@@ -1,9 +1,10 @@
 /** Shared helpers for the vitest layers: the test stack's addresses, clients and users. */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import WebSocket from "ws";
 import { ANON_KEY, SERVICE_ROLE_KEY, profile, type ProfileName } from "../scripts/lib/config.ts";
 import { parseIdentifier, signIn, type Session } from "../scripts/lib/auth.ts";
+import { connect } from "../scripts/lib/db.ts";
 import type { Database } from "../functions/_shared/database.types.ts";
 
 /** The stack under test: `npm test` runs vitest with HL_PROFILE=test, then (integration) with legacy. */
@@ -41,7 +42,7 @@ export async function newUser(
 
 /** A direct connection as the migration role `postgres` (for fixtures and assertions). */
 export function adminSql(): postgres.Sql {
-  return postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
+  return connect(stack, "postgres", { max: 2 });
 }
 
 /** Waits until PostgREST's schema cache knows a relation or function (after DDL in a test). */

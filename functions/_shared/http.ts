@@ -7,31 +7,11 @@
  *   functions/<slug>/index.ts     import { handler } from "./handler.ts"; Deno.serve(handler);
  *
  * Hosted Supabase does not add CORS headers to function responses: the function must answer the
- * browser's preflight and put the headers on every response. `handle()` does both.
+ * browser's preflight and put the headers on every response. `handle()` does both, with the
+ * headers of ./cors.ts (the gateway's too).
  */
 import { z } from "zod";
-
-/** Request headers a browser client (supabase-js included) may send. */
-export const CORS_ALLOW_HEADERS = [
-  "authorization",
-  "x-client-info",
-  "apikey",
-  "content-type",
-  "prefer",
-  "range",
-  "accept-profile",
-  "content-profile",
-  "x-upsert",
-  "x-supabase-api-version",
-].join(", ");
-
-export const corsHeaders: Record<string, string> = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-  "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD",
-  "Access-Control-Expose-Headers": "content-range, content-location, preference-applied, range-unit, x-total-count",
-  "Access-Control-Max-Age": "86400",
-};
+import { corsHeaders } from "./cors.ts";
 
 /** An error that maps to a given HTTP status and a public message. */
 export class HttpError extends Error {

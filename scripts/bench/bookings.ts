@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { ANON_KEY } from "../lib/config.ts";
+import { connect } from "../lib/db.ts";
 import { log } from "../lib/proc.ts";
 import { offersRace } from "./offers-race.ts";
 import {
@@ -418,8 +419,7 @@ async function main(): Promise<number> {
   const only = new Set((values.only ?? scenarios.map((s) => s.name).join(",")).split(","));
   const options = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === "string")) as Record<string, string>;
   const { p, stop } = await benchStack("bookings", 58321);
-  const postgres = (await import("postgres")).default;
-  const sql = postgres(p.dbUrl, { max: 4, onnotice: () => {} });
+  const sql = connect(p, "postgres", { max: 4 });
   const results: ScenarioResult[] = [];
   try {
     const ctx: BenchContext = { p, sql, options };

@@ -22,9 +22,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { ANON_KEY, profile, ROOT, SERVICE_ROLE_KEY } from "../lib/config.ts";
 import { signIn } from "../lib/auth.ts";
+import { connect } from "../lib/db.ts";
 import { log, readPid } from "../lib/proc.ts";
 import { down, up } from "../lib/stack.ts";
 import type { LoadJob, LoadResult } from "./loadgen.ts";
@@ -178,7 +179,7 @@ async function measured(job: LoadJob): Promise<Measured> {
 async function tuneBenchCluster(): Promise<string> {
   const ram = os.totalmem();
   const wantMb = Math.min(2048, Math.floor(ram / 4 / 2 ** 20));
-  const admin = postgres(p.adminDbUrl, { max: 1, onnotice: () => {} });
+  const admin = connect(p, "supabase_admin", { max: 1 });
   try {
     const [{ setting }] = await admin`select setting::bigint * 8 / 1024 as setting from pg_settings where name = 'shared_buffers'`;
     if (Number(setting) !== wantMb) {
@@ -191,7 +192,7 @@ async function tuneBenchCluster(): Promise<string> {
   } finally {
     await admin.end().catch(() => {});
   }
-  const sql = postgres(p.adminDbUrl, { max: 1, onnotice: () => {} });
+  const sql = connect(p, "supabase_admin", { max: 1 });
   try {
     await sql`create extension if not exists pg_prewarm with schema extensions`;
     const started = Date.now();
@@ -212,7 +213,7 @@ async function ensureDataset(): Promise<SeedState> {
   const state: SeedState | null = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
   if (!values.reseed && state && state.providers >= PROVIDERS) {
     await up(p, { fast: true });
-    const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+    const sql = connect(p, "postgres", { max: 1 });
     const [{ n }] = await sql`select count(*)::int as n from public.provider_profiles`;
     await sql.end();
     if (n === state.providers) {
@@ -224,7 +225,7 @@ async function ensureDataset(): Promise<SeedState> {
   log("building the bench stack from scratch (.hyperlocal/bench)");
   await up(p, { fast: true, reset: true });
   log(`seeding ${PROVIDERS.toLocaleString("en")} providers`);
-  const report = await seedDiscovery(p.adminDbUrl, PROVIDERS);
+  const report = await seedDiscovery(p, PROVIDERS);
   const fresh: SeedState = { ...report, seededAt: new Date().toISOString() };
   mkdirSync(p.home, { recursive: true });
   writeFileSync(stateFile, JSON.stringify(fresh, null, 2));
@@ -373,7 +374,7 @@ async function main(): Promise<void> {
   const seed = await ensureDataset();
   const sharedBuffers = await tuneBenchCluster();
   const loadBefore = os.loadavg();
-  const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+  const sql = connect(p, "postgres", { max: 1 });
   try {
     // A previous run may have stopped while the spatial index was away.
     const restored = await restoreDroppedIndexes(sql);

@@ -18,9 +18,9 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import { ANON_KEY, profile, ROOT, type Profile } from "../lib/config.ts";
 import { authAdminSql, createUser, mintAccessToken } from "../lib/auth.ts";
+import { connect } from "../lib/db.ts";
 
 export interface OffersRaceOptions {
   stack: Profile;
@@ -162,7 +162,7 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
   const log = opts.log ?? (() => {});
   if (rounds > 50) throw new Error("at most 50 rounds: each provider offers once per round (rate_limit.make_offer is 60 an hour)");
 
-  const sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
+  const sql = connect(stack, "postgres", { max: 2 });
   const auth = authAdminSql(stack);
   const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const signIn = async (email: string) => {

@@ -21,7 +21,9 @@
  *
  * Only for the bench stack (.hyperlocal/bench): it writes around the project's triggers.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
+import type { Profile } from "../lib/config.ts";
+import { connect } from "../lib/db.ts";
 import { log } from "../lib/proc.ts";
 import { METRO, M_PER_DEG } from "./metro.ts";
 
@@ -132,11 +134,11 @@ async function inParallel(conns: Sql[], work: string[][]): Promise<void> {
   }));
 }
 
-export async function seedDiscovery(adminUrl: string, providers: number): Promise<SeedReport> {
+export async function seedDiscovery(p: Profile, providers: number): Promise<SeedReport> {
   const started = Date.now();
   const steps: SeedReport["steps"] = [];
   // One reserved connection each: session settings must stick.
-  const pool = postgres(adminUrl, { max: 2, onnotice: () => {}, idle_timeout: 0, connection: { application_name: "hyperlocal-bench-seed" } });
+  const pool = connect(p, "supabase_admin", { max: 2, idle_timeout: 0, connection: { application_name: "hyperlocal-bench-seed" } });
   const a = await pool.reserve();
   const b = await pool.reserve();
   const conns = [a as unknown as Sql, b as unknown as Sql];

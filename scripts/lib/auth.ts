@@ -7,12 +7,11 @@
  * GoTrue's claims, passing them through the project's custom access token hook when
  * `[auth.hook.custom_access_token]` is enabled in supabase/config.toml, as GoTrue calls it.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { SignJWT } from "jose";
-import { parse as parseToml } from "smol-toml";
-import { JWT_SECRET, ROOT, type Profile } from "./config.ts";
+import { JWT_SECRET, type Profile } from "./config.ts";
+import { connect } from "./db.ts";
+import { readSupabaseConfig, type SupabaseConfig } from "./supabase-config.ts";
 
 export interface NewUser {
   email?: string;
@@ -44,7 +43,7 @@ type Sql = postgres.Sql<Record<string, unknown>>;
 
 /** A connection as supabase_auth_admin, the role GoTrue logs in as. */
 export function authAdminSql(p: Profile): Sql {
-  return postgres(p.authAdminDbUrl, { max: 2, onnotice: () => {}, connection: { application_name: "hyperlocal-auth-helper" } });
+  return connect(p, "supabase_auth_admin", { max: 2, connection: { application_name: "hyperlocal-auth-helper" } });
 }
 
 /** Accepts an email address or an E.164 phone number. */
@@ -130,11 +129,8 @@ interface HookConfig {
   fn: string;
 }
 
-/** `[auth.hook.custom_access_token]` from supabase/config.toml, when enabled with a pg-functions URI. */
-export function customAccessTokenHook(configPath = path.join(ROOT, "supabase", "config.toml")): HookConfig | null {
-  const config = parseToml(readFileSync(configPath, "utf8")) as {
-    auth?: { hook?: { custom_access_token?: { enabled?: boolean; uri?: string } } };
-  };
+/** `[auth.hook.custom_access_token]` of supabase/config.toml, when enabled with a pg-functions URI. */
+export function customAccessTokenHook(config: SupabaseConfig = readSupabaseConfig()): HookConfig | null {
   const hook = config.auth?.hook?.custom_access_token;
   if (!hook?.enabled || !hook.uri) return null;
   const m = /^pg-functions:\/\/[^/]+\/([^/]+)\/([^/]+)$/.exec(hook.uri);

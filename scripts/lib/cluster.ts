@@ -7,7 +7,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chownSync } from "node:fs";
 import path from "node:path";
-import { DB_PASSWORD, ROOT, type Profile } from "./config.ts";
+import { ROOT, type Profile } from "./config.ts";
+import { DB_PASSWORD, dbUrl } from "./db.ts";
 import { PG_BIN } from "./deps.ts";
 import { isRoot, log, run, runAsPostgres, sleep, StackError, portInUse } from "./proc.ts";
 
@@ -157,18 +158,12 @@ export function psql(url: string, args: string[], what?: string): string {
   });
 }
 
-export function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
 /** The local platform shim (Supabase's roles and auth/storage/realtime schemas), as the superuser. */
 export function applyPlatformShim(p: Profile, db = "postgres"): void {
   const dir = path.join(ROOT, "sql", "platform");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const vars = p.legacyDataApiGrants ? ["-v", "legacy_data_api_grants=1"] : [];
-  for (const f of files) psql(withDatabase(p.adminDbUrl, db), [...vars, "-f", path.join(dir, f)], `platform shim ${f}`);
+  for (const f of files) psql(dbUrl(p, "supabase_admin", db), [...vars, "-f", path.join(dir, f)], `platform shim ${f}`);
 }
 
 export function removeCluster(p: Profile): void {

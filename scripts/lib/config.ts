@@ -9,6 +9,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { dbUrl } from "./db.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -23,9 +24,6 @@ export const SERVICE_ROLE_KEY =
 /** The opaque local keys of newer CLIs; the gateway swaps them for the JWTs above. */
 export const PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
 export const SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
-
-/** Passwords of the local cluster's login roles (local only, as with `supabase start`). */
-export const DB_PASSWORD = "postgres";
 
 export type ProfileName = "dev" | "test" | "legacy" | "bench";
 
@@ -45,11 +43,11 @@ export interface Profile {
   /** Edge functions listen on functionsPortBase + n. */
   functionsPortBase: number;
   apiUrl: string;
-  /** Connection string for the `postgres` role (not a superuser, as on hosted Supabase). */
+  /** dbUrl(profile, "postgres"): the migration role (not a superuser, as on hosted Supabase). */
   dbUrl: string;
-  /** Connection string for the bootstrap superuser `supabase_admin` (local shim only). */
+  /** dbUrl(profile, "supabase_admin"): the bootstrap superuser (local shim only). */
   adminDbUrl: string;
-  /** Connection string for `supabase_auth_admin` (what GoTrue logs in as). */
+  /** dbUrl(profile, "supabase_auth_admin"): what GoTrue logs in as. */
   authAdminDbUrl: string;
   /**
    * The database keeps the pre-2026 default privileges of schema `public` (ALL on new tables,
@@ -72,7 +70,6 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
   // connection can never be holding its ports when it starts.
   const apiPort = envPort("HL_API_PORT", DEFAULT_API_PORT[name]);
   const dbPort = envPort("HL_DB_PORT", apiPort + 1);
-  const url = (user: string) => `postgresql://${user}:${DB_PASSWORD}@127.0.0.1:${dbPort}/postgres`;
   return {
     name,
     home,
@@ -85,9 +82,9 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
     postgrestAdminPort: apiPort + 11,
     functionsPortBase: apiPort + 20,
     apiUrl: `http://127.0.0.1:${apiPort}`,
-    dbUrl: url("postgres"),
-    adminDbUrl: url("supabase_admin"),
-    authAdminDbUrl: url("supabase_auth_admin"),
+    dbUrl: dbUrl({ dbPort }, "postgres"),
+    adminDbUrl: dbUrl({ dbPort }, "supabase_admin"),
+    authAdminDbUrl: dbUrl({ dbPort }, "supabase_auth_admin"),
     legacyDataApiGrants: name === "legacy",
   };
 }

@@ -24,8 +24,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse as parseToml } from "smol-toml";
 import { ANON_KEY, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY } from "./config.ts";
+import { parseSupabaseConfig, resolveEnvRef, supabaseConfigFile, type SupabaseConfig } from "./supabase-config.ts";
 
 export const SLUG_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -114,35 +114,26 @@ function readCached<T>(file: string, transform: (text: string) => T, missing: T)
   return value;
 }
 
-type Toml = Record<string, unknown>;
-const lastGoodToml = new Map<string, Toml>();
+const lastGoodConfig = new Map<string, SupabaseConfig>();
 
-/** supabase/config.toml, parsed (the last good version if the file has a syntax error). */
-export function readSupabaseConfig(supabaseDir = path.join(ROOT, "supabase"), log = console.error): Toml {
-  const file = path.join(supabaseDir, "config.toml");
-  return readCached<Toml>(
+/**
+ * config.toml of `supabaseDir` (see ./supabase-config.ts), re-read when it changes; while an edit
+ * leaves it unparsable or invalid, the last good version (so hot reload survives a typo).
+ */
+function watchedSupabaseConfig(supabaseDir: string, log: (message: string) => void): SupabaseConfig {
+  const file = supabaseConfigFile(supabaseDir);
+  return readCached<SupabaseConfig>(
     file,
     (text) => {
       try {
-        lastGoodToml.set(file, parseToml(text) as Toml);
+        lastGoodConfig.set(file, parseSupabaseConfig(text, file));
       } catch (err) {
-        log(`[functions] cannot parse ${file}, keeping the previous settings: ${(err as Error).message}`);
+        log(`[functions] keeping the previous settings: ${(err as Error).message}`);
       }
-      return lastGoodToml.get(file) ?? {};
+      return lastGoodConfig.get(file) ?? {};
     },
     {},
   );
-}
-
-function table(v: unknown): Toml {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Toml) : {};
-}
-
-/** `env(NAME)` values of config.toml resolve from the gateway's environment, as in the CLI. */
-function resolveEnvRef(v: unknown): string | undefined {
-  if (typeof v !== "string") return v === undefined ? undefined : String(v);
-  const m = /^env\((\w+)\)$/.exec(v.trim());
-  return m ? process.env[m[1]] : v;
 }
 
 /** A small dotenv reader: KEY=VALUE, `export KEY=…`, # comments, single/double quotes. */
@@ -407,22 +398,21 @@ export class FunctionsHost {
     process.on("exit", this.onExit);
   }
 
-  private config(): Toml {
-    return readSupabaseConfig(this.supabaseDir, this.log);
+  private config(): SupabaseConfig {
+    return watchedSupabaseConfig(this.supabaseDir, this.log);
   }
 
   /** The function `slug`, or null if the slug is invalid, disabled or has no entrypoint file. */
   resolve(slug: string): FunctionInfo | null {
     if (!SLUG_RE.test(slug)) return null;
-    const section = table(table(this.config().functions)[slug]);
+    const section = this.config().functions?.[slug] ?? {};
     if (section.enabled === false) return null;
-    const entrypoint =
-      typeof section.entrypoint === "string" && section.entrypoint
-        ? path.resolve(this.supabaseDir, section.entrypoint)
-        : path.join(this.functionsDir, slug, "index.ts");
+    const entrypoint = section.entrypoint
+      ? path.resolve(this.supabaseDir, section.entrypoint)
+      : path.join(this.functionsDir, slug, "index.ts");
     if (!exists(entrypoint)) return null;
     let importMap: FunctionInfo["importMap"];
-    if (typeof section.import_map === "string" && section.import_map) {
+    if (section.import_map) {
       const file = path.resolve(this.supabaseDir, section.import_map);
       importMap = { kind: /^deno\.jsonc?$/.test(path.basename(file)) ? "config" : "import-map", file };
     } else {
@@ -445,7 +435,7 @@ export class FunctionsHost {
     } catch {
       /* no functions folder */
     }
-    for (const slug of Object.keys(table(this.config().functions))) slugs.add(slug);
+    for (const slug of Object.keys(this.config().functions ?? {})) slugs.add(slug);
     return [...slugs].filter((s) => this.resolve(s) !== null).sort();
   }
 
@@ -478,7 +468,7 @@ export class FunctionsHost {
     if (o.logDir) env.NO_COLOR = "1";
 
     const secrets: Record<string, string> = {};
-    for (const [k, v] of Object.entries(table(table(this.config().edge_runtime).secrets))) {
+    for (const [k, v] of Object.entries(this.config().edge_runtime?.secrets ?? {})) {
       const value = resolveEnvRef(v);
       if (value !== undefined) secrets[k] = value;
     }

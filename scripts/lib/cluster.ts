@@ -5,7 +5,6 @@
  * `postgres` role.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { chownSync } from "node:fs";
 import path from "node:path";
 import { ROOT, type Profile } from "./config.ts";
 import { DB_PASSWORD, dbUrl } from "./db.ts";

@@ -88,8 +88,7 @@ create or replace trigger categories_check_delete
   before delete on public.categories
   for each row execute function private.check_category_delete();
 
--- Derived provider fields now ignore listings whose category (or an ancestor) is inactive, and
--- Actionable errors before the check constraints (which stay as the last line of defence).
+-- Cancellation policies: actionable errors before the check constraints (which stay as the last line of defence).
 create or replace function private.check_cancellation_policy()
 returns trigger
 language plpgsql

@@ -3,7 +3,7 @@
 -- a point, providers and listings inside map bounds (rows for client-side clustering, or a
 -- server-side grid of counts), listings near a point.
 --
--- Design (see README "Discovery"):
+-- Design (see docs/discovery.md):
 -- * Every RPC is SECURITY INVOKER: row level security of provider_profiles, profiles,
 --   service_listings, categories and availability_rules applies to the caller exactly as a table
 --   read would (the benchmark measures that overhead). Only what a search needs is exposed past

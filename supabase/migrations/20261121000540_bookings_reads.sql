@@ -84,7 +84,7 @@ begin
   return query
   select b.id, b.reference, b.status, pg_catalog.lower(b.period), pg_catalog.upper(b.period),
          b.listing_id, l.title, b.customer_id, c.full_name, b.provider_id, pp.display_name,
-         -- Business staff see their business's bookings without the money (README: Bookings).
+         -- Business staff see their business's bookings without the money (docs/bookings.md).
          case when b.customer_id = v_uid or b.provider_id = v_uid or b.business_id = any (v_managed) then b.price end,
          case when b.customer_id = v_uid or b.provider_id = v_uid or b.business_id = any (v_managed) then b.currency end,
          b.created_at,

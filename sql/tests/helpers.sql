@@ -28,7 +28,7 @@
 --   tests.point(lat, lng) / tests.point_near(lat, lng, north_m, east_m) / tests.metres_to_degrees(m)
 --   tests.notification_count(user, kind, key, id)
 --   Fixture builders (through the project's own functions, as its clients reach that state)
---   tests.create_category(slug, parent_slug, kind, names) / tests.category_id(slug)
+--   tests.create_category(slug, parent_slug, kind, names) / tests.category_id(slug) / tests.listing_id(title)
 --   tests.create_provider(identifier, lat, lng, ...)  -- user + provider profile + listing + hours
 --   tests.create_booking(customer, provider, state, ...)  -- a booking walked to a state
 --   tests.apply_booking_transition(booking, transition, actor_role, actor_id)
@@ -488,6 +488,24 @@ begin
     raise exception 'tests.category_id: no category %', slug;
   end if;
   return v_id;
+end;
+$$;
+
+-- The listing with this title, as the current role sees listings (an error unless exactly one).
+create or replace function tests.listing_id(title text)
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+begin
+  select array_agg(l.id) into v_ids from public.service_listings l where l.title = listing_id.title;
+  if coalesce(cardinality(v_ids), 0) <> 1 then
+    raise exception 'tests.listing_id: % listings titled %', coalesce(cardinality(v_ids), 0), title;
+  end if;
+  return v_ids[1];
 end;
 $$;
 

@@ -28,6 +28,7 @@
 --   tests.point(lat, lng) / tests.point_near(lat, lng, north_m, east_m) / tests.metres_to_degrees(m)
 --   tests.notification_count(user, kind, key, id)
 --   Fixture builders (through the project's own functions, as its clients reach that state)
+--   tests.create_business(owner, name, managers, staff)
 --   tests.create_category(slug, parent_slug, kind, names) / tests.category_id(slug) / tests.listing_id(title)
 --   tests.create_provider(identifier, lat, lng, ...)  -- user + provider profile + listing + hours
 --   tests.create_booking(customer, provider, state, ...)  -- a booking walked to a state
@@ -451,6 +452,33 @@ immutable
 set search_path = ''
 as $$
   select metres / (6371008.8 * pi() / 180);
+$$;
+
+------------------------------------------------------------------------------------------------
+-- Fixture builders: identity
+------------------------------------------------------------------------------------------------
+-- A business owned by `owner` with managers and staff (identifiers), written as postgres (the
+-- owner becomes its owner member, as for a business created through the API); returns its id.
+create or replace function tests.create_business(owner text, name text, managers text[] default '{}',
+                                                 staff text[] default '{}', id uuid default null)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_id uuid;
+begin
+  perform tests.reset_authentication();
+  insert into public.businesses (id, owner_id, name)
+  values (coalesce(create_business.id, extensions.gen_random_uuid()), tests.get_supabase_uid(owner), create_business.name)
+  returning businesses.id into v_id;
+  insert into public.business_members (business_id, user_id, role)
+  select v_id, tests.get_supabase_uid(m.who), m.role
+    from (select unnest(managers) as who, 'manager' as role union all select unnest(staff), 'staff') m;
+  perform tests.restore_authentication(v_saved);
+  return v_id;
+end;
 $$;
 
 ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 -- Module core: extensions, private schema, clock, settings, error codes, privilege defaults.
 begin;
-select plan(31);
+select plan(33);
 
 -- Extensions live where Supabase keeps them.
 select is((select extnamespace::regnamespace::text from pg_extension where extname = 'postgis'), 'extensions', 'postgis is in schema extensions');
@@ -45,6 +45,17 @@ select throws_ok($$ select private.raise_error('HL004', 'latitude must be betwee
   'HL004', 'The request contains an invalid value.', 'raise_error uses the code as SQLSTATE');
 select throws_ok($$ select private.raise_error('HL099') $$, 'XX000', null, 'an unregistered code is a programming error');
 select is_empty($$ select code from private.error_codes where hint is null or message = '' $$, 'every error code has a message and a hint');
+
+-- Every code a function raises is registered; duplicates were retired (HL322 = HL404, HL433 = HL217/HL218).
+select is_empty($$ select code from private.error_codes where code in ('HL322', 'HL433') $$,
+  'HL322 (= HL404) and HL433 (= HL217/HL218) are retired');
+select is_empty(
+  $$ select distinct p.oid::regprocedure::text || ' raises ' || m[1]
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      cross join lateral regexp_matches(p.prosrc, '(?:raise_error|error_body)\(''(HL[0-9]{3})''', 'g') m
+      where n.nspname in ('public', 'private')
+        and not exists (select 1 from private.error_codes e where e.code = m[1]) $$,
+  'every error code a function raises is registered');
 
 -- ... and an HTTP status + JSON body inside a PostgREST request.
 set local request.method = 'POST';

@@ -38,6 +38,8 @@
 --   tests.accept_offer(customer, offer)        -- a job with offers, and its booking
 --   Assertions
 --   tests.rls_enabled(schema) / tests.rls_enabled(schema, table)  -- pgTAP assertions
+--   (and, used by the above: tests.setting_name, tests.current_authentication,
+--   tests.restore_authentication, tests.insert_row)
 -- All of them only change transaction-local settings or write rows inside the test's own
 -- transaction: pg_prove files run inside `begin; ... rollback;`. Builders act as the given users
 -- through the public RPCs where clients would, and restore the caller's role and claims after.

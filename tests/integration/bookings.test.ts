@@ -2,18 +2,13 @@
  * Bookings through the gateway with supabase-js, as client apps use them: booking a listing
  * (request to book and instant book), the whole lifecycle with the start code, every
  * cancellation path, QR scans, the error contract (HTTP status + HL code, nothing half-written)
- * and customers racing for one slot.
+ * and customers racing for one slot. Business staff and the money: bookings-business-staff.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SupabaseClient } from "@supabase/supabase-js";
-import type { Database } from "../../functions/_shared/database.types.ts";
-import { adminSql, anonClient, newUser, serviceClient } from "../support.ts";
-
-type Client = SupabaseClient<Database>;
-interface Actor {
-  id: string;
-  client: Client;
-}
+import {
+  actor, adminSql, anonClient, bookInState, createBusiness, createCategory, createProvider, operator, serviceClient, startTimes,
+  type Actor, type Provider,
+} from "../support.ts";
 
 const sql = adminSql();
 afterAll(() => sql.end());
@@ -21,23 +16,14 @@ afterAll(() => sql.end());
 /** Dubai is UTC+4 all year: the provider works 06:00-22:00 local = 02:00-18:00 UTC. */
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-let slotCounter = 0;
-/** A fresh slot inside working hours, at least three days ahead, one hour apart. */
-function nextSlot(): string {
-  slotCounter += 1;
-  const day = new Date(Date.now() + (3 + Math.floor(slotCounter / 12)) * DAY);
-  day.setUTCHours(4 + (slotCounter % 12), 0, 0, 0); // 08:00-19:00 Dubai
-  return day.toISOString();
-}
-
-async function actor(label: string, metadata: Record<string, unknown> = {}): Promise<Actor> {
-  const u = await newUser(label, metadata);
-  return { id: u.session.user.id, client: u.client };
-}
+/** A fresh slot inside working hours (08:00-19:00 Dubai), at least three days ahead, one hour apart. */
+const nextSlot = startTimes({ daysAhead: 3, utcHours: [4, 16] });
+/** Where the customer wants the work done. */
+const PLACE = { lat: 25.21, lng: 55.28, address: "Villa 7, Al Wasl Road", note: "Gate code 1234" };
 
 interface World {
   customer: Actor;
-  provider: Actor;
+  provider: Provider;
   manager: Actor;
   staff: Actor;
   operator: Actor;
@@ -49,46 +35,32 @@ interface World {
 
 /** A provider with a business (manager + staff), a request-to-book and an instant listing. */
 async function world(): Promise<World> {
-  const [customer, provider, manager, staff, operator, stranger] = await Promise.all(
-    ["bk-customer", "bk-provider", "bk-manager", "bk-staff", "bk-operator", "bk-stranger"].map((l) => actor(l)),
+  const [customer, owner, manager, staff, stranger] = await Promise.all(
+    ["bk-customer", "bk-provider", "bk-manager", "bk-staff", "bk-stranger"].map((l) => actor(l)),
   );
-  const [{ id: businessId }] = await sql`
-    insert into public.businesses (owner_id, name) values (${provider.id}, 'Sparkle Cleaning') returning id`;
-  await sql`
-    insert into public.business_members (business_id, user_id, role)
-    values (${businessId}, ${manager.id}, 'manager'), (${businessId}, ${staff.id}, 'staff')`;
-  await sql`insert into public.user_roles (user_id, role) values (${operator.id}, 'support')`;
-  await sql`
-    insert into public.provider_profiles (id, business_id, display_name, base_location, timezone)
-    values (${provider.id}, ${businessId}, 'Sparkle Pro', 'SRID=4326;POINT(55.27 25.20)', 'Asia/Dubai')`;
-  await sql`
-    insert into public.availability_rules (provider_id, weekday, start_time, end_time)
-    select ${provider.id}, d, '06:00', '22:00' from generate_series(0, 6) d`;
-  const [{ id: categoryId }] = await sql`
-    insert into public.categories (slug, names) values (${`it-bk-${Date.now()}-${slotCounter++}`}, '{"en": "Cleaning", "ar": "تنظيف"}')
-    returning id`;
-  const [{ id: requestListing }] = await sql`
-    insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, currency, duration_minutes, booking_mode)
-    values (${provider.id}, ${categoryId}, 'Deep clean', 'hourly', 12000, 'AED', 60, 'request') returning id`;
-  const [{ id: instantListing }] = await sql`
-    insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, currency, duration_minutes, booking_mode,
-                                         cancellation_policy)
-    values (${provider.id}, ${categoryId}, 'Quick fix', 'fixed', 20000, 'AED', 60, 'instant', '{"free_until_minutes": 1440, "fee_percent": 30}')
-    returning id`;
+  const support = await operator(sql, "bk-operator", "support");
+  const businessId = await createBusiness(sql, owner, "Sparkle Cleaning", { managers: [manager], staff: [staff] });
+  const categoryId = await createCategory(sql, "it-bk", { en: "Cleaning", ar: "تنظيف" });
+  const provider = await createProvider(sql, "Sparkle Pro", {
+    user: owner,
+    at: { lat: 25.2, lng: 55.27 },
+    hours: { opens: "06:00", closes: "22:00" },
+    profile: { business_id: businessId, timezone: "Asia/Dubai", is_available: false },
+    listings: [
+      { category_id: categoryId, title: "Deep clean", pricing_unit: "hourly", base_price: 12000, currency: "AED", duration_minutes: 60, booking_mode: "request" },
+      { category_id: categoryId, title: "Quick fix", pricing_unit: "fixed", base_price: 20000, currency: "AED", duration_minutes: 60, booking_mode: "instant",
+        cancellation_policy: sql.json({ free_until_minutes: 1440, fee_percent: 30 }) },
+    ],
+  });
   await sql`update public.profile_private set phone = ${`+97158${String(Date.now()).slice(-7)}`} where profile_id = ${customer.id}`;
-  return { customer, provider, manager, staff, operator, stranger, businessId, requestListing, instantListing };
+  const [requestListing, instantListing] = provider.listings;
+  return { customer, provider, manager, staff, operator: support, stranger, businessId, requestListing, instantListing };
 }
 
 async function book(_w: World, who: Actor, listing: string, start = nextSlot()) {
-  const res = await who.client.rpc("book_listing", {
-    p_listing_id: listing,
-    p_start: start,
-    p_lat: 25.21,
-    p_lng: 55.28,
-    p_address: "Villa 7, Al Wasl Road",
-    p_note: "Gate code 1234",
+  return who.client.rpc("book_listing", {
+    p_listing_id: listing, p_start: start, p_lat: PLACE.lat, p_lng: PLACE.lng, p_address: PLACE.address, p_note: PLACE.note,
   });
-  return res;
 }
 
 async function bookOk(w: World, listing = w.requestListing) {
@@ -228,7 +200,9 @@ describe("booking a listing and walking the whole lifecycle", () => {
     const arrived = await w.staff.client.rpc("scan_booking", { p_payload: qr.data!.payload, p_event: "arrived" });
     expect(arrived.data!.status).toBe("arrived");
     const [body, sig] = qr.data!.payload.split(".").slice(1);
-    const tampered = await w.staff.client.rpc("scan_booking", { p_payload: `HLB1.${body}.${sig.slice(0, -2)}AA`, p_event: "arrived" });
+    // (a signature that already ends in "AA" gets "BA", so it always changes)
+    const forged = `${sig.slice(0, -2)}${sig.endsWith("AA") ? "BA" : "AA"}`;
+    const tampered = await w.staff.client.rpc("scan_booking", { p_payload: `HLB1.${body}.${forged}`, p_event: "arrived" });
     expect(tampered.status).toBe(400);
     expect(tampered.error?.code).toBe("HL426");
     const customer = await w.customer.client.rpc("scan_booking", { p_payload: qr.data!.payload, p_event: "done" });
@@ -239,12 +213,7 @@ describe("booking a listing and walking the whole lifecycle", () => {
 
 describe("every cancellation path", () => {
   async function inState(state: "requested" | "accepted" | "en_route" | "arrived") {
-    const b = await bookOk(w);
-    if (state === "requested") return b.id;
-    await moveOk(w.provider, b.id, "accept");
-    if (state === "en_route") await moveOk(w.provider, b.id, "start_travel");
-    if (state === "arrived") await moveOk(w.provider, b.id, "arrive");
-    return b.id;
+    return (await bookInState({ customer: w.customer, provider: w.provider, listing: w.requestListing, start: nextSlot(), place: PLACE }, state)).id;
   }
 
   const paths: [string, "requested" | "accepted" | "en_route" | "arrived", "customer" | "provider" | "manager" | "operator"][] = [

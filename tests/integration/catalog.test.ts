@@ -1,19 +1,18 @@
 /**
  * The catalog from a client app: provider onboarding through RPCs, listing CRUD through the Data
- * API, slots, favorites, and the error contract (HTTP status + HL code) for bad input.
+ * API, slots, favorites, the error contract (HTTP status + HL code) for bad input, a deleted
+ * provider vanishing from catalog reads (their leftover token writing nothing back), and closed
+ * businesses refusing providers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SupabaseClient } from "@supabase/supabase-js";
 import type { Database } from "../../functions/_shared/database.types.ts";
-import { adminSql, anonClient, newUser } from "../support.ts";
-
-type Client = SupabaseClient<Database>;
+import { actor, adminSql, anonClient, createBusiness, createProvider, operator, startTimes, type Actor } from "../support.ts";
 
 const sql = adminSql();
 const run = `${process.pid}${Date.now() % 100000}`;
-let admin: { client: Client; id: string };
-let provider: { client: Client; id: string };
-let customer: { client: Client; id: string };
+let admin: Actor;
+let provider: Actor;
+let customer: Actor;
 let rootId: string;
 let leafId: string;
 
@@ -25,13 +24,9 @@ function dateFromToday(days: number): string {
 }
 
 beforeAll(async () => {
-  const a = await newUser("catalog.admin");
-  const p = await newUser("catalog.provider");
-  const c = await newUser("catalog.customer");
-  admin = { client: a.client, id: a.session.user.id };
-  provider = { client: p.client, id: p.session.user.id };
-  customer = { client: c.client, id: c.session.user.id };
-  await sql`insert into public.user_roles (user_id, role) values (${admin.id}, 'admin')`;
+  admin = await operator(sql, "catalog.admin", "admin");
+  provider = await actor("catalog.provider");
+  customer = await actor("catalog.customer");
 
   // Admins manage categories through the Data API.
   const root = await admin.client
@@ -268,17 +263,17 @@ describe("listings", () => {
 describe("favorites", () => {
   it("saves providers and lists those available now", async () => {
     // A second provider who works around the clock, so "available now" does not depend on the hour.
-    const night = await newUser("catalog.nightowl");
+    const night = await actor("catalog.nightowl");
     const created = await night.client.rpc("create_provider_profile", { p_display_name: "Night Owl", p_lat: 25.2, p_lng: 55.27 });
     expect(created.error).toBeNull();
     await night.client.rpc("set_weekly_availability", {
       p_rules: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start_time: "00:00", end_time: "24:00" })),
     });
-    await night.client.from("provider_profiles").update({ is_available: true }).eq("id", night.session.user.id);
+    await night.client.from("provider_profiles").update({ is_available: true }).eq("id", night.id);
 
     const saved = await customer.client.from("favorites").insert([
       { user_id: customer.id, provider_id: provider.id },
-      { user_id: customer.id, provider_id: night.session.user.id },
+      { user_id: customer.id, provider_id: night.id },
     ]);
     expect(saved.error).toBeNull();
     const unknown = await customer.client.from("favorites").insert({ user_id: customer.id, provider_id: "00000000-0000-4000-a000-0000000009ff" });
@@ -292,7 +287,7 @@ describe("favorites", () => {
     expect(now.data!.map((p) => p.display_name)).toContain("Night Owl");
     expect(now.data!.every((p) => p.available_now)).toBe(true);
 
-    await night.client.from("provider_profiles").update({ is_available: false }).eq("id", night.session.user.id);
+    await night.client.from("provider_profiles").update({ is_available: false }).eq("id", night.id);
     const off = await customer.client.rpc("list_favorite_providers", { p_available_now: true });
     expect(off.data!.map((p) => p.display_name)).not.toContain("Night Owl");
 
@@ -300,5 +295,75 @@ describe("favorites", () => {
     expect(others.data).toEqual([]);
     const removed = await customer.client.from("favorites").delete().eq("provider_id", provider.id).select();
     expect(removed.data).toHaveLength(1);
+  });
+});
+
+describe("deleted providers and closed businesses", () => {
+  /** Providers open around the clock with one instant listing, and distinct starts for booking them. */
+  const HERE = { lat: 25.11, lng: 55.2 };
+  const nextStart = startTimes({ daysAhead: 5, stepHours: 2 });
+  const provider = (label: string) => createProvider(sql, label, {
+    at: HERE, hours: { opens: "00:00", closes: "24:00" },
+    listings: [{ category_id: leafId, pricing_unit: "fixed", base_price: 20000, duration_minutes: 60, booking_mode: "instant" }],
+  });
+
+  it("a deleted provider vanishes from catalog reads and their leftover token writes nothing back", async () => {
+    const p = await provider("xm.leaving");
+    const before = await anonClient().from("provider_profiles").select("id").eq("id", p.id);
+    expect(before.data).toHaveLength(1);
+
+    const deleted = await p.client.rpc("delete_my_account");
+    expect(deleted.error).toBeNull();
+
+    const profiles = await anonClient().from("provider_profiles").select("id").eq("id", p.id);
+    expect(profiles.data).toEqual([]);
+    const listings = await anonClient().from("service_listings").select("id").eq("provider_id", p.id);
+    expect(listings.data).toEqual([]);
+
+    // Nothing pointed at this provider: the profile is gone, not just hidden.
+    const [{ n }] = await sql`select count(*)::int as n from public.provider_profiles where id = ${p.id}`;
+    expect(n).toBe(0);
+
+    // Their access token is valid until it expires, but the catalog refuses it.
+    const edit = await p.client.from("provider_profiles").update({ display_name: "Back again" }).eq("id", p.id).select();
+    expect(edit.data).toEqual([]);
+    const listing = await p.client.from("service_listings").insert({
+      provider_id: p.id, category_id: leafId, title: "Ghost listing", pricing_unit: "fixed", base_price: 100,
+    });
+    // (the provider profile no longer exists: the account is not a provider any more)
+    expect({ status: listing.status, code: listing.error?.code }).toEqual({ status: 409, code: "HL106" });
+  });
+
+  it("a deleted provider with bookings is kept anonymised, and reactivating a listing answers HL120 (410)", async () => {
+    const p = await provider("xm.leaving2");
+    const cust = await actor("xm.cust2");
+    const booked = await cust.client.rpc("book_listing", { p_listing_id: p.listing, p_start: nextStart(), p_lat: HERE.lat, p_lng: HERE.lng });
+    expect(booked.error).toBeNull();
+    expect((await p.client.rpc("delete_my_account")).error).toBeNull();
+
+    const [row] = await sql`select display_name, deleted_at is not null as deleted from public.provider_profiles where id = ${p.id}`;
+    expect(row).toEqual({ display_name: "Deleted provider", deleted: true });
+    const detail = await cust.client.rpc("get_booking", { p_booking_id: booked.data!.id });
+    expect(detail.data).toMatchObject({ booking: { status: "cancelled", cancelled_by: "system" }, provider: { display_name: "Deleted provider" } });
+
+    const reactivate = await p.client.from("service_listings").update({ is_active: true }).eq("id", p.listing);
+    expect({ status: reactivate.status, code: reactivate.error?.code }).toEqual({ status: 410, code: "HL120" });
+  });
+
+  it("a closed business takes no providers: HL118 (409)", async () => {
+    const owner = await actor("xm.closer");
+    const member = await provider("xm.member");
+    const businessId = await createBusiness(sql, owner, "Closing Co", { staff: [member] });
+    const attached = await owner.client.rpc("set_provider_business", { p_provider_id: member.id, p_business_id: businessId });
+    expect(attached.data).toMatchObject({ business_id: businessId });
+
+    await sql`update public.businesses set closed_at = now() where id = ${businessId}`;
+    const detached = await anonClient().from("provider_profiles").select("business_id").eq("id", member.id).single();
+    expect(detached.data).toEqual({ business_id: null });
+
+    const again = await owner.client.rpc("set_provider_business", { p_provider_id: member.id, p_business_id: businessId });
+    expect({ status: again.status, code: again.error?.code }).toEqual({ status: 409, code: "HL118" });
+    const rename = await owner.client.from("businesses").update({ name: "Reopened" }).eq("id", businessId).select();
+    expect(rename.data).toEqual([]);
   });
 });

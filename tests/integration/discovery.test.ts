@@ -6,15 +6,12 @@
  * Fixtures sit around a point far from any seed data and use categories created for this run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SupabaseClient } from "@supabase/supabase-js";
-import type { Database } from "../../functions/_shared/database.types.ts";
-import { adminSql, anonClient, newUser, serviceClient } from "../support.ts";
+import { actor, adminSql, anonClient, createCategory, createProvider, serviceClient, type Client } from "../support.ts";
 
 const sql = adminSql();
-const run = `${process.pid}${Date.now() % 100000}`;
 const CENTRE = { lat: -33.5, lng: 150.5 };
 const M_PER_DEG = (6371008.8 * Math.PI) / 180;
-let customer: SupabaseClient<Database>;
+let customer: Client;
 const anon = anonClient();
 const service = serviceClient();
 const providers: string[] = [];
@@ -23,28 +20,20 @@ let leafCategory = "";
 
 /** The i-th provider sits i km north of the centre with a (i + 1) km service radius (p4: 30 km). */
 beforeAll(async () => {
-  const [root] = await sql`
-    insert into public.categories (slug, names) values (${`it-disc-${run}`}, ${sql.json({ en: "IT discovery", ar: "ج" })})
-    returning id`;
-  const [leaf] = await sql`
-    insert into public.categories (slug, names, parent_id)
-    values (${`it-disc-leaf-${run}`}, ${sql.json({ en: "IT leaf", ar: "ج" })}, ${root.id}) returning id`;
-  rootCategory = root.id as string;
-  leafCategory = leaf.id as string;
+  rootCategory = await createCategory(sql, "it-disc", { en: "IT discovery", ar: "ج" });
+  leafCategory = await createCategory(sql, "it-disc-leaf", { en: "IT leaf", ar: "ج" }, rootCategory);
   for (let i = 1; i <= 5; i++) {
-    const { session } = await newUser(`disc.provider${i}`);
-    providers.push(session.user.id);
-    await sql`
-      insert into public.provider_profiles (id, display_name, base_location, service_radius_m, rating_avg, rating_count,
-                                            is_available, is_verified)
-      values (${session.user.id}, ${`IT provider ${i}`},
-              extensions.st_setsrid(extensions.st_makepoint(${CENTRE.lng}, ${CENTRE.lat + (i * 1000) / M_PER_DEG}), 4326)::extensions.geography,
-              ${i === 4 ? 30000 : (i + 1) * 1000 - 500}, ${3 + i / 5}, ${i * 10}, ${i % 2 === 1}, ${i === 2})`;
-    await sql`
-      insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
-      values (${session.user.id}, ${i <= 3 ? leafCategory : rootCategory}, ${`IT listing ${i}`}, 'hourly', ${i * 2500})`;
+    const p = await createProvider(sql, `disc.provider${i}`, {
+      at: { lat: CENTRE.lat + (i * 1000) / M_PER_DEG, lng: CENTRE.lng },
+      profile: {
+        display_name: `IT provider ${i}`, service_radius_m: i === 4 ? 30000 : (i + 1) * 1000 - 500,
+        rating_avg: 3 + i / 5, rating_count: i * 10, is_available: i % 2 === 1, is_verified: i === 2,
+      },
+      listings: [{ category_id: i <= 3 ? leafCategory : rootCategory, title: `IT listing ${i}`, pricing_unit: "hourly", base_price: i * 2500 }],
+    });
+    providers.push(p.id);
   }
-  customer = (await newUser("disc.customer")).client;
+  customer = (await actor("disc.customer")).client;
 });
 
 afterAll(async () => {

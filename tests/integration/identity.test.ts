@@ -4,20 +4,12 @@
  * modes, operator roles in the JWT, businesses and members, account deletion.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { decodeJwt } from "jose";
-import WebSocket from "ws";
-import { ANON_KEY } from "../../scripts/lib/config.ts";
 import { signIn } from "../../scripts/lib/auth.ts";
-import type { Database } from "../../functions/_shared/database.types.ts";
-import { adminSql, anonClient, newUser, serviceClient, stack } from "../support.ts";
+import { actor as newActor, adminSql, anonClient, clientFor, newUser, serviceClient, stack, type Actor as User, type Client } from "../support.ts";
 
-type Client = SupabaseClient<Database>;
-interface Actor {
-  id: string;
-  email: string;
+interface Actor extends User {
   username: string;
-  client: Client;
 }
 
 const sql = adminSql();
@@ -26,19 +18,10 @@ let seq = 0;
 /** A phone number no other test or seed user has (UK drama range + run-unique digits). */
 const phone = () => `+4477${String(Date.now() + seq++).slice(-8)}`;
 
-function clientFor(accessToken: string): Client {
-  return createClient<Database>(stack.apiUrl, ANON_KEY, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-    global: { headers: { Authorization: `Bearer ${accessToken}` } },
-  });
-}
-
 /** A fresh account; its username is unique to this run. */
 async function actor(label: string, metadata: Record<string, unknown> = {}): Promise<Actor> {
   const username = `${label}_${run}_${seq++}`;
-  const { session, client } = await newUser(label, { username, ...metadata });
-  return { id: session.user.id, email: session.user.email!, username, client };
+  return { ...(await newActor(label, { username, ...metadata })), username };
 }
 
 /** Signs the same user in again: a new token, passed through the custom access token hook. */

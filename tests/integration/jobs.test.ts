@@ -1,67 +1,39 @@
 /**
  * Jobs and offers through the gateway with supabase-js: the whole flow (post, match, offer,
- * counter, accept, booking, then en_route, arrived, start code, completed), the error contract (HTTP status + code), the rate limit under
- * concurrency, and races that must end with exactly one booking.
+ * counter, accept, booking, then en_route, arrived, start code, completed), a job that reopens
+ * when its provider cancels the booking, the error contract (HTTP status + code), the rate limit
+ * under concurrency, and races that must end with exactly one booking.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SupabaseClient } from "@supabase/supabase-js";
-import type { Database } from "../../functions/_shared/database.types.ts";
-import { adminSql, anonClient, newUser, stack } from "../support.ts";
+import {
+  actor, adminSql, anonClient, createCategory, createProvider, jobWithOffers, makeOffer, postJob as postJobAs, stack, startTimes, type Actor,
+} from "../support.ts";
 import { offersRace } from "../../scripts/bench/offers-race.ts";
-
-type Client = SupabaseClient<Database>;
-interface Actor {
-  id: string;
-  client: Client;
-}
 
 const sql = adminSql();
 const SITE = { lat: 25.2, lng: 55.27 };
 let category: string;
 let emptyCategory: string;
 let providers: Actor[] = [];
-let slot = 0;
 
 /** A distinct future start time per call, so providers are never double-booked across tests. */
-function nextStart(): string {
-  slot += 1;
-  return new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000 + slot * 3 * 3_600_000).toISOString();
-}
+const nextStart = startTimes({ daysAhead: 1, stepHours: 3 });
 
-async function customer(label = "jobs.customer"): Promise<Actor> {
-  const u = await newUser(label);
-  return { id: u.session.user.id, client: u.client };
-}
+const customer = (label = "jobs.customer") => actor(label);
 
-async function provider(label: string, northM: number, cat = category): Promise<Actor> {
-  const u = await newUser(label);
-  const id = u.session.user.id;
-  await sql`
-    insert into public.provider_profiles (id, display_name, base_location, service_radius_m, is_available)
-    values (${id}, ${label}, extensions.st_setsrid(extensions.st_makepoint(${SITE.lng}, ${SITE.lat + northM / 111320}), 4326)::extensions.geography,
-            10000, true)`;
-  await sql`
-    insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
-    values (${id}, ${cat}, ${label + " service"}, 'hourly', 10000)`;
-  return { id, client: u.client };
-}
+/** A provider `northM` metres north of the site, covering 10 km, with an hourly listing in `cat`. */
+const provider = (label: string, northM: number, cat = category) =>
+  createProvider(sql, label, { at: { lat: SITE.lat + northM / 111320, lng: SITE.lng }, categoryId: cat, profile: { service_radius_m: 10000 } });
 
-async function postJob(c: Actor, title = "Fix the kitchen sink", cat = category) {
-  const { data, error } = await c.client.rpc("post_job", {
-    p_category_id: cat, p_title: title, p_lat: SITE.lat, p_lng: SITE.lng, p_duration_minutes: 60,
-    p_address: "Downtown, Tower 3, flat 502", p_neighbourhood: "Downtown", p_budget_min: 10000, p_budget_max: 20000, p_asap: true,
+/** A job at the site with a budget range and a private address. */
+const postJob = (c: Actor, title = "Fix the kitchen sink", cat = category) =>
+  postJobAs(c, {
+    categoryId: cat, at: SITE, title,
+    p_address: "Downtown, Tower 3, flat 502", p_neighbourhood: "Downtown", p_budget_min: 10000, p_budget_max: 20000,
   });
-  expect(error).toBeNull();
-  return data!;
-}
 
-async function offer(p: Actor, jobId: string, price = 15000, extra: { p_expires_at?: string } = {}) {
-  const { data, error } = await p.client.rpc("make_offer", {
-    p_job_id: jobId, p_price: price, p_proposed_start: nextStart(), p_duration_minutes: 60, ...extra,
-  });
-  expect(error).toBeNull();
-  return data!;
-}
+const offer = (p: Actor, jobId: string, price = 15000, extra: { p_expires_at?: string } = {}) =>
+  makeOffer(p, jobId, { price, start: nextStart(), ...extra });
 
 async function bookingsOf(jobId: string): Promise<number> {
   const [{ n }] = await sql`select count(*)::int as n from public.bookings where job_id = ${jobId}`;
@@ -69,11 +41,8 @@ async function bookingsOf(jobId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const slug = `it-jobs-${Date.now()}`;
-  [{ id: category }] = await sql`
-    insert into public.categories (slug, names) values (${slug}, ${sql.json({ en: "Plumbing", ar: "سباكة" })}) returning id`;
-  [{ id: emptyCategory }] = await sql`
-    insert into public.categories (slug, names) values (${slug + "-empty"}, ${sql.json({ en: "Nobody", ar: "لا أحد" })}) returning id`;
+  category = await createCategory(sql, "it-jobs", { en: "Plumbing", ar: "سباكة" });
+  emptyCategory = await createCategory(sql, "it-jobs-empty", { en: "Nobody", ar: "لا أحد" });
   providers = await Promise.all(Array.from({ length: 8 }, (_, i) => provider(`jobs.provider${i}`, 500 + i * 300)));
 });
 
@@ -157,6 +126,57 @@ describe("a job from post to booking", () => {
     expect(error).toBeNull();
     expect(data).toMatchObject({ status: "accepted", price: 12000, job_id: job.id, offer_id: o.id, provider_id: providers[2].id });
     expect(await bookingsOf(job.id)).toBe(1);
+  });
+});
+
+describe("a job follows its booking", () => {
+  /** Providers of their own category around a site of their own, open around the clock. */
+  const HERE = { lat: 25.11, lng: 55.2 };
+  let handyman: string;
+  const provider = (label: string) => createProvider(sql, label, { at: HERE, categoryId: handyman, hours: { opens: "00:00", closes: "24:00" } });
+  beforeAll(async () => {
+    handyman = await createCategory(sql, "it-xm", { en: "Handyman", ar: "عامل صيانة" });
+  });
+
+  it("reopens when the provider cancels, and the customer sees it at once", async () => {
+    const [cust, pA, pB] = await Promise.all([actor("xm.jobcust"), provider("xm.jobprovA"), provider("xm.jobprovB")]);
+    const { job: posted, offers } = await jobWithOffers(cust, [pA, pB], { categoryId: handyman, at: HERE, title: "Hang two shelves" },
+      { price: 14000, start: nextStart });
+    const jobId = posted.id;
+    const accepted = await cust.client.rpc("accept_offer", { p_offer_id: offers[0].id });
+    expect(accepted.error).toBeNull();
+    // A provider who joins nearby after the job was posted.
+    const pC = await provider("xm.jobprovC");
+
+    const cancelled = await pA.client.rpc("transition_booking", { p_booking_id: accepted.data!.id, p_transition: "cancel", p_reason: "Sick today" });
+    expect(cancelled.error).toBeNull();
+
+    const job = await cust.client.from("job_requests").select("status, booking_id, accepted_offer_id, reopen_count").eq("id", jobId).single();
+    expect(job.data).toEqual({ status: "open", booking_id: null, accepted_offer_id: null, reopen_count: 1 });
+    const note = await cust.client.from("notifications").select("payload").eq("kind", "job.reopened");
+    expect(note.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
+    const otherOffer = await pB.client.from("job_offers").select("status").eq("id", offers[1].id).single();
+    expect(otherOffer.data!.status).toBe("closed");
+
+    // The reopened job is matched again: the newcomer gets job.matched; nobody is notified twice.
+    const matchedC = await pC.client.from("notifications").select("payload").eq("kind", "job.matched");
+    expect(matchedC.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
+    const matchedB = await pB.client.from("notifications").select("payload").eq("kind", "job.matched");
+    expect(matchedB.data!.filter((n) => (n.payload as { job_id: string }).job_id === jobId)).toHaveLength(1);
+    const matchRow = await pC.client.from("job_matches").select("source").eq("job_id", jobId).single();
+    expect(matchRow.data).toEqual({ source: "matched" });
+
+    // The provider who cancelled may not offer on it again.
+    const refused = await pA.client.rpc("make_offer", { p_job_id: jobId, p_price: 13000, p_proposed_start: nextStart(), p_duration_minutes: 60 });
+    expect({ status: refused.status, code: refused.error?.code }).toEqual({ status: 403, code: "HL325" });
+
+    // The customer cancelling the next booking cancels the job with it.
+    const again = await pB.client.rpc("make_offer", { p_job_id: jobId, p_price: 15000, p_proposed_start: nextStart(), p_duration_minutes: 60 });
+    const second = await cust.client.rpc("accept_offer", { p_offer_id: again.data!.id });
+    expect(second.error).toBeNull();
+    await cust.client.rpc("transition_booking", { p_booking_id: second.data!.id, p_transition: "cancel", p_reason: "No longer needed" });
+    const closed = await cust.client.from("job_requests").select("status, cancel_reason").eq("id", jobId).single();
+    expect(closed.data).toEqual({ status: "cancelled", cancel_reason: "No longer needed" });
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { adminSql, anonClient, newUser, serviceClient, waitForSchema } from "../support.ts";
+import { actor, adminSql, anonClient, serviceClient, waitForSchema } from "../support.ts";
 
 const sql = adminSql();
 // The test objects are not in the generated types: use an untyped view of the clients.
@@ -49,10 +49,9 @@ beforeAll(async () => {
   `);
   await waitForSchema("it_notes");
   await waitForSchema("rpc/it_raise?p_code=HL001");
-  const a = await newUser("alice");
-  const b = await newUser("bob");
-  alice = { client: a.client as unknown as Loose, id: a.session.user.id };
-  bob = { client: b.client as unknown as Loose, id: b.session.user.id };
+  const [a, b] = [await actor("alice"), await actor("bob")];
+  alice = { client: a.client as unknown as Loose, id: a.id };
+  bob = { client: b.client as unknown as Loose, id: b.id };
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 -- Module core: extensions, private schema, clock, settings, error codes, privilege defaults.
 begin;
-select plan(25);
+select plan(33);
 
 -- Extensions live where Supabase keeps them.
 select is((select extnamespace::regnamespace::text from pg_extension where extname = 'postgis'), 'extensions', 'postgis is in schema extensions');
@@ -46,27 +46,48 @@ select throws_ok($$ select private.raise_error('HL004', 'latitude must be betwee
 select throws_ok($$ select private.raise_error('HL099') $$, 'XX000', null, 'an unregistered code is a programming error');
 select is_empty($$ select code from private.error_codes where hint is null or message = '' $$, 'every error code has a message and a hint');
 
+-- Every code a function raises is registered; duplicates were retired (HL322 = HL404, HL433 = HL217/HL218).
+select is_empty($$ select code from private.error_codes where code in ('HL322', 'HL433') $$,
+  'HL322 (= HL404) and HL433 (= HL217/HL218) are retired');
+select is_empty(
+  $$ select distinct p.oid::regprocedure::text || ' raises ' || m[1]
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      cross join lateral regexp_matches(p.prosrc, '(?:raise_error|error_body)\(''(HL[0-9]{3})''', 'g') m
+      where n.nspname in ('public', 'private')
+        and not exists (select 1 from private.error_codes e where e.code = m[1]) $$,
+  'every error code a function raises is registered');
+
 -- ... and an HTTP status + JSON body inside a PostgREST request.
 set local request.method = 'POST';
 select throws_ok($$ select private.raise_error('HL005', 'offer 42 was already accepted') $$, 'PGRST', null, 'inside a request raise_error uses PGRST');
-create function pg_temp.error_parts() returns jsonb language plpgsql as $$
-declare m text; d text;
-begin
-  perform private.raise_error('HL005', 'offer 42 was already accepted');
-  return null;
-exception when sqlstate 'PGRST' then
-  get stacked diagnostics m = message_text, d = pg_exception_detail;
-  return jsonb_build_object('message', m::jsonb, 'detail', d::jsonb);
-end $$;
-select is(pg_temp.error_parts() -> 'message' ->> 'code', 'HL005', 'the JSON body carries the code');
-select is(pg_temp.error_parts() -> 'message' ->> 'details', 'offer 42 was already accepted', 'the JSON body carries the details');
-select is((pg_temp.error_parts() -> 'detail' ->> 'status')::int, 409, 'the HTTP status comes from the registry');
+select is((tests.error_of($$ select private.raise_error('HL005', 'offer 42 was already accepted') $$) ->> 'message')::jsonb ->> 'code',
+  'HL005', 'the JSON body carries the code');
+select is((tests.error_of($$ select private.raise_error('HL005', 'offer 42 was already accepted') $$) ->> 'message')::jsonb ->> 'details',
+  'offer 42 was already accepted', 'the JSON body carries the details');
+select is(((tests.error_of($$ select private.raise_error('HL005', 'offer 42 was already accepted') $$) ->> 'detail')::jsonb ->> 'status')::int,
+  409, 'the HTTP status comes from the registry');
 reset request.method;
 
--- Acting as users (the helpers themselves).
+-- The test helpers themselves (sql/tests/helpers.sql).
 select tests.create_supabase_user('core_alice');
 select tests.authenticate_as('core_alice');
 select is(auth.uid(), tests.get_supabase_uid('core_alice'), 'authenticate_as sets auth.uid()');
+select tests.reset_authentication();
+select ok(current_user = session_user and coalesce(current_setting('request.jwt.claims', true), '') = '',
+  'reset_authentication goes back to the test''s role without claims');
+update auth.users set raw_user_meta_data = '{}' where id = tests.get_supabase_uid('core_alice');
+select is(tests.get_supabase_uid('core_alice'), (select id from auth.users where email = 'core_alice@example.test'),
+  'a user stays known by their identifier after their metadata is cleared (as account deletion does)');
+select tests.keep('core.thing', '00000000-0000-4000-8000-00000000c0de');
+select tests.clear_authentication();
+select is(tests.id('core.thing'), '00000000-0000-4000-8000-00000000c0de'::uuid, 'a kept id is readable by every role');
+select tests.create_supabase_user('core_bob');
+select tests.authenticate_as('core_bob');
+select is(tests.affected_rows($$ update public.profiles set bio = 'x' where id in (tests.get_supabase_uid('core_alice'), auth.uid()) $$), 1,
+  'affected_rows counts the rows RLS let the statement touch');
+select tests.reset_authentication();
+select is(tests.error_of($$ select 1 / 0 $$) ->> 'sqlstate', '22012', 'error_of returns the SQLSTATE raised');
+select is(tests.error_of($$ select 1 $$), null, 'and null when nothing was raised');
 
 select * from finish();
 rollback;

@@ -14,30 +14,24 @@ select results_eq(
   'avatars and listing-media exist with their size and MIME limits');
 
 -- Uploads (INSERT) as the Storage API performs them: role authenticated, owner_id = JWT sub.
-create function pg_temp.upload(bucket text, path text, owner text) returns void language sql as $$
-  insert into storage.objects (bucket_id, name, owner_id, metadata)
-  values (bucket, path, owner, '{"size": 1024, "mimetype": "image/png"}');
-$$;
-grant execute on function pg_temp.upload(text, text, text) to anon, authenticated;
-
 select tests.authenticate_as('st_alice');
 select lives_ok(
-  format($$ select pg_temp.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/me.png', tests.get_supabase_uid('st_alice')),
+  format($$ select tests.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/me.png', tests.get_supabase_uid('st_alice')),
   'a user uploads an avatar into their own folder');
 select lives_ok(
-  format($$ select pg_temp.upload('listing-media', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/listing-1/cover.png', tests.get_supabase_uid('st_alice')),
+  format($$ select tests.upload('listing-media', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/listing-1/cover.png', tests.get_supabase_uid('st_alice')),
   'a user uploads listing media into their own folder (subfolders allowed)');
 select throws_ok(
-  format($$ select pg_temp.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_bob') || '/me.png', tests.get_supabase_uid('st_alice')),
+  format($$ select tests.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_bob') || '/me.png', tests.get_supabase_uid('st_alice')),
   '42501', 'new row violates row-level security policy for table "objects"', 'a user cannot upload into another user''s folder');
 select throws_ok(
-  format($$ select pg_temp.upload('avatars', %L, %L) $$, 'me.png', tests.get_supabase_uid('st_alice')),
+  format($$ select tests.upload('avatars', %L, %L) $$, 'me.png', tests.get_supabase_uid('st_alice')),
   '42501', 'new row violates row-level security policy for table "objects"', 'a user cannot upload at the bucket root');
 select throws_ok(
-  format($$ select pg_temp.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/x.png', tests.get_supabase_uid('st_bob')),
+  format($$ select tests.upload('avatars', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/x.png', tests.get_supabase_uid('st_bob')),
   '42501', 'new row violates row-level security policy for table "objects"', 'owner_id must be the uploader');
 select throws_ok(
-  format($$ select pg_temp.upload('some-other-bucket', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/x.png', tests.get_supabase_uid('st_alice')),
+  format($$ select tests.upload('some-other-bucket', %L, %L) $$, tests.get_supabase_uid('st_alice') || '/x.png', tests.get_supabase_uid('st_alice')),
   '42501', 'new row violates row-level security policy for table "objects"', 'buckets without a policy are closed');
 
 -- Reading and listing: owners see their own objects only.
@@ -73,7 +67,7 @@ select throws_ok($$ delete from storage.objects where bucket_id = 'avatars' $$, 
 -- anon: no writes, no listing.
 select tests.clear_authentication();
 select throws_ok(
-  format($$ select pg_temp.upload('avatars', %L, null) $$, tests.get_supabase_uid('st_alice') || '/anon.png'),
+  format($$ select tests.upload('avatars', %L, null) $$, tests.get_supabase_uid('st_alice') || '/anon.png'),
   '42501', 'new row violates row-level security policy for table "objects"', 'anon cannot upload');
 select is((select count(*)::int from storage.objects), 0, 'anon cannot list objects');
 

@@ -1,0 +1,217 @@
+-- Module discovery, query plans: on enough rows for the planner to prefer indexes, no search
+-- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
+-- searches walk the spatial indexes in distance order.
+begin;
+select plan(13);
+
+select tests.freeze_time('2030-01-07 06:00:00+00');
+insert into public.categories (slug, names) values
+  ('disc-root', '{"en": "Disc root", "ar": "ج"}'),
+  ('disc-other', '{"en": "Disc other", "ar": "ج"}');
+insert into public.categories (slug, names, parent_id)
+select v.slug, '{"en": "Disc", "ar": "ج"}', tests.category_id(v.parent)
+  from (values ('disc-leaf-a', 'disc-root'), ('disc-leaf-b', 'disc-root'), ('disc-other-leaf', 'disc-other')) as v(slug, parent);
+insert into public.categories (slug, names, is_active) values ('disc-retired', '{"en": "Retired", "ar": "ج"}', false);
+select tests.create_supabase_user('disc_customer');
+
+------------------------------------------------------------------------------------------------
+-- Query plans, on enough rows for the planner to prefer indexes: 12,000 providers (half with a
+-- listing) in a 1 x 1 degree square around C2 = (-20, 135). Each check EXPLAINs the exact text
+-- the RPC executes (private.discovery_sql) with the arguments bound, as a signed-in user.
+------------------------------------------------------------------------------------------------
+-- The search world of the other discovery files in its final state (00300 and 00310 change p6, p7
+-- and p9), so that the planner sees the same data as searches do there.
+select tests.create_provider('disc_p' || v.n, 10 + v.north_deg, 20 + v.east_deg, radius_m => v.radius, available => v.avail,
+         profile => jsonb_build_object('display_name', 'Disc provider ' || v.n, 'rating_avg', v.rating, 'rating_count', v.cnt,
+                                       'is_verified', v.verified))
+  from (values
+    (1, tests.metres_to_degrees(1000), 0::float8, 5000, 4.80, 50, true, true),
+    (2, 0, tests.metres_to_degrees(2000) / cos(radians(10)), 1000, 4.20, 10, false, false),
+    (3, tests.metres_to_degrees(-3000), 0, 10000, 3.00, 3, true, false),
+    (4, 0, tests.metres_to_degrees(-15000) / cos(radians(10)), 20000, 5.00, 1, false, false),
+    (5, tests.metres_to_degrees(4000), 0, 10000, 4.90, 200, false, true),
+    (6, tests.metres_to_degrees(500), 0, 5000, 5.00, 99, true, true),
+    (7, tests.metres_to_degrees(50000), 0, 5000, 4.00, 5, true, false),
+    (8, tests.metres_to_degrees(-6000), 0, 3000, 2.00, 4, false, false),
+    (9, tests.metres_to_degrees(-6000), 0, 3000, 2.00, 4, false, false)
+  ) as v(n, north_deg, east_deg, radius, rating, cnt, avail, verified);
+
+insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, is_active)
+values
+  (tests.get_supabase_uid('disc_p1'), tests.category_id('disc-leaf-a'), 'disc L1a', 'hourly', 10000, true),
+  (tests.get_supabase_uid('disc_p1'), tests.category_id('disc-leaf-a'), 'disc L1b', 'fixed', 15000, true),
+  (tests.get_supabase_uid('disc_p2'), tests.category_id('disc-leaf-b'), 'disc L2', 'hourly', 5000, true),
+  (tests.get_supabase_uid('disc_p3'), tests.category_id('disc-leaf-a'), 'disc L3', 'fixed', 20000, true),
+  (tests.get_supabase_uid('disc_p3'), tests.category_id('disc-leaf-b'), 'disc L3 old', 'fixed', 1000, false),
+  (tests.get_supabase_uid('disc_p4'), tests.category_id('disc-other-leaf'), 'disc L4', 'fixed', 30000, true),
+  (tests.get_supabase_uid('disc_p6'), tests.category_id('disc-leaf-a'), 'disc L6', 'hourly', 100, true),
+  (tests.get_supabase_uid('disc_p8'), tests.category_id('disc-leaf-b'), 'disc L8', 'quote', 0, true);
+
+-- Weekly hours (Dubai time; weekday 0 = Sunday) and time off.
+insert into public.availability_rules (provider_id, weekday, start_time, end_time) values
+  (tests.get_supabase_uid('disc_p1'), 1, '08:00', '12:00'),
+  (tests.get_supabase_uid('disc_p2'), 1, '06:00', '09:00'),
+  (tests.get_supabase_uid('disc_p2'), 2, '13:00', '15:00'),
+  (tests.get_supabase_uid('disc_p3'), 1, '09:00', '17:00'),
+  (tests.get_supabase_uid('disc_p3'), 2, '09:00', '17:00'),
+  (tests.get_supabase_uid('disc_p5'), 1, '00:00', '23:59:59.999999');
+insert into public.provider_time_off (provider_id, period)
+values (tests.get_supabase_uid('disc_p3'), tstzrange('2030-01-07 04:00+00', '2030-01-07 08:00+00'));
+
+update public.profiles set deleted_at = now() where id = tests.get_supabase_uid('disc_p6');
+update public.provider_profiles
+   set service_area = extensions.st_multi(extensions.st_makeenvelope(20.2, 9.9, 20.3, 10.1, 4326))::extensions.geography,
+       base_location = tests.point(10 + tests.metres_to_degrees(150000), 20)
+ where id = tests.get_supabase_uid('disc_p7');
+update public.provider_profiles set timezone = 'Asia/Kolkata', is_available = true where id = tests.get_supabase_uid('disc_p9');
+insert into public.availability_rules (provider_id, weekday, start_time, end_time) values (tests.get_supabase_uid('disc_p9'), 1, '09:00', '10:00');
+
+select setseed(0.3);
+create temp table bulk as
+  select id, row_number() over () as n from tests.create_supabase_users('disc_bulk', 12000) as id;
+-- The derivation trigger validates the time zone against pg_timezone_names (about 20 ms a row):
+-- for this bulk fixture it is skipped and coverage computed with the trigger's own expression.
+alter table public.provider_profiles disable trigger provider_profiles_derive;
+insert into public.provider_profiles (id, display_name, base_location, service_radius_m, rating_avg, rating_count,
+                                      is_available, is_verified, coverage)
+select p.id, 'Bulk ' || p.n, p.loc, p.radius, round((1 + random() * 4)::numeric, 2), (p.n % 50)::int, p.n % 3 = 0, p.n % 5 = 0,
+       extensions.st_multi(extensions.st_buffer(p.loc, p.radius::float8)::extensions.geometry)::extensions.geography
+  from (select b.id, b.n, case when b.n % 10 = 0 then 60000 else 2000 + (b.n % 10) * 1000 end as radius,
+               extensions.st_setsrid(extensions.st_makepoint(134.5 + random(), -20.5 + random()), 4326)::extensions.geography as loc
+          from bulk b offset 0) as p;
+alter table public.provider_profiles enable trigger provider_profiles_derive;
+insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
+select b.id, case when b.n % 4 = 0 then tests.category_id('disc-leaf-a') else tests.category_id('disc-leaf-b') end,
+       'Bulk listing ' || b.n, 'hourly', 1000 + (b.n % 100) * 100
+  from bulk b where b.n % 2 = 0;
+-- A provider based 300 km away whose drawn area covers C2.
+select tests.create_supabase_user('disc_far');
+insert into public.provider_profiles (id, display_name, base_location, service_area)
+values (tests.get_supabase_uid('disc_far'), 'Far away',
+        extensions.st_setsrid(extensions.st_makepoint(135, -20 + tests.metres_to_degrees(300000)), 4326)::extensions.geography,
+        extensions.st_multi(extensions.st_makeenvelope(134.9, -20.1, 135.1, -19.9, 4326))::extensions.geography);
+insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
+values (tests.get_supabase_uid('disc_far'), tests.category_id('disc-other-leaf'), 'Far listing', 'fixed', 5000);
+analyze public.provider_profiles;
+analyze public.service_listings;
+analyze public.profiles;
+analyze public.categories;
+
+create function pg_temp.plan(p_entity text, p_area text, p_sort text, p_filters jsonb default '{}',
+                             p_mode text default 'rows') returns jsonb language plpgsql as $$
+declare
+  s private.discovery_search;
+  v_plan json;
+begin
+  s := private.discovery_prepare(p_entity, p_area,
+         case when p_area <> 'bounds' then coalesce((p_filters ->> 'lat')::float8, -20) end, case when p_area <> 'bounds' then 135 end,
+         case when p_area = 'near' then coalesce((p_filters ->> 'radius')::float8, 5000) end,
+         case when p_area = 'bounds' then -20.05 end, case when p_area = 'bounds' then 134.95 end,
+         case when p_area = 'bounds' then -19.95 end, case when p_area = 'bounds' then 135.05 end,
+         (p_filters ->> 'category')::uuid, (p_filters ->> 'min_rating')::numeric,
+         coalesce((p_filters ->> 'available_now')::boolean, false), coalesce((p_filters ->> 'verified')::boolean, false),
+         (p_filters ->> 'min_price')::numeric, (p_filters ->> 'max_price')::numeric, null, null,
+         p_sort, p_filters ->> 'after', case when p_mode = 'cluster' then 8 else 20 end,
+         case when p_mode = 'cluster' then 32 else 100 end);
+  execute 'explain (format json) ' || private.discovery_sql(s, p_mode) into v_plan
+    using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
+          s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
+          s.row_limit, s.sort, s.fingerprint;
+  return v_plan::jsonb;
+end $$;
+-- Relations read by a sequential scan anywhere in a plan.
+create function pg_temp.seq_scanned(p_plan jsonb) returns text[] language sql immutable as $$
+  select coalesce(array_agg(distinct r #>> '{}'), '{}')
+    from jsonb_path_query(p_plan, 'strict $.**  ? (@."Node Type" == "Seq Scan")."Relation Name"') as r
+   where r #>> '{}' in ('provider_profiles', 'service_listings', 'profiles', 'availability_rules')
+$$;
+-- Whether the plan walks the given GiST index in distance order (KNN).
+create function pg_temp.knn(p_plan jsonb, p_index text) returns boolean language sql immutable as $$
+  select jsonb_path_exists(p_plan, 'strict $.** ? (@."Index Name" == $i && exists (@."Order By"))', jsonb_build_object('i', p_index))
+$$;
+grant execute on function pg_temp.plan(text, text, text, jsonb, text), pg_temp.seq_scanned(jsonb), pg_temp.knn(jsonb, text)
+  to authenticated;
+
+create temp table plans (name text, plan jsonb);
+grant select, insert on plans to authenticated;
+select tests.authenticate_as('disc_customer');
+insert into plans values
+  ('providers near, distance', pg_temp.plan('provider', 'near', 'distance')),
+  ('providers near 50 km, distance', pg_temp.plan('provider', 'near', 'distance', '{"radius": 50000}')),
+  ('providers near 50 km, distance, category + rating', pg_temp.plan('provider', 'near', 'distance',
+     jsonb_build_object('radius', 50000, 'category', tests.category_id('disc-leaf-a'), 'min_rating', 4))),
+  ('providers near 50 km, distance, after a cursor', pg_temp.plan('provider', 'near', 'distance',
+     jsonb_build_object('radius', 50000, 'after', (select cursor from public.search_providers_nearby(-20, 135, 50000) offset 5 limit 1)))),
+  ('providers near, category + rating', pg_temp.plan('provider', 'near', 'distance',
+     jsonb_build_object('category', tests.category_id('disc-leaf-a'), 'min_rating', 4))),
+  ('providers near, rating', pg_temp.plan('provider', 'near', 'rating')),
+  ('providers near, price range', pg_temp.plan('provider', 'near', 'price', '{"min_price": 2000, "max_price": 8000}')),
+  ('providers near, relevance, verified', pg_temp.plan('provider', 'near', 'relevance', '{"verified": true}')),
+  ('providers near, available now', pg_temp.plan('provider', 'near', 'distance', '{"available_now": true}')),
+  ('providers covering, distance', pg_temp.plan('provider', 'covering', 'distance')),
+  ('providers covering few, distance', pg_temp.plan('provider', 'covering', 'distance', '{"lat": -21.2}')),
+  ('providers covering, rating', pg_temp.plan('provider', 'covering', 'rating')),
+  ('providers in bounds, distance', pg_temp.plan('provider', 'bounds', 'distance')),
+  ('providers in bounds, price', pg_temp.plan('provider', 'bounds', 'price')),
+  ('provider clusters', pg_temp.plan('provider', 'bounds', 'distance', '{}', 'cluster')),
+  ('listings near, distance, category', pg_temp.plan('listing', 'near', 'distance',
+     jsonb_build_object('category', tests.category_id('disc-leaf-a')))),
+  ('listings near 50 km, distance, category', pg_temp.plan('listing', 'near', 'distance',
+     jsonb_build_object('radius', 50000, 'category', tests.category_id('disc-leaf-a')))),
+  ('listings near, price', pg_temp.plan('listing', 'near', 'price')),
+  ('listings in bounds, distance', pg_temp.plan('listing', 'bounds', 'distance')),
+  ('listing clusters', pg_temp.plan('listing', 'bounds', 'distance', '{}', 'cluster'));
+
+select is(array(select name || ': ' || array_to_string(pg_temp.seq_scanned(plan), ', ') from plans
+                 where pg_temp.seq_scanned(plan) <> '{}'),
+          '{}'::text[], 'no discovery query plan reads provider_profiles, service_listings or profiles sequentially');
+select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance'), 'provider_profiles_base_location_idx'),
+  'nearby providers by distance walk the base_location GiST index in KNN order (many candidates)');
+select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, category + rating'), 'provider_profiles_base_location_idx'),
+  'with category and rating filters over many candidates too (the benchmark query)');
+select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, after a cursor'), 'provider_profiles_base_location_idx'),
+  'and on the next page');
+select ok(pg_temp.knn((select plan from plans where name = 'providers in bounds, distance'), 'provider_profiles_base_location_idx'),
+  'bounds by distance from the centre use KNN too');
+select ok(pg_temp.knn((select plan from plans where name = 'listings near 50 km, distance, category'), 'provider_profiles_base_location_idx')
+          and jsonb_path_exists((select plan from plans where name = 'listings near 50 km, distance, category'),
+                'strict $.** ? (@."Index Name" == "service_listings_provider_id_idx")'),
+  'nearby listings walk the providers'' GiST index in KNN order and join listings by provider_id');
+select ok(pg_temp.knn((select plan from plans where name = 'providers covering, distance'), 'provider_profiles_base_location_idx'),
+  'covering by distance where many areas reach the point walks the bases in KNN order');
+select ok(
+  jsonb_path_exists((select plan from plans where name = 'providers covering, distance'),
+    'strict $.** ? (@."Index Name" == "provider_profiles_drawn_area_idx")'),
+  'and finds drawn areas of far-away providers through the partial index');
+select ok(
+  jsonb_path_exists((select plan from plans where name = 'providers covering few, distance'),
+    'strict $.** ? (@."Index Name" == "provider_profiles_coverage_idx")')
+  and not pg_temp.knn((select plan from plans where name = 'providers covering few, distance'), 'provider_profiles_base_location_idx'),
+  'where few areas reach the point, covering reads just those through the coverage index');
+select is(
+  array(select provider_id from public.search_providers_covering(-20, 135)),
+  array(select p.id from public.provider_profiles p
+         where extensions.st_intersects(p.coverage, extensions.st_setsrid(extensions.st_makepoint(135, -20), 4326)::extensions.geography)
+         order by p.base_location <-> extensions.st_setsrid(extensions.st_makepoint(135, -20), 4326)::extensions.geography, p.id
+         limit 20),
+  'covering by KNN returns exactly the 20 nearest providers whose area covers the point');
+select is(
+  array(select provider_id from public.search_providers_covering(-20, 135, p_category_id => tests.category_id('disc-other'))),
+  array[tests.get_supabase_uid('disc_far')],
+  'covering by KNN still finds a drawn area of a provider based 300 km away');
+select is(
+  array(select provider_id from public.search_providers_covering(-21.2, 135)),
+  array(select p.id from public.provider_profiles p
+         where extensions.st_intersects(p.coverage, extensions.st_setsrid(extensions.st_makepoint(135, -21.2), 4326)::extensions.geography)
+         order by p.base_location <-> extensions.st_setsrid(extensions.st_makepoint(135, -21.2), 4326)::extensions.geography, p.id
+         limit 20),
+  'covering through the coverage index returns the same as a brute-force search');
+-- The plan checks can fail: without the spatial index the same query reads the table.
+reset role;
+drop index public.provider_profiles_base_location_idx;
+select is(pg_temp.seq_scanned(pg_temp.plan('provider', 'near', 'distance')), array['provider_profiles'],
+  'control: without the GiST index the nearby query scans provider_profiles');
+
+
+select * from finish();
+rollback;

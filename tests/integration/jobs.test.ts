@@ -36,7 +36,8 @@ const offer = (p: Actor, jobId: string, price = 15000, extra: { p_expires_at?: s
   makeOffer(p, jobId, { price, start: nextStart(), ...extra });
 
 async function bookingsOf(jobId: string): Promise<number> {
-  const [{ n }] = await sql`select count(*)::int as n from public.bookings where job_id = ${jobId}`;
+  // Bookings made from the job's offers (the link lives on the jobs side: job_offers.booking_id).
+  const [{ n }] = await sql`select count(*)::int as n from public.bookings b join public.job_offers o on o.booking_id = b.id where o.job_id = ${jobId}`;
   return n;
 }
 
@@ -87,8 +88,9 @@ describe("a job from post to booking", () => {
     expect(accepted.error).toBeNull();
     expect(accepted.data).toMatchObject({ status: "accepted", accepted_price: 15000 });
 
-    const bookings = await cust.client.from("bookings").select("id, status, price, provider_id, offer_id").eq("job_id", job.id);
-    expect(bookings.data).toEqual([{ id: accepted.data!.booking_id, status: "accepted", price: 15000, provider_id: pA.id, offer_id: oA.id }]);
+    // The customer reaches the booking from the job (embedded through job_requests.booking_id).
+    const booked = await cust.client.from("job_requests").select("booking:bookings(id, status, price, provider_id)").eq("id", job.id).single();
+    expect(booked.data).toEqual({ booking: { id: accepted.data!.booking_id, status: "accepted", price: 15000, provider_id: pA.id } });
     const other = await pB.client.from("job_offers").select("status").eq("id", oB.id).single();
     expect(other.data?.status).toBe("closed");
     const jobNow = await cust.client.from("job_requests").select("status, booking_id").eq("id", job.id).single();
@@ -112,9 +114,11 @@ describe("a job from post to booking", () => {
     expect((started.data as { status: string }).status).toBe("in_progress");
     expect(await move("complete")).toBe("completed");
     const detail = (await cust.client.rpc("get_booking", { p_booking_id: bookingId })).data as {
-      booking: { status: string; job_id: string; offer_id: string }; timeline: { transition: string }[];
+      booking: { status: string }; timeline: { transition: string; metadata: Record<string, unknown> }[];
     };
-    expect(detail.booking).toMatchObject({ status: "completed", job_id: job.id, offer_id: oA.id });
+    expect(detail.booking).toMatchObject({ status: "completed" });
+    // The timeline names the job and offer the booking came from.
+    expect(detail.timeline[0].metadata).toMatchObject({ job_id: job.id, offer_id: oA.id });
     expect(detail.timeline.map((e) => e.transition)).toEqual(["create", "start_travel", "arrive", "start", "complete"]);
   });
 
@@ -124,8 +128,11 @@ describe("a job from post to booking", () => {
     const o = await offer(providers[2], job.id, 12000);
     const { data, error } = await cust.client.rpc("accept_offer", { p_offer_id: o.id });
     expect(error).toBeNull();
-    expect(data).toMatchObject({ status: "accepted", price: 12000, job_id: job.id, offer_id: o.id, provider_id: providers[2].id });
+    expect(data).toMatchObject({ status: "accepted", price: 12000, provider_id: providers[2].id });
     expect(await bookingsOf(job.id)).toBe(1);
+    const [link] = await sql`select j.booking_id as job_booking, o.booking_id as offer_booking
+                               from public.job_requests j join public.job_offers o on o.id = ${o.id} where j.id = ${job.id}`;
+    expect(link).toEqual({ job_booking: (data as { id: string }).id, offer_booking: (data as { id: string }).id });
   });
 });
 
@@ -296,7 +303,7 @@ describe("races end with exactly one booking", () => {
       const [state] = await sql`
         select (select status from public.job_offers where id = ${o.id}) as offer,
                (select status from public.job_requests where id = ${job.id}) as job,
-               (select count(*)::int from public.bookings where job_id = ${job.id}) as bookings`;
+               (select count(*)::int from public.bookings b join public.job_offers jo on jo.booking_id = b.id where jo.job_id = ${job.id}) as bookings`;
       if (accept.status === 200) {
         expect([withdraw.status, withdraw.error?.code]).toEqual([409, "HL317"]);
         expect(state).toEqual({ offer: "accepted", job: "assigned", bookings: 1 });

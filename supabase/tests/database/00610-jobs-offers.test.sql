@@ -181,10 +181,12 @@ select throws_ok(format($$ select public.accept_offer(%L) $$, tests.id('o_near')
 select tests.keep('booking1', (public.accept_offer(tests.id('o_mid'))).id);
 reset role;
 select results_eq(
-  $$ select customer_id, provider_id, status, price, currency::text, period, job_id, offer_id from public.bookings where id = tests.id('booking1') $$,
+  $$ select b.customer_id, b.provider_id, b.status, b.price, b.currency::text, b.period, (e.metadata ->> 'job_id')::uuid, (e.metadata ->> 'offer_id')::uuid
+       from public.bookings b join public.booking_events e on e.booking_id = b.id and e.transition = 'create'
+      where b.id = tests.id('booking1') $$,
   $$ values (tests.id('cust'), tests.id('p_mid'), 'accepted'::text, 16000::bigint, 'AED'::text,
              tstzrange('2030-03-02 10:00+00', '2030-03-02 12:00+00', '[)'), tests.id('job1'), tests.id('o_mid')) $$,
-  'accept_offer books the provider at the offer''s price, start and duration (a countered offer at the provider''s own price)');
+  'accept_offer books the provider at the offer''s price, start and duration (a countered offer at the provider''s own price); the timeline names the job and offer');
 select ok((select extensions.st_equals(s.location::extensions.geometry, tests.point_near(25.08, 55.14, 0)::extensions.geometry) and s.address = 'Marina Tower 12, flat 1204'
              from private.booking_secrets s where s.booking_id = tests.id('booking1')),
   'the booking carries the job''s exact place (kept private)');
@@ -201,7 +203,7 @@ select is((select array_agg(status order by status) from public.job_offers where
 select ok(exists (select 1 from public.notifications where user_id = tests.id('p_mid') and kind = 'offer.accepted' and payload ->> 'booking_id' = tests.id('booking1')::text)
           and exists (select 1 from public.notifications where user_id = tests.id('p_outside') and kind = 'offer.closed'),
   'the accepted provider and the closed ones are notified');
-select is((select count(*)::int from public.bookings where job_id = tests.id('job1')), 1, 'exactly one booking for the job');
+select is((select count(*)::int from public.bookings b join public.job_offers o on o.booking_id = b.id where o.job_id = tests.id('job1')), 1, 'exactly one booking for the job');
 select results_eq(
   $$ select action, from_status, to_status, actor_role, price from public.job_offer_events where offer_id = tests.id('o_mid') order by id $$,
   $$ values ('make'::text, null::text, 'pending'::text, 'provider'::text, 16000::bigint),
@@ -225,7 +227,7 @@ select is((select status from public.job_requests where id = tests.id('job1')), 
 select tests.authenticate_as('p_unavail');
 select is((select status from public.job_requests where id = tests.id('job1')), 'assigned', 'so does a provider it was shown to');
 select tests.authenticate_as('p_othercat');
-select is((select count(*)::int from public.bookings where job_id = tests.id('job1')), 0, 'a losing provider cannot read the booking');
+select is((select count(*)::int from public.bookings b join public.job_offers o on o.booking_id = b.id where o.job_id = tests.id('job1')), 0, 'a losing provider cannot read the booking');
 
 ------------------------------------------------------------------------------------------------
 -- Accepting a counter books at the counter price; double booking is refused cleanly
@@ -243,8 +245,8 @@ select is((public.respond_to_counter(tests.id('o2_near'), true)).status, 'accept
 reset role;
 select results_eq(
   $$ select b.price, b.provider_id, o.accepted_price, o.price, j.status
-       from public.bookings b join public.job_offers o on o.id = b.offer_id join public.job_requests j on j.id = b.job_id
-      where b.job_id = tests.id('job2') $$,
+       from public.bookings b join public.job_offers o on o.booking_id = b.id join public.job_requests j on j.id = o.job_id
+      where o.job_id = tests.id('job2') $$,
   $$ values (13000::bigint, tests.id('p_near'), 13000::bigint, 15000::bigint, 'assigned'::text) $$,
   'the booking is at the counter price; the offer keeps its original price');
 select ok(exists (select 1 from public.notifications where user_id = tests.id('cust') and kind = 'counter.accepted'), 'the customer is told');
@@ -262,7 +264,7 @@ select throws_ok(format($$ select public.accept_offer(%L) $$, tests.id('o4_far')
   'the overlapping one is refused with HL404 slot_unavailable (exclusion constraint)');
 reset role;
 select results_eq(
-  $$ select j.status, o.status, (select count(*)::int from public.bookings b where b.job_id = j.id)
+  $$ select j.status, o.status, (select count(*)::int from public.bookings b join public.job_offers bo on bo.booking_id = b.id where bo.job_id = j.id)
        from public.job_requests j join public.job_offers o on o.job_id = j.id where o.id = tests.id('o4_far') $$,
   $$ values ('open'::text, 'pending'::text, 0) $$,
   'nothing was half-written: the job is still open, the offer pending, no booking');
@@ -324,8 +326,8 @@ select is((select count(*)::int from public.notifications where user_id = tests.
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
 select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL349'), 22, 'the jobs module registers HL300-HL325 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
-select fk_ok('public', 'bookings', 'job_id', 'public', 'job_requests', 'id');
-select fk_ok('public', 'bookings', 'offer_id', 'public', 'job_offers', 'id');
+select fk_ok('public', 'job_requests', 'booking_id', 'public', 'bookings', 'id');
+select fk_ok('public', 'job_offers', 'booking_id', 'public', 'bookings', 'id');
 
 select * from finish();
 rollback;

@@ -76,7 +76,7 @@ select ok(exists (select 1 from public.list_open_jobs_near_me() where id = tests
 select tests.reset_authentication();
 select tests.keep('o1c', tests.create_offer('x_pb', tests.id('j1'), '2030-06-07 08:00+00'));
 select tests.keep('b1c', tests.accept_offer('x_c1', tests.id('o1c')));
-select results_eq($$ select j.status, j.booking_id, j.accepted_offer_id, (select count(*)::int from public.bookings b where b.job_id = j.id)
+select results_eq($$ select j.status, j.booking_id, j.accepted_offer_id, (select count(*)::int from public.bookings b join public.job_offers o on o.booking_id = b.id where o.job_id = j.id)
                       from public.job_requests j where j.id = tests.id('j1') $$,
   $$ values ('assigned'::text, tests.id('b1c'), tests.id('o1c'), 2) $$, 'the reopened job is booked again through a new offer');
 
@@ -126,7 +126,7 @@ select tests.reset_authentication();
 select tests.freeze_time('2030-06-03 09:05+00');
 select ok((private.run_booking_timers() ->> 'no_show')::int >= 1, 'the timer cancels the no-show');
 select results_eq($$ select b.status, b.cancel_reason, j.status, j.expires_at, j.reopen_count
-                      from public.bookings b join public.job_requests j on j.id = b.job_id where b.id = tests.id('b3') $$,
+                      from public.bookings b join public.job_requests j on j.id = (select o.job_id from public.job_offers o where o.booking_id = b.id) where b.id = tests.id('b3') $$,
   $$ values ('cancelled'::text, 'no_show'::text, 'open'::text, '2030-06-06 09:05+00'::timestamptz, 1) $$,
   'after a no-show (system) the job reopens with a fresh expiry');
 select is((select provider_id from private.job_exclusions where job_id = tests.id('j3')), tests.get_supabase_uid('x_pc'),
@@ -144,7 +144,7 @@ select is((select status from public.bookings where id = tests.id('b4')), 'en_ro
 select tests.freeze_time('2030-06-03 23:01+00');
 select results_eq($$ select (r ->> 'stalled')::int, (r ->> 'failed')::int from private.run_booking_timers() r $$,
   $$ values (1, 0) $$, 'the timer cancels the stalled booking of the job');
-select results_eq($$ select b.status, j.status, j.expired_at from public.bookings b join public.job_requests j on j.id = b.job_id where b.id = tests.id('b4') $$,
+select results_eq($$ select b.status, j.status, j.expired_at from public.bookings b join public.job_requests j on j.id = (select o.job_id from public.job_offers o where o.booking_id = b.id) where b.id = tests.id('b4') $$,
   $$ values ('cancelled'::text, 'expired'::text, '2030-06-03 23:01+00'::timestamptz) $$,
   'a job whose preferred window is over expires instead of reopening');
 select is(tests.notification_count('x_c2', 'job.expired', 'job_id', tests.id('j4')), 1, 'and the customer is told');

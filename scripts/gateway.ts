@@ -5,7 +5,10 @@
  *   /rest/v1/*        → PostgREST (prefix stripped; apikey required, key → JWT swap)
  *   /functions/v1/<s> → edge function <s> (a Deno process per function, see lib/functions-host.ts);
  *                       the function sees the path /<s>/…; verify_jwt from supabase/config.toml
- *   /graphql/v1, /auth/v1, /storage/v1, /realtime/v1 → 501 not_available_locally
+ *   /auth/v1, /storage/v1, /realtime/v1 → the local platform services (platform/), mounted in
+ *                       process; the gateway answers preflights, adds CORS headers and turns API
+ *                       keys into JWTs as Kong does (platform/service.ts)
+ *   /graphql/v1 (and a platform service that is not mounted) → 501 not_available_locally
  *   anything else     → 404
  *
  * Run directly: `tsx scripts/gateway.ts` (options from env, see gatewayOptionsFromEnv), or
@@ -25,6 +28,8 @@ import {
 } from "./lib/config.ts";
 import { type FunctionInfo, FunctionsHost, FunctionStartError, prewarmFunctions } from "./lib/functions-host.ts";
 import { CORS_ALLOW_HEADERS, corsHeaders as CORS_HEADERS } from "../functions/_shared/cors.ts";
+import { platformServices } from "../platform/index.ts";
+import type { PlatformContext, PlatformService, PlatformServiceFactory } from "../platform/service.ts";
 
 export interface GatewayOptions {
   /** Port to listen on (0 = any free port). */
@@ -60,6 +65,11 @@ export interface GatewayOptions {
   functionStartTimeoutMs?: number;
   /** Access log: true (default, stdout), false, or a sink for the lines. */
   accessLog?: boolean | ((line: string) => void);
+  /**
+   * The local platform servers (platform/): where their files live and the database port they log
+   * in to. Without it (or with an empty `services`), /auth/v1, /storage/v1 and /realtime/v1 answer 501.
+   */
+  platform?: { dbPort: number; dataDir: string; services?: PlatformServiceFactory[] };
 }
 
 export interface Gateway {
@@ -299,6 +309,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   let localPort = opts.port;
   let functions: FunctionsHost | undefined;
+  /** Mounted once the server listens (their context needs its URL); until then none match. */
+  const services: PlatformService[] = [];
   const host = () => {
     if (!functions) throw new Error("gateway not started");
     return functions;
@@ -343,6 +355,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return null;
     }
     return jwt;
+  }
+
+  /**
+   * Kong's credential handling for a platform service: an opaque key becomes its JWT in `apikey`,
+   * and a request without a bearer token (or with `Bearer sb_…`) carries the key's JWT.
+   */
+  async function normaliseCredentials(req: http.IncomingMessage, rawQuery: string): Promise<boolean> {
+    let key = firstHeader(req.headers.apikey);
+    if (!key && rawQuery) key = new URLSearchParams(rawQuery).get("apikey") ?? undefined;
+    if (!key) return true;
+    const jwt = await apiKeyJwt(key.trim());
+    if (!jwt) return false;
+    req.headers.apikey = jwt;
+    const token = bearer(firstHeader(req.headers.authorization));
+    if (!req.headers.authorization || (token && token.startsWith("sb_"))) req.headers.authorization = `Bearer ${jwt}`;
+    return true;
+  }
+
+  async function handleService(
+    svc: PlatformService,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    subPath: string,
+    rawQuery: string,
+  ) {
+    if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) return sendPreflight(req, res);
+    for (const [k, v] of Object.entries(corsHeaders(req))) res.setHeader(k, v);
+    if (!(await normaliseCredentials(req, rawQuery))) {
+      return sendJson(req, res, 401, { message: "Invalid API key", hint: "Double check the provided API key." });
+    }
+    await svc.handle(req, res, subPath, rawQuery);
   }
 
   async function handleRest(req: http.IncomingMessage, res: http.ServerResponse, subPath: string, rawQuery: string) {
@@ -479,6 +522,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       let sub: string | null;
       if ((sub = under("/rest/v1")) !== null) return await handleRest(req, res, sub, rawQuery);
       if ((sub = under("/functions/v1")) !== null) return await handleFunction(req, res, sub, rawQuery);
+      for (const svc of services) {
+        if ((sub = under(svc.prefix)) !== null) return await handleService(svc, req, res, sub, rawQuery);
+      }
       for (const [prefix, what] of Object.entries(UNAVAILABLE)) {
         if (under(prefix) === null) continue;
         if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) return sendPreflight(req, res);
@@ -498,8 +544,31 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
 
   const server = http.createServer((req, res) => void onRequest(req, res));
-  server.on("upgrade", (req, socket) => {
-    const p = (req.url ?? "/").split("?")[0];
+  server.on("upgrade", (req, socket, head) => {
+    const rawUrl = req.url ?? "/";
+    const q = rawUrl.indexOf("?");
+    const p = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+    let rawQuery = q >= 0 ? rawUrl.slice(q + 1) : "";
+    const svc = services.find((s) => s.upgrade && (p === s.prefix || p.startsWith(s.prefix + "/")));
+    if (svc?.upgrade) {
+      void (async () => {
+        // Kong's key swap for the socket's apikey query parameter.
+        const params = new URLSearchParams(rawQuery);
+        const key = params.get("apikey");
+        if (key?.startsWith("sb_")) {
+          const jwt = await apiKeyJwt(key);
+          if (jwt) {
+            params.set("apikey", jwt);
+            rawQuery = params.toString();
+          }
+        }
+        svc.upgrade!(req, socket, head, p.slice(svc.prefix.length) || "/", rawQuery);
+      })().catch((err) => {
+        console.error(`[gateway] upgrade ${p}:`, err);
+        socket.destroy();
+      });
+      return;
+    }
     const realtime = p === "/realtime/v1" || p.startsWith("/realtime/v1/");
     const body = JSON.stringify({
       code: "not_available_locally",
@@ -529,6 +598,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const shownHost = !opts.host || opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${localPort}`;
 
+  if (opts.platform) {
+    const ctx: PlatformContext = {
+      apiUrl: opts.apiUrl ?? url,
+      dbUrl: opts.dbUrl,
+      dbPort: opts.platform.dbPort,
+      jwtSecret: opts.jwtSecret ?? JWT_SECRET,
+      keys: { anon: anonKey, serviceRole: serviceRoleKey, publishable: publishableKey, secret: secretKey },
+      dataDir: opts.platform.dataDir,
+      supabaseDir: opts.supabaseDir ?? path.join(opts.root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "supabase"),
+      log: (line) => console.log(line),
+    };
+    for (const factory of opts.platform.services ?? platformServices) services.push(await factory(ctx));
+  }
+
   functions = new FunctionsHost({
     portBase: opts.functionsPortBase,
     apiUrl: opts.apiUrl ?? url,
@@ -556,7 +639,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const grace = setTimeout(() => server.closeAllConnections(), 1000);
-        await Promise.all([closed, fnHost.close()]);
+        await Promise.all([closed, fnHost.close(), ...services.map((svc) => svc.close())]);
         clearTimeout(grace);
       })();
       return closing;
@@ -578,6 +661,10 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Gat
     functionsPortBase: num(env.HL_FUNCTIONS_PORT_BASE, p.functionsPortBase),
     logDir: env.HL_LOG_DIR || undefined,
     watch: env.HL_WATCH === "1" || env.HL_WATCH === "true",
+    platform: {
+      dbPort: env.HL_DB_URL ? Number(new URL(env.HL_DB_URL).port) : p.dbPort,
+      dataDir: env.HL_PLATFORM_DIR || path.join(p.home, "platform"),
+    },
   };
 }
 

@@ -87,6 +87,7 @@ function gatewayEnv(p: Profile, watch: boolean): NodeJS.ProcessEnv {
     HL_DB_URL: p.dbUrl,
     HL_FUNCTIONS_PORT_BASE: String(p.functionsPortBase),
     HL_LOG_DIR: p.logDir,
+    HL_PLATFORM_DIR: path.join(p.home, "platform"),
     HL_WATCH: watch ? "1" : "0",
   };
 }

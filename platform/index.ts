@@ -1,0 +1,4 @@
+/** The platform services the gateway mounts, in mount order (see ./service.ts). */
+import type { PlatformServiceFactory } from "./service.ts";
+
+export const platformServices: PlatformServiceFactory[] = [];

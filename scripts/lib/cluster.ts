@@ -2,9 +2,10 @@
  * The project-local PostgreSQL 15 cluster: created with the superuser `supabase_admin` (as on
  * hosted Supabase), run as the `postgres` OS user, with the platform shim applied by the
  * superuser and the project's migrations applied by the Supabase CLI as the non-superuser
- * `postgres` role.
+ * `postgres` role. The server's own files live in `p.clusterDir` (the profile's home, or a folder
+ * the postgres OS user can reach when the checkout sits where it cannot: see config.ts).
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, type Profile } from "./config.ts";
 import { DB_PASSWORD, dbUrl } from "./db.ts";
@@ -30,7 +31,12 @@ function chownTree(dir: string): void {
 }
 
 export function libDir(p: Profile): string {
-  return path.join(p.home, "lib");
+  return path.join(p.clusterDir, "lib");
+}
+
+/** The server log (inside clusterDir); `npm run stack -- logs` finds it in the profile's log folder. */
+function serverLog(p: Profile): string {
+  return path.join(p.clusterDir, "logs", "postgres.log");
 }
 
 /** Builds the local stand-in for Supabase's safeupdate module into the profile's lib folder. */
@@ -50,11 +56,18 @@ export function initCluster(p: Profile): void {
   mkdirSync(p.home, { recursive: true });
   mkdirSync(p.logDir, { recursive: true });
   mkdirSync(p.runDir, { recursive: true });
-  const pwfile = path.join(p.runDir, "initdb.pw");
+  mkdirSync(p.socketDir, { recursive: true });
+  mkdirSync(path.dirname(serverLog(p)), { recursive: true });
+  if (p.clusterDir !== p.home) {
+    const link = path.join(p.logDir, "postgres.log");
+    rmSync(link, { force: true });
+    symlinkSync(serverLog(p), link);
+  }
+  const pwfile = path.join(p.clusterDir, "initdb.pw");
   writeFileSync(pwfile, `${DB_PASSWORD}\n`);
   chmodSync(pwfile, 0o644);
-  chownTree(p.home);
-  log(`creating the PostgreSQL cluster in ${path.relative(ROOT, p.dataDir)}`);
+  chownTree(p.clusterDir);
+  log(`creating the PostgreSQL cluster in ${p.clusterDir === p.home ? path.relative(ROOT, p.dataDir) : p.dataDir}`);
   runAsPostgres(
     `${PG_BIN}/initdb`,
     [
@@ -80,7 +93,7 @@ export function writeClusterConfig(p: Profile, opts: ClusterOptions = {}): void 
     "# Written by scripts/lib/cluster.ts at every start; edit there.",
     "listen_addresses = '127.0.0.1'",
     `port = ${p.dbPort}`,
-    `unix_socket_directories = '${p.runDir}'`,
+    `unix_socket_directories = '${p.socketDir}'`,
     "wal_level = logical",
     "max_wal_senders = 10",
     "max_replication_slots = 10",
@@ -122,8 +135,9 @@ export async function startCluster(p: Profile, opts: ClusterOptions = {}): Promi
   buildSafeupdate(p);
   writeClusterConfig(p, opts);
   mkdirSync(p.logDir, { recursive: true });
-  chownTree(p.home);
-  const logFile = path.join(p.logDir, "postgres.log");
+  mkdirSync(path.dirname(serverLog(p)), { recursive: true });
+  chownTree(p.clusterDir);
+  const logFile = serverLog(p);
   for (let attempt = 1; ; attempt++) {
     try {
       runAsPostgres(`${PG_BIN}/pg_ctl`, ["start", "-D", p.dataDir, "-l", logFile, "-w", "-t", "60"], {
@@ -168,4 +182,5 @@ export function applyPlatformShim(p: Profile, db = "postgres"): void {
 export function removeCluster(p: Profile): void {
   stopCluster(p);
   rmSync(p.home, { recursive: true, force: true });
+  if (p.clusterDir !== p.home) rmSync(p.clusterDir, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@
  * projects created before the 2026 Data API change, used by `npm test`) and `bench` (its own
  * ports and `.hyperlocal/bench`, holding the large benchmark datasets).
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { dbUrl } from "./db.ts";
@@ -55,6 +56,49 @@ export interface Profile {
    * have them; the platform shim otherwise applies the 2026 defaults.
    */
   legacyDataApiGrants: boolean;
+  /**
+   * Where the files the PostgreSQL server itself reads and writes live: the data folder, its
+   * socket, the server-side library and the server log. `home`, unless we run as root and the
+   * `postgres` OS user (PostgreSQL refuses to run as root) cannot reach `home` (a checkout inside a
+   * mode-700 folder such as root's home): then a folder of this checkout's own under
+   * /var/lib/postgresql/hyperlocal.
+   */
+  clusterDir: string;
+  /** The server's socket folder (inside clusterDir). */
+  socketDir: string;
+}
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** uid and gid of the postgres OS user, from /etc/passwd (null when there is none). */
+function postgresIds(): { uid: number; gid: number } | null {
+  if (!existsSync("/etc/passwd")) return null;
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  if (!line) return null;
+  const f = line.split(":");
+  return { uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+/** True when the postgres OS user can traverse every existing folder on the way to `dir`. */
+function postgresCanReach(dir: string): boolean {
+  const ids = postgresIds();
+  if (!ids) return true;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(d)) {
+      const st = statSync(d);
+      const mode = st.mode;
+      const ok = st.uid === ids.uid ? (mode & 0o100) !== 0 : st.gid === ids.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
+      if (!ok) return false;
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/** A short, stable name for this checkout (for folders outside it). */
+function checkoutId(): string {
+  let h = 0x811c9dc5;
+  for (const c of ROOT) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return `${path.basename(ROOT).replace(/[^A-Za-z0-9_.-]/g, "_")}-${h.toString(16).padStart(8, "0")}`;
 }
 
 function envPort(name: string, fallback: number): number {
@@ -70,10 +114,15 @@ export function profile(name: ProfileName = (process.env.HL_PROFILE as ProfileNa
   // connection can never be holding its ports when it starts.
   const apiPort = envPort("HL_API_PORT", DEFAULT_API_PORT[name]);
   const dbPort = envPort("HL_DB_PORT", apiPort + 1);
+  const clusterDir = !isRoot || postgresCanReach(home)
+    ? home
+    : path.join("/var/lib/postgresql/hyperlocal", checkoutId(), path.relative(path.join(ROOT, ".hyperlocal"), home).replace(/^(\.\.\/)+/, "").replace(/\//g, "_") || name);
   return {
     name,
     home,
-    dataDir: path.join(home, "pgdata"),
+    clusterDir,
+    dataDir: path.join(clusterDir, "pgdata"),
+    socketDir: path.join(clusterDir, "run"),
     logDir: path.join(home, "logs"),
     runDir: path.join(home, "run"),
     apiPort,

@@ -17,7 +17,9 @@ const at = { dbPort: base.dbPort + 100 };
 const scratch = {
   ...base,
   home: path.join(base.home, "scratch"),
-  dataDir: path.join(base.home, "scratch", "pgdata"),
+  clusterDir: path.join(base.clusterDir, "scratch"),
+  dataDir: path.join(base.clusterDir, "scratch", "pgdata"),
+  socketDir: path.join(base.clusterDir, "scratch", "run"),
   logDir: path.join(base.home, "scratch", "logs"),
   runDir: path.join(base.home, "scratch", "run"),
   dbPort: at.dbPort,

@@ -29,7 +29,6 @@ import {
   updateObject,
   upsertObject,
   type ObjectRow,
-  type RequestScope,
 } from "./db.ts";
 import { ERRORS } from "./errors.ts";
 import { DRAIN_LIMIT, sendJson, uploadFile, type UploadFile } from "./http.ts";
@@ -569,5 +568,3 @@ export const objectRoutes: Route[] = [
   { method: "DELETE", pattern: "/object/:bucket", operation: "storage.object.delete_many", auth: "jwt", body: "json", handler: removeObjects },
   { method: "DELETE", pattern: "/object/:bucket/*", operation: "storage.object.delete", auth: "jwt", handler: removeObject },
 ];
-
-export type { RequestScope };

@@ -1,4 +1,5 @@
 /** The platform services the gateway mounts, in mount order (see ./service.ts). */
 import type { PlatformServiceFactory } from "./service.ts";
+import { storageService } from "./storage/index.ts";
 
-export const platformServices: PlatformServiceFactory[] = [];
+export const platformServices: PlatformServiceFactory[] = [storageService];

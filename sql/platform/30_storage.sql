@@ -4,8 +4,8 @@
 -- Never pushed to hosted Supabase: there the Storage API creates and migrates schema storage.
 -- The Storage server cannot run in the docker-free local stack, so this recreates what a
 -- project's migrations, policies and tests touch: storage.buckets, storage.objects, the path
--- helpers foldername/filename/extension, storage.operation(), and the trigger that refuses direct
--- DELETEs.
+-- helpers foldername/filename/extension, storage.operation(), the trigger that refuses direct
+-- DELETEs, and storage.search(), which the local Storage server (platform/storage) lists with.
 --
 -- Mirrors, in our own words (see shared/notes/supabase-platform.md):
 --   * supabase/storage tenant migrations 0002 (tables, helpers), 0003/0016/0018/0025 (path_tokens,
@@ -162,6 +162,121 @@ begin
 end
 $$;
 
+-- One folder level of a bucket, as the Storage API lists it (POST /object/list/<bucket>, storage-js
+-- list()): the objects and sub-folders directly under `prefix` (a folder path ending in '/', or
+-- '') whose path continues with `search`, case-insensitively; names relative to `prefix`; a
+-- sub-folder is one row named after it, with NULL id, dates and metadata. Runs as the caller
+-- (SECURITY INVOKER): RLS on storage.objects decides what is listed.
+--   * sortcolumn 'name' (default): folders and objects interleaved in lower(name) order ("C"
+--     collation), a folder placed at its first object (its last one when descending);
+--   * 'updated_at' | 'created_at' | 'last_accessed_at': folders first (by name), then objects
+--     by that column; here the name match is an ILIKE, so callers escape LIKE wildcards.
+-- At most 1500 rows (`limits`), after skipping `offsets` rows. `levels` is not used (the Storage
+-- API still passes it). Same signature and results as the Storage API's storage.search
+-- (tenant migrations 0050/0056/0063), written anew for this shim.
+create or replace function storage.search(
+  prefix text,
+  bucketname text,
+  limits int default 100,
+  levels int default 1,
+  offsets int default 0,
+  search text default '',
+  sortcolumn text default 'name',
+  sortorder text default 'asc'
+)
+returns table (
+  name text,
+  id uuid,
+  updated_at timestamptz,
+  created_at timestamptz,
+  last_accessed_at timestamptz,
+  metadata jsonb
+)
+language plpgsql
+stable
+security invoker
+as $$
+declare
+  v_prefix text := coalesce(prefix, '');
+  v_match text := coalesce(prefix, '') || coalesce(search, '');
+  v_limit int := least(coalesce(limits, 100), 1500);
+  v_offset int := greatest(coalesce(offsets, 0), 0);
+  v_desc boolean := lower(coalesce(sortorder, 'asc')) <> 'asc';
+  v_column text := case lower(coalesce(sortcolumn, 'name'))
+                     when 'updated_at' then 'updated_at'
+                     when 'created_at' then 'created_at'
+                     when 'last_accessed_at' then 'last_accessed_at'
+                     else 'name'
+                   end;
+  v_first int;
+  v_depth int;
+begin
+  if v_column = 'name' then
+    return query
+      with under_prefix as (
+        select o.name as object_name, o.id as object_id, o.updated_at as updated, o.created_at as created,
+               o.last_accessed_at as accessed, o.metadata as meta,
+               lower(o.name) collate "C" as sort_key,
+               -- where the next '/' after the matched part is (0: the object sits at this level)
+               strpos(substr(lower(o.name), length(v_match) + 1), '/') as slash
+          from storage.objects o
+         where o.bucket_id = bucketname
+           and starts_with(lower(o.name), lower(v_match))
+      ),
+      entries as (
+        select substr(u.object_name, length(v_prefix) + 1) as entry_name, u.object_id, u.updated, u.created,
+               u.accessed, u.meta, u.sort_key
+          from under_prefix u
+         where u.slash = 0
+        union all
+        select f.entry_name, null::uuid, null::timestamptz, null::timestamptz, null::timestamptz, null::jsonb, f.sort_key
+          from (select distinct on (left(u.sort_key, length(v_match) + u.slash))
+                       substr(rtrim(left(u.object_name, length(v_match) + u.slash), '/'), length(v_prefix) + 1) as entry_name,
+                       u.sort_key
+                  from under_prefix u
+                 where u.slash > 0
+                 order by left(u.sort_key, length(v_match) + u.slash),
+                          (case when v_desc then u.sort_key end) collate "C" desc nulls last,
+                          u.sort_key) as f
+      )
+      select e.entry_name, e.object_id, e.updated, e.created, e.accessed, e.meta
+        from entries e
+       order by (case when not v_desc then e.sort_key end) collate "C" asc,
+                (case when v_desc then e.sort_key end) collate "C" desc
+       limit v_limit offset v_offset;
+    return;
+  end if;
+
+  -- Other orders: by path segments. v_first = the segment after the prefix, v_depth = the level listed.
+  v_first := coalesce(array_length(string_to_array(v_prefix, '/'), 1), 1);
+  v_depth := coalesce(array_length(string_to_array(v_match, '/'), 1), 1);
+  return query execute format(
+    $q$
+    select entry_name, entry_id, updated, created, accessed, meta
+      from (
+        select 0 as kind, folder as entry_name, null::uuid as entry_id, null::timestamptz as updated,
+               null::timestamptz as created, null::timestamptz as accessed, null::jsonb as meta,
+               row_number() over (order by folder %1$s) as position
+          from (select distinct array_to_string(o.path_tokens[$1:$2], '/') as folder
+                  from storage.objects o
+                 where o.bucket_id = $3 and o.name ilike $4 || '%%'
+                   and array_length(o.path_tokens, 1) <> $2) as folders
+        union all
+        select 1, array_to_string(o.path_tokens[$1:$2], '/'), o.id, o.updated_at, o.created_at,
+               o.last_accessed_at, o.metadata,
+               row_number() over (order by o.%2$I %1$s)
+          from storage.objects o
+         where o.bucket_id = $3 and o.name ilike $4 || '%%'
+           and array_length(o.path_tokens, 1) = $2
+      ) as entries
+     order by kind, position
+     limit $5 offset $6
+    $q$,
+    case when v_desc then 'desc' else 'asc' end, v_column)
+  using v_first, v_depth, bucketname, v_match, v_limit, v_offset;
+end
+$$;
+
 -- Direct DELETEs on storage tables would orphan the stored files: only the Storage API, which sets
 -- storage.allow_delete_query = 'true' for its own statements, may delete.
 create or replace function storage.protect_delete()
@@ -204,11 +319,12 @@ alter function storage.foldername(text) owner to supabase_storage_admin;
 alter function storage.filename(text) owner to supabase_storage_admin;
 alter function storage.extension(text) owner to supabase_storage_admin;
 alter function storage.operation() owner to supabase_storage_admin;
+alter function storage.search(text, text, int, int, int, text, text, text) owner to supabase_storage_admin;
 alter function storage.protect_delete() owner to supabase_storage_admin;
 alter function storage.update_updated_at_column() owner to supabase_storage_admin;
 alter function storage.enforce_bucket_name_length() owner to supabase_storage_admin;
 grant all on function storage.foldername(text), storage.filename(text), storage.extension(text),
-  storage.operation()
+  storage.operation(), storage.search(text, text, int, int, int, text, text, text)
   to postgres, anon, authenticated, service_role, dashboard_user;
 
 -- ------------------------------------------------------------------------------------------------

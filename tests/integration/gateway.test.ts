@@ -63,13 +63,19 @@ describe("REST through the gateway", () => {
     expect(get.headers.get("access-control-allow-origin")).toBeTruthy();
   });
 
-  it("explains that auth, storage and realtime need the full Supabase stack", async () => {
-    for (const path of ["/auth/v1/token?grant_type=password", "/storage/v1/object/list/avatars", "/realtime/v1/api/broadcast"]) {
+  it("explains that GraphQL and the platform services it does not run need the full Supabase stack", async () => {
+    for (const path of ["/graphql/v1", "/auth/v1/token?grant_type=password", "/realtime/v1/api/broadcast"]) {
       const res = await fetch(`${api}${path}`, { method: "POST", headers: { apikey: ANON_KEY } });
       expect(res.status).toBe(501);
       const body = (await res.json()) as { message: string };
       expect(body.message).toMatch(/full Supabase stack/);
     }
+  });
+
+  it("mounts the local Storage server", async () => {
+    const res = await fetch(`${api}/storage/v1/bucket/avatars`, { headers: { apikey: ANON_KEY } });
+    expect(res.status).not.toBe(501);
+    expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
   });
 
   it("answers 404 in JSON for unknown paths", async () => {

@@ -1,4 +1,5 @@
 /** The platform services the gateway mounts, in mount order (see ./service.ts). */
 import type { PlatformServiceFactory } from "./service.ts";
+import { authService } from "./auth/index.ts";
 
-export const platformServices: PlatformServiceFactory[] = [];
+export const platformServices: PlatformServiceFactory[] = [authService];

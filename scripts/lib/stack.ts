@@ -211,7 +211,8 @@ export function banner(p: Profile): string {
     "",
     "  User token:  npm run token -- customer@example.com   (any email or +E.164 phone; creates the user if needed)",
     "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
-    "  Not local:   /auth/v1, /storage/v1 and /realtime/v1 need the full Supabase stack (see README).",
+    "  Auth:        /auth/v1 is the local GoTrue-compatible server; its mail and SMS: npm run inbox -- <email-or-phone>",
+    "  Not local:   /storage/v1 and /realtime/v1 need the full Supabase stack (see README).",
     existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
     "",
   ].join("\n");

@@ -69,6 +69,7 @@ export interface Limiters {
   /** /signup, /otp, /recover, /magiclink, /resend and PUT /user share one rate, in separate buckets. */
   signups: KeyedBucketLimiter;
   otp: KeyedBucketLimiter;
+  recover: KeyedBucketLimiter;
   user: KeyedBucketLimiter;
   anonymous: KeyedBucketLimiter;
   email: IntervalLimiter;
@@ -88,6 +89,7 @@ export function createLimiters(r: {
     verify: KeyedBucketLimiter.perWindow(r.verify),
     signups: KeyedBucketLimiter.perWindow(r.otp),
     otp: KeyedBucketLimiter.perWindow(r.otp),
+    recover: KeyedBucketLimiter.perWindow(r.otp),
     user: KeyedBucketLimiter.perWindow(r.otp),
     anonymous: new KeyedBucketLimiter(r.anonymousUsers / 3_600_000, r.anonymousUsers),
     email: new IntervalLimiter(r.emailSent),

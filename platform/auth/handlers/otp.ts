@@ -101,7 +101,7 @@ async function magicLink(
 
 /** POST /recover: a password reset email (GoTrue answers {} whether or not the address exists). */
 export async function recoverRoute(ctx: AuthContext, req: AuthRequest): Promise<Reply> {
-  checkRequestRate(ctx.limiters.otp, req.ip);
+  checkRequestRate(ctx.limiters.recover, req.ip);
   if (!ctx.cfg.email.enabled) throw badRequest("email_provider_disabled", "Email logins are disabled");
   const body = await readParams(req);
   const rawEmail = field.string(body, "email");

@@ -238,7 +238,7 @@ export async function emailChangeVerify(ctx: AuthContext, tx: Tx, user: User, p:
   return true;
 }
 
-function verifyParams(ctx: AuthContext, req: AuthRequest, body: Record<string, unknown>): VerifyParams {
+function verifyParams(body: Record<string, unknown>): VerifyParams {
   const p: VerifyParams = {
     type: field.string(body, "type"),
     token: field.string(body, "token"),
@@ -275,7 +275,7 @@ export async function verifyRoute(ctx: AuthContext, req: AuthRequest): Promise<R
   checkRequestRate(ctx.limiters.verify, req.ip);
   if (req.method === "GET") return verifyGet(ctx, req);
   const body = await readParams(req);
-  const p = verifyParams(ctx, req, body);
+  const p = verifyParams(body);
   const aud = requestAud(ctx, req);
   const result = await ctx.sql.begin(async (tx: Tx) => {
     const usingHash = p.token === "" && p.tokenHash !== "";

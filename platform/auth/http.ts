@@ -67,12 +67,16 @@ export function toAuthRequest(req: http.IncomingMessage, path: string, rawQuery:
           if (size > MAX_BODY_BYTES) tooLarge = true;
           else chunks.push(chunk);
         });
-        req.on("end", () =>
-          tooLarge
-            ? reject(new AuthError(413, "request_entity_too_large", `Request body too large (max ${MAX_BODY_BYTES} bytes)`))
-            : resolve(Buffer.concat(chunks))
-        );
+        let ended = false;
+        req.on("end", () => {
+          ended = true;
+          if (tooLarge) reject(new AuthError(413, "request_entity_too_large", `Request body too large (max ${MAX_BODY_BYTES} bytes)`));
+          else resolve(Buffer.concat(chunks));
+        });
         req.on("error", reject);
+        req.on("close", () => {
+          if (!ended) reject(new Error("the client closed the request before sending its body"));
+        });
       });
       return cached;
     },
@@ -155,8 +159,10 @@ export function send(res: http.ServerResponse, reply: Reply, method: string): vo
   headers["content-length"] = text === undefined ? 0 : Buffer.byteLength(text);
   // Browsers may read GoTrue's own response headers (GoTrue's CORS ExposedHeaders).
   const exposed = res.getHeader("access-control-expose-headers");
-  if (typeof exposed === "string" && !/x-supabase-api-version/i.test(exposed)) {
-    res.setHeader("access-control-expose-headers", `${exposed}, X-Total-Count, Link, X-Supabase-Api-Version`);
+  if (typeof exposed === "string") {
+    const have = new Set(exposed.split(",").map((h) => h.trim().toLowerCase()));
+    const extra = ["X-Total-Count", "Link", "X-Supabase-Api-Version"].filter((h) => !have.has(h.toLowerCase()));
+    if (extra.length) res.setHeader("access-control-expose-headers", [exposed, ...extra].join(", "));
   }
   res.writeHead(reply.status, headers);
   res.end(method === "HEAD" ? undefined : text);

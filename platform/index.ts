@@ -1,5 +1,6 @@
 /** The platform services the gateway mounts, in mount order (see ./service.ts). */
 import type { PlatformServiceFactory } from "./service.ts";
+import { authService } from "./auth/index.ts";
 import { storageService } from "./storage/index.ts";
 
-export const platformServices: PlatformServiceFactory[] = [storageService];
+export const platformServices: PlatformServiceFactory[] = [authService, storageService];

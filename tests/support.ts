@@ -1,5 +1,5 @@
 /** Shared helpers for the vitest layers: the test stack's addresses, clients, users, and the actors and fixtures the integration tests share. */
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import type postgres from "postgres";
 import WebSocket from "ws";
 import { ANON_KEY, SERVICE_ROLE_KEY, profile, type ProfileName } from "../scripts/lib/config.ts";
@@ -39,6 +39,24 @@ export async function newUser(
   const email = `${label}.${process.pid}.${Date.now()}.${counter}@example.test`;
   const session = await signIn(stack, { ...parseIdentifier(email), userMetadata });
   return { session, client: clientFor(session.accessToken) };
+}
+
+/**
+ * Deletes an account through the delete-account edge function (the domain deletion, then Auth's
+ * soft delete): the client's user's own account, or with the service role client `support`'s
+ * {user_id, reason}. Returns the function's status and JSON body.
+ */
+export async function deleteAccount(
+  client: SupabaseClient<Database>,
+  support?: { user_id: string; reason: string },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { data, error } = await client.functions.invoke("delete-account", { method: "POST", body: support ?? {} });
+  if (!error) return { status: 200, body: data as Record<string, unknown> };
+  if (error instanceof FunctionsHttpError) {
+    const res = error.context as Response;
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+  throw error;
 }
 
 /** A direct connection as the migration role `postgres` (for fixtures and assertions). */

@@ -813,11 +813,8 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"delete_my_account":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
 "delete_user_account":
-{ Args: { "p_reason": string,"p_user_id": string }; Returns: Json
+{ Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
                            },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {

@@ -1,17 +1,27 @@
 /**
- * Users and access tokens without GoTrue (a development tool, not an auth server).
+ * Users and sessions for tests, seed tooling, benchmarks and `npm run token`, on the local Auth
+ * server's own code (platform/auth): no HTTP round trip, no rate limits, but the same rows.
  *
- * createUser() writes auth.users + auth.identities the way GoTrue does, connected as GoTrue's own
- * role (supabase_auth_admin), so the project's triggers on auth.users fire as they would on a
- * real sign-up. mintAccessToken() opens an auth.sessions row and signs an HS256 access token with
- * GoTrue's claims, passing them through the project's custom access token hook when
- * `[auth.hook.custom_access_token]` is enabled in supabase/config.toml, as GoTrue calls it.
+ * createUser() signs a user up as POST /signup does with autoconfirm (auth.users with role and
+ * metadata, auth.identities, user_metadata from the identity, audit user_signedup, email or phone
+ * confirmed) — connected as GoTrue's role supabase_auth_admin, so the project's triggers on
+ * auth.users fire as on a real sign-up. The user has no password (as an OTP-only sign-up; GoTrue
+ * stores ''). mintAccessToken() signs them in as the password grant does: audit login, a session,
+ * its refresh token and AMR claim, and an access token passed through the custom access token hook
+ * of supabase/config.toml inside the same transaction.
  */
+import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
-import { SignJWT } from "jose";
 import { JWT_SECRET, type Profile } from "./config.ts";
 import { connect } from "./db.ts";
 import { readSupabaseConfig, type SupabaseConfig } from "./supabase-config.ts";
+import { audit, actorOf } from "../../platform/auth/audit.ts";
+import { parseHook, type HookConfig } from "../../platform/auth/config.ts";
+import { autoconfirm, insertUserWithIdentity } from "../../platform/auth/register.ts";
+import { issueSession } from "../../platform/auth/sessions.ts";
+import { validateHookOutput } from "../../platform/auth/tokens.ts";
+import { findUserByEmail, findUserById, findUserByPhone, insertUser, setRole, type User } from "../../platform/auth/users.ts";
+import { formatPhone } from "../../platform/auth/validate.ts";
 
 export interface NewUser {
   email?: string;
@@ -34,6 +44,8 @@ export interface AuthUser {
 export interface Session {
   user: AuthUser;
   accessToken: string;
+  /** The session's refresh token (auth.refresh_tokens), usable with POST /auth/v1/token?grant_type=refresh_token. */
+  refreshToken: string;
   sessionId: string;
   expiresAt: number;
   claims: Record<string, unknown>;
@@ -42,8 +54,8 @@ export interface Session {
 type Sql = postgres.Sql<Record<string, unknown>>;
 
 /** A connection as supabase_auth_admin, the role GoTrue logs in as. */
-export function authAdminSql(p: Profile): Sql {
-  return connect(p, "supabase_auth_admin", { max: 2, connection: { application_name: "hyperlocal-auth-helper" } });
+export function authAdminSql(p: Pick<Profile, "dbPort">): Sql {
+  return connect(p, "supabase_auth_admin", { max: 2, connection: { application_name: "hyperlocal-auth-helper" } }) as Sql;
 }
 
 /** Accepts an email address or an E.164 phone number. */
@@ -54,174 +66,116 @@ export function parseIdentifier(identifier: string): NewUser {
   throw new Error(`"${identifier}" is neither an email address nor an E.164 phone number (e.g. +971501234567)`);
 }
 
-function rowToUser(row: Record<string, unknown>): AuthUser {
+function toAuthUser(u: User): AuthUser {
   return {
-    id: row.id as string,
-    email: (row.email as string | null) ?? null,
-    phone: (row.phone as string | null) ?? null,
-    app_metadata: (row.raw_app_meta_data as Record<string, unknown>) ?? {},
-    user_metadata: (row.raw_user_meta_data as Record<string, unknown>) ?? {},
-    is_anonymous: Boolean(row.is_anonymous),
+    id: u.row.id,
+    email: u.row.email,
+    phone: u.row.phone,
+    app_metadata: u.row.raw_app_meta_data ?? {},
+    user_metadata: u.row.raw_user_meta_data ?? {},
+    is_anonymous: u.row.is_anonymous,
   };
 }
 
-/** Finds the user by email/phone, or creates it as GoTrue's sign-up does (auto-confirmed). */
+const AUD = "authenticated";
+
+/** Finds the user by email/phone, or signs them up as GoTrue does with autoconfirm. */
 export async function createUser(sql: Sql, input: NewUser): Promise<{ user: AuthUser; created: boolean }> {
-  const email = input.email?.toLowerCase() ?? null;
-  const phone = input.phone ? input.phone.replace(/^\+/, "") : null;
+  const email = input.email?.toLowerCase() ?? "";
+  const phone = input.phone ? formatPhone(input.phone) : "";
   if (!email && !phone && !input.isAnonymous) throw new Error("createUser needs an email, a phone or isAnonymous");
+  const existing = email ? await findUserByEmail(sql, email, AUD) : phone ? await findUserByPhone(sql, phone, AUD) : null;
+  if (existing) return { user: toAuthUser(existing), created: false };
 
-  const existing = await sql`
-    select * from auth.users
-     where (${email}::text is not null and email = ${email}) or (${phone}::text is not null and phone = ${phone})
-     limit 1`;
-  if (existing.length) return { user: rowToUser(existing[0]), created: false };
-
-  const provider = input.isAnonymous ? null : email ? "email" : "phone";
-  const appMeta = {
-    ...(provider ? { provider, providers: [provider] } : {}),
-    ...(input.appMetadata ?? {}),
-  };
-  return sql.begin(async (tx) => {
-    const [{ id }] = await tx`select gen_random_uuid() as id`;
-    const userMeta = {
-      ...(input.userMetadata ?? {}),
-      sub: id,
-      ...(email ? { email } : {}),
-      ...(phone ? { phone } : {}),
-      email_verified: Boolean(email),
-      phone_verified: Boolean(phone),
-    };
-    const [row] = await tx`
-      insert into auth.users (
-        instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-        phone, phone_confirmed_at, raw_app_meta_data, raw_user_meta_data,
-        created_at, updated_at, confirmation_token, recovery_token, email_change_token_new,
-        email_change, email_change_token_current, phone_change, phone_change_token,
-        reauthentication_token, is_sso_user, is_anonymous)
-      values (
-        '00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
-        -- No password: tokens are minted directly (GoTrue stores '' for passwordless users).
-        '',
-        case when ${email}::text is not null then now() end,
-        ${phone}, case when ${phone}::text is not null then now() end,
-        ${sql.json(appMeta as postgres.JSONValue)}, ${sql.json(userMeta as postgres.JSONValue)},
-        now(), now(), '', '', '', '', '', '', '', '', false, ${Boolean(input.isAnonymous)})
-      returning *`;
-    if (provider) {
-      const identityData = {
-        sub: id,
-        ...(email ? { email } : {}),
-        ...(phone ? { phone } : {}),
-        email_verified: Boolean(email),
-        phone_verified: Boolean(phone),
-      };
-      await tx`
-        insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-        values (${id}, ${id}, ${sql.json(identityData)}, ${provider}, now(), now(), now())`;
+  const user = await sql.begin(async (tx) => {
+    let u: User;
+    if (input.isAnonymous) {
+      u = await insertUser(tx, { id: randomUUID(), aud: AUD, email: "", phone: "", encryptedPassword: "", userMetadata: input.userMetadata ?? {}, isAnonymous: true });
+      await setRole(tx, u, AUD);
+    } else {
+      const provider = email ? "email" : "phone";
+      u = await insertUserWithIdentity(tx, {
+        id: randomUUID(),
+        aud: AUD,
+        role: AUD,
+        provider,
+        email,
+        phone,
+        encryptedPassword: "",
+        data: input.userMetadata ?? {},
+      });
+      await autoconfirm(tx, u, provider, { provider });
     }
-    return { user: rowToUser(row), created: true };
+    if (input.appMetadata) {
+      const [row] = await tx`
+        update auth.users set raw_app_meta_data = raw_app_meta_data || ${tx.json(input.appMetadata as postgres.JSONValue)}, updated_at = now()
+         where id = ${u.row.id} returning *`;
+      u.row = row as User["row"];
+    }
+    return u;
   });
-}
-
-interface HookConfig {
-  schema: string;
-  fn: string;
+  return { user: toAuthUser(user), created: true };
 }
 
 /** `[auth.hook.custom_access_token]` of supabase/config.toml, when enabled with a pg-functions URI. */
-export function customAccessTokenHook(config: SupabaseConfig = readSupabaseConfig()): HookConfig | null {
-  const hook = config.auth?.hook?.custom_access_token;
-  if (!hook?.enabled || !hook.uri) return null;
-  const m = /^pg-functions:\/\/[^/]+\/([^/]+)\/([^/]+)$/.exec(hook.uri);
-  if (!m) throw new Error(`custom_access_token hook uri must be pg-functions://<db>/<schema>/<function>, got ${hook.uri}`);
-  return { schema: m[1], fn: m[2] };
+export function customAccessTokenHook(config: SupabaseConfig = readSupabaseConfig()): { schema: string; fn: string } | null {
+  const hook = parseHook("custom_access_token", config.auth?.hook?.custom_access_token);
+  if (!hook) return null;
+  if (hook.kind !== "pg") throw new Error(`custom_access_token hook uri must be pg-functions://<db>/<schema>/<function>, got ${hook.uri}`);
+  return { schema: hook.schema!, fn: hook.fn! };
 }
 
-const REQUIRED_CLAIMS = ["aud", "exp", "iat", "sub", "email", "phone", "role", "aal", "session_id", "is_anonymous"];
-
-/** The checks GoTrue applies to what a custom access token hook returns. */
+/** The checks GoTrue applies to the claims a custom access token hook returns (the server's own). */
 export function validateHookClaims(claims: unknown): asserts claims is Record<string, unknown> {
-  if (!claims || typeof claims !== "object" || Array.isArray(claims)) {
-    throw new Error("custom access token hook: output must contain a `claims` object");
-  }
-  const c = claims as Record<string, unknown>;
-  for (const key of REQUIRED_CLAIMS) {
-    if (!(key in c)) throw new Error(`custom access token hook: required claim "${key}" is missing`);
-  }
-  if (!(typeof c.aud === "string" || Array.isArray(c.aud))) throw new Error("custom access token hook: aud must be a string or an array");
-  if (!Number.isInteger(c.exp) || !Number.isInteger(c.iat)) throw new Error("custom access token hook: exp and iat must be integers");
-  for (const key of ["app_metadata", "user_metadata"]) {
-    if (key in c && (typeof c[key] !== "object" || c[key] === null || Array.isArray(c[key]))) {
-      throw new Error(`custom access token hook: ${key} must be an object`);
-    }
-  }
+  validateHookOutput({ claims });
 }
 
 export interface MintOptions {
   apiUrl?: string;
   authenticationMethod?: string;
   expiresIn?: number;
-  hook?: HookConfig | null;
+  hook?: { schema: string; fn: string } | null;
 }
 
-/** Opens a session for the user and signs an access token as GoTrue would. */
+function pgHook(h: { schema: string; fn: string }): HookConfig {
+  const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  return { uri: `pg-functions://postgres/${h.schema}/${h.fn}`, kind: "pg", schema: h.schema, fn: h.fn, pgName: `${quote(h.schema)}.${quote(h.fn)}`, secrets: [] };
+}
+
+/** Signs the user in as GoTrue's password grant does (audit login, session, tokens, hook). */
 export async function mintAccessToken(sql: Sql, userId: string, opts: MintOptions = {}): Promise<Session> {
-  const [row] = await sql`select * from auth.users where id = ${userId}`;
-  if (!row) throw new Error(`no auth.users row with id ${userId}`);
-  const user = rowToUser(row);
-  const method = opts.authenticationMethod ?? (user.is_anonymous ? "anonymous" : "password");
+  const user = await findUserById(sql, userId);
+  if (!user) throw new Error(`no auth.users row with id ${userId}`);
+  const method = opts.authenticationMethod ?? (user.row.is_anonymous ? "anonymous" : "password");
   const hook = opts.hook === undefined ? customAccessTokenHook() : opts.hook;
-
-  return sql.begin(async (tx) => {
-    const [session] = await tx`
-      insert into auth.sessions (id, user_id, created_at, updated_at, aal)
-      values (gen_random_uuid(), ${userId}, now(), now(), 'aal1') returning id`;
-    await tx`update auth.users set last_sign_in_at = now() where id = ${userId}`;
-    const iat = Math.floor(Date.now() / 1000);
-    const exp = iat + (opts.expiresIn ?? 3600);
-    let claims: Record<string, unknown> = {
-      iss: `${opts.apiUrl ?? "http://127.0.0.1:54321"}/auth/v1`,
-      sub: user.id,
-      aud: "authenticated",
-      exp,
-      iat,
-      email: user.email ?? "",
-      phone: user.phone ?? "",
-      app_metadata: user.app_metadata,
-      user_metadata: user.user_metadata,
-      role: "authenticated",
-      aal: "aal1",
-      amr: [{ method, timestamp: iat }],
-      session_id: session.id,
-      is_anonymous: user.is_anonymous,
-    };
-    if (hook) {
-      const event = { user_id: user.id, claims, authentication_method: method };
-      await tx`set local statement_timeout = '2s'`;
-      const [out] = await tx.unsafe(`select ${ident(hook.schema)}.${ident(hook.fn)}($1::text::jsonb) as result`, [
-        JSON.stringify(event),
-      ]);
-      const result = out.result as { claims?: unknown; error?: { http_code?: number; message?: string } };
-      if (result?.error?.message) {
-        throw new Error(`custom access token hook refused: ${result.error.message} (HTTP ${result.error.http_code ?? 500})`);
-      }
-      validateHookClaims(result?.claims);
-      claims = result.claims as Record<string, unknown>;
-    }
-    const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .sign(new TextEncoder().encode(JWT_SECRET));
-    return { user, accessToken, sessionId: session.id as string, expiresAt: Number(claims.exp), claims };
+  const config = readSupabaseConfig();
+  const issued = await sql.begin(async (tx) => {
+    await audit(tx, actorOf(user.row), "login", { provider: user.row.raw_app_meta_data?.provider ?? "email" });
+    return issueSession(
+      tx,
+      {
+        issuer: `${opts.apiUrl ?? "http://127.0.0.1:54321"}/auth/v1`,
+        jwtSecret: JWT_SECRET,
+        jwtExp: opts.expiresIn ?? config.auth?.jwt_expiry ?? 3600,
+        customAccessTokenHook: hook ? pgHook(hook) : undefined,
+      },
+      user,
+      method,
+      { userAgent: "hyperlocal-token-helper", ip: "" },
+    );
   });
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return {
+    user: toAuthUser(issued.user),
+    accessToken: issued.accessToken,
+    refreshToken: issued.refreshToken,
+    sessionId: issued.sessionId,
+    expiresAt: issued.expiresAt,
+    claims: issued.claims,
+  };
 }
 
 /** Creates (or finds) a user and signs them in: the common case for tests, seed and the CLI. */
-export async function signIn(p: Profile, input: NewUser, opts: MintOptions = {}): Promise<Session> {
+export async function signIn(p: Pick<Profile, "dbPort" | "apiUrl">, input: NewUser, opts: MintOptions = {}): Promise<Session> {
   const sql = authAdminSql(p);
   try {
     const { user } = await createUser(sql, input);

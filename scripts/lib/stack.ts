@@ -212,8 +212,9 @@ export function banner(p: Profile): string {
     "",
     "  User token:  npm run token -- customer@example.com   (any email or +E.164 phone; creates the user if needed)",
     "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
+    "  Auth:        /auth/v1 is the local GoTrue-compatible server; its mail and SMS: npm run inbox -- <email-or-phone>",
     `  Storage:     ${p.apiUrl}/storage/v1 (local Storage server; files in ${path.join(p.home, "platform", "storage")})`,
-    "  Not local:   /auth/v1 and /realtime/v1 need the full Supabase stack (see README).",
+    "  Not local:   /realtime/v1 needs the full Supabase stack (see README).",
     existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
     "",
   ].join("\n");

@@ -50,6 +50,9 @@ const hook = z.object({
   secrets: z.string().optional(),
 });
 
+/** An SMS provider section: the local stack only needs to know whether one is enabled. */
+const smsProvider = z.object({ enabled: z.boolean().optional() });
+
 const functionSection = z.object({
   enabled: z.boolean().optional(),
   verify_jwt: z.boolean().optional(),
@@ -89,6 +92,9 @@ const schema = z.object({
     .object({
       enabled: z.boolean().optional(),
       site_url: z.string().optional(),
+      /** Auth's public URL (default: the API URL + /auth/v1); also the JWT issuer unless jwt_issuer is set. */
+      external_url: z.string().optional(),
+      jwt_issuer: z.string().optional(),
       additional_redirect_urls: strings.optional(),
       jwt_expiry: int.optional(),
       enable_refresh_token_rotation: z.boolean().optional(),
@@ -111,22 +117,38 @@ const schema = z.object({
         .optional(),
       email: z
         .object({
-          enabled: z.boolean().optional(),
+          /** GoTrue's EXTERNAL_EMAIL_ENABLED (the CLI's key; default true). */
+          enable_signup: z.boolean().optional(),
           double_confirm_changes: z.boolean().optional(),
           enable_confirmations: z.boolean().optional(),
           secure_password_change: z.boolean().optional(),
           max_frequency: z.string().optional(),
           otp_length: int.optional(),
           otp_expiry: int.optional(),
+          /** Only `enabled` matters locally: [auth.rate_limit] email_sent applies with a custom SMTP server. */
+          smtp: z.object({ enabled: z.boolean().optional() }).optional(),
         })
         .optional(),
       sms: z
         .object({
-          enabled: z.boolean().optional(),
+          /** GoTrue's EXTERNAL_PHONE_ENABLED (the CLI's key; default false). */
+          enable_signup: z.boolean().optional(),
           enable_confirmations: z.boolean().optional(),
           template: z.string().optional(),
           max_frequency: z.string().optional(),
           test_otp: z.record(z.string(), z.string()).optional(),
+          twilio: smsProvider.optional(),
+          twilio_verify: smsProvider.optional(),
+          messagebird: smsProvider.optional(),
+          textlocal: smsProvider.optional(),
+          vonage: smsProvider.optional(),
+        })
+        .optional(),
+      sessions: z
+        .object({
+          /** Go durations such as "24h" or "8h30m". */
+          timebox: z.string().optional(),
+          inactivity_timeout: z.string().optional(),
         })
         .optional(),
       hook: z

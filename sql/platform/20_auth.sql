@@ -5,8 +5,8 @@
 -- cannot run in the docker-free local stack, so this recreates the part of schema auth that a
 -- project's migrations, policies, seeds and tests touch: the helper functions auth.uid(),
 -- auth.role(), auth.email(), auth.jwt(), and the tables users, identities, sessions,
--- refresh_tokens, mfa_factors, one_time_tokens, audit_log_entries, instances, schema_migrations (with
--- their enums).
+-- refresh_tokens, mfa_factors, mfa_amr_claims, one_time_tokens, audit_log_entries, instances,
+-- schema_migrations (with their enums). The local Auth server (platform/auth) writes them as GoTrue does.
 --
 -- Mirrors, in our own words (see shared/notes/supabase-platform.md):
 --   * supabase/auth migrations 00_init_auth_schema ... 20240214120130 (table shapes: generated
@@ -22,7 +22,7 @@
 --     SELECT on schema_migrations; the API roles get USAGE on the schema and no table privileges);
 --   * a 2026 hosted schema dump (column order and defaults, table ACLs, default privileges).
 --
--- Local dev tooling (seeding users) connects as supabase_auth_admin, the table owner, like GoTrue.
+-- The local Auth server and dev tooling (seeding users) connect as supabase_auth_admin, the table owner, like GoTrue.
 -- Applied by supabase_admin to each database, after 10_database.sql. Re-runnable.
 -- =================================================================================================
 set client_min_messages = warning;
@@ -268,6 +268,20 @@ create index if not exists factor_id_created_at_idx on auth.mfa_factors (user_id
 create unique index if not exists mfa_factors_user_friendly_name_unique on auth.mfa_factors (friendly_name, user_id)
   where trim(friendly_name) <> '';
 
+-- AMR claims of a session (GoTrue 20221003041349 + 20221011041400): one row per session and
+-- authentication method; GoTrue upserts it on every sign-in and builds the token's amr/aal from it.
+create table if not exists auth.mfa_amr_claims (
+  session_id uuid not null,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  authentication_method text not null,
+  id uuid not null,
+  constraint amr_id_pk primary key (id),
+  constraint mfa_amr_claims_session_id_authentication_method_pkey unique (session_id, authentication_method),
+  constraint mfa_amr_claims_session_id_fkey foreign key (session_id) references auth.sessions (id) on delete cascade
+);
+comment on table auth.mfa_amr_claims is 'auth: stores authenticator method reference claims for multi factor authentication';
+
 create table if not exists auth.audit_log_entries (
   instance_id uuid,
   id uuid not null,
@@ -331,6 +345,7 @@ alter table auth.identities owner to supabase_auth_admin;
 alter table auth.sessions owner to supabase_auth_admin;
 alter table auth.refresh_tokens owner to supabase_auth_admin;
 alter table auth.mfa_factors owner to supabase_auth_admin;
+alter table auth.mfa_amr_claims owner to supabase_auth_admin;
 alter table auth.audit_log_entries owner to supabase_auth_admin;
 alter table auth.instances owner to supabase_auth_admin;
 alter table auth.one_time_tokens owner to supabase_auth_admin;
@@ -342,6 +357,7 @@ alter table auth.identities enable row level security;
 alter table auth.sessions enable row level security;
 alter table auth.refresh_tokens enable row level security;
 alter table auth.mfa_factors enable row level security;
+alter table auth.mfa_amr_claims enable row level security;
 alter table auth.audit_log_entries enable row level security;
 alter table auth.instances enable row level security;
 alter table auth.one_time_tokens enable row level security;
@@ -350,7 +366,7 @@ alter table auth.schema_migrations enable row level security;
 -- The API roles get nothing on auth tables (policies may call auth.uid(), but cannot read
 -- auth.users as an API role). Revoke in case an older local cluster granted something.
 revoke all on auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.mfa_factors,
-  auth.audit_log_entries, auth.instances, auth.one_time_tokens, auth.schema_migrations
+  auth.mfa_amr_claims, auth.audit_log_entries, auth.instances, auth.one_time_tokens, auth.schema_migrations
   from public, anon, authenticated, service_role;
 
 -- postgres: SELECT with grant option (GoTrue 20240612123726) plus the rest of the privileges it
@@ -361,7 +377,7 @@ do $$
 declare
   t text;
 begin
-  foreach t in array array['users', 'identities', 'sessions', 'refresh_tokens', 'mfa_factors',
+  foreach t in array array['users', 'identities', 'sessions', 'refresh_tokens', 'mfa_factors', 'mfa_amr_claims',
                            'audit_log_entries', 'instances', 'one_time_tokens']
   loop
     execute format('grant insert, update, delete, truncate, references, trigger on auth.%I to postgres', t);

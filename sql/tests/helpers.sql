@@ -18,6 +18,9 @@
 --   tests.authenticate_as_service_role()       -- role service_role
 --   tests.clear_authentication()               -- role anon, as a request without a user token
 --   tests.reset_authentication()               -- back to the test's own role, no JWT claims
+--   tests.delete_own_account(identifier) -> jsonb
+--       the domain side of a self-service account deletion as the delete-account edge function
+--       runs it (delete_user_account as the service role); the caller's role is kept
 --   Time
 --   tests.freeze_time(ts) / tests.unfreeze_time()  -- the clock seen by private.now()
 --   Small utilities
@@ -322,6 +325,26 @@ as $$
 begin
   perform set_config('role', saved ->> 'role', true);
   perform set_config('request.jwt.claims', saved ->> 'claims', true);
+end;
+$$;
+
+-- The domain side of self-service account deletion, as the edge function delete-account runs it:
+-- public.delete_user_account(uid, 'self-service', uid) with the service role. Auth's soft delete
+-- of the sign-in account is not part of the database (see docs/identity.md).
+create or replace function tests.delete_own_account(identifier text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_uid uuid := tests.get_supabase_uid(identifier);
+  v_result jsonb;
+begin
+  perform tests.authenticate_as_service_role();
+  v_result := public.delete_user_account(v_uid, 'self-service', v_uid);
+  perform tests.restore_authentication(v_saved);
+  return v_result;
 end;
 $$;
 

@@ -1,15 +1,17 @@
 -- Module: identity (account deletion)
--- One transaction deletes an account: every module's registered handler, then the GoTrue-style
--- soft delete of the auth user, then the accountability record.
+-- The domain side of deleting an account, in one transaction: every module's registered handler,
+-- then the accountability record. The sign-in account is Auth's: the edge function
+-- delete-account runs this, then asks Auth to soft-delete the user (docs/identity.md).
 
 ------------------------------------------------------------------------------------------------
 -- Account deletion.
 --
--- The auth user is soft-deleted the way GoTrue's soft delete does it (the row stays, personal
--- fields are obfuscated or cleared), so that every foreign key from records the law or the books
--- require us to keep (bookings and their timelines, today) stays valid, and the
--- profile is anonymised rather than deleted for the same reason. Each module that owns personal
--- data registers a handler here; delete_account calls them in order with the user id.
+-- This SQL writes to no table of Auth's (schema auth): Auth owns more tables than any project
+-- SQL can know about (sessions, factors, passkeys, OAuth grants ...) and its soft delete keeps the
+-- auth.users row, so every foreign key from records the law or the books require us to keep
+-- (bookings and their timelines, today) stays valid. The profile is anonymised rather than
+-- deleted for the same reason. Each module that owns personal data registers a handler here;
+-- delete_account calls them in order with the user id.
 ------------------------------------------------------------------------------------------------
 create table private.account_deletion_handlers (
   -- A signature such as 'private.delete_account_profile(uuid)'. Text, not regprocedure:
@@ -146,8 +148,6 @@ begin
   if v_deleted_at is not null then
     perform private.raise_error('HL120');
   end if;
-  perform 1 from auth.users u where u.id = p_user_id for update;
-
   for h in
     select d.handler, n.nspname::text as nsp, p.proname::text as fn
       from private.account_deletion_handlers d
@@ -163,40 +163,6 @@ begin
     v_handlers := v_handlers || h.handler;
   end loop;
 
-  -- GoTrue's soft delete: keep the row, obfuscate the identifiers (sha256 of id + value, as
-  -- GoTrue does), clear secrets, tokens and metadata. A ban stops any sign-in; it is a far-future
-  -- time (GoTrue's own "ban forever" is a duration of 876000h) rather than 'infinity', which Go's
-  -- time.Time cannot hold when GoTrue reads the row.
-  update auth.users u
-     set email = case when u.email is null then null else
-           pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(
-             pg_catalog.sha256(pg_catalog.convert_to(u.id::text || u.email, 'UTF8')), 'base64'), '+/', '-_'), '=') end,
-         phone = case when u.phone is null then null else
-           pg_catalog.left(pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(
-             pg_catalog.sha256(pg_catalog.convert_to(u.id::text || u.phone, 'UTF8')), 'base64'), '+/', '-_'), '='), 15) end,
-         encrypted_password = '',
-         email_change = '',
-         phone_change = '',
-         confirmation_token = '',
-         recovery_token = '',
-         email_change_token_current = '',
-         email_change_token_new = '',
-         phone_change_token = '',
-         reauthentication_token = '',
-         raw_user_meta_data = '{}'::jsonb,
-         raw_app_meta_data = '{}'::jsonb,
-         banned_until = pg_catalog.now() + interval '876000 hours',
-         deleted_at = v_now,
-         updated_at = pg_catalog.now()
-   where u.id = p_user_id;
-  -- Sign-in methods and sessions go (refresh tokens with them); a new sign-up with the same
-  -- email, phone or OAuth account creates a new, unrelated account.
-  delete from auth.identities i where i.user_id = p_user_id;
-  delete from auth.mfa_factors f where f.user_id = p_user_id;
-  delete from auth.refresh_tokens rt where rt.user_id = p_user_id::text;
-  delete from auth.sessions s where s.user_id = p_user_id;
-  delete from auth.one_time_tokens t where t.user_id = p_user_id;
-
   insert into private.account_deletions (user_id, requested_by, reason, deleted_at, handlers)
   values (p_user_id, p_requested_by, p_reason, v_now, v_handlers);
 
@@ -208,36 +174,11 @@ begin
 end;
 $$;
 comment on function private.delete_account(uuid, uuid, text) is
-  'Deletes an account: runs private.account_deletion_handlers in order, then soft-deletes the auth user as GoTrue does '
-  'and records the deletion in private.account_deletions. Atomic: any handler error (e.g. HL119) undoes everything.';
+  'The domain side of deleting an account: runs private.account_deletion_handlers in order and records the deletion in '
+  'private.account_deletions. Atomic: any handler error (e.g. HL119) undoes everything. Writes nothing in schema auth: '
+  'Auth deletes the sign-in account itself (edge function delete-account).';
 
-create or replace function public.delete_my_account()
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_uid uuid := private.require_uid();
-begin
-  return private.delete_account(v_uid, v_uid, 'self-service');
-end;
-$$;
-comment on function public.delete_my_account() is
-  'Deletes the calling user''s account, at once and for good. '
-  'Removed: email, phone, password, sign-in identities, sessions and refresh tokens, user metadata, phone/home/address/building '
-  '(profile_private), avatar/bio/neighbourhood, operator roles, business memberships. '
-  'Kept, anonymised: the auth.users row (soft-deleted and banned) and the profile row (username deleted_xxxxxx, name "Deleted user", '
-  'deleted_at set, hidden from others), because bookings and other records must keep pointing at a party; '
-  'a business where the user was the only member is closed and anonymised, not deleted, for the same reason; '
-  'the other modules'' steps (private.account_deletion_handlers: catalog, bookings, jobs) say what they keep. private.account_deletions records when and by whom. '
-  'Access tokens already issued stay valid until they expire but can no longer change the profile or memberships. '
-  'Errors: HL001 not signed in, HL119 you own a business with other members (transfer it first), HL120 already deleted. '
-  'Returns {user_id, deleted_at, username, handlers}.';
-revoke all on function public.delete_my_account() from public, anon, authenticated, service_role;
-grant execute on function public.delete_my_account() to authenticated;
-
-create or replace function public.delete_user_account(p_user_id uuid, p_reason text)
+create or replace function public.delete_user_account(p_user_id uuid, p_reason text, p_requested_by uuid default null)
 returns jsonb
 language plpgsql
 security definer
@@ -250,11 +191,22 @@ begin
   if pg_catalog.char_length(pg_catalog.btrim(coalesce(p_reason, ''))) < 3 then
     perform private.raise_error('HL004', 'p_reason is required (e.g. the support ticket)');
   end if;
-  return private.delete_account(p_user_id, null, pg_catalog.btrim(p_reason));
+  if p_requested_by is not null and p_requested_by <> p_user_id then
+    perform private.raise_error('HL004', 'p_requested_by is the user themselves (self-service) or null (support)');
+  end if;
+  return private.delete_account(p_user_id, p_requested_by, pg_catalog.btrim(p_reason));
 end;
 $$;
-comment on function public.delete_user_account(uuid, text) is
-  'Support-initiated account deletion, for service_role only (Data API with the secret key, or an edge function). '
-  'Same effects and errors as delete_my_account (HL114 unknown user, HL119, HL120); p_reason (e.g. the ticket) is required (HL004).';
-revoke all on function public.delete_user_account(uuid, text) from public, anon, authenticated, service_role;
-grant execute on function public.delete_user_account(uuid, text) to service_role;
+comment on function public.delete_user_account(uuid, text, uuid) is
+  'The domain side of account deletion, for service_role only: the edge function delete-account calls it (self-service '
+  'with p_reason ''self-service'' and p_requested_by = the user; support with the ticket as p_reason), then has Auth '
+  'soft-delete the sign-in account (DELETE /auth/v1/admin/users/{id}). Called alone it leaves the sign-in account to Auth. '
+  'Removed: phone/home/address/building (profile_private), avatar/bio/neighbourhood, operator roles, business memberships. '
+  'Kept, anonymised: the profile row (username deleted_xxxxxx, name "Deleted user", deleted_at set, hidden from others), '
+  'because bookings and other records must keep pointing at a party; a business where the user was the only member is '
+  'closed and anonymised, not deleted, for the same reason; the other modules'' steps (private.account_deletion_handlers: '
+  'catalog, bookings, jobs) say what they keep. private.account_deletions records when, by whom and why. '
+  'Errors: HL004 missing reason or a requester other than the user, HL114 unknown user, HL119 owner of a business with '
+  'other members (transfer it first), HL120 already deleted. Returns {user_id, deleted_at, username, handlers}.';
+revoke all on function public.delete_user_account(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.delete_user_account(uuid, text, uuid) to service_role;

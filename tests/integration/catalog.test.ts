@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../functions/_shared/database.types.ts";
-import { actor, adminSql, anonClient, createBusiness, createProvider, operator, startTimes, type Actor } from "../support.ts";
+import { actor, adminSql, anonClient, createBusiness, createProvider, deleteAccount, operator, startTimes, type Actor } from "../support.ts";
 
 const sql = adminSql();
 const run = `${process.pid}${Date.now() % 100000}`;
@@ -312,8 +312,8 @@ describe("deleted providers and closed businesses", () => {
     const before = await anonClient().from("provider_profiles").select("id").eq("id", p.id);
     expect(before.data).toHaveLength(1);
 
-    const deleted = await p.client.rpc("delete_my_account");
-    expect(deleted.error).toBeNull();
+    const deleted = await deleteAccount(p.client);
+    expect(deleted.status).toBe(200);
 
     const profiles = await anonClient().from("provider_profiles").select("id").eq("id", p.id);
     expect(profiles.data).toEqual([]);
@@ -339,7 +339,7 @@ describe("deleted providers and closed businesses", () => {
     const cust = await actor("xm.cust2");
     const booked = await cust.client.rpc("book_listing", { p_listing_id: p.listing, p_start: nextStart(), p_lat: HERE.lat, p_lng: HERE.lng });
     expect(booked.error).toBeNull();
-    expect((await p.client.rpc("delete_my_account")).error).toBeNull();
+    expect((await deleteAccount(p.client)).status).toBe(200);
 
     const [row] = await sql`select display_name, deleted_at is not null as deleted from public.provider_profiles where id = ${p.id}`;
     expect(row).toEqual({ display_name: "Deleted provider", deleted: true });

@@ -64,7 +64,7 @@ describe("REST through the gateway", () => {
   });
 
   it("explains that GraphQL and the platform services it does not run need the full Supabase stack", async () => {
-    for (const path of ["/graphql/v1", "/auth/v1/token?grant_type=password", "/realtime/v1/api/broadcast"]) {
+    for (const path of ["/graphql/v1", "/realtime/v1/api/broadcast"]) {
       const res = await fetch(`${api}${path}`, { method: "POST", headers: { apikey: ANON_KEY } });
       expect(res.status).toBe(501);
       const body = (await res.json()) as { message: string };
@@ -72,10 +72,12 @@ describe("REST through the gateway", () => {
     }
   });
 
-  it("mounts the local Storage server", async () => {
-    const res = await fetch(`${api}/storage/v1/bucket/avatars`, { headers: { apikey: ANON_KEY } });
-    expect(res.status).not.toBe(501);
-    expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
+  it("mounts the local Auth and Storage servers", async () => {
+    for (const path of ["/auth/v1/health", "/storage/v1/bucket/avatars"]) {
+      const res = await fetch(`${api}${path}`, { headers: { apikey: ANON_KEY } });
+      expect(res.status).not.toBe(501);
+      expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
+    }
   });
 
   it("answers 404 in JSON for unknown paths", async () => {

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { signIn } from "../../scripts/lib/auth.ts";
-import { actor as newActor, adminSql, anonClient, clientFor, newUser, serviceClient, stack, type Actor as User, type Client } from "../support.ts";
+import { createHash } from "node:crypto";
+import { actor as newActor, adminSql, anonClient, clientFor, deleteAccount, newUser, serviceClient, stack, type Actor as User, type Client } from "../support.ts";
 
 interface Actor extends User {
   username: string;
@@ -249,55 +250,90 @@ describe("businesses and members", () => {
   });
 
   it("requires an owner with other members to transfer before deleting the account", async () => {
-    const res = await staff.client.rpc("delete_my_account");
-    expect({ status: res.status, code: res.error?.code }).toEqual({ status: 409, code: "HL119" });
+    const res = await deleteAccount(staff.client);
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 409, code: "HL119" });
+    const [row] = await sql`select deleted_at from auth.users where id = ${staff.id}`;
+    expect(row.deleted_at).toBeNull(); // Auth is not asked when the domain refuses
   });
 });
 
 describe("account deletion", () => {
-  it("deletes the caller's account through the API: anonymised profile, soft-deleted auth user, no sessions", async () => {
+  /** GoTrue's obfuscation of a soft-deleted user's identifiers: base64url(SHA-256(user id + value)). */
+  const obfuscated = (id: string, value: string) => createHash("sha256").update(id + value).digest("base64url");
+
+  it("deletes the caller's account through the delete-account function: domain data anonymised, then Auth's soft delete", async () => {
     const u = await actor("leaver", { full_name: "Leaving Person", phone: phone() });
     const before = await sql`select count(*)::int as n from auth.sessions where user_id = ${u.id}`;
     expect(before[0].n).toBeGreaterThan(0);
 
-    const res = await u.client.rpc("delete_my_account");
-    expect(res.error).toBeNull();
-    expect(res.data).toMatchObject({ user_id: u.id });
-    expect((res.data as { username: string }).username).toMatch(/^deleted_[0-9a-f]{6}$/);
+    const res = await deleteAccount(u.client);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user_id: u.id });
+    expect(res.body.username as string).toMatch(/^deleted_[0-9a-f]{6}$/);
 
     const [row] = await sql`
-      select u.deleted_at is not null as deleted, u.email, u.encrypted_password, u.raw_user_meta_data, u.banned_until > now() as banned,
+      select u.deleted_at is not null as deleted, u.email, u.phone, u.encrypted_password, u.raw_user_meta_data, u.raw_app_meta_data,
              p.full_name, p.deleted_at is not null as profile_deleted,
              (select count(*)::int from public.profile_private pp where pp.profile_id = u.id) as private_rows,
              (select count(*)::int from auth.sessions s where s.user_id = u.id) as sessions,
-             (select count(*)::int from auth.identities i where i.user_id = u.id) as identities
+             (select count(*)::int from auth.refresh_tokens t where t.user_id = u.id::text) as refresh_tokens,
+             (select jsonb_agg(jsonb_build_object('data', i.identity_data, 'provider_id', i.provider_id)) from auth.identities i where i.user_id = u.id) as identities,
+             (select requested_by from private.account_deletions d where d.user_id = u.id) as requested_by
         from auth.users u join public.profiles p on p.id = u.id
        where u.id = ${u.id}`;
+    // Auth's soft delete (GoTrue SoftDeleteUser / SoftDeleteUserIdentities), not the project's SQL.
     expect(row).toMatchObject({
-      deleted: true, encrypted_password: "", raw_user_meta_data: {}, banned: true,
-      full_name: "Deleted user", profile_deleted: true, private_rows: 0, sessions: 0, identities: 0,
+      deleted: true, email: obfuscated(u.id, u.email), phone: obfuscated(u.id, "").slice(0, 15), encrypted_password: null,
+      raw_user_meta_data: {}, raw_app_meta_data: {}, sessions: 0, refresh_tokens: 0,
+      identities: [{ data: {}, provider_id: obfuscated(u.id, `email:${u.id}`) }],
+      full_name: "Deleted user", profile_deleted: true, private_rows: 0, requested_by: u.id,
     });
-    expect(row.email).not.toBe(u.email);
+    const [logged] = await sql`
+      select payload->>'actor_username' as actor, payload->'traits'->>'user_id' as user_id from auth.audit_log_entries
+       where payload->>'action' = 'user_deleted' and payload->'traits'->>'user_id' = ${u.id}`;
+    expect(logged).toEqual({ actor: "service_role", user_id: u.id });
 
     const anon = await anonClient().from("profiles").select("id").eq("id", u.id);
     expect(anon.data).toEqual([]);
-    // The old token is still signed, but it cannot bring the profile back nor delete twice.
+    // The old token is still signed, but it cannot bring the profile back; Auth no longer knows its session.
     const revive = await u.client.from("profiles").update({ full_name: "Back again" }).eq("id", u.id).select();
     expect(revive.data).toEqual([]);
-    const again = await u.client.rpc("delete_my_account");
-    expect({ status: again.status, code: again.error?.code }).toEqual({ status: 410, code: "HL120" });
+    const again = await deleteAccount(u.client);
+    expect({ status: again.status, code: again.body.code }).toEqual({ status: 401, code: "HL001" });
+    // The address is free again: a new sign-up gets a new, unrelated account.
+    const fresh = await clientFor().auth.signUp({ email: u.email, password: "a fresh password 1" });
+    expect(fresh.error).toBeNull();
+    expect(fresh.data.user?.id).not.toBe(u.id);
   });
 
-  it("offers support-initiated deletion to service_role only", async () => {
+  it("offers support-initiated deletion to the service role only", async () => {
     const u = await actor("ticket");
     const asUser = await u.client.rpc("delete_user_account", { p_user_id: u.id, p_reason: "I want out" });
     expect({ status: asUser.status, code: asUser.error?.code }).toEqual({ status: 403, code: "42501" });
-    const noReason = await serviceClient().rpc("delete_user_account", { p_user_id: u.id, p_reason: "" });
-    expect({ status: noReason.status, code: noReason.error?.code }).toEqual({ status: 400, code: "HL004" });
-    const done = await serviceClient().rpc("delete_user_account", { p_user_id: u.id, p_reason: "support ticket 1234" });
-    expect(done.error).toBeNull();
-    const [rec] = await sql`select requested_by, reason from private.account_deletions where user_id = ${u.id}`;
-    expect(rec).toEqual({ requested_by: null, reason: "support ticket 1234" });
+    const noReason = await deleteAccount(serviceClient(), { user_id: u.id, reason: "" });
+    expect({ status: noReason.status, code: noReason.body.code }).toEqual({ status: 400, code: "HL004" });
+    const done = await deleteAccount(serviceClient(), { user_id: u.id, reason: "support ticket 1234" });
+    expect(done.status).toBe(200);
+    const [rec] = await sql`
+      select d.requested_by, d.reason, u.deleted_at is not null as auth_deleted
+        from private.account_deletions d join auth.users u on u.id = d.user_id where d.user_id = ${u.id}`;
+    expect(rec).toEqual({ requested_by: null, reason: "support ticket 1234", auth_deleted: true });
+    const unknown = await deleteAccount(serviceClient(), { user_id: crypto.randomUUID(), reason: "ticket 9" });
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: "HL114" });
+  });
+
+  it("finishes a deletion whose Auth step did not happen: the domain answers HL120, Auth soft-deletes", async () => {
+    const u = await actor("halfway");
+    // The domain side alone, as if Auth had been unreachable after it.
+    const domain = await serviceClient().rpc("delete_user_account", { p_user_id: u.id, p_reason: "self-service", p_requested_by: u.id });
+    expect(domain.error).toBeNull();
+    const [mid] = await sql`select deleted_at from auth.users where id = ${u.id}`;
+    expect(mid.deleted_at).toBeNull();
+    const res = await deleteAccount(u.client);
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 410, code: "HL120" });
+    const [after] = await sql`select deleted_at is not null as deleted, (select count(*)::int from auth.sessions where user_id = ${u.id}) as sessions
+                                from auth.users where id = ${u.id}`;
+    expect(after).toEqual({ deleted: true, sessions: 0 });
   });
 });
 
@@ -311,6 +347,13 @@ describe("races between member changes and account deletion", () => {
     await conn`begin`;
     await conn`select set_config('role', 'authenticated', true),
                       set_config('request.jwt.claims', ${JSON.stringify({ sub: uid, role: "authenticated" })}, true)`;
+    return conn;
+  }
+  /** The delete-account function's domain step for `uid`, as PostgREST runs it for the service role. */
+  async function beginDeletion() {
+    const conn = await race.reserve();
+    await conn`begin`;
+    await conn`select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
     return conn;
   }
   /** Ends a reserved connection's transaction (if any) and gives it back. */
@@ -338,10 +381,10 @@ describe("races between member changes and account deletion", () => {
     await owner.client.rpc("add_business_member", { p_business_id: biz.data!.id, p_user_id: heir.id, p_role: "manager" });
 
     const t1 = await begin(owner.id);
-    const t2 = await begin(heir.id);
+    const t2 = await beginDeletion();
     try {
       await t1`select public.transfer_business_ownership(${biz.data!.id}, ${heir.id})`;
-      const deletion = await startBlocked(t2`select public.delete_my_account()`);
+      const deletion = await startBlocked(t2`select public.delete_user_account(${heir.id}, 'self-service', ${heir.id})`);
       await t1`commit`;
       expect((await deletion.outcome)?.code).toBe("HL119");
     } finally {
@@ -363,10 +406,10 @@ describe("races between member changes and account deletion", () => {
     const biz = await owner.client.from("businesses").insert({ name: `Race add ${run}`, owner_id: owner.id }).select("id").single();
 
     const t1 = await begin(owner.id);
-    const t2 = await begin(joiner.id);
+    const t2 = await beginDeletion();
     try {
       await t1`select public.add_business_member(${biz.data!.id}, ${joiner.id})`;
-      const deletion = await startBlocked(t2`select public.delete_my_account()`);
+      const deletion = await startBlocked(t2`select public.delete_user_account(${joiner.id}, 'self-service', ${joiner.id})`);
       await t1`commit`;
       expect(await deletion.outcome).toBeNull();
       await t2`commit`;

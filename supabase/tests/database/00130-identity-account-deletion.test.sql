@@ -1,6 +1,9 @@
--- Module identity, account deletion: delete_my_account and the operator variant, the handler
--- registry other modules plug into (order, refusal, rollback), what is anonymised, kept and
--- removed, and what a deleted account's still-valid token can no longer do.
+-- Module identity, account deletion: the domain side (delete_user_account, service role only; the
+-- edge function delete-account runs it for self-service and support), the handler registry other
+-- modules plug into (order, refusal, rollback), what is anonymised, kept and removed, that nothing
+-- in schema auth is written (Auth soft-deletes the sign-in account itself: tested through the Auth
+-- server in tests/integration/identity.test.ts), and what a deleted account's still-valid token
+-- can no longer do.
 begin;
 select plan(43);
 
@@ -33,8 +36,10 @@ end $$;
 insert into private.account_deletion_handlers (handler, position, module, description)
 values ('private.test_deletion_handler(uuid)', 500, 'test', 'records the call');
 
-select tests.clear_authentication();
-select throws_ok($$ select public.delete_my_account() $$, '42501', null, 'anon cannot call delete_my_account');
+select hasnt_function('public', 'delete_my_account', 'no self-service deletion RPC: clients call the delete-account function');
+select ok(not has_function_privilege('authenticated', 'public.delete_user_account(uuid, text, uuid)', 'execute')
+          and not has_function_privilege('anon', 'public.delete_user_account(uuid, text, uuid)', 'execute'),
+  'delete_user_account is not executable by anon or authenticated');
 
 -- bob: an operator with sessions and a phone, deletes his account.
 reset role;
@@ -44,14 +49,15 @@ update public.profile_private set phone = '+447700900002', address = 'Home' wher
 insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (gen_random_uuid(), tests.get_supabase_uid('bob'), now(), now(), 'aal1');
 insert into auth.refresh_tokens (token, user_id, revoked, session_id)
   select 'tok-bob', tests.get_supabase_uid('bob')::text, false, id from auth.sessions where user_id = tests.get_supabase_uid('bob');
+create temporary table bob_auth_before as select * from auth.users where id = tests.get_supabase_uid('bob');
 select tests.freeze_time('2030-05-06 07:08:09+00');
 select tests.authenticate_as('bob');
-select matches((public.delete_my_account() ->> 'username'), '^deleted_[0-9a-f]{6}$', 'delete_my_account returns the anonymised username');
+select matches((tests.delete_own_account('bob') ->> 'username'), '^deleted_[0-9a-f]{6}$', 'deletion returns the anonymised username');
 -- bob's access token is still valid until it expires: it can no longer change anything.
 select is((select count(*)::int from public.profiles where id = auth.uid()), 1, 'the deleted user still sees their anonymised profile');
 select results_eq($$ with u as (update public.profiles set full_name = 'Bob Again', bio = 'back' where id = auth.uid() returning 1) select count(*)::int from u $$,
   $$ values (0) $$, 'a deleted account cannot put personal data back on its profile');
-select throws_ok($$ select public.delete_my_account() $$, 'HL120', null, 'HL120: deleting twice');
+select throws_ok($$ select tests.delete_own_account('bob') $$, 'HL120', null, 'HL120: deleting twice');
 select throws_ok($$ insert into public.businesses (name, owner_id) values ('Ghost Co', auth.uid()) $$, 'HL120', null,
   'a deleted account cannot open a business');
 select throws_ok($$ select public.leave_business(gen_random_uuid()) $$, 'HL120', null, 'a deleted account cannot use membership RPCs');
@@ -64,15 +70,13 @@ select is((select count(*)::int from public.profile_private where profile_id = t
   'deletion removes phone, home and address (profile_private)');
 select is((select count(*)::int from public.user_roles where user_id = tests.get_supabase_uid('bob')), 0,
   'deletion removes operator roles');
-select ok((select u.deleted_at = '2030-05-06 07:08:09+00' and u.email is distinct from 'bob@example.test' and u.email !~ '@'
-                  and u.encrypted_password = '' and u.raw_user_meta_data = '{}' and u.raw_app_meta_data = '{}'
-                  and u.banned_until > now() + interval '50 years' and u.confirmation_token = '' and u.recovery_token = ''
-             from auth.users u where u.id = tests.get_supabase_uid('bob')),
-  'deletion soft-deletes the auth user as GoTrue does (row kept, email obfuscated, secrets cleared, banned)');
+select results_eq($$ select * from auth.users where id = tests.get_supabase_uid('bob') $$,
+  $$ select * from bob_auth_before $$,
+  'the domain deletion writes nothing in auth.users: Auth soft-deletes the sign-in account itself');
 select is((select count(*)::int from auth.identities where user_id = tests.get_supabase_uid('bob'))
           + (select count(*)::int from auth.sessions where user_id = tests.get_supabase_uid('bob'))
-          + (select count(*)::int from auth.refresh_tokens where user_id = tests.get_supabase_uid('bob')::text), 0,
-  'deletion removes identities, sessions and refresh tokens');
+          + (select count(*)::int from auth.refresh_tokens where user_id = tests.get_supabase_uid('bob')::text), 3,
+  'and leaves identities, sessions and refresh tokens to Auth');
 select ok((select requested_by = tests.get_supabase_uid('bob') and reason = 'self-service'
                   -- (other modules' handlers run too; identity's and the test's keep their order)
                   and array(select h from unnest(handlers) with ordinality u(h, n)
@@ -95,12 +99,14 @@ select is((select count(*)::int from public.profiles where id = tests.get_supaba
 reset role;
 select throws_ok($$ update public.profiles set username = 'deleted_abcdef' where id = tests.get_supabase_uid('alice') $$, 'HL101', null,
   'only deleted accounts carry deleted_ usernames');
-select lives_ok($$ select tests.create_supabase_user('bob2', email => 'bob@example.test', phone => '+447700900002') $$,
-  'the email and phone of a deleted account are free for a new sign-up');
+select tests.authenticate_as_service_role();
+select throws_ok($$ select public.delete_user_account(tests.get_supabase_uid('alice'), 'self-service', tests.get_supabase_uid('bob')) $$,
+  'HL004', null, 'HL004: a deletion is requested by the user themselves or by support, never by another user');
+reset role;
 
 -- frank owns "Alice Plumbing" with gina as manager: he must transfer first, and nothing changes.
 select tests.authenticate_as('frank');
-select throws_ok($$ select public.delete_my_account() $$, 'HL119', null, 'HL119: an owner with other members must transfer first');
+select throws_ok($$ select tests.delete_own_account('frank') $$, 'HL119', null, 'HL119: an owner with other members must transfer first');
 reset role;
 select ok((select deleted_at is null and username = 'frank' from public.profiles where id = tests.get_supabase_uid('frank'))
           and (select deleted_at is null and email = 'frank@example.test' from auth.users where id = tests.get_supabase_uid('frank'))
@@ -109,7 +115,7 @@ select ok((select deleted_at is null and username = 'frank' from public.profiles
 
 -- gina (manager of Alice Plumbing) deletes her account: her membership goes, the business stays.
 select tests.authenticate_as('gina');
-select lives_ok($$ select public.delete_my_account() $$, 'a manager deletes their account');
+select lives_ok($$ select tests.delete_own_account('gina') $$, 'a manager deletes their account');
 reset role;
 select is((select count(*)::int from public.business_members where user_id = tests.get_supabase_uid('gina')), 0,
   'deletion removes non-owner memberships');
@@ -122,7 +128,7 @@ select throws_ok($$ select public.add_business_member((select id from public.bus
 -- ivan is the only member of his business: it is closed and anonymised, not deleted.
 select tests.authenticate_as('ivan');
 insert into public.businesses (name, owner_id, description) values ('Ivan Solo Repairs', auth.uid(), 'Ivan''s phone: 050...');
-select lives_ok($$ select public.delete_my_account() $$, 'a sole-member owner deletes their account');
+select lives_ok($$ select tests.delete_own_account('ivan') $$, 'a sole-member owner deletes their account');
 reset role;
 select ok((select closed_at is not null and name = 'Closed business' and description is null and logo_path is null
                   and owner_id = tests.get_supabase_uid('ivan')
@@ -143,7 +149,7 @@ end $$;
 insert into private.account_deletion_handlers (handler, position, module, description)
 values ('private.test_failing_handler(uuid)', 600, 'test', 'always refuses');
 select tests.authenticate_as('judy');
-select throws_ok($$ select public.delete_my_account() $$, 'P0001', 'money: open balance', 'a handler can refuse a deletion');
+select throws_ok($$ select tests.delete_own_account('judy') $$, 'P0001', 'money: open balance', 'a handler can refuse a deletion');
 reset role;
 select ok((select deleted_at is null from public.profiles where id = tests.get_supabase_uid('judy'))
           and (select deleted_at is null from auth.users where id = tests.get_supabase_uid('judy'))
@@ -158,14 +164,11 @@ values ('private.test_deletion_handler(uuid)', 500, 'test', 'records the call')
 on conflict (handler) do nothing;
 alter function private.test_deletion_handler(uuid) rename to test_deletion_handler_renamed;
 select tests.authenticate_as('judy');
-select throws_ok($$ select public.delete_my_account() $$, 'XX000', null, 'a handler that no longer exists stops the deletion');
+select throws_ok($$ select tests.delete_own_account('judy') $$, 'XX000', null, 'a handler that no longer exists stops the deletion');
 reset role;
 delete from private.account_deletion_handlers where module = 'test';
 
--- The operator variant: service_role only.
-select ok(not has_function_privilege('authenticated', 'public.delete_user_account(uuid, text)', 'execute')
-          and not has_function_privilege('anon', 'public.delete_user_account(uuid, text)', 'execute'),
-  'delete_user_account is not executable by anon or authenticated');
+-- Support deletion: service_role only, with a reason.
 select tests.authenticate_as('carol');
 select throws_ok($$ select public.delete_user_account(tests.get_supabase_uid('hank'), 'ticket 1') $$, '42501', null,
   'even an admin user cannot call the operator variant through a user token');
@@ -178,14 +181,14 @@ select throws_ok($$ select public.delete_user_account(tests.get_supabase_uid('ha
 reset role;
 select ok((select requested_by is null and reason = 'support ticket 42' from private.account_deletions where user_id = tests.get_supabase_uid('hank'))
           and (select deleted_at is not null from public.profiles where id = tests.get_supabase_uid('hank'))
-          and (select phone is null from auth.users where id = tests.get_supabase_uid('hank')),
-  'the operator deletion has the same effects and records the reason');
+          and (select deleted_at is null and phone is null from auth.users where id = tests.get_supabase_uid('hank')),
+  'the support deletion has the same effects, records the reason and leaves auth.users to Auth');
 select tests.authenticate_as_service_role();
 select lives_ok($$ select public.delete_user_account(tests.get_supabase_uid('su_phoneuser'), 'GDPR request 9') $$,
   'service_role deletes a phone sign-up');
 reset role;
-select ok((select length(phone) = 15 and phone <> '447700900009' and email is null from auth.users where id = tests.get_supabase_uid('su_phoneuser')),
-  'an auth phone is replaced by an obfuscated 15-character value, as GoTrue does');
+select ok((select phone = '447700900009' and deleted_at is null from auth.users where id = tests.get_supabase_uid('su_phoneuser')),
+  'the sign-in phone stays until Auth soft-deletes the user (Auth obfuscates it then)');
 
 select * from finish();
 rollback;

@@ -47,8 +47,11 @@ select tests.keep('o7', tests.create_offer('x_pleaver', tests.id('j7'), '2030-06
 select tests.clear_authentication();
 select is((select count(*)::int from public.provider_profiles where id = tests.get_supabase_uid('x_pleaver')), 1,
   'before deletion the provider is public');
+-- Self-service deletion: the delete-account edge function runs the domain side as the service role.
+select tests.authenticate_as_service_role();
+select lives_ok($$ select public.delete_user_account(tests.get_supabase_uid('x_pleaver'), 'self-service', tests.get_supabase_uid('x_pleaver')) $$,
+  'a provider with bookings and offers deletes their account');
 select tests.authenticate_as('x_pleaver');
-select lives_ok($$ select public.delete_my_account() $$, 'a provider with bookings and offers deletes their account');
 -- The token is still valid until it expires: it cannot put anything back.
 select is(tests.affected_rows($$ update public.provider_profiles set display_name = 'Back again', is_available = true where id = auth.uid() $$), 0,
   'a deleted account cannot edit its provider profile');
@@ -109,7 +112,10 @@ insert into public.businesses (id, owner_id, name, description) values
 select tests.authenticate_as('x_psolo');
 select is((public.set_provider_business(auth.uid(), 'b7000000-0000-4000-8000-000000000002')).business_id,
   'b7000000-0000-4000-8000-000000000002'::uuid, 'a sole owner attaches their own provider profile to their business');
-select lives_ok($$ select public.delete_my_account() $$, 'a provider nothing points at deletes their account');
+select tests.authenticate_as_service_role();
+select lives_ok($$ select public.delete_user_account(tests.get_supabase_uid('x_psolo'), 'self-service', tests.get_supabase_uid('x_psolo')) $$,
+  'a provider nothing points at deletes their account');
+select tests.authenticate_as('x_psolo');
 -- Their still-valid token cannot touch the business their deletion closed.
 select is(tests.affected_rows($$ update public.businesses set name = 'Solo Again' where id = 'b7000000-0000-4000-8000-000000000002' $$), 0,
   'the deleted owner cannot rename the closed business');

@@ -21,8 +21,8 @@ select tests.keep('o6', tests.create_offer('x_pleaver', tests.id('j6'), '2030-06
 select tests.keep('b6', tests.accept_offer('x_cother', tests.id('o6')));
 select tests.keep('j7', tests.create_job('x_c1', tests.category_id('xm-repairs'), 'Fix j7', description => 'Details of j7', address => 'Villa 9, Marina'));
 select tests.keep('o7', tests.create_offer('x_pleaver', tests.id('j7'), '2030-06-09 06:00+00'));
-select tests.authenticate_as('x_pleaver');
-select public.delete_my_account() ->> 'username' as deleted_as;
+select tests.authenticate_as_service_role();
+select public.delete_user_account(tests.get_supabase_uid('x_pleaver'), 'self-service', tests.get_supabase_uid('x_pleaver')) ->> 'username' as deleted_as;
 select tests.reset_authentication();
 
 -- The live offer was withdrawn; the job booked with them reopened.

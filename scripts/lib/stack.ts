@@ -211,7 +211,8 @@ export function banner(p: Profile): string {
     "",
     "  User token:  npm run token -- customer@example.com   (any email or +E.164 phone; creates the user if needed)",
     "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
-    "  Not local:   /auth/v1, /storage/v1 and /realtime/v1 need the full Supabase stack (see README).",
+    "  Realtime:    /realtime/v1 is the local Realtime server (Broadcast, Presence, Broadcast from Database; see README).",
+    "  Not local:   /auth/v1 and /storage/v1 need the full Supabase stack (see README).",
     existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
     "",
   ].join("\n");

@@ -124,30 +124,73 @@ export class RealtimeDatabase {
     }
   }
 
-  /** Streams inserts into realtime.messages (any partition) to `onInsert`. */
-  async startReplication(onInsert: (row: MessageRow) => void): Promise<void> {
+  /**
+   * Streams inserts into realtime.messages (any partition) to `onInsert`, with a watchdog that
+   * restarts the stream when its slot is gone or inactive (database restarted, connection
+   * killed), as Realtime's ReplicationConnection.Watchdog does (every `watchdogMs`; Realtime: 5 min).
+   */
+  async startReplication(onInsert: (row: MessageRow) => void, watchdogMs = 5_000): Promise<void> {
+    this.onInsert = onInsert;
+    await this.connectReplication();
+    this.watchdog = setInterval(() => void this.checkReplication(), watchdogMs);
+    this.watchdog.unref();
+  }
+
+  private onInsert: (row: MessageRow) => void = () => {};
+  private replicationState?: { pid?: number };
+  private watchdog?: NodeJS.Timeout;
+  private checking = false;
+
+  private async connectReplication(): Promise<void> {
+    // jsonb and timestamps as PostgreSQL prints them: the payload is passed on as it is stored.
     const raw = { from: [3802, 114, 1114], to: 25, serialize: (x: unknown) => String(x), parse: (x: string) => x };
-    this.replication = postgres(dbUrl({ dbPort: this.dbPort }, "supabase_realtime_admin"), {
+    const replication = postgres(dbUrl({ dbPort: this.dbPort }, "supabase_realtime_admin"), {
       publications: MESSAGES_PUBLICATION,
       onnotice: () => {},
       types: { raw } as never,
       connection: { application_name: "realtime_replication_connection" },
     });
-    await this.replication.subscribe(
-      "insert",
-      (row, info) => {
+    this.replication = replication;
+    try {
+      const handle = await replication.subscribe("insert", (row, info) => {
         const rel = info.relation as { schema: string; table: string };
         if (rel.schema !== "realtime" || !rel.table.startsWith("messages")) return;
-        onInsert(row as unknown as MessageRow);
-      },
-      () => {
-        this.streaming = true;
-      },
-      () => {
-        this.streaming = false;
-      },
-    );
-    this.streaming = true;
+        this.onInsert(row as unknown as MessageRow);
+      });
+      // postgres.js keeps the walsender's backend pid in the handle's (untyped) `state`.
+      this.replicationState = (handle as unknown as { state: { pid?: number } }).state;
+      this.streaming = true;
+    } catch (e) {
+      this.replication = undefined;
+      await replication.end({ timeout: 0 }).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async checkReplication(): Promise<void> {
+    if (this.checking || this.closed) return;
+    this.checking = true;
+    try {
+      const pid = this.replicationState?.pid;
+      const alive = pid
+        ? (await this.sql`select 1 from pg_replication_slots where active_pid = ${pid} and slot_type = 'logical'`).length > 0
+        : false;
+      if (alive) return;
+      this.streaming = false;
+      this.log("[realtime] ReplicationSlotNotAlive: restarting the replication connection");
+      const old = this.replication;
+      this.replication = undefined;
+      this.replicationState = undefined;
+      await old?.end({ timeout: 0 }).catch(() => {});
+      if (this.closed) return;
+      await this.connectReplication();
+      this.log("[realtime] replication connection re-established");
+    } catch (e) {
+      this.streaming = false;
+      this.log(`[realtime] replication watchdog: ${(e as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** The newest `limit` stored private broadcasts of `topic` since `sinceMs`, oldest first. */
@@ -170,6 +213,7 @@ export class RealtimeDatabase {
     if (this.closed) return;
     this.closed = true;
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     await Promise.allSettled([this.replication?.end({ timeout: 1 }), this.sql.end({ timeout: 1 })]);
   }
 }

@@ -13,6 +13,8 @@
  *    (RT lib/realtime/tenants/replication_connection.ex). The stream comes from postgres.js's
  *    logical replication support (`sql.subscribe`), which names its own slot (postgresjs_<random>)
  *    and asks for pgoutput protocol 1 in text format where Realtime asks for protocol 2, binary.
+ *    A watchdog restarts the stream when its slot is gone or inactive (RT replication_connection/
+ *    watchdog.ex).
  *  - replay of stored private broadcasts at join (RT lib/realtime/messages.ex replay/5).
  */
 import postgres from "postgres";

@@ -10,7 +10,7 @@ import { createClient, type RealtimeChannel, type SupabaseClient } from "@supaba
 import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ANON_KEY, JWT_SECRET, SERVICE_ROLE_KEY } from "../../scripts/lib/config.ts";
+import { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, SERVICE_ROLE_KEY } from "../../scripts/lib/config.ts";
 import { connect } from "../../scripts/lib/db.ts";
 import { adminSql, newUser, stack } from "../support.ts";
 
@@ -210,6 +210,21 @@ describe("Broadcast between clients", () => {
     expect(got.a).toEqual([{ type: "broadcast", event: "msg", payload: { text: "hi from c" } }]);
     expect(got.c.map((p) => (p as { payload: unknown }).payload)).toEqual([{ text: "hi from a" }, { text: "hi from c" }]);
     void b;
+  });
+
+  it("works with the opaque publishable key (swapped for the anon JWT by the gateway)", async () => {
+    const topic = publicTopic("publishable");
+    const c = createClient(stack.apiUrl, PUBLISHABLE_KEY, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      realtime: { transport: WebSocket as never },
+    });
+    clients.push(c);
+    const got: unknown[] = [];
+    const ch = await joined(c.channel(topic, { config: { broadcast: { self: true } } }).on("broadcast", { event: "e" }, (p) => got.push(p)));
+    await ch.send({ type: "broadcast", event: "e", payload: { ok: true } });
+    await until("own message", () => got.length === 1);
+    expect(await c.channel(topic).httpSend("e", { via: "http" })).toEqual({ success: true });
+    await until("http message", () => got.length === 2);
   });
 
   it("speaks protocol 1.0.0 (JSON objects) to clients that ask for it", async () => {

@@ -400,6 +400,25 @@ describe("Broadcast from Database", () => {
     expect([...new Uint8Array(got[1].payload as ArrayBuffer)]).toEqual([1, 2, 3, 250]);
   });
 
+  it("replays stored private broadcasts on join and reports replication ready", async () => {
+    await ensurePolicies();
+    const topic = privateTopic("replay");
+    const since = Date.now() - 60_000;
+    for (const n of [1, 2, 3]) await sql`select realtime.send(${sql.json({ n })}, 'old', ${topic}, true)`;
+    const got: Array<{ payload: { n: number }; meta: { id: string; replayed: boolean } }> = [];
+    const system: Array<Record<string, unknown>> = [];
+    await joined(
+      rt(alice.token)
+        .channel(topic, { config: { private: true, broadcast: { replay: { since, limit: 2 }, replication_ready: true } } })
+        .on("broadcast", { event: "old" }, (p) => got.push(p as never))
+        .on("system", {}, (p) => system.push(p)),
+    );
+    await until("two replayed messages", () => got.length === 2);
+    expect(got.map((m) => m.payload.n)).toEqual([2, 3]); // the newest `limit`, oldest first
+    expect(got.every((m) => m.meta.replayed === true && m.meta.id)).toBe(true);
+    await until("replication ready", () => system.find((m) => m.message === "Replication connection established"));
+  });
+
   it("lets a caller without an INSERT policy send nothing (realtime.send only warns)", async () => {
     await ensurePolicies();
     const topic = privateTopic("db-denied");

@@ -12,9 +12,15 @@ export const DB_PASSWORD = "postgres";
  * Login roles of the local cluster: `postgres` (migrations and seed; not a superuser, as on hosted
  * Supabase), the bootstrap superuser `supabase_admin` (local shim and benchmarks only), and the
  * roles Supabase's services log in as: `supabase_auth_admin` (GoTrue), `supabase_storage_admin`
- * (Storage) and `authenticator` (PostgREST).
+ * (Storage), `supabase_realtime_admin` (Realtime) and `authenticator` (PostgREST).
  */
-export type DbRole = "postgres" | "supabase_admin" | "supabase_auth_admin" | "supabase_storage_admin" | "authenticator";
+export type DbRole =
+  | "postgres"
+  | "supabase_admin"
+  | "supabase_auth_admin"
+  | "supabase_storage_admin"
+  | "supabase_realtime_admin"
+  | "authenticator";
 
 /** Connection URL of `role` on the profile's cluster, to database `postgres` unless told otherwise. */
 export function dbUrl(p: Pick<Profile, "dbPort">, role: DbRole, database = "postgres"): string {

@@ -214,7 +214,7 @@ export function banner(p: Profile): string {
     "  Seed users:  customer@example.com, provider@example.com, seller@example.com (password: password123)",
     "  Auth:        /auth/v1 is the local GoTrue-compatible server; its mail and SMS: npm run inbox -- <email-or-phone>",
     `  Storage:     ${p.apiUrl}/storage/v1 (local Storage server; files in ${path.join(p.home, "platform", "storage")})`,
-    "  Not local:   /realtime/v1 needs the full Supabase stack (see README).",
+    "  Realtime:    /realtime/v1 is the local Realtime server (Broadcast, Presence, Broadcast from Database; see README).",
     existsSync(path.join(ROOT, ".hyperlocal")) ? `  Logs:        npm run stack -- logs` : "",
     "",
   ].join("\n");

@@ -178,7 +178,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return functions;
   };
   const services: PlatformService[] = [];
-  /** Filled once the server listens (the services' context needs its URL); until then only rest and functions. */
+  /** Resolved once the platform services are mounted (their context needs the server's URL, so they
+   * start after it listens); requests arriving earlier wait for it. */
+  let markReady!: () => void;
+  let markFailed!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => {}); // reported by startGateway itself
   const routes: Route[] = [
     restRoute({ postgrestUrl: opts.postgrestUrl, keys, timeoutMs: opts.restTimeoutMs ?? 150_000, localPort: () => localPort }),
     functionsRoute({
@@ -201,6 +209,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
     }
     try {
+      await ready;
       const m = match(routes, rawPath);
       if (m) return await m.route.handle(req, res, m.sub, rawQuery);
       if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) return sendPreflight(req, res);
@@ -214,26 +223,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const server = http.createServer((req, res) => void onRequest(req, res));
   server.on("upgrade", (req, socket, head) => {
     const { path: p, query } = splitUrl(req.url ?? "/");
-    const m = match(routes, p);
-    if (m?.route.upgrade) {
-      Promise.resolve(m.route.upgrade(req, socket, head, m.sub, query)).catch((err) => {
-        console.error(`[gateway] upgrade ${p}:`, err);
-        socket.destroy();
+    void ready.then(() => onUpgrade(p, query), () => socket.destroy());
+    function onUpgrade(p: string, query: string) {
+      const m = match(routes, p);
+      if (m?.route.upgrade) {
+        Promise.resolve(m.route.upgrade(req, socket, head, m.sub, query)).catch((err) => {
+          console.error(`[gateway] upgrade ${p}:`, err);
+          socket.destroy();
+        });
+        return;
+      }
+      const realtime = p === "/realtime/v1" || p.startsWith("/realtime/v1/");
+      const body = JSON.stringify({
+        code: "not_available_locally",
+        message: realtime
+          ? "Realtime needs the full Supabase stack (supabase start with Docker, or a hosted project)"
+          : "WebSocket upgrades are not supported by the local gateway",
       });
-      return;
+      socket.end(
+        `HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\ncontent-length: ${
+          Buffer.byteLength(body)
+        }\r\naccess-control-allow-origin: ${ALLOW_ORIGIN}\r\nconnection: close\r\n\r\n${body}`,
+      );
     }
-    const realtime = p === "/realtime/v1" || p.startsWith("/realtime/v1/");
-    const body = JSON.stringify({
-      code: "not_available_locally",
-      message: realtime
-        ? "Realtime needs the full Supabase stack (supabase start with Docker, or a hosted project)"
-        : "WebSocket upgrades are not supported by the local gateway",
-    });
-    socket.end(
-      `HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\ncontent-length: ${
-        Buffer.byteLength(body)
-      }\r\naccess-control-allow-origin: ${ALLOW_ORIGIN}\r\nconnection: close\r\n\r\n${body}`,
-    );
   });
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
@@ -255,26 +267,34 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const publishableKey = opts.publishableKey ?? PUBLISHABLE_KEY;
   const secretKey = opts.secretKey ?? SECRET_KEY;
 
-  if (opts.platform) {
-    const ctx: PlatformContext = {
-      apiUrl: opts.apiUrl ?? url,
-      dbUrl: opts.dbUrl,
-      dbPort: opts.platform.dbPort,
-      jwtSecret: opts.jwtSecret ?? JWT_SECRET,
-      keys: { anon: anonKey, serviceRole: serviceRoleKey, publishable: publishableKey, secret: secretKey },
-      dataDir: opts.platform.dataDir,
-      supabaseDir: opts.supabaseDir ?? path.join(opts.root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "supabase"),
-      log: (line) => console.log(line),
-    };
-    for (const factory of opts.platform.services ?? platformServices) {
-      const svc = await factory(ctx);
-      services.push(svc);
-      routes.push(serviceRoute(svc, keys));
+  try {
+    if (opts.platform) {
+      const ctx: PlatformContext = {
+        apiUrl: opts.apiUrl ?? url,
+        dbUrl: opts.dbUrl,
+        dbPort: opts.platform.dbPort,
+        jwtSecret: opts.jwtSecret ?? JWT_SECRET,
+        keys: { anon: anonKey, serviceRole: serviceRoleKey, publishable: publishableKey, secret: secretKey },
+        dataDir: opts.platform.dataDir,
+        supabaseDir: opts.supabaseDir ?? path.join(opts.root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "supabase"),
+        log: (line) => console.log(line),
+      };
+      for (const factory of opts.platform.services ?? platformServices) {
+        const svc = await factory(ctx);
+        services.push(svc);
+        routes.push(serviceRoute(svc, keys));
+      }
     }
+    for (const [prefix, what] of Object.entries(UNAVAILABLE)) {
+      if (!routes.some((r) => r.prefix === prefix)) routes.push(unavailableRoute(prefix, what, keys));
+    }
+  } catch (err) {
+    markFailed(err);
+    server.close();
+    await Promise.allSettled(services.map((svc) => svc.close()));
+    throw err;
   }
-  for (const [prefix, what] of Object.entries(UNAVAILABLE)) {
-    if (!routes.some((r) => r.prefix === prefix)) routes.push(unavailableRoute(prefix, what, keys));
-  }
+  markReady();
 
   functions = new FunctionsHost({
     portBase: opts.functionsPortBase,

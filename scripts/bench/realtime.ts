@@ -14,6 +14,9 @@
  *             round-robin over the topics; each message reaches the topic's members; the latency of
  *             each delivery is from just before realtime.send to the client's broadcast callback
  *             (wall clock, same machine), p50/p95/p99.
+ *   sign-in   --signin-clients concurrent loops of supabase-js signInWithPassword against the local Auth
+ *             server through the gateway for --signin-seconds (users signed up first), side by side
+ *             with the same loops on GET /auth/v1/health: sign-ins/s, their latency and the ratio.
  *   sustained open-loop steps at --rates messages/s (--step-seconds each, at most 64 sends in
  *             flight): sent rate achieved, deliveries received / expected and delivery latency per
  *             step, until a step saturates (the database takes under 90% of the offered sends, or
@@ -28,7 +31,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { RealtimeClient } from "@supabase/supabase-js";
+import { createClient, RealtimeClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import path from "node:path";
 import { ANON_KEY, ROOT } from "../lib/config.ts";
@@ -173,6 +176,67 @@ interface Step {
   latency: Stats;
 }
 
+interface Loop {
+  done: number;
+  failed: number;
+  perSecond: number;
+  latency: Stats;
+}
+
+/** `clients` concurrent loops of `call` for `seconds`: completed calls per second and their latency. */
+async function loops(clients: number, seconds: number, call: (client: number) => Promise<boolean>): Promise<Loop> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = clock();
+  const until = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (clock() < until) {
+        const t0 = clock();
+        if (await call(c)) latencies.push(clock() - t0);
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = (clock() - started) / 1000;
+  return { done: latencies.length, failed, perSecond: latencies.length / elapsed, latency: stats(latencies) };
+}
+
+/** Sign-ins per second through the gateway with supabase-js, and a trivial Auth request side by side. */
+async function signInPhase(apiUrl: string, clients: number, seconds: number): Promise<{ signIn: Loop; health: Loop }> {
+  const password = "bench-password-123";
+  // Each client is a user at an address of its own (Auth rate-limits per client IP, which it takes
+  // from the first X-Forwarded-For address, as GoTrue behind Kong does).
+  const ip = (c: number) => `10.77.${Math.floor(c / 250)}.${(c % 250) + 1}`;
+  const emails = Array.from({ length: clients * 4 }, (_, i) => `signin.${i}.${Date.now()}@bench.test`);
+  for (const [i, email] of emails.entries()) {
+    const res = await fetch(`${apiUrl}/auth/v1/signup`, {
+      method: "POST",
+      headers: { apikey: ANON_KEY, "content-type": "application/json", "x-forwarded-for": ip(i % clients) },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!res.ok) throw new Error(`sign-up of ${email}: ${res.status} ${await res.text()}`);
+  }
+  const supabase = Array.from({ length: clients }, (_, c) =>
+    createClient(apiUrl, ANON_KEY, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      global: { headers: { "x-forwarded-for": ip(c) } },
+      realtime: { transport: WebSocket as never },
+    }));
+  let round = 0;
+  const signIn = await loops(clients, seconds, async (c) => {
+    // Client c signs in its own users in turn.
+    const { error } = await supabase[c].auth.signInWithPassword({ email: emails[c + clients * (round++ % 4)], password });
+    return !error;
+  });
+  const health = await loops(clients, seconds, async () => {
+    const res = await fetch(`${apiUrl}/auth/v1/health`, { headers: { apikey: ANON_KEY } });
+    await res.arrayBuffer();
+    return res.ok;
+  });
+  return { signIn, health };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -184,6 +248,8 @@ async function main(): Promise<number> {
       seconds: { type: "string", default: "20" },
       rates: { type: "string", default: "250,500,1000,2000,4000,8000" },
       "step-seconds": { type: "string", default: "10" },
+      "signin-clients": { type: "string", default: "8" },
+      "signin-seconds": { type: "string", default: "10" },
       keep: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
     },
@@ -199,6 +265,13 @@ async function main(): Promise<number> {
   const sql = connect(p, "postgres", { max: 16 });
   const workers: Worker[] = [];
   try {
+    // ---- sign-in throughput (before the Realtime clients load the gateway)
+    const signinClients = Number(values["signin-clients"]);
+    const signinSeconds = Number(values["signin-seconds"]);
+    log(`realtime bench: sign-in phase, ${signinClients} clients for ${signinSeconds} s`);
+    const { signIn, health } = await signInPhase(p.apiUrl, signinClients, signinSeconds);
+    log(`  ${signIn.perSecond.toFixed(1)} sign-ins/s (p50 ${ms(signIn.latency.p50)} ms), health ${health.perSecond.toFixed(0)}/s`);
+
     // ---- setup
     let t = Date.now();
     const users = await createUsers(p, "rt-bench", nClients);
@@ -324,6 +397,14 @@ Latency is measured per delivery, from just before \`realtime.send\` to the clie
 - **Delivery latency** at ${rate} messages/s (${rate * Math.round(nClients / nTopics)} deliveries/s) for ${seconds} s: **p50 ${ms(latency.p50)} ms, p95 ${ms(latency.p95)} ms**, p99 ${ms(latency.p99)} ms, max ${ms(latency.max)} ms (${latencies.length} of ${lat.expected} deliveries).
 - **Sustained**: ${sustained ? `**${sustained.sentPerSecond.toFixed(0)} messages/s** (${(sustained.sentPerSecond * Math.round(nClients / nTopics)).toFixed(0)} deliveries/s) for ${stepSeconds} s with every delivery made, p50 ${ms(sustained.latency.p50)} ms, p95 ${ms(sustained.latency.p95)} ms` : "no step delivered everything with p95 under 1 s"}; the last step shows where sending saturates.
 
+**Sign-in** (\`signInWithPassword\`, password grant on the local Auth server through the gateway, ${signinClients} concurrent
+supabase-js clients for ${signinSeconds} s, before the Realtime clients connect): **${signIn.perSecond.toFixed(1)} sign-ins/s**
+(${signIn.done} made, ${signIn.failed} failed), p50 ${ms(signIn.latency.p50)} ms, p95 ${ms(signIn.latency.p95)} ms. Side by side, \`GET /auth/v1/health\`
+with the same clients: ${health.perSecond.toFixed(0)} requests/s (p50 ${ms(health.latency.p50)} ms), so a sign-in costs
+${(health.perSecond / Math.max(signIn.perSecond, 0.001)).toFixed(0)}× a trivial Auth request: the bcrypt check (cost 10, as GoTrue's;
+pure-JavaScript bcryptjs on the gateway's one thread) and the session rows (audit, session, refresh token, AMR claims, the custom
+access token hook) dominate.
+
 | offered msg/s | sent msg/s | deliveries/s | delivered / expected | p50 ms | p95 ms | p99 ms |
 |---|---|---|---|---|---|---|
 ${table}
@@ -335,7 +416,7 @@ docs/realtime.md): these are capacities of the local stand-in, not of a hosted p
 `;
     process.stdout.write(body);
     if (!values["no-write"]) writeSection("Realtime (issue 9)", body);
-    return latencyOk && failedTotal === 0 ? 0 : 1;
+    return latencyOk && failedTotal === 0 && signIn.failed === 0 ? 0 : 1;
   } finally {
     for (const w of workers) w.send("exit");
     await Promise.allSettled(workers.map((w) => w.done));

@@ -413,9 +413,14 @@ describe("Broadcast from Database", () => {
         .on("broadcast", { event: "old" }, (p) => got.push(p as never))
         .on("system", {}, (p) => system.push(p)),
     );
-    await until("two replayed messages", () => got.length === 2);
-    expect(got.map((m) => m.payload.n)).toEqual([2, 3]); // the newest `limit`, oldest first
-    expect(got.every((m) => m.meta.replayed === true && m.meta.id)).toBe(true);
+    // The three sends may still be on their way through replication when the channel joins: a live
+    // delivery of one of them (not replayed) is legitimate, so only the replayed ones are counted.
+    const replayed = () => got.filter((m) => m.meta?.replayed === true);
+    await until("two replayed messages", () => replayed().length >= 2);
+    await sleep(200);
+    expect(replayed().map((m) => m.payload.n)).toEqual([2, 3]); // the newest `limit`, oldest first
+    expect(replayed().every((m) => m.meta.id)).toBe(true);
+    expect(new Set(got.map((m) => m.meta.id)).size).toBe(got.length); // nothing delivered twice
     await until("replication ready", () => system.find((m) => m.message === "Replication connection established"));
   });
 

@@ -1,9 +1,10 @@
 -- Module core: the extension registries' signature check, the guards, and the storage folder
 -- registry that the storage.objects policies read.
 begin;
-select plan(10);
+select plan(16);
 
 select tests.create_supabase_user('cr_user');
+select tests.create_supabase_user('cr_other');
 
 -- private.check_registry_handler (here on private.storage_buckets: (text) returns setof text).
 select throws_ok(
@@ -42,6 +43,22 @@ select tests.authenticate_as('cr_user');
 select is(private.require_uid(), tests.get_supabase_uid('cr_user'), 'require_uid: the caller''s id');
 select throws_ok($$ select private.require_permission('categories.manage') $$, 'HL002', null,
   'require_permission: HL002 without the permission');
+
+-- Realtime topics (private.realtime_topics; the realtime.messages policies): user:<id> is its owner's.
+select tests.authenticate_as('cr_user');
+select ok(private.realtime_allows('user:' || tests.get_supabase_uid('cr_user'), 'broadcast', 'read'), 'a user receives on their own user topic');
+select ok(not private.realtime_allows('user:' || tests.get_supabase_uid('cr_other'), 'broadcast', 'read'), 'but not on another user''s');
+select ok(not private.realtime_allows('user:' || tests.get_supabase_uid('cr_user'), 'broadcast', 'write'), 'nobody sends on a user topic');
+select ok(not private.realtime_allows('nosuchprefix:1', 'broadcast', 'read'), 'topics without a registered prefix are closed');
+-- Realtime's own probe: a row inserted for the topic, read back as the user under realtime.topic().
+reset role;
+insert into realtime.messages (topic, extension, private, payload)
+values ('user:' || tests.get_supabase_uid('cr_user'), 'broadcast', true, '{}'), ('user:' || tests.get_supabase_uid('cr_other'), 'broadcast', true, '{}');
+select tests.authenticate_as('cr_user');
+select set_config('realtime.topic', 'user:' || tests.get_supabase_uid('cr_user'), true);
+select is((select count(*)::int from realtime.messages where extension = 'broadcast'), 1, 'the SELECT policy shows the probe of the user''s own topic only');
+select throws_ok(format($$ insert into realtime.messages (topic, extension, private) values (%L, 'broadcast', true) $$, 'user:' || tests.get_supabase_uid('cr_user')),
+  '42501', null, 'the INSERT policy refuses a client broadcast on a user topic');
 
 select * from finish();
 rollback;

@@ -12,11 +12,12 @@ import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
 import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
+import { assistantSection } from "./assistant.ts";
 import { catalogSection } from "./catalog.ts";
 import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
 import { demoUsers, usersSection } from "./users.ts";
 
-export const sections: Section[] = [usersSection, catalogSection];
+export const sections: Section[] = [usersSection, catalogSection, assistantSection];
 
 export const SEED = 20261121;
 

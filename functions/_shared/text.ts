@@ -33,7 +33,7 @@ export function normalizeText(input: string): string {
 }
 
 const ARABIC_PREFIXES = ["وال", "بال", "كال", "فال", "لل", "ال"];
-const ENGLISH_SUFFIXES = ["ings", "ing", "ers", "er", "ies", "es", "ed", "s"];
+const ENGLISH_SUFFIXES = ["ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "s"];
 
 /** A light stem of one normalised token: Arabic article/conjunction prefixes, plural and ta marbuta; English suffixes. */
 export function stem(token: string): string {
@@ -56,8 +56,9 @@ export function stem(token: string): string {
       if (s === "ies") base += "y";
       // "-es" only after s, x, z, ch, sh ("boxes"); otherwise the plural is just "-s" ("pipes").
       else if (s === "es" && !/(s|x|z|ch|sh)$/.test(base)) base = t.slice(0, -1);
-      // A doubled final consonant is undone ("clogged" → "clog", "mopping" → "mop").
-      else if (/([b-df-hj-np-tv-z])\1$/.test(base)) base = base.slice(0, -1);
+      // A doubled final consonant is undone ("clogged" → "clog", "mopping" → "mop"), but not the
+      // letters English doubles in base words ("install", "miss", "stuff", "buzz").
+      else if (/([bdgkmnprt])\1$/.test(base)) base = base.slice(0, -1);
       t = base;
       break;
     }

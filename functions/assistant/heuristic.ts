@@ -95,7 +95,10 @@ const OPENINGS: RegExp[] = [
 
 /** A title from the description (see the module comment), or null when too little is left. */
 export function titleFrom(description: string): string | null {
-  const first = description.split(/[.!?؟\n\r]+/).map((s) => s.trim()).find((s) => s.length > 0) ?? "";
+  const greeting = OPENINGS.slice(0, 1).concat(OPENINGS.slice(4, 5));
+  let text = description.trim();
+  for (const re of greeting) text = text.replace(re, "").trim();
+  const first = text.split(/[.!?؟\n\r]+/).map((s) => s.trim()).find((s) => s.length > 0) ?? "";
   let t = first.replace(/\s+/g, " ");
   for (let again = true; again;) {
     again = false;

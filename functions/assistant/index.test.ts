@@ -27,13 +27,13 @@ const ESTIMATE: Estimate = {
 
 function fakeStack(responders: Record<string, Responder>, suggester: Suggester = heuristicSuggester) {
   const calls: Call[] = [];
-  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fetchFn = ((input: string | URL | Request, init?: RequestInit) => {
     const method = init?.method ?? "GET";
     const path = String(input).replace(URL_BASE, "");
     const call = { method, path, authorization: new Headers(init?.headers).get("authorization"), body: init?.body ? JSON.parse(String(init.body)) : undefined };
     calls.push(call);
     const r = responders[`${method} ${path}`];
-    return r ? r(call) : new Response(JSON.stringify({ message: `unexpected ${method} ${path}` }), { status: 599 });
+    return Promise.resolve(r ? r(call) : new Response(JSON.stringify({ message: `unexpected ${method} ${path}` }), { status: 599 }));
   }) as typeof fetch;
   const handler = createAssistantHandler({ supabaseUrl: () => URL_BASE, anonKey: () => "anon", suggester: () => suggester, fetch: fetchFn });
   return { calls, handler };

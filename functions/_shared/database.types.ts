@@ -620,6 +620,14 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"assistant_catalog":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "id": string,"is_leaf": boolean,"keywords": Json,"names": Json,"parent_id": string,"slug": string,"typical_minutes": number
+            }[]
+                           },
+"assistant_estimate":
+{ Args: { "p_category_id": string,"p_lat"?: number,"p_lng"?: number }; Returns: Json
+                           },
 "book_listing":
 { Args: { "p_address"?: string,"p_lat"?: number,"p_listing_id": string,"p_lng"?: number,"p_note"?: string,"p_start": string }; Returns: {
               "accepted_at": string | null,

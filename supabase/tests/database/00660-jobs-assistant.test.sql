@@ -4,7 +4,7 @@
 -- never counted (other states, other categories, old bookings), the tier's currency, bookings made
 -- from jobs, and the errors.
 begin;
-select plan(43);
+select plan(44);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -198,6 +198,11 @@ select throws_ok($$insert into private.category_keywords (category_id, locale, k
                  '23514', null, 'keywords are stored in lower case');
 select throws_ok($$insert into private.category_keywords (category_id, locale, keyword) values (tests.id('plumbing'), 'fr', 'fuite')$$,
                  '23514', null, 'keywords are en or ar');
+
+select results_eq($$select code, name, http_status from private.error_codes where code between 'HL340' and 'HL349' order by code$$,
+                  $$values ('HL340', 'invalid_job_description', 400), ('HL341', 'unsupported_assistant_locale', 400),
+                           ('HL342', 'no_category_match', 422)$$,
+                  'the assistant registers HL340-HL342 (the edge function answers them)');
 
 select * from finish();
 rollback;

@@ -84,7 +84,15 @@ export function createPushHandler(deps: PushDeps): (req: Request) => Promise<Res
       throw new HttpError(403, "HL002", "You are not allowed to do this.", "push is called with the service role key");
     }
     const text = await req.text();
-    const input = options.parse(text.trim() === "" ? {} : JSON.parse(text));
+    let parsed: unknown = {};
+    if (text.trim() !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, "invalid_request", "The body must be JSON: {batch_size?, max_batches?}");
+      }
+    }
+    const input = options.parse(parsed);
     const batchSize = input.batch_size ?? deps.batchSize ?? 100;
     const maxBatches = input.max_batches ?? deps.maxBatches ?? 10;
     const provider = deps.provider();

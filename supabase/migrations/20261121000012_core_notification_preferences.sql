@@ -220,7 +220,7 @@ begin
   if p_platform is null or p_platform not in ('fcm', 'apns', 'web') then
     perform private.raise_error('HL573', pg_catalog.format('platform %L: fcm, apns or web', p_platform));
   end if;
-  if p_token is null or p_token !~ '^[!-~]{16,4096}$' then
+  if p_token is null or pg_catalog.length(p_token) not between 16 and 4096 or p_token !~ '^[!-~]+$' then
     perform private.raise_error('HL573', 'tokens are 16 to 4096 printable characters without spaces');
   end if;
   if p_platform = 'apns' and p_token !~ '^[0-9a-fA-F]{64,200}$' then

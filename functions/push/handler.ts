@@ -7,7 +7,7 @@
  *      already applied by the database;
  *   2. each sent through the provider (PUSH_PROVIDER: `recording`, the default, or `fcm`);
  *   3. rpc complete_push_deliveries(results): sent / retry (backoff) / dead letter / token removed;
- *   repeated while a batch comes back full, up to PUSH_MAX_BATCHES batches per call.
+ *   repeated until a claim comes back empty, up to PUSH_MAX_BATCHES batches per call.
  *
  * Body (optional): {"batch_size": 1-500, "max_batches": 1-50}. 200 → {batches, claimed, sent,
  * retry, dead, unregistered, stale, provider}. Anyone but the service role: 403 HL002; without a
@@ -140,7 +140,8 @@ export function createPushHandler(deps: PushDeps): (req: Request) => Promise<Res
       if (!done.ok) return json(done.body, done.status);
       const counts = done.body as Record<string, number>;
       for (const k of ["sent", "retry", "dead", "unregistered", "stale"] as const) totals[k] += counts[k] ?? 0;
-      if (batch.length < batchSize) break;
+      // A short batch does not mean the queue is empty: the claim skips (token gone, push turned
+      // off) and defers (quiet hours) rows without returning them; the next claim says.
     }
     return json(totals);
   });

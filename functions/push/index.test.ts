@@ -150,7 +150,7 @@ function claimed(id: number, token = `tok-${id}-0123456789abcdef`) {
   };
 }
 
-Deno.test("handler: claims in batches until a batch is short, reports every outcome", async () => {
+Deno.test("handler: claims batches until a claim comes back empty, reports every outcome", async () => {
   const batches = [[claimed(1), claimed(2)], [claimed(3, "fail-0123456789abcdef")]];
   const reported: unknown[][] = [];
   const claims: unknown[] = [];
@@ -180,7 +180,7 @@ Deno.test("handler: claims in batches until a batch is short, reports every outc
   assertEquals(await res.json(), {
     batches: 2, claimed: 3, sent: 2, retry: 1, dead: 0, unregistered: 0, stale: 0, provider: "recording",
   });
-  assertEquals(claims, [{ p_limit: 2 }, { p_limit: 2 }]);
+  assertEquals(claims, [{ p_limit: 2 }, { p_limit: 2 }, { p_limit: 2 }]);
   assertEquals(reported.map((b) => b.map((r) => (r as { outcome: string }).outcome)), [["sent", "sent"], ["retry"]]);
   const first = reported[0][0] as Record<string, unknown>;
   assertEquals(first.delivery_id, 1);

@@ -51,6 +51,7 @@ comment on table private.push_attempts is
 create index push_attempts_delivery_id_idx on private.push_attempts (delivery_id);
 
 insert into private.settings (key, value, description) values
+  ('push.dispatch_enabled', 'true', 'false pauses the pg_cron dispatch (hyperlocal-push) without unscheduling it, e.g. during maintenance; deliveries wait.'),
   ('push.batch_size', '100', 'Deliveries the push function claims per batch when it does not ask for a number (1-500).'),
   ('push.max_attempts', '5', 'Attempts before a push delivery is dead-lettered.'),
   ('push.backoff_base_seconds', '30', 'First retry delay of a failed push; doubled at every further attempt.'),
@@ -300,6 +301,9 @@ declare
   v_url text;
   v_key text;
 begin
+  if not private.setting('push.dispatch_enabled')::boolean then
+    return null;   -- paused by an operator
+  end if;
   if not exists (select 1 from private.push_deliveries d
                   where d.status in ('pending', 'sending') and d.next_attempt_at <= private.now()) then
     return null;   -- nothing due: no request
@@ -319,7 +323,7 @@ begin
 end;
 $$;
 comment on function private.dispatch_push() is
-  'pg_cron job hyperlocal-push: when push deliveries are due, queues POST <hyperlocal_api_url>/functions/v1/push with the service role key (both from Vault) through pg_net; returns the pg_net request id, or null when nothing is due or the secrets are missing.';
+  'pg_cron job hyperlocal-push: when push deliveries are due, queues POST <hyperlocal_api_url>/functions/v1/push with the service role key (both from Vault) through pg_net; returns the pg_net request id, or null when push.dispatch_enabled is false, nothing is due or the secrets are missing.';
 revoke all on function private.dispatch_push() from public, anon, authenticated, service_role;
 
 select cron.schedule('hyperlocal-push', '* * * * *', 'select private.dispatch_push()');

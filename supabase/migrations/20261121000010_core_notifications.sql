@@ -396,4 +396,5 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Register the kind in private.notification_types (with its texts) from the module''s migration.'),
   ('HL571', 'invalid_notification_request', 400, 'A notification request parameter is invalid.',
    'Page sizes are 1 to 100, locales look like "en" or "ar-AE", and ids lists hold 1 to 100 ids.'),
-  ('HL572', 'notification_not_found', 404, 'The notification does not exist or is not yours.', null);
+  ('HL572', 'notification_not_found', 404, 'The notification does not exist or is not yours.',
+   'Use the ids list_notifications returned to this user.');

@@ -272,7 +272,8 @@ grant execute on function public.unregister_device_token(text) to authenticated;
 insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL573', 'invalid_device_token', 400, 'The device token is invalid.',
    'Platforms are fcm, apns or web; tokens are 16 to 4096 printable characters (APNs: hexadecimal); locales look like "en".'),
-  ('HL574', 'device_token_not_found', 404, 'This device token is not registered to you.', null),
+  ('HL574', 'device_token_not_found', 404, 'This device token is not registered to you.',
+   'Remove only tokens this user registered (device_tokens lists them).'),
   ('HL575', 'invalid_notification_preference', 400, 'Unknown notification type group or channel.',
    'Channels are in_app, push and email; get_notification_preferences lists the groups.'),
   ('HL576', 'invalid_quiet_hours', 400, 'The quiet hours are invalid.',

@@ -269,6 +269,25 @@ comment on function public.unregister_device_token(text) is
 revoke all on function public.unregister_device_token(text) from public, anon, authenticated, service_role;
 grant execute on function public.unregister_device_token(text) to authenticated;
 
+-- Account deletion (identity's registry, which identity fills with this step): a deleted account
+-- gets no more pushes and keeps no notification data.
+create or replace function private.delete_account_notifications(p_user_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.device_tokens t where t.user_id = p_user_id;
+  delete from public.notification_preferences p where p.user_id = p_user_id;
+  delete from public.notification_settings s where s.user_id = p_user_id;
+  delete from public.notifications n where n.user_id = p_user_id;   -- and their push deliveries
+end;
+$$;
+comment on function private.delete_account_notifications(uuid) is
+  'Account deletion step: deletes the user''s device tokens, notification preferences and settings, notifications and pending pushes.';
+revoke all on function private.delete_account_notifications(uuid) from public, anon, authenticated, service_role;
+
 insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL573', 'invalid_device_token', 400, 'The device token is invalid.',
    'Platforms are fcm, apns or web; tokens are 16 to 4096 printable characters (APNs: hexadecimal); locales look like "en".'),

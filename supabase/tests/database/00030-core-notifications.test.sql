@@ -2,7 +2,7 @@
 -- preferences and quiet hours, device tokens (RLS, RPCs, moving), and the push outbox's claim and
 -- complete RPCs (skip locked, quiet hours, backoff, dead letter, unregistered tokens).
 begin;
-select plan(77);
+select plan(79);
 
 select tests.create_supabase_user('nt_ann');
 select tests.create_supabase_user('nt_bob');
@@ -217,6 +217,15 @@ select tests.reset_authentication();
 select is((select count(*)::int from pg_temp.as_service('select * from public.claim_push_deliveries(10)')), 0, 'push turned off since');
 select is((select status from private.push_deliveries d join public.notifications n on n.id = d.notification_id
             where n.kind = 'booking.resolved'), 'skipped', 'the delivery is skipped');
+
+-- Account deletion: identity's registry runs core's step.
+select is((select position from private.account_deletion_handlers where handler = 'private.delete_account_notifications(uuid)'), 1100,
+  'the notification data step is registered for account deletion, after the others');
+select private.delete_account_notifications(tests.get_supabase_uid('nt_ann'));
+select is((select count(*)::int from public.device_tokens where user_id = tests.get_supabase_uid('nt_ann'))
+        + (select count(*)::int from public.notifications where user_id = tests.get_supabase_uid('nt_ann'))
+        + (select count(*)::int from private.push_deliveries where user_id = tests.get_supabase_uid('nt_ann')), 0,
+  'a deleted account keeps no tokens, notifications or pushes');
 
 select * from finish();
 rollback;

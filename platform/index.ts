@@ -2,6 +2,7 @@
 import { createRealtimeService } from "./realtime/index.ts";
 import type { PlatformServiceFactory } from "./service.ts";
 import { authService } from "./auth/index.ts";
+import { netService } from "./net/index.ts";
 import { storageService } from "./storage/index.ts";
 
-export const platformServices: PlatformServiceFactory[] = [authService, storageService, createRealtimeService];
+export const platformServices: PlatformServiceFactory[] = [authService, storageService, createRealtimeService, netService];

@@ -124,7 +124,10 @@ insert into private.account_deletion_handlers (handler, position, module, descri
   ('private.delete_account_memberships(uuid)', 100, 'identity',
    'Leave businesses; close sole-member businesses; refuse while owning a business with other members.'),
   ('private.delete_account_profile(uuid)', 1000, 'identity',
-   'Anonymise the profile; delete private details and operator roles.')
+   'Anonymise the profile; delete private details and operator roles.'),
+  -- Core's notification data: last, so notifications other steps sent the user go too.
+  ('private.delete_account_notifications(uuid)', 1100, 'core',
+   'Delete device tokens, notification preferences and settings, notifications and pending pushes.')
 on conflict (handler) do update
   set position = excluded.position, module = excluded.module, description = excluded.description;
 

@@ -219,6 +219,70 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"conversation_participants": {
+                  Row: {
+                    "archived_at": string | null,"conversation_id": string,"created_at": string,"last_activity_at": string,"last_read_at": string | null,"last_read_message_id": number | null,"muted_until": string | null,"unread_count": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "archived_at"?: string | null,"conversation_id": string,"created_at"?: string,"last_activity_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted_until"?: string | null,"unread_count"?: number,"user_id": string
+                  }
+                  Update: {
+                    "archived_at"?: string | null,"conversation_id"?: string,"created_at"?: string,"last_activity_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted_until"?: string | null,"unread_count"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversation_participants_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversation_participants_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"conversations": {
+                  Row: {
+                    "business_id": string | null,"business_user_id": string | null,"context_id": string | null,"context_kind": string,"created_at": string,"created_by": string | null,"id": string,"last_activity_at": string,"last_message_at": string | null,"last_message_id": number | null,"message_count": number,"user_high": string,"user_low": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_id"?: string | null,"business_user_id"?: string | null,"context_id"?: string | null,"context_kind": string,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_activity_at"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"message_count"?: number,"user_high": string,"user_low": string
+                  }
+                  Update: {
+                    "business_id"?: string | null,"business_user_id"?: string | null,"context_id"?: string | null,"context_kind"?: string,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_activity_at"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"message_count"?: number,"user_high"?: string,"user_low"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversations_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_created_by_fkey"
+      columns: ["created_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_user_high_fkey"
+      columns: ["user_high"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_user_low_fkey"
+      columns: ["user_low"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"favorites": {
                   Row: {
                     "created_at": string,"provider_id": string,"user_id": string
@@ -374,6 +438,70 @@ isOneToOne: false
     },{
       foreignKeyName: "job_requests_customer_id_fkey"
       columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"message_reports": {
+                  Row: {
+                    "conversation_id": string,"created_at": string,"id": string,"message_id": number,"note": string | null,"reason": string,"reporter_id": string | null,"reviewed_at": string | null,"reviewed_by": string | null,"status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "conversation_id": string,"created_at"?: string,"id"?: string,"message_id": number,"note"?: string | null,"reason": string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
+                  }
+                  Update: {
+                    "conversation_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number,"note"?: string | null,"reason"?: string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_reports_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reporter_id_fkey"
+      columns: ["reporter_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reviewed_by_fkey"
+      columns: ["reviewed_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"messages": {
+                  Row: {
+                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
+                  }
+                  Update: {
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "messages_sender_id_fkey"
+      columns: ["sender_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -539,6 +667,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"user_blocks": {
+                  Row: {
+                    "blocked_id": string,"blocker_id": string,"created_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "blocked_id": string,"blocker_id": string,"created_at"?: string
+                  }
+                  Update: {
+                    "blocked_id"?: string,"blocker_id"?: string,"created_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_blocks_blocked_id_fkey"
+      columns: ["blocked_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_blocks_blocker_id_fkey"
+      columns: ["blocker_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"user_roles": {
                   Row: {
                     "granted_at": string,"granted_by": string | null,"role": string,"user_id": string
@@ -617,6 +771,36 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"archive_conversation":
+{ Args: { "p_archived"?: boolean,"p_conversation_id": string }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"block_user":
+{ Args: { "p_user_id": string }; Returns: {
+              "blocked_id": string,
+"blocker_id": string,
+"created_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_blocks"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -813,9 +997,51 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"delete_message":
+{ Args: { "p_message_id": number }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "delete_user_account":
 { Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
                            },
+"edit_message":
+{ Args: { "p_body": string,"p_message_id": number }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
               "slot_end": string,"slot_start": string
@@ -846,6 +1072,12 @@ isOneToOne: false
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
+                           },
+"history":
+{ Args: { "p_after"?: number,"p_before"?: number,"p_conversation_id": string,"p_limit"?: number }; Returns: Json
+                           },
+"inbox":
+{ Args: { "p_archived"?: boolean,"p_business_id"?: string,"p_cursor"?: string,"p_limit"?: number }; Returns: Json
                            },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
@@ -893,6 +1125,42 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"mark_read":
+{ Args: { "p_conversation_id": string,"p_message_id"?: number }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"mute_conversation":
+{ Args: { "p_conversation_id": string,"p_until"?: string }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -933,6 +1201,25 @@ isOneToOne: false
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
+"report_message":
+{ Args: { "p_message_id": number,"p_note"?: string,"p_reason": string }; Returns: {
+              "conversation_id": string,
+"created_at": string,
+"id": string,
+"message_id": number,
+"note": string | null,
+"reason": string,
+"reporter_id": string | null,
+"reviewed_at": string | null,
+"reviewed_by": string | null,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "message_reports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "reset_booking_start_code":
 { Args: { "p_booking_id": string }; Returns: {
               "accepted_at": string | null,
@@ -1056,6 +1343,27 @@ isOneToOne: false
               "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
             }[]
                            },
+"send_message":
+{ Args: { "p_attachment_path"?: string,"p_body"?: string,"p_client_key"?: string,"p_conversation_id": string,"p_kind"?: string,"p_payload"?: Json }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "set_job_photos":
 { Args: { "p_job_id": string,"p_photo_paths": (string)[] }; Returns: {
               "accepted_offer_id": string | null,
@@ -1248,6 +1556,28 @@ isOneToOne: false
 "start_booking":
 { Args: { "p_booking_id": string,"p_code": string }; Returns: Json
                            },
+"start_conversation":
+{ Args: { "p_context_id"?: string,"p_context_kind": string,"p_other_user_id"?: string }; Returns: {
+              "business_id": string | null,
+"business_user_id": string | null,
+"context_id": string | null,
+"context_kind": string,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_activity_at": string,
+"last_message_at": string | null,
+"last_message_id": number | null,
+"message_count": number,
+"user_high": string,
+"user_low": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -1325,6 +1655,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"unblock_user":
+{ Args: { "p_user_id": string }; Returns: boolean
+                           },
 "verify_business":
 { Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {
               "closed_at": string | null,

@@ -71,8 +71,9 @@ async function main(): Promise<number> {
     const longCount = PROBES * LONG_PER_PROBE;
     const restConversations = TOTAL_CONVERSATIONS - longCount - HUB_CONVERSATIONS;
     const restMessages = TOTAL_MESSAGES - longCount * LONG_LENGTH;
-    const base = Math.floor(restMessages / restConversations);
-    const extra = restMessages - base * restConversations; // conversations with one more message
+    // The hub's conversations and the rest share what the long ones leave; some get one more.
+    const base = Math.floor(restMessages / (restConversations + HUB_CONVERSATIONS));
+    const extra = restMessages - base * (restConversations + HUB_CONVERSATIONS);
     log(`generating ${TOTAL_CONVERSATIONS} conversations and ${TOTAL_MESSAGES} messages`);
     await admin.begin(async (tx) => {
       await tx.unsafe(`set local session_replication_role = replica`); // no triggers, as a bulk load
@@ -216,6 +217,7 @@ async function main(): Promise<number> {
     const latencies: number[] = [];
     const sentAt = new Map<string, number>();
     let delivered = 0;
+    let warmedUp = false;
     const channels: RealtimeChannel[] = [];
     const rtClients = receivers.map((u) => client(p, u.token));
     await Promise.all(pairs.map(async (pair, i) => {
@@ -223,7 +225,8 @@ async function main(): Promise<number> {
       await c.realtime.setAuth(pair.receiver.token);
       const ch = c.channel(`conversation:${pair.conv}`, { config: { private: true } })
         .on("broadcast", { event: "message.created" }, (m) => {
-          const key = (m.payload as { message: { client_key: string } }).message.client_key;
+          const { client_key: key, body } = (m.payload as { message: { client_key: string; body: string } }).message;
+          if (body === "warm-up") warmedUp = true;
           const at = sentAt.get(key);
           if (at !== undefined) {
             latencies.push(performance.now() - at);
@@ -235,6 +238,25 @@ async function main(): Promise<number> {
     }));
     const senderClients = senders.map((u) => client(p, u.token));
     let seq = 0;
+    // The bulk load is one transaction of gigabytes of WAL, which the Realtime server's logical
+    // replication would first have to decode (and spill) before any new broadcast: a live system never
+    // writes such a transaction. End that replication connection, as the server's watchdog does
+    // with a dead slot: it reconnects with a new temporary slot at the current WAL position. Then
+    // send until a first message comes through.
+    {
+      const warm = Date.now();
+      const [{ lag }] = await admin`select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), 0)::bigint::text as lag
+                                      from pg_replication_slots where slot_type = 'logical'`;
+      log(`restarting the realtime replication stream (${(Number(lag) / 2 ** 20).toFixed(0)} MiB of bulk-load WAL behind)`);
+      await admin`select pg_terminate_backend(active_pid) from pg_replication_slots where slot_type = 'logical' and active_pid is not null`;
+      const deadline = Date.now() + 5 * 60_000;
+      while (!warmedUp) {
+        if (Date.now() > deadline) throw new Error("no realtime delivery within 5 minutes of restarting the stream");
+        await senderClients[0].rpc("send_message", { p_conversation_id: pairs[0].conv, p_body: "warm-up" });
+        await sleep(1000);
+      }
+      log(`caught up after ${((Date.now() - warm) / 1000).toFixed(0)} s`);
+    }
     const sendOne = async (i: number): Promise<boolean> => {
       const key = `bench-${process.pid}-${++seq}`;
       sentAt.set(key, performance.now());
@@ -308,6 +330,8 @@ supabase-js calls with the user's token (gateway, PostgREST, JSON both ways).
 realtime-js to private \`conversation:<id>\` topics; each call runs the participant and block checks, the rate limiter (raised for
 the run), the insert, the triggers (conversation counters, both participants' unread counts and inbox broadcasts on \`user:<id>\`,
 the \`message.created\` broadcast, the notification row). Latency: from just before the rpc call to the receiver's broadcast callback.
+Before it, the Realtime server's replication connection is ended (it reconnects at once with a new temporary slot, as its watchdog
+does): otherwise it would first decode the bulk load's single multi-gigabyte transaction, which no live system writes.
 
 - Closed loop (each sender sends again when its call returns) for ${closedSeconds} s: **${closed.perSecond.toFixed(0)} send_message/s**
   (${closed.sent} sent, ${closed.failed} failed, ${closed.delivered} delivered); delivery p50 ${ms(closed.latency.p50)} ms, **p95 ${ms(closed.latency.p95)} ms**.

@@ -159,15 +159,27 @@ begin
     perform private.raise_error('HL007', 'give p_before or p_after, not both');
   end if;
 
+  -- The message shape of private.message_json, written out: a function call per row (its SET
+  -- search_path prevents inlining) costs more than the page itself.
   if p_after is not null then
     -- Newer messages, oldest first (catching up).
-    select coalesce(pg_catalog.jsonb_agg(private.message_json(m) order by m.id), '[]'::jsonb) into v_items
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'id', m.id, 'conversation_id', m.conversation_id, 'author_id', m.author_id, 'sender_id', m.sender_id,
+             'kind', m.kind, 'body', case when m.deleted_at is null then m.body end,
+             'attachment_path', case when m.deleted_at is null then m.attachment_path end,
+             'payload', case when m.deleted_at is null then m.payload end, 'client_key', m.client_key,
+             'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at) order by m.id), '[]'::jsonb) into v_items
       from (select * from public.messages m
              where m.conversation_id = p_conversation_id and m.id > p_after
              order by m.id limit p_limit + 1) m;
   else
     -- The page before the cursor (or the latest page), newest first.
-    select coalesce(pg_catalog.jsonb_agg(private.message_json(m) order by m.id desc), '[]'::jsonb) into v_items
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'id', m.id, 'conversation_id', m.conversation_id, 'author_id', m.author_id, 'sender_id', m.sender_id,
+             'kind', m.kind, 'body', case when m.deleted_at is null then m.body end,
+             'attachment_path', case when m.deleted_at is null then m.attachment_path end,
+             'payload', case when m.deleted_at is null then m.payload end, 'client_key', m.client_key,
+             'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at) order by m.id desc), '[]'::jsonb) into v_items
       from (select * from public.messages m
              where m.conversation_id = p_conversation_id and (p_before is null or m.id < p_before)
              order by m.id desc limit p_limit + 1) m;

@@ -2,7 +2,7 @@
 -- limits, edit/delete windows, read receipts and unread counts, inbox and history pages, archive,
 -- mute, blocks, reports, business members answering for a provider, and row level security.
 begin;
-select plan(98);
+select plan(99);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -228,6 +228,7 @@ select is(jsonb_array_length(public.inbox(p_archived => true) -> 'items'), 0, 'a
 select tests.authenticate_as('mt_cust');
 select throws_ok(format($$ select public.block_user(%L) $$, tests.id('cust')), 'HL520', null, 'nobody blocks themselves');
 select is((public.block_user(tests.id('prov'))).blocked_id, tests.id('prov'), 'the customer blocks the provider');
+select is((select count(*)::int from public.user_blocks), 1, 'the blocker reads their block');
 select tests.authenticate_as('mt_prov');
 select throws_ok(format($$ select public.send_message(%L, 'hello?') $$, tests.id('c_listing')), 'HL507', null,
   'the blocked side cannot message the blocker');

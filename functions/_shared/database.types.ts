@@ -219,19 +219,69 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"device_tokens": {
+                },"conversation_participants": {
                   Row: {
-                    "created_at": string,"id": string,"last_seen_at": string,"locale": string,"platform": string,"token": string,"user_id": string
+                    "archived_at": string | null,"conversation_id": string,"created_at": string,"last_activity_at": string,"last_read_at": string | null,"last_read_message_id": number | null,"muted_until": string | null,"unread_count": number,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: string,"last_seen_at"?: string,"locale"?: string,"platform": string,"token": string,"user_id": string
+                    "archived_at"?: string | null,"conversation_id": string,"created_at"?: string,"last_activity_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted_until"?: string | null,"unread_count"?: number,"user_id": string
                   }
                   Update: {
-                    "created_at"?: string,"id"?: string,"last_seen_at"?: string,"locale"?: string,"platform"?: string,"token"?: string,"user_id"?: string
+                    "archived_at"?: string | null,"conversation_id"?: string,"created_at"?: string,"last_activity_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted_until"?: string | null,"unread_count"?: number,"user_id"?: string
                   }
                   Relationships: [
-                    
+                    {
+      foreignKeyName: "conversation_participants_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversation_participants_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"conversations": {
+                  Row: {
+                    "business_id": string | null,"business_user_id": string | null,"context_id": string | null,"context_kind": string,"created_at": string,"created_by": string | null,"id": string,"last_activity_at": string,"last_message_at": string | null,"last_message_id": number | null,"message_count": number,"user_high": string,"user_low": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_id"?: string | null,"business_user_id"?: string | null,"context_id"?: string | null,"context_kind": string,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_activity_at"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"message_count"?: number,"user_high": string,"user_low": string
+                  }
+                  Update: {
+                    "business_id"?: string | null,"business_user_id"?: string | null,"context_id"?: string | null,"context_kind"?: string,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_activity_at"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"message_count"?: number,"user_high"?: string,"user_low"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversations_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_created_by_fkey"
+      columns: ["created_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_user_high_fkey"
+      columns: ["user_high"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_user_low_fkey"
+      columns: ["user_low"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"favorites": {
                   Row: {
@@ -393,44 +443,80 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"notification_preferences": {
+                },"message_reports": {
                   Row: {
-                    "channel": string,"enabled": boolean,"type_group": string,"updated_at": string,"user_id": string
+                    "conversation_id": string,"created_at": string,"id": string,"message_id": number,"note": string | null,"reason": string,"reporter_id": string | null,"reviewed_at": string | null,"reviewed_by": string | null,"status": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "channel": string,"enabled": boolean,"type_group": string,"updated_at"?: string,"user_id": string
+                    "conversation_id": string,"created_at"?: string,"id"?: string,"message_id": number,"note"?: string | null,"reason": string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
                   }
                   Update: {
-                    "channel"?: string,"enabled"?: boolean,"type_group"?: string,"updated_at"?: string,"user_id"?: string
+                    "conversation_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number,"note"?: string | null,"reason"?: string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
                   }
                   Relationships: [
-                    
+                    {
+      foreignKeyName: "message_reports_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reporter_id_fkey"
+      columns: ["reporter_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reviewed_by_fkey"
+      columns: ["reviewed_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
-                },"notification_settings": {
+                },"messages": {
                   Row: {
-                    "quiet_hours_end": string | null,"quiet_hours_start": string | null,"time_zone": string,"updated_at": string,"user_id": string
+                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "quiet_hours_end"?: string | null,"quiet_hours_start"?: string | null,"time_zone"?: string,"updated_at"?: string,"user_id": string
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
                   }
                   Update: {
-                    "quiet_hours_end"?: string | null,"quiet_hours_start"?: string | null,"time_zone"?: string,"updated_at"?: string,"user_id"?: string
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
                   }
                   Relationships: [
-                    
+                    {
+      foreignKeyName: "messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "messages_sender_id_fkey"
+      columns: ["sender_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"notifications": {
                   Row: {
-                    "body_key": string,"created_at": string,"deep_link": string,"id": string,"in_app": boolean,"kind": string,"params": NonNullable<Json>,"payload": NonNullable<Json>,"read_at": string | null,"title_key": string,"type_group": string,"user_id": string
+                    "created_at": string,"id": string,"kind": string,"payload": NonNullable<Json>,"read_at": string | null,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "body_key": string,"created_at"?: string,"deep_link": string,"id"?: string,"in_app"?: boolean,"kind": string,"params"?: NonNullable<Json>,"payload"?: NonNullable<Json>,"read_at"?: string | null,"title_key": string,"type_group": string,"user_id": string
+                    "created_at"?: string,"id"?: string,"kind": string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id": string
                   }
                   Update: {
-                    "body_key"?: string,"created_at"?: string,"deep_link"?: string,"id"?: string,"in_app"?: boolean,"kind"?: string,"params"?: NonNullable<Json>,"payload"?: NonNullable<Json>,"read_at"?: string | null,"title_key"?: string,"type_group"?: string,"user_id"?: string
+                    "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -581,6 +667,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"user_blocks": {
+                  Row: {
+                    "blocked_id": string,"blocker_id": string,"created_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "blocked_id": string,"blocker_id": string,"created_at"?: string
+                  }
+                  Update: {
+                    "blocked_id"?: string,"blocker_id"?: string,"created_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_blocks_blocked_id_fkey"
+      columns: ["blocked_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_blocks_blocker_id_fkey"
+      columns: ["blocker_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"user_roles": {
                   Row: {
                     "granted_at": string,"granted_by": string | null,"role": string,"user_id": string
@@ -662,14 +774,36 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"assistant_catalog":
-{ Args: Record<PropertyKey, never>; Returns: {
-              "id": string,"is_leaf": boolean,"keywords": Json,"names": Json,"parent_id": string,"slug": string,"typical_minutes": number
-            }[]
-                           },
-"assistant_estimate":
-{ Args: { "p_category_id": string,"p_lat"?: number,"p_lng"?: number }; Returns: Json
-                           },
+"archive_conversation":
+{ Args: { "p_archived"?: boolean,"p_conversation_id": string }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"block_user":
+{ Args: { "p_user_id": string }; Returns: {
+              "blocked_id": string,
+"blocker_id": string,
+"created_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_blocks"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "book_listing":
 { Args: { "p_address"?: string,"p_lat"?: number,"p_listing_id": string,"p_lng"?: number,"p_note"?: string,"p_start": string }; Returns: {
               "accepted_at": string | null,
@@ -761,11 +895,6 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"claim_push_deliveries":
-{ Args: { "p_limit"?: number }; Returns: {
-              "attempt": number,"body": string,"created_at": string,"deep_link": string,"delivery_id": number,"kind": string,"locale": string,"notification_id": string,"params": Json,"platform": string,"title": string,"token": string,"user_id": string
-            }[]
-                           },
 "cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
@@ -775,9 +904,6 @@ isOneToOne: false
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
             }[]
-                           },
-"complete_push_deliveries":
-{ Args: { "p_results": Json }; Returns: Json
                            },
 "counter_offer":
 { Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
@@ -871,9 +997,51 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"delete_message":
+{ Args: { "p_message_id": number }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "delete_user_account":
 { Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
                            },
+"edit_message":
+{ Args: { "p_body": string,"p_message_id": number }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
               "slot_end": string,"slot_start": string
@@ -900,13 +1068,16 @@ isOneToOne: false
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
                            },
-"get_notification_preferences":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
 "get_provider_calendar":
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
+                           },
+"history":
+{ Args: { "p_after"?: number,"p_before"?: number,"p_conversation_id": string,"p_limit"?: number }; Returns: Json
+                           },
+"inbox":
+{ Args: { "p_archived"?: boolean,"p_business_id"?: string,"p_cursor"?: string,"p_limit"?: number }; Returns: Json
                            },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
@@ -919,11 +1090,6 @@ isOneToOne: false
 "list_my_bookings":
 { Args: { "p_after"?: string,"p_as"?: string,"p_limit"?: number,"p_status"?: (string)[],"p_when"?: string }; Returns: {
               "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
-            }[]
-                           },
-"list_notifications":
-{ Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
-              "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
             }[]
                            },
 "list_open_jobs_near_me":
@@ -959,17 +1125,42 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"mark_all_notifications_read":
-{ Args: { "p_before"?: string }; Returns: number
-                           },
-"mark_notifications_read":
-{ Args: { "p_ids": (string)[] }; Returns: number
-                           },
-"notification_catalog":
-{ Args: { "p_locale"?: string }; Returns: {
-              "key": string,"text": string
-            }[]
-                           },
+"mark_read":
+{ Args: { "p_conversation_id": string,"p_message_id"?: number }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"mute_conversation":
+{ Args: { "p_conversation_id": string,"p_until"?: string }; Returns: {
+              "archived_at": string | null,
+"conversation_id": string,
+"created_at": string,
+"last_activity_at": string,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"muted_until": string | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -1007,25 +1198,28 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"register_device_token":
-{ Args: { "p_locale"?: string,"p_platform": string,"p_token": string }; Returns: {
-              "created_at": string,
-"id": string,
-"last_seen_at": string,
-"locale": string,
-"platform": string,
-"token": string,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "device_tokens"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
+"report_message":
+{ Args: { "p_message_id": number,"p_note"?: string,"p_reason": string }; Returns: {
+              "conversation_id": string,
+"created_at": string,
+"id": string,
+"message_id": number,
+"note": string | null,
+"reason": string,
+"reporter_id": string | null,
+"reviewed_at": string | null,
+"reviewed_by": string | null,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "message_reports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "reset_booking_start_code":
 { Args: { "p_booking_id": string }; Returns: {
               "accepted_at": string | null,
@@ -1149,6 +1343,27 @@ isOneToOne: false
               "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
             }[]
                            },
+"send_message":
+{ Args: { "p_attachment_path"?: string,"p_body"?: string,"p_client_key"?: string,"p_conversation_id": string,"p_kind"?: string,"p_payload"?: Json }; Returns: {
+              "attachment_path": string | null,
+"author_id": string | null,
+"body": string | null,
+"client_key": string | null,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"id": number,
+"kind": string,
+"payload": Json | null,
+"sender_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "set_job_photos":
 { Args: { "p_job_id": string,"p_photo_paths": (string)[] }; Returns: {
               "accepted_offer_id": string | null,
@@ -1215,9 +1430,6 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"set_notification_preference":
-{ Args: { "p_channel": string,"p_enabled": boolean,"p_type_group": string }; Returns: undefined
-                           },
 "set_provider_business":
 { Args: { "p_business_id": string,"p_provider_id": string }; Returns: {
               "base_lat": number | null,
@@ -1290,20 +1502,6 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"set_quiet_hours":
-{ Args: { "p_end": string,"p_start": string,"p_time_zone": string }; Returns: {
-              "quiet_hours_end": string | null,
-"quiet_hours_start": string | null,
-"time_zone": string,
-"updated_at": string,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "notification_settings"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "set_service_area":
 { Args: { "p_area": Json }; Returns: {
               "base_lat": number | null,
@@ -1358,6 +1556,28 @@ isOneToOne: false
 "start_booking":
 { Args: { "p_booking_id": string,"p_code": string }; Returns: Json
                            },
+"start_conversation":
+{ Args: { "p_context_id"?: string,"p_context_kind": string,"p_other_user_id"?: string }; Returns: {
+              "business_id": string | null,
+"business_user_id": string | null,
+"context_id": string | null,
+"context_kind": string,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_activity_at": string,
+"last_message_at": string | null,
+"last_message_id": number | null,
+"message_count": number,
+"user_high": string,
+"user_low": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -1435,11 +1655,8 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"unread_notification_count":
-{ Args: Record<PropertyKey, never>; Returns: number
-                           },
-"unregister_device_token":
-{ Args: { "p_token": string }; Returns: undefined
+"unblock_user":
+{ Args: { "p_user_id": string }; Returns: boolean
                            },
 "verify_business":
 { Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {

@@ -829,6 +829,9 @@ isOneToOne: false
               "address": string,"counterpart_id": string,"counterpart_role": string,"full_name": string,"location_lat": number,"location_lng": number,"phone": string
             }[]
                            },
+"get_booking_location":
+{ Args: { "p_booking_id": string }; Returns: Json
+                           },
 "get_booking_qr":
 { Args: { "p_booking_id": string }; Returns: {
               "expires_at": string,"issued_at": string,"payload": string,"reference": string
@@ -932,6 +935,9 @@ isOneToOne: false
       } },
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"report_location":
+{ Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
                            },
 "reset_booking_start_code":
 { Args: { "p_booking_id": string }; Returns: {

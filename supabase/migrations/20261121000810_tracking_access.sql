@@ -30,7 +30,6 @@ comment on function private.booking_location_watcher(uuid) is
   'True when the calling user may see the booking''s live location: its customer, its provider, the reporter, or a '
   'dispatcher (owner or manager of the booking''s business).';
 revoke all on function private.booking_location_watcher(uuid) from public, anon, authenticated, service_role;
-grant execute on function private.booking_location_watcher(uuid) to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- `booking:<booking id>`: watchers receive broadcasts; nobody sends client broadcasts or tracks

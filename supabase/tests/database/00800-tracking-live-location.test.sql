@@ -4,7 +4,7 @@
 -- and writes nothing; watchers read the live state; the realtime.messages rules of booking:<id>;
 -- retention by pg_cron keeps the summary; account deletion erases positions.
 begin;
-select plan(89);
+select plan(93);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures: Fixit Pro owns Fixit Co (manager lt_mgr, staff lt_staff and lt_staff2); Solo Pro
@@ -164,6 +164,19 @@ select is((select array[fixes_received, fixes_stored] from private.booking_track
   'the refused reports changed nothing: still 4 fixes received, 3 stored');
 select is((select count(*)::int from realtime.messages where topic = 'booking:' || :'biz' and event = 'location'), 3,
   'and broadcast nothing');
+-- A staff reporter who left the business no longer reports; the individual provider reports their own booking.
+delete from public.business_members where user_id = :'staff';
+select tests.authenticate_as('lt_staff');
+select throws_ok(format($$ select public.report_location(%L, 25.2, 55.27, 5, 0, 0, private.now()) $$, :'biz'), 'HL400', null,
+  'a reporter who left the business is a stranger to the booking and cannot report (HL400)');
+reset role;
+insert into public.business_members (business_id, user_id, role) values ('b0000000-0000-4000-8000-0000000008a1', :'staff', 'staff');
+select tests.authenticate_as('lt_solo');
+select is(public.report_location(:'solo_b', 25.2, 55.27, 3, 90, 4, private.now()) ->> 'status', 'stored',
+  'an individual provider reports their own booking');
+reset role;
+select ok((select extensions.st_equals(location::extensions.geometry, tests.point(25.2, 55.27)::extensions.geometry)
+             from private.tracking_points where booking_id = :'solo_b'), 'the trail holds the fix as a geography point');
 -- Within the skew allowance a fix slightly ahead of the server clock is accepted.
 select tests.authenticate_as('lt_staff');
 select is(public.report_location(:'biz', 25.2, 55.27, null, null, null, private.now() + interval '4 seconds') ->> 'status', 'coalesced',
@@ -260,7 +273,11 @@ select is((select schedule from cron.job where jobname = 'hyperlocal-tracking-re
   'the retention job runs every 10 minutes');
 select is(private.purge_tracking_trails(), 0, 'nothing is purged before tracking.trail_retention_hours');
 select tests.freeze_time(date_trunc('minute', now()) + interval '1 minute' + interval '24 hours');
-select is(private.purge_tracking_trails(), 3, 'after 24 h the ended sessions'' trails are purged (Fixit, the cancelled and the completed solo bookings)');
+select ok(private.purge_tracking_trails() >= 3, 'after 24 h the ended sessions'' trails are purged');
+select is((select array_agg(booking_id order by booking_id) from private.booking_tracking
+            where booking_id in (:'biz', :'solo_b', :'solo_done', :'solo_arr') and trail_deleted_at is not null),
+          (select array_agg(b order by b) from unnest(array[:'biz', :'solo_b', :'solo_done']::uuid[]) b),
+  'those of Fixit, the cancelled and the completed solo bookings, not the one still under way');
 select is((select count(*)::int from private.tracking_points where booking_id = :'biz'), 0, 'the trail is gone');
 select tests.authenticate_as('lt_cust');
 select public.get_booking_location(:'biz') as summary \gset

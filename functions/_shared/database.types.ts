@@ -283,6 +283,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"device_tokens": {
+                  Row: {
+                    "created_at": string,"id": string,"last_seen_at": string,"locale": string,"platform": string,"token": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"last_seen_at"?: string,"locale"?: string,"platform": string,"token": string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"last_seen_at"?: string,"locale"?: string,"platform"?: string,"token"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"favorites": {
                   Row: {
                     "created_at": string,"provider_id": string,"user_id": string
@@ -507,16 +521,44 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"notifications": {
+                },"notification_preferences": {
                   Row: {
-                    "created_at": string,"id": string,"kind": string,"payload": NonNullable<Json>,"read_at": string | null,"user_id": string
+                    "channel": string,"enabled": boolean,"type_group": string,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: string,"kind": string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id": string
+                    "channel": string,"enabled": boolean,"type_group": string,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "created_at"?: string,"id"?: string,"kind"?: string,"payload"?: NonNullable<Json>,"read_at"?: string | null,"user_id"?: string
+                    "channel"?: string,"enabled"?: boolean,"type_group"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"notification_settings": {
+                  Row: {
+                    "quiet_hours_end": string | null,"quiet_hours_start": string | null,"time_zone": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "quiet_hours_end"?: string | null,"quiet_hours_start"?: string | null,"time_zone"?: string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "quiet_hours_end"?: string | null,"quiet_hours_start"?: string | null,"time_zone"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"notifications": {
+                  Row: {
+                    "body_key": string,"created_at": string,"deep_link": string,"id": string,"in_app": boolean,"kind": string,"params": NonNullable<Json>,"payload": NonNullable<Json>,"read_at": string | null,"title_key": string,"type_group": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body_key": string,"created_at"?: string,"deep_link": string,"id"?: string,"in_app"?: boolean,"kind": string,"params"?: NonNullable<Json>,"payload"?: NonNullable<Json>,"read_at"?: string | null,"title_key": string,"type_group": string,"user_id": string
+                  }
+                  Update: {
+                    "body_key"?: string,"created_at"?: string,"deep_link"?: string,"id"?: string,"in_app"?: boolean,"kind"?: string,"params"?: NonNullable<Json>,"payload"?: NonNullable<Json>,"read_at"?: string | null,"title_key"?: string,"type_group"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -792,6 +834,14 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"assistant_catalog":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "id": string,"is_leaf": boolean,"keywords": Json,"names": Json,"parent_id": string,"slug": string,"typical_minutes": number
+            }[]
+                           },
+"assistant_estimate":
+{ Args: { "p_category_id": string,"p_lat"?: number,"p_lng"?: number }; Returns: Json
+                           },
 "block_user":
 { Args: { "p_user_id": string }; Returns: {
               "blocked_id": string,
@@ -895,6 +945,11 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"claim_push_deliveries":
+{ Args: { "p_limit"?: number }; Returns: {
+              "attempt": number,"body": string,"created_at": string,"deep_link": string,"delivery_id": number,"kind": string,"locale": string,"notification_id": string,"params": Json,"platform": string,"title": string,"token": string,"user_id": string
+            }[]
+                           },
 "cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
@@ -904,6 +959,9 @@ isOneToOne: false
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
             }[]
+                           },
+"complete_push_deliveries":
+{ Args: { "p_results": Json }; Returns: Json
                            },
 "counter_offer":
 { Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
@@ -1055,6 +1113,9 @@ isOneToOne: false
               "address": string,"counterpart_id": string,"counterpart_role": string,"full_name": string,"location_lat": number,"location_lng": number,"phone": string
             }[]
                            },
+"get_booking_location":
+{ Args: { "p_booking_id": string }; Returns: Json
+                           },
 "get_booking_qr":
 { Args: { "p_booking_id": string }; Returns: {
               "expires_at": string,"issued_at": string,"payload": string,"reference": string
@@ -1067,6 +1128,9 @@ isOneToOne: false
                            },
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
+                           },
+"get_notification_preferences":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "get_provider_calendar":
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
@@ -1090,6 +1154,11 @@ isOneToOne: false
 "list_my_bookings":
 { Args: { "p_after"?: string,"p_as"?: string,"p_limit"?: number,"p_status"?: (string)[],"p_when"?: string }; Returns: {
               "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"list_notifications":
+{ Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
+              "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
             }[]
                            },
 "list_open_jobs_near_me":
@@ -1125,6 +1194,12 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"mark_all_notifications_read":
+{ Args: { "p_before"?: string }; Returns: number
+                           },
+"mark_notifications_read":
+{ Args: { "p_ids": (string)[] }; Returns: number
+                           },
 "mark_read":
 { Args: { "p_conversation_id": string,"p_message_id"?: number }; Returns: {
               "archived_at": string | null,
@@ -1161,6 +1236,11 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"notification_catalog":
+{ Args: { "p_locale"?: string }; Returns: {
+              "key": string,"text": string
+            }[]
+                           },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -1198,8 +1278,27 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"register_device_token":
+{ Args: { "p_locale"?: string,"p_platform": string,"p_token": string }; Returns: {
+              "created_at": string,
+"id": string,
+"last_seen_at": string,
+"locale": string,
+"platform": string,
+"token": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "device_tokens"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"report_location":
+{ Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
                            },
 "report_message":
 { Args: { "p_message_id": number,"p_note"?: string,"p_reason": string }; Returns: {
@@ -1430,6 +1529,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"set_notification_preference":
+{ Args: { "p_channel": string,"p_enabled": boolean,"p_type_group": string }; Returns: undefined
+                           },
 "set_provider_business":
 { Args: { "p_business_id": string,"p_provider_id": string }; Returns: {
               "base_lat": number | null,
@@ -1499,6 +1601,20 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "provider_profiles"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_quiet_hours":
+{ Args: { "p_end": string,"p_start": string,"p_time_zone": string }; Returns: {
+              "quiet_hours_end": string | null,
+"quiet_hours_start": string | null,
+"time_zone": string,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "notification_settings"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1657,6 +1773,12 @@ isOneToOne: false
       } },
 "unblock_user":
 { Args: { "p_user_id": string }; Returns: boolean
+                           },
+"unread_notification_count":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"unregister_device_token":
+{ Args: { "p_token": string }; Returns: undefined
                            },
 "verify_business":
 { Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {

@@ -39,7 +39,10 @@ begin
     loop
       perform private.notify(v_recipient.user_id, 'message.received', pg_catalog.jsonb_build_object(
         'conversation_id', new.conversation_id, 'message_id', new.id, 'author_id', new.author_id,
-        'sender_id', new.sender_id, 'kind', new.kind, 'preview', pg_catalog.left(new.body, 100)));
+        'sender_id', new.sender_id, 'kind', new.kind,
+        -- What the push shows: the author's name, and the text or, without text, a sign of the kind.
+        'sender_name', (select coalesce(nullif(pr.full_name, ''), pr.username) from public.profiles pr where pr.id = new.author_id),
+        'preview', coalesce(nullif(pg_catalog.left(new.body, 100), ''), case new.kind when 'image' then '📷' else '🏷️' end)));
     end loop;
   end if;
   return null;

@@ -2,7 +2,7 @@
 -- limits, edit/delete windows, read receipts and unread counts, inbox and history pages, archive,
 -- mute, blocks, reports, business members answering for a provider, and row level security.
 begin;
-select plan(99);
+select plan(100);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -85,6 +85,13 @@ select is((select last_message_id from public.conversations where id = tests.id(
 reset role;
 select is(tests.notification_count('mt_prov', 'message.received', 'conversation_id', tests.id('c_listing')), 1,
   'the recipient is notified (message.received)');
+select is((select private.notification_text(n.title_key, 'ar', n.params) || ' | ' || private.notification_text(n.body_key, 'en', n.params)
+             from public.notifications n
+            where n.user_id = tests.id('prov') and n.kind = 'message.received'
+              and n.payload ->> 'conversation_id' = tests.id('c_listing')::text),
+  (select coalesce(nullif(p.full_name, ''), p.username) from public.profiles p where p.id = tests.id('cust'))
+    || ' | Hello, are you free on Monday?',
+  'the notification renders as the sender''s name over the message text');
 select tests.authenticate_as('mt_cust');
 select is((public.send_message(tests.id('c_listing'), 'Hello, are you free on Monday?', p_client_key => 'key-00000001')).id,
   current_setting('tests.m1')::bigint, 'a retried send with the same client key returns the same message');

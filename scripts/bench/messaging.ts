@@ -329,7 +329,7 @@ supabase-js calls with the user's token (gateway, PostgREST, JSON both ways).
 **send_message with realtime fan-out**: ${pairs.length} senders (supabase-js, each its own token) to ${pairs.length} receivers joined with
 realtime-js to private \`conversation:<id>\` topics; each call runs the participant and block checks, the rate limiter (raised for
 the run), the insert, the triggers (conversation counters, both participants' unread counts and inbox broadcasts on \`user:<id>\`,
-the \`message.created\` broadcast, the notification row). Latency: from just before the rpc call to the receiver's broadcast callback.
+the \`message.created\` broadcast, the \`message.received\` notification with its \`notification.created\` broadcast on \`user:<id>\` and push outbox check). Latency: from just before the rpc call to the receiver's broadcast callback.
 Before it, the Realtime server's replication connection is ended (it reconnects at once with a new temporary slot, as its watchdog
 does): otherwise it would first decode the bulk load's single multi-gigabyte transaction, which no live system writes.
 
@@ -339,7 +339,7 @@ does): otherwise it would first decode the bulk load's single multi-gigabyte tra
   (${open.delivered} of ${open.sent} delivered).
 
 PostgreSQL, the gateway (with the local Realtime server decoding the replication stream) and this script share the machine's
-CPUs, which were also shared with other work during the run.
+CPUs.
 `;
     process.stdout.write(body);
     if (!values["no-write"]) writeSection("Messaging (issue 10)", body);

@@ -318,6 +318,56 @@ create or replace trigger on_auth_user_created
   after insert on auth.users
   for each row execute function private.handle_new_user();
 
+-- Phone verification: Auth confirms a phone (phone sign-in, phone change) by setting
+-- auth.users.phone_confirmed_at (and phone); the profile mirrors it. The confirmed number becomes the
+-- profile's verified phone; an unverified claim of the same number by another profile is dropped
+-- (Auth keeps phones unique, so the confirmed owner wins). Losing the confirmation unverifies it.
+create or replace function private.handle_user_phone_confirmation()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_phone text := case when new.phone is not null and new.phone <> '' then '+' || new.phone end;
+  v_old_phone text := case when old.phone is not null and old.phone <> '' then '+' || old.phone end;
+begin
+  if new.phone_confirmed_at is not null and v_phone is not null then
+    if not private.is_valid_phone(v_phone) then
+      return null;
+    end if;
+    update public.profile_private pp
+       set phone = null
+     where pp.phone = v_phone and pp.profile_id <> new.id and pp.phone_verified_at is null;
+    if exists (select 1 from public.profile_private pp where pp.phone = v_phone and pp.profile_id <> new.id) then
+      return null;
+    end if;
+    -- Two steps: a changed number is reset to unverified by profile_private's check, then verified.
+    update public.profile_private pp
+       set phone = v_phone
+     where pp.profile_id = new.id and pp.phone is distinct from v_phone;
+    update public.profile_private pp
+       set phone_verified_at = new.phone_confirmed_at
+     where pp.profile_id = new.id and pp.phone_verified_at is distinct from new.phone_confirmed_at;
+  elsif v_old_phone is not null then
+    update public.profile_private pp
+       set phone_verified_at = null
+     where pp.profile_id = new.id and pp.phone = v_old_phone and pp.phone_verified_at is not null;
+  end if;
+  return null;
+end;
+$$;
+comment on function private.handle_user_phone_confirmation() is
+  'AFTER UPDATE OF phone, phone_confirmed_at on auth.users: mirrors Auth''s phone confirmation to profile_private '
+  '(phone and phone_verified_at).';
+revoke all on function private.handle_user_phone_confirmation() from public, anon, authenticated, service_role;
+
+create or replace trigger on_auth_user_phone_confirmed
+  after update of phone, phone_confirmed_at on auth.users
+  for each row
+  when (old.phone is distinct from new.phone or old.phone_confirmed_at is distinct from new.phone_confirmed_at)
+  execute function private.handle_user_phone_confirmation();
+
 ------------------------------------------------------------------------------------------------
 -- Operator roles and permissions (admin, moderator, support). Only admins change them; the
 -- custom access token hook copies them into the JWT (claim `user_roles`) for the apps, while

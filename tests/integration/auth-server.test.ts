@@ -289,6 +289,27 @@ describe("phone sign-in with a one-time code", () => {
     expect({ status: reuse.error?.status, code: reuse.error?.code }).toEqual({ status: 403, code: "otp_expired" });
   });
 
+  it("mirrors a phone that Auth confirms on an email user's account to the profile", async () => {
+    // config.toml keeps [auth.sms] enable_confirmations = false (Supabase's default), so Auth
+    // confirms a phone added with updateUser at once (GoTrue's SMS autoconfirm); the database
+    // copies the confirmed number and time to profile_private.
+    const number = phone();
+    const c = client();
+    const up = await c.auth.signUp({ email: email("phoneadd"), password: "correct horse 2" });
+    expect(up.error).toBeNull();
+    const userId = up.data.user!.id;
+    const [before] = await sql`select phone, phone_verified_at from public.profile_private where profile_id = ${userId}`;
+    expect(before).toEqual({ phone: null, phone_verified_at: null });
+
+    const changed = await c.auth.updateUser({ phone: number });
+    expect(changed.error).toBeNull();
+    const [after] = await sql`
+      select pp.phone, u.phone_confirmed_at is not null as confirmed, pp.phone_verified_at = u.phone_confirmed_at as mirrored
+        from public.profile_private pp join auth.users u on u.id = pp.profile_id
+       where pp.profile_id = ${userId}`;
+    expect(after).toEqual({ phone: number, confirmed: true, mirrored: true });
+  });
+
   it("answers a second request within max_frequency with 429 and wrong codes with 403, then the per-IP limit", async () => {
     const number = phone();
     const ip = freshIp();

@@ -251,3 +251,30 @@ Deno.test("local: bad input → invalid_request / not_found, nothing stored", as
   );
   assertEquals(store.objects.size, before);
 });
+
+Deno.test("local: automatic capture (tips) is captured with the authorisation", async () => {
+  const { provider } = setup();
+  const cus = await customer(provider);
+  const pi = await provider.createPaymentIntent(
+    { amount: 1000, currency: "aed", customer: cus, payment_method: "pm_card_visa", capture_method: "automatic" },
+    "tip1",
+  );
+  assertEquals([pi.status, pi.amount_received, pi.amount_capturable, pi.capture_method], [
+    "succeeded",
+    1000,
+    0,
+    "automatic",
+  ]);
+  const sca = await provider.createPaymentIntent(
+    {
+      amount: 1000,
+      currency: "aed",
+      customer: cus,
+      payment_method: "pm_card_authenticationRequired",
+      capture_method: "automatic",
+    },
+    "tip2",
+  );
+  assertEquals(sca.status, "requires_action");
+  assertEquals((await provider.confirmPaymentIntent(sca.id, {}, "tip3")).status, "succeeded");
+});

@@ -12,7 +12,7 @@
  *   `pm_card_captureFails` (local only) authorises, then every capture fails (processing_error).
  *   A token used for a customer is saved as a card payment method (pm_local_…) that keeps the
  *   token's behaviour, as Stripe saves cards with setup_future_usage.
- * - Manual capture only: `requires_capture` until captured, voided or expired. The authorisation
+ * - Automatic capture (tips) goes straight to `succeeded`. Manual capture: `requires_capture` until captured, voided or expired. The authorisation
  *   expires `authorizationHours` after it was made (default 168 = 7 days, like card networks and
  *   Stripe): on the store's clock, which for the database store is private.now() (tests move it
  *   with hyperlocal.frozen_now, or back-date capture_before). An expired intent reads as canceled
@@ -402,12 +402,16 @@ export class LocalProvider implements PaymentProvider {
         },
       },
     };
-    const authorised: PaymentIntent = {
-      ...withMethod,
-      status: "requires_capture",
-      amount_capturable: pi.amount,
-      latest_charge: charge,
-    };
+    const authorised: PaymentIntent = pi.capture_method === "manual"
+      ? { ...withMethod, status: "requires_capture", amount_capturable: pi.amount, latest_charge: charge }
+      : {
+        // Automatic capture (tips): captured with the authorisation.
+        ...withMethod,
+        status: "succeeded",
+        amount_capturable: 0,
+        amount_received: pi.amount,
+        latest_charge: { ...charge, amount_captured: pi.amount, captured: true },
+      };
     await tx.put(authorised);
     return authorised;
   }
@@ -440,7 +444,7 @@ export class LocalProvider implements PaymentProvider {
         amount_received: 0,
         currency: providerCurrency(p.currency),
         status: "requires_payment_method",
-        capture_method: "manual",
+        capture_method: p.capture_method ?? "manual",
         customer: p.customer,
         payment_method: null,
         client_secret: `${id}_secret_${randomId("s", 16).slice(2)}`,

@@ -168,7 +168,7 @@ export class StripeProvider implements PaymentProvider {
           amount: p.amount,
           currency: providerCurrency(p.currency),
           customer: p.customer,
-          capture_method: "manual",
+          capture_method: p.capture_method ?? "manual",
           allowed_payment_method_types: ["card"],
           ...(p.payment_method ? { payment_method: p.payment_method } : {}),
           ...(confirm ? { confirm: true } : {}),

@@ -169,6 +169,8 @@ export interface CreateIntentParams {
   confirm?: boolean;
   /** Re-authorisation without the customer present (saved payment method). */
   off_session?: boolean;
+  /** `manual` (default: authorise now, capture later) or `automatic` (tips: captured at once). */
+  capture_method?: "manual" | "automatic";
   description?: string;
   transfer_group?: string;
   metadata?: Record<string, string>;

@@ -118,7 +118,9 @@ function providerHttpError(e: ProviderError, clientGaveMethod: boolean): HttpErr
     case "rate_limited":
       return new HttpError(503, "HL671", "The payment service is unavailable. Try again shortly.", { retry_after: 5 });
     case "invalid_state":
-      return new HttpError(409, "HL005", "The request conflicts with the current state of the resource.", { reason: e.code });
+      return new HttpError(409, "HL005", "The request conflicts with the current state of the resource.", {
+        reason: e.code,
+      });
     case "not_found":
     case "invalid_request":
       if (clientGaveMethod && /payment_method|resource_missing/.test(e.code ?? "")) {

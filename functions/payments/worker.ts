@@ -12,6 +12,7 @@
  * request) are `failed` and the database reacts (capture_failed, booking cancelled, payout back to
  * payable). States only ever come from the provider's objects.
  */
+import { HttpError } from "../_shared/http.ts";
 import type { ApplyResult, ClaimedOperation, MoneyApi } from "../_shared/payments/api.ts";
 import { isProviderError, type PaymentIntent, type PaymentProvider, ProviderError } from "../_shared/payments/types.ts";
 
@@ -96,9 +97,11 @@ async function runOne(api: MoneyApi, provider: PaymentProvider, op: ClaimedOpera
   } catch (err) {
     if (err instanceof MissingField) return { outcome: "failed", result: null, error: `missing_field:${err.message}` };
     if (!isProviderError(err)) {
-      // Our side failed (database/API unreachable after the provider call): retry; the same
-      // idempotency key makes the provider replay its answer.
-      return { outcome: "retry", result: null, error: "internal:report_failed" };
+      // Our side failed (the report to the database, after the provider call): retry; the same
+      // idempotency key makes the provider replay its answer. The code says which (no payload).
+      const code = err instanceof HttpError ? `${err.code}:${err.message}`.slice(0, 200) : "unexpected";
+      console.error(`payments worker: operation ${op.operation_id} (${op.operation}) not reported: ${code}`);
+      return { outcome: "retry", result: null, error: `report_failed:${code}` };
     }
     // A refused intent comes back in the state it was left in: apply it first (declined → failed).
     let applied: ApplyResult | null = null;
@@ -110,7 +113,8 @@ async function runOne(api: MoneyApi, provider: PaymentProvider, op: ClaimedOpera
       if (pi) {
         applied = await applyIntent(pi).catch(() => null);
         const reached = op.operation === "capture" ? pi.status === "succeeded" : pi.status === "canceled";
-        if (reached) return { outcome: "succeeded", result: summary(pi, applied), error: null };
+        if (reached && applied) return { outcome: "succeeded", result: summary(pi, applied), error: null };
+        if (reached) return { outcome: "retry", result: null, error: "report_failed:apply" };
       }
     }
     if (err.retryable) return { outcome: "retry", result: applied, error: errorText(err) };

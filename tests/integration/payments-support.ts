@@ -153,9 +153,13 @@ export async function ledgerCheck(operator: Actor): Promise<Record<string, unkno
  * The local provider's view against the ledger, per payment: captured − refunded at the provider
  * (every intent of the payment, every refund of those intents) equals −(customer funding) in the
  * ledger; per connected account: the provider's transfers equal the payee's paid out + in transit.
+ * Scoped to the given payments and accounts (other tests feed the same ledger concurrently).
  * Returns the mismatches (empty = agreement).
  */
-export async function providerLedgerMismatches(sql: postgres.Sql): Promise<unknown[]> {
+export async function providerLedgerMismatches(
+  sql: postgres.Sql,
+  scope: { payments: string[]; accounts?: string[] },
+): Promise<unknown[]> {
   const perPayment = await sql`
     with provider_view as (
       select pi.data->'metadata'->>'hl_payment_id' as payment_id,
@@ -163,14 +167,14 @@ export async function providerLedgerMismatches(sql: postgres.Sql): Promise<unkno
              coalesce(sum((select sum((r.data->>'amount')::bigint) from local_payments.objects r
                             where r.object = 'refund' and r.ref = pi.id and r.data->>'status' = 'succeeded')), 0) as refunded
         from local_payments.objects pi
-       where pi.object = 'payment_intent' and pi.data->'metadata' ? 'hl_payment_id'
+       where pi.object = 'payment_intent' and pi.data->'metadata'->>'hl_payment_id' = any(${scope.payments}::text[])
        group by 1),
     ledger_view as (
       select t.payment_id::text as payment_id, -sum(e.amount) as funded
         from private.ledger_transactions t
         join private.ledger_entries e on e.transaction_id = t.id
         join private.ledger_accounts a on a.id = e.account_id and a.kind = 'customer_funding'
-       where t.payment_id is not null
+       where t.payment_id = any(${scope.payments}::uuid[])
        group by 1)
     select coalesce(p.payment_id, l.payment_id) as payment_id, p.captured - p.refunded as provider, l.funded as ledger
       from provider_view p full join ledger_view l on l.payment_id = p.payment_id
@@ -179,7 +183,9 @@ export async function providerLedgerMismatches(sql: postgres.Sql): Promise<unkno
   const perAccount = await sql`
     with transfers as (
       select t.data->>'destination' as account, sum((t.data->>'amount')::bigint) as sent
-        from local_payments.objects t where t.object = 'transfer' group by 1),
+        from local_payments.objects t
+       where t.object = 'transfer' and t.data->>'destination' = any(${scope.accounts ?? []}::text[])
+       group by 1),
     ledger as (
       select pa.provider_account_id as account, sum(e.amount) filter (where a.kind in ('paid_out', 'payouts_in_transit')) as out
         from public.payout_accounts pa
@@ -187,7 +193,7 @@ export async function providerLedgerMismatches(sql: postgres.Sql): Promise<unkno
           on a.kind in ('paid_out', 'payouts_in_transit')
          and a.profile_id is not distinct from pa.profile_id and a.business_id is not distinct from pa.business_id
         join private.ledger_entries e on e.account_id = a.id
-       where pa.provider = 'local' and pa.provider_account_id is not null
+       where pa.provider = 'local' and pa.provider_account_id = any(${scope.accounts ?? []}::text[])
        group by 1)
     select coalesce(t.account, l.account) as account, t.sent, l.out
       from transfers t full join ledger l on l.account = t.account

@@ -668,9 +668,11 @@ set search_path = ''
 as $$
 declare
   v_saved jsonb := tests.current_authentication();
-  v_customer uuid := (select b.customer_id from public.bookings b where b.id = booking);
+  v_customer uuid;
   v_request jsonb;
 begin
+  perform tests.reset_authentication();
+  v_customer := (select b.customer_id from public.bookings b where b.id = booking);
   perform set_config('role', 'authenticated', true);
   perform set_config('request.jwt.claims',
                      pg_catalog.json_build_object('sub', v_customer, 'role', 'authenticated')::text, true);

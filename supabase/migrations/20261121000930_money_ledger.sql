@@ -86,7 +86,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_transaction_id bigint := case when tg_table_name = 'ledger_transactions' then new.id else new.transaction_id end;
+  v_transaction_id bigint := (pg_catalog.to_jsonb(new) ->> case when tg_table_name = 'ledger_transactions' then 'id' else 'transaction_id' end)::bigint;
   v_entries integer;
   v_unbalanced text;
 begin

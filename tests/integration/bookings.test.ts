@@ -193,6 +193,7 @@ describe("booking a listing and walking the whole lifecycle", () => {
 
   it("lets business staff scan the customer's QR code to record progress", async () => {
     const booking = await bookOk(w, w.instantListing);
+    await authorizePayment(w.customer, booking.id);
     const qr = await w.customer.client.rpc("get_booking_qr", { p_booking_id: booking.id }).single();
     expect(qr.error).toBeNull();
     expect(qr.data!.payload).toMatch(/^HLB1\.[\w-]+\.[\w-]+$/);

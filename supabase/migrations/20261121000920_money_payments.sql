@@ -77,7 +77,9 @@ insert into private.settings (key, value, description) values
   ('payments.timer_batch_size', '500',
    'Rows per timer kind and run of private.run_payment_timers.'),
   ('payments.dispatch_enabled', 'true',
-   'When false, pg_cron does not call the payments worker (operations wait).')
+   'When false, pg_cron does not call the payments worker (operations wait).'),
+  ('rate_limit.payments', '{"limit": 30, "window": "10 minutes"}',
+   'prepare_booking_payment, prepare_tip_payment, prepare_payout_account: calls per user (each may reach the payment provider).')
 on conflict (key) do nothing;
 
 -- Operators who see and manage money (the fees module grants admin the same permission).

@@ -5,7 +5,7 @@
 -- re-authorisation, escrow release); payouts held until verification; provider objects applied
 -- idempotently and out of order; the operation outbox; webhooks; RLS; account deletion.
 begin;
-select plan(112);
+select plan(113);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures: pp_prov works alone, pp_owner's business Pay Co (manager pp_mgr, staff pp_staff);
@@ -21,6 +21,8 @@ select tests.create_business('pp_owner', 'Pay Co', managers => array['pp_mgr'], 
 select tests.create_provider('pp_prov', 25.20, 55.27);
 select tests.create_provider('pp_owner', 25.20, 55.27, profile => '{"business_id": "b0000000-0000-4000-8000-000000000920"}');
 select tests.freeze_time(date_trunc('minute', now()));
+-- Many payments per customer here: lift the per-user rate limit of the payment RPCs (checked at the end).
+update private.settings set value = '{"limit": 100000, "window": "1 minute"}' where key = 'rate_limit.payments';
 
 ------------------------------------------------------------------------------------------------
 -- The process as data
@@ -360,6 +362,14 @@ select ok((select count(*) from public.payments) >= 5, 'operators (money.manage)
 select tests.authenticate_as('pp_prov');
 select ok((select payable + in_transit + paid_out from public.my_balance()) > 0, 'the provider reads their balance');
 select throws_ok(format('select * from public.my_balance(%L)', :'biz'), 'HL634', null, 'not another business''s: HL634');
+reset role;
+
+update private.settings set value = '{"limit": 2, "window": "10 minutes"}' where key = 'rate_limit.payments';
+select tests.authenticate_as('pp_other');
+select public.prepare_payout_account('local') ->> 'provider';
+select public.prepare_payout_account('local') ->> 'provider';
+select throws_ok(format('select public.prepare_payout_account(%L)', 'local'), 'HL006', null,
+  'the payment RPCs are rate-limited per user (rate_limit.payments): HL006');
 reset role;
 
 ------------------------------------------------------------------------------------------------

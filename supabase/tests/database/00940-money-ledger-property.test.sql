@@ -21,6 +21,8 @@ select tests.create_business('lp_p2', 'Prop Co', id => 'b0000000-0000-4000-8000-
 select tests.create_provider('lp_p1', 25.20, 55.27);
 select tests.create_provider('lp_p2', 25.20, 55.27, profile => '{"business_id": "b0000000-0000-4000-8000-000000000940"}');
 select tests.freeze_time(date_trunc('hour', now()));
+-- Many payments per customer here: lift the per-user rate limit of the payment RPCs (tested below).
+update private.settings set value = '{"limit": 100000, "window": "1 minute"}' where key = 'rate_limit.payments';
 
 -- Every provider object the simulated provider produced (for duplicate and out-of-order delivery),
 -- and the provider's own view: what each intent captured and refunded, what each transfer moved.

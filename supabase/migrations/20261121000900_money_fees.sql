@@ -582,7 +582,7 @@ revoke all on sequence public.money_config_history_id_seq from anon, authenticat
 grant select on public.money_regions, public.fee_schedules to anon, authenticated;
 grant select on public.money_config_history to authenticated;
 grant select, insert, update, delete on public.money_regions, public.fee_schedules to service_role;
-grant select, insert on public.money_config_history to service_role;
+grant select on public.money_config_history to service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Admin RPCs (money.manage). Changes are audited by the triggers above.

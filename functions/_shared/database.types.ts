@@ -25,6 +25,44 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"booking_charges": {
+                  Row: {
+                    "booking_id": string,"breakdown": NonNullable<Json>,"commission": number,"created_at": string,"currency": string,"customer_total": number,"discount": number,"platform_revenue": number,"price": number,"promo_code_id": string | null,"provider_payout": number,"region_id": string | null,"schedule_id": string,"service_fee_net": number,"service_fee_tax": number,"subtotal_net": number,"subtotal_tax": number,"tax": number,"tip": number,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_id": string,"breakdown": NonNullable<Json>,"commission": number,"created_at"?: string,"currency": string,"customer_total": number,"discount": number,"platform_revenue": number,"price": number,"promo_code_id"?: string | null,"provider_payout": number,"region_id"?: string | null,"schedule_id": string,"service_fee_net": number,"service_fee_tax": number,"subtotal_net": number,"subtotal_tax": number,"tax": number,"tip": number,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "booking_id"?: string,"breakdown"?: NonNullable<Json>,"commission"?: number,"created_at"?: string,"currency"?: string,"customer_total"?: number,"discount"?: number,"platform_revenue"?: number,"price"?: number,"promo_code_id"?: string | null,"provider_payout"?: number,"region_id"?: string | null,"schedule_id"?: string,"service_fee_net"?: number,"service_fee_tax"?: number,"subtotal_net"?: number,"subtotal_tax"?: number,"tax"?: number,"tip"?: number,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_charges_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_promo_code_id_fkey"
+      columns: ["promo_code_id"]
+isOneToOne: false
+      referencedRelation: "promo_codes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_region_id_fkey"
+      columns: ["region_id"]
+isOneToOne: false
+      referencedRelation: "money_regions"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_schedule_id_fkey"
+      columns: ["schedule_id"]
+isOneToOne: false
+      referencedRelation: "fee_schedules"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"booking_events": {
                   Row: {
                     "actor_id": string | null,"actor_role": string,"booking_id": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"reason": string | null,"to_state": string,"transition": string
@@ -323,6 +361,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"fee_schedules": {
+                  Row: {
+                    "category_id": string | null,"commission_bps": number,"commission_max": number | null,"commission_min": number,"created_at": string,"currency": string,"effective_from": string,"effective_until": string | null,"id": string,"note": string | null,"region_id": string | null,"service_fee_bps": number,"service_fee_fixed": number,"service_fee_max": number | null,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category_id"?: string | null,"commission_bps": number,"commission_max"?: number | null,"commission_min"?: number,"created_at"?: string,"currency": string,"effective_from"?: string,"effective_until"?: string | null,"id"?: string,"note"?: string | null,"region_id"?: string | null,"service_fee_bps"?: number,"service_fee_fixed"?: number,"service_fee_max"?: number | null,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "category_id"?: string | null,"commission_bps"?: number,"commission_max"?: number | null,"commission_min"?: number,"created_at"?: string,"currency"?: string,"effective_from"?: string,"effective_until"?: string | null,"id"?: string,"note"?: string | null,"region_id"?: string | null,"service_fee_bps"?: number,"service_fee_fixed"?: number,"service_fee_max"?: number | null,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "fee_schedules_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "fee_schedules_region_id_fkey"
+      columns: ["region_id"]
+isOneToOne: false
+      referencedRelation: "money_regions"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"job_matches": {
                   Row: {
                     "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
@@ -521,6 +585,34 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"money_config_history": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"changed_at": string,"id": number,"new_row": Json | null,"old_row": Json | null,"row_id": string,"table_name": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"changed_at"?: string,"id"?: never,"new_row"?: Json | null,"old_row"?: Json | null,"row_id": string,"table_name": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"changed_at"?: string,"id"?: never,"new_row"?: Json | null,"old_row"?: Json | null,"row_id"?: string,"table_name"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"money_regions": {
+                  Row: {
+                    "boundary": unknown,"code": string,"created_at": string,"currency": string,"id": string,"name": string,"prices_include_tax": boolean,"updated_at": string,"vat_rate": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "boundary": unknown,"code": string,"created_at"?: string,"currency": string,"id"?: string,"name": string,"prices_include_tax": boolean,"updated_at"?: string,"vat_rate": number
+                  }
+                  Update: {
+                    "boundary"?: unknown,"code"?: string,"created_at"?: string,"currency"?: string,"id"?: string,"name"?: string,"prices_include_tax"?: boolean,"updated_at"?: string,"vat_rate"?: number
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"notification_preferences": {
                   Row: {
                     "channel": string,"enabled": boolean,"type_group": string,"updated_at": string,"user_id": string
@@ -596,6 +688,52 @@ isOneToOne: true
                   }
                   Relationships: [
                     
+                  ]
+                },"promo_codes": {
+                  Row: {
+                    "amount_off": number | null,"code": string,"created_at": string,"currency": string | null,"description": string | null,"id": string,"is_active": boolean,"kind": string,"max_discount": number | null,"max_uses": number | null,"max_uses_per_user": number,"min_order": number,"percent_bps": number | null,"trade_kinds": (string)[] | null,"updated_at": string,"valid_from": string,"valid_until": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_off"?: number | null,"code": string,"created_at"?: string,"currency"?: string | null,"description"?: string | null,"id"?: string,"is_active"?: boolean,"kind": string,"max_discount"?: number | null,"max_uses"?: number | null,"max_uses_per_user"?: number,"min_order"?: number,"percent_bps"?: number | null,"trade_kinds"?: (string)[] | null,"updated_at"?: string,"valid_from"?: string,"valid_until"?: string | null
+                  }
+                  Update: {
+                    "amount_off"?: number | null,"code"?: string,"created_at"?: string,"currency"?: string | null,"description"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"max_discount"?: number | null,"max_uses"?: number | null,"max_uses_per_user"?: number,"min_order"?: number,"percent_bps"?: number | null,"trade_kinds"?: (string)[] | null,"updated_at"?: string,"valid_from"?: string,"valid_until"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"promo_redemptions": {
+                  Row: {
+                    "booking_id": string | null,"created_at": string,"currency": string,"discount": number,"id": string,"promo_code_id": string,"use_number": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_id"?: string | null,"created_at"?: string,"currency": string,"discount": number,"id"?: string,"promo_code_id": string,"use_number": number,"user_id": string
+                  }
+                  Update: {
+                    "booking_id"?: string | null,"created_at"?: string,"currency"?: string,"discount"?: number,"id"?: string,"promo_code_id"?: string,"use_number"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "promo_redemptions_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "promo_redemptions_promo_code_id_fkey"
+      columns: ["promo_code_id"]
+isOneToOne: false
+      referencedRelation: "promo_codes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "promo_redemptions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"provider_certifications": {
                   Row: {
@@ -813,6 +951,36 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "business_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"apply_booking_promo_code":
+{ Args: { "p_booking_id": string,"p_code": string }; Returns: {
+              "booking_id": string,
+"breakdown": NonNullable<Json>,
+"commission": number,
+"created_at": string,
+"currency": string,
+"customer_total": number,
+"discount": number,
+"platform_revenue": number,
+"price": number,
+"promo_code_id": string | null,
+"provider_payout": number,
+"region_id": string | null,
+"schedule_id": string,
+"service_fee_net": number,
+"service_fee_tax": number,
+"subtotal_net": number,
+"subtotal_tax": number,
+"tax": number,
+"tip": number,
+"trade_kind": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "booking_charges"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1278,6 +1446,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"quote_context":
+{ Args: { "p_request": Json }; Returns: Json
+                           },
 "register_device_token":
 { Args: { "p_locale"?: string,"p_platform": string,"p_token": string }; Returns: {
               "created_at": string,
@@ -1379,6 +1550,75 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_fee_schedule":
+{ Args: { "p_schedule": Json }; Returns: {
+              "category_id": string | null,
+"commission_bps": number,
+"commission_max": number | null,
+"commission_min": number,
+"created_at": string,
+"currency": string,
+"effective_from": string,
+"effective_until": string | null,
+"id": string,
+"note": string | null,
+"region_id": string | null,
+"service_fee_bps": number,
+"service_fee_fixed": number,
+"service_fee_max": number | null,
+"trade_kind": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "fee_schedules"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_money_region":
+{ Args: { "p_boundary_geojson": Json,"p_code": string,"p_currency": string,"p_name": string,"p_prices_include_tax": boolean,"p_vat_rate": number }; Returns: {
+              "boundary": unknown,
+"code": string,
+"created_at": string,
+"currency": string,
+"id": string,
+"name": string,
+"prices_include_tax": boolean,
+"updated_at": string,
+"vat_rate": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "money_regions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_promo_code":
+{ Args: { "p_promo": Json }; Returns: {
+              "amount_off": number | null,
+"code": string,
+"created_at": string,
+"currency": string | null,
+"description": string | null,
+"id": string,
+"is_active": boolean,
+"kind": string,
+"max_discount": number | null,
+"max_uses": number | null,
+"max_uses_per_user": number,
+"min_order": number,
+"percent_bps": number | null,
+"trade_kinds": (string)[] | null,
+"updated_at": string,
+"valid_from": string,
+"valid_until": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "promo_codes"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -285,9 +285,9 @@ revoke all on function
 grant execute on function
   private.booking_amounts(uuid),
   private.apply_promo_code(uuid, uuid, text),
-  private.cancellation_breakdown(jsonb, jsonb, boolean),
   private.cancellation_amounts(uuid)
   to service_role;
+grant execute on function private.cancellation_breakdown(jsonb, jsonb, boolean) to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Access: the customer, the provider and business owners/managers (not staff: docs/bookings.md

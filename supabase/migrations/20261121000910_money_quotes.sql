@@ -441,6 +441,11 @@ begin
   end if;
   return pg_catalog.jsonb_build_object('kind', v_kind, 'trade_kind', v_trade, 'input', v_input,
     'region_code', v_context -> 'region_code');
+exception
+  when invalid_text_representation or numeric_value_out_of_range then
+    -- A malformed id or coordinate from a direct caller (the edge function validates first).
+    perform private.raise_error('HL004', sqlerrm);
+    return null;
 end;
 $$;
 comment on function public.quote_context(jsonb) is

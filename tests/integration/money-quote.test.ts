@@ -310,3 +310,61 @@ describe("quote (edge function)", () => {
     expect([unknownCode.status, unknownCode.body.code]).toEqual([404, "HL601"]);
   });
 });
+
+describe("promo codes under concurrency (through the Data API)", () => {
+  const nextStart = startTimes({ daysAhead: 9, stepHours: 2, utcHours: [4, 16] });
+  let provider: Provider;
+
+  beforeAll(async () => {
+    const category = await createCategory(sql, "it-money-promo", { en: "Gutter cleaning", ar: "تنظيف المزاريب" });
+    provider = await createProvider(sql, "promo.provider", {
+      at: DUBAI,
+      hours: { opens: "00:00", closes: "24:00" },
+      profile: { timezone: "UTC" },
+      listings: [{ category_id: category, title: "Gutters", pricing_unit: "fixed", base_price: 20000, currency: "AED", booking_mode: "instant" }],
+    });
+    const admin = await operator(sql, "promo.admin");
+    for (const p of [
+      { code: `ONCE${process.pid}`, kind: "percent", percent_bps: 500, max_uses: 1 },
+      { code: `MINE${process.pid}`, kind: "fixed", amount_off: 1000, currency: "AED", max_uses_per_user: 1 },
+    ]) {
+      const { error } = await admin.client.rpc("save_promo_code", { p_promo: p } as never);
+      expect(error).toBeNull();
+    }
+  });
+
+  async function book(customer: Actor): Promise<string> {
+    const { data, error } = await customer.client.rpc("book_listing", { p_listing_id: provider.listing, p_start: nextStart() });
+    expect(error).toBeNull();
+    return (data as { id: string }).id;
+  }
+
+  it("a code with one use left: of 6 customers applying it at once, exactly one gets it (the others HL603)", async () => {
+    const customers = await Promise.all(Array.from({ length: 6 }, (_, i) => actor(`promo.once.${i}`)));
+    const bookings: string[] = [];
+    for (const c of customers) bookings.push(await book(c));
+    const results = await Promise.all(customers.map((c, i) =>
+      c.client.rpc("apply_booking_promo_code", { p_booking_id: bookings[i], p_code: `once${process.pid}` })
+    ));
+    expect(results.filter((r) => r.error === null)).toHaveLength(1);
+    expect(results.filter((r) => r.error !== null).map((r) => r.error!.code)).toEqual(Array(5).fill("HL603"));
+    const [{ n }] = await sql`select count(*)::int as n from public.promo_redemptions r join public.promo_codes p on p.id = r.promo_code_id
+                                where p.code = ${`ONCE${process.pid}`}`;
+    expect(n).toBe(1);
+  });
+
+  it("once per person: one customer applying it to 4 bookings at once gets it once (the others HL604)", async () => {
+    const customer = await actor("promo.mine");
+    const bookings: string[] = [];
+    for (let i = 0; i < 4; i++) bookings.push(await book(customer));
+    const results = await Promise.all(bookings.map((b) =>
+      customer.client.rpc("apply_booking_promo_code", { p_booking_id: b, p_code: `MINE${process.pid}` })
+    ));
+    expect(results.filter((r) => r.error === null)).toHaveLength(1);
+    expect(results.filter((r) => r.error !== null).map((r) => r.error!.code)).toEqual(Array(3).fill("HL604"));
+    const won = results.find((r) => r.error === null)!.data as { discount: number; customer_total: number; provider_payout: number };
+    expect(won.discount).toBe(1000);
+    const charges = await customer.client.from("booking_charges").select("discount").in("booking_id", bookings);
+    expect(charges.data!.map((c) => c.discount).sort()).toEqual([0, 0, 0, 1000]);
+  });
+});

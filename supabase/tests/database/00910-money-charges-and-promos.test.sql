@@ -2,7 +2,7 @@
 -- schedule changes), who reads it, promo codes (every refusal, per-user and global limits, the
 -- platform-funded cap), cancellation amounts (free vs late) and quote_context's checks.
 begin;
-select plan(63);
+select plan(65);
 
 select tests.create_supabase_user(u)
   from unnest(array['mc_admin', 'mc_cust', 'mc_cust2', 'mc_prov', 'mc_mgr', 'mc_staff', 'mc_stranger', 'mc_op', 'mc_jobpro']) u;
@@ -181,6 +181,9 @@ select throws_ok(format($$ select public.quote_context('{"kind": "listing_slot",
   'HL604', null, 'a promo the user already used is refused in the quote too');
 select throws_ok(format($$ select public.quote_context('{"kind": "cancellation", "booking_id": "%s"}') $$, :'b1'),
   'HL402', null, 'a cancelled booking has no cancellation quote');
+select throws_ok($$ select public.quote_context('{"kind": "booking", "booking_id": "not-a-uuid"}') $$,
+  'HL004', null, 'a malformed id is HL004');
+select throws_ok($$ select public.quote_context('{"kind": "refund"}') $$, 'HL004', null, 'an unknown kind is HL004');
 select tests.authenticate_as('mc_staff');
 select throws_ok(format($$ select public.quote_context('{"kind": "booking", "booking_id": "%s"}') $$, :'b2'),
   'HL002', null, 'business staff: HL002');

@@ -82,11 +82,7 @@ insert into private.settings (key, value, description) values
    'prepare_booking_payment, prepare_tip_payment, prepare_payout_account: calls per user (each may reach the payment provider).')
 on conflict (key) do nothing;
 
--- Operators who see and manage money (the fees module grants admin the same permission).
-insert into public.role_permissions (role, permission) values
-  ('admin', 'money.manage'),
-  ('support', 'money.manage')
-on conflict do nothing;
+-- Operators who see all money: the fees module's permission money.manage (admin).
 
 ------------------------------------------------------------------------------------------------
 -- The payment process as data.

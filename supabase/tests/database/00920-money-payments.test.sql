@@ -9,13 +9,13 @@ select plan(113);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures: pp_prov works alone, pp_owner's business Pay Co (manager pp_mgr, staff pp_staff);
--- pp_cust books both; pp_op is support (money.manage); pp_other has nothing to do with it.
+-- pp_cust books both; pp_op is an admin (money.manage); pp_other has nothing to do with it.
 ------------------------------------------------------------------------------------------------
 select tests.create_supabase_user(u)
   from unnest(array['pp_cust', 'pp_prov', 'pp_owner', 'pp_mgr', 'pp_staff', 'pp_other', 'pp_op']) u;
 select tests.get_supabase_uid('pp_cust') as cust, tests.get_supabase_uid('pp_prov') as prov,
        tests.get_supabase_uid('pp_owner') as owner, tests.get_supabase_uid('pp_op') as op \gset
-insert into public.user_roles (user_id, role) values (:'op', 'support');
+insert into public.user_roles (user_id, role) values (:'op', 'admin');
 select tests.create_business('pp_owner', 'Pay Co', managers => array['pp_mgr'], staff => array['pp_staff'],
                              id => 'b0000000-0000-4000-8000-000000000920') as biz \gset
 select tests.create_provider('pp_prov', 25.20, 55.27);

@@ -124,7 +124,7 @@ function providerHttpError(e: ProviderError, clientGaveMethod: boolean): HttpErr
     case "not_found":
     case "invalid_request":
       if (clientGaveMethod && /payment_method|resource_missing/.test(e.code ?? "")) {
-        return new HttpError(400, "HL641", "The payment method is not valid for this customer.", { reason: e.code });
+        return new HttpError(400, "HL641", "The payment method id is invalid.", { reason: e.code });
       }
       return new HttpError(502, "HL672", "The payment provider refused the request.", { reason: e.code });
     default:

@@ -668,13 +668,18 @@ set search_path = ''
 as $$
 declare
   v_saved jsonb := tests.current_authentication();
-  v_customer uuid := (select b.customer_id from public.bookings b where b.id = booking);
+  v_customer uuid;
   v_request jsonb;
 begin
+  perform tests.reset_authentication();
+  v_customer := (select b.customer_id from public.bookings b where b.id = booking);
   perform set_config('role', 'authenticated', true);
   perform set_config('request.jwt.claims',
                      pg_catalog.json_build_object('sub', v_customer, 'role', 'authenticated')::text, true);
   v_request := public.prepare_booking_payment(booking, provider, 'pm_card_visa');
+  -- A fixture, not the customer: it does not count against their rate limit (rate_limit.payments).
+  perform tests.reset_authentication();
+  delete from private.rate_limit_hits h where h.key = 'payments:' || v_customer;
   perform tests.authenticate_as_service_role();
   perform public.apply_payment_intent(provider, tests.payment_intent(v_request ->> 'payment_id', intent_status,
     (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));
@@ -774,6 +779,8 @@ begin
   perform set_config('role', 'authenticated', true);
   perform set_config('request.jwt.claims', pg_catalog.json_build_object('sub', v_uid, 'role', 'authenticated')::text, true);
   v_account := public.prepare_payout_account('local', business);
+  perform tests.reset_authentication();
+  delete from private.rate_limit_hits h where h.key = 'payments:' || v_uid;
   perform tests.authenticate_as_service_role();
   perform public.apply_account('local', pg_catalog.jsonb_build_object(
     'id', 'acct_' || pg_catalog.replace(v_account ->> 'payout_account_id', '-', ''), 'object', 'account',

@@ -317,6 +317,8 @@ comment on function private.allocate_refund(jsonb, bigint) is
   'Splits a (partial) refund across the breakdown''s provider_payout, platform_revenue and tax proportionally, largest remainder '
   '(ties: provider_payout, platform_revenue, tax); the parts sum to the refund. HL613 when the refund is outside 0..customer_total. Same as allocateRefund in fees.ts.';
 
+-- Pure arithmetic on its arguments (reads nothing): callable by signed-in sessions too, so SQL run
+-- as a user (e.g. a quote computed in the database) can use it.
 revoke all on function
   private.currency_exponent(text),
   private.fee_rdiv(bigint, bigint),
@@ -332,7 +334,7 @@ grant execute on function
   private.fee_breakdown(jsonb),
   private.tip_amounts(char, bigint),
   private.allocate_refund(jsonb, bigint)
-  to service_role;
+  to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Regions and fee schedules (operators edit them in Studio or through the admin RPCs).
@@ -582,7 +584,7 @@ revoke all on sequence public.money_config_history_id_seq from anon, authenticat
 grant select on public.money_regions, public.fee_schedules to anon, authenticated;
 grant select on public.money_config_history to authenticated;
 grant select, insert, update, delete on public.money_regions, public.fee_schedules to service_role;
-grant select, insert on public.money_config_history to service_role;
+grant select on public.money_config_history to service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Admin RPCs (money.manage). Changes are audited by the triggers above.

@@ -285,9 +285,9 @@ revoke all on function
 grant execute on function
   private.booking_amounts(uuid),
   private.apply_promo_code(uuid, uuid, text),
-  private.cancellation_breakdown(jsonb, jsonb, boolean),
   private.cancellation_amounts(uuid)
   to service_role;
+grant execute on function private.cancellation_breakdown(jsonb, jsonb, boolean) to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Access: the customer, the provider and business owners/managers (not staff: docs/bookings.md
@@ -441,6 +441,11 @@ begin
   end if;
   return pg_catalog.jsonb_build_object('kind', v_kind, 'trade_kind', v_trade, 'input', v_input,
     'region_code', v_context -> 'region_code');
+exception
+  when invalid_text_representation or numeric_value_out_of_range then
+    -- A malformed id or coordinate from a direct caller (the edge function validates first).
+    perform private.raise_error('HL004', sqlerrm);
+    return null;
 end;
 $$;
 comment on function public.quote_context(jsonb) is

@@ -17,7 +17,8 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'The provider side, staff and operators cannot start a payment.'),
   ('HL622', 'booking_not_payable', 422, 'This booking does not take a payment now.',
    'A payment is started while the booking is accepted, en route or arrived and has a price; details give its state.'),
-  ('HL623', 'payment_not_found', 404, 'The payment does not exist.', null),
+  ('HL623', 'payment_not_found', 404, 'The payment does not exist.',
+   'Pass the id of a payment of yours (payments rows are readable by their parties).'),
   ('HL624', 'payment_not_authorized', 422, 'The customer''s payment is not authorised yet.',
    'The booking can start (travel, arrive, start) once its payment is authorised; the customer starts it in the app.'),
   ('HL625', 'invalid_refund_amount', 400, 'The refund amount is invalid.',
@@ -34,7 +35,8 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL631', 'invalid_operation_batch', 400, 'The operation batch size is invalid.', 'Claim 1 to 100 operations at a time.'),
   ('HL632', 'invalid_operation_result', 400, 'The operation result is invalid.',
    'Report the claimed attempt with outcome succeeded, retry or failed.'),
-  ('HL633', 'operation_not_found', 404, 'The payment operation does not exist.', null),
+  ('HL633', 'operation_not_found', 404, 'The payment operation does not exist.',
+   'Report the operation_id claim_payment_operations returned.'),
   ('HL634', 'business_money_not_allowed', 403, 'Only the business''s owners see or set up its money.',
    'Payout accounts are set up by an owner; balances are read by owners and managers.'),
   ('HL635', 'invalid_webhook_event', 400, 'The webhook event is malformed.',
@@ -45,8 +47,10 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Post a correcting transaction instead of changing or deleting entries.'),
   ('HL638', 'invalid_provider_object', 400, 'The payment provider object is malformed.',
    'It needs an id, a known status and non-negative integer amounts.'),
-  ('HL639', 'provider_currency_mismatch', 400, 'The provider object''s currency differs from the payment''s.', null),
-  ('HL640', 'provider_mismatch', 409, 'The provider object comes from another provider than the payment''s.', null),
+  ('HL639', 'provider_currency_mismatch', 400, 'The provider object''s currency differs from the payment''s.',
+   'Create provider objects in the currency the database returned (details give both).'),
+  ('HL640', 'provider_mismatch', 409, 'The provider object comes from another provider than the payment''s.',
+   'A payment stays with the provider it was started with; details name it.'),
   ('HL641', 'invalid_payment_method', 400, 'The payment method id is invalid.',
    'Pass the provider''s payment method id (letters, digits and underscores, at most 100).')
 on conflict (code) do update
@@ -73,14 +77,12 @@ insert into private.settings (key, value, description) values
   ('payments.timer_batch_size', '500',
    'Rows per timer kind and run of private.run_payment_timers.'),
   ('payments.dispatch_enabled', 'true',
-   'When false, pg_cron does not call the payments worker (operations wait).')
+   'When false, pg_cron does not call the payments worker (operations wait).'),
+  ('rate_limit.payments', '{"limit": 30, "window": "10 minutes"}',
+   'prepare_booking_payment, prepare_tip_payment, prepare_payout_account: calls per user (each may reach the payment provider).')
 on conflict (key) do nothing;
 
--- Operators who see and manage money (the fees module grants admin the same permission).
-insert into public.role_permissions (role, permission) values
-  ('admin', 'money.manage'),
-  ('support', 'money.manage')
-on conflict do nothing;
+-- Operators who see all money: the fees module's permission money.manage (admin).
 
 ------------------------------------------------------------------------------------------------
 -- The payment process as data.

@@ -86,7 +86,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_transaction_id bigint := case when tg_table_name = 'ledger_transactions' then new.id else new.transaction_id end;
+  v_transaction_id bigint := (pg_catalog.to_jsonb(new) ->> case when tg_table_name = 'ledger_transactions' then 'id' else 'transaction_id' end)::bigint;
   v_entries integer;
   v_unbalanced text;
 begin
@@ -207,6 +207,10 @@ as $$
 declare
   v_id bigint;
 begin
+  -- Nothing moves (e.g. the release of a payment refunded in full): no transaction.
+  if not exists (select 1 from pg_catalog.jsonb_array_elements(p_entries) e where (e ->> 'amount')::bigint <> 0) then
+    return null;
+  end if;
   insert into private.ledger_transactions (kind, idempotency_key, payment_id, refund_id, payout_id, booking_id, description)
   values (p_kind, p_idempotency_key, p_payment_id, p_refund_id, p_payout_id, p_booking_id, p_description)
   on conflict (idempotency_key) do nothing
@@ -222,7 +226,7 @@ begin
 end;
 $$;
 comment on function private.post_ledger_transaction(text, text, char, jsonb, uuid, uuid, uuid, uuid, text) is
-  'Posts a ledger transaction once per idempotency key: entries [{account, amount}] in one currency (zero amounts skipped; the deferred trigger checks they balance). Returns the transaction id, or null when already posted.';
+  'Posts a ledger transaction once per idempotency key: entries [{account, amount}] in one currency (zero amounts skipped; nothing posted when all are zero; the deferred trigger checks they balance). Returns the transaction id, or null when already posted or nothing moves.';
 revoke all on function private.post_ledger_transaction(text, text, char, jsonb, uuid, uuid, uuid, uuid, text)
   from public, anon, authenticated, service_role;
 

@@ -314,6 +314,7 @@ declare
   v_breakdown jsonb;
 begin
   perform private.check_payment_provider(p_provider, p_payment_method);
+  perform private.rate_limit('payments', v_uid::text);
   select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if not found then
     perform private.raise_error('HL620', pg_catalog.format('booking %s', p_booking_id));
@@ -368,7 +369,7 @@ begin
 end;
 $$;
 comment on function public.prepare_booking_payment(uuid, text, text, text) is
-  'Customer of an accepted/en route/arrived booking with a price: creates (or resumes, or retries after a failure) the booking''s payment and returns what the payments function needs to create the PaymentIntent: amount (customer total of the stored breakdown, after p_promo_code), currency, idempotency key, metadata. Nothing here authorises anything. Errors: HL620, HL621, HL622, HL629, HL640, HL641, the promo codes'' HL60x.';
+  'Customer of an accepted/en route/arrived booking with a price: creates (or resumes, or retries after a failure) the booking''s payment and returns what the payments function needs to create the PaymentIntent: amount (customer total of the stored breakdown, after p_promo_code), currency, idempotency key, metadata. Nothing here authorises anything. Errors: HL006 (rate_limit.payments), HL620, HL621, HL622, HL629, HL640, HL641, the promo codes'' HL60x.';
 revoke all on function public.prepare_booking_payment(uuid, text, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.prepare_booking_payment(uuid, text, text, text) to authenticated;
 
@@ -387,6 +388,7 @@ declare
   v_max bigint := (private.setting('payments.max_tip_minor'))::bigint;
 begin
   perform private.check_payment_provider(p_provider, p_payment_method);
+  perform private.rate_limit('payments', v_uid::text);
   select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if not found then
     perform private.raise_error('HL620', pg_catalog.format('booking %s', p_booking_id));
@@ -436,7 +438,7 @@ begin
 end;
 $$;
 comment on function public.prepare_tip_payment(uuid, text, bigint, text) is
-  'Customer of a completed or resolved booking: one tip per booking (automatic capture, 100% to the provider: fees'' private.tip_amounts). Returns the same shape as prepare_booking_payment. Errors: HL620, HL621, HL626, HL627, HL628, HL629, HL640, HL641.';
+  'Customer of a completed or resolved booking: one tip per booking (automatic capture, 100% to the provider: fees'' private.tip_amounts). Returns the same shape as prepare_booking_payment. Errors: HL006 (rate_limit.payments), HL620, HL621, HL626, HL627, HL628, HL629, HL640, HL641.';
 revoke all on function public.prepare_tip_payment(uuid, text, bigint, text) from public, anon, authenticated, service_role;
 grant execute on function public.prepare_tip_payment(uuid, text, bigint, text) to authenticated;
 

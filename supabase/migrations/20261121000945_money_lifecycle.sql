@@ -359,7 +359,10 @@ begin
         perform private.release_payment(v_payment.id);
       end if;
     elsif v_payment.status = 'authorized' then
-      -- Disputed before completion: capture what is kept (the breakdown is reduced at release).
+      -- Not captured yet (disputed in progress, or the completion's capture still queued): capture
+      -- only what is kept (the breakdown is reduced at release) instead of a queued full capture.
+      update private.payment_operations o set status = 'canceled', finished_at = private.now(), last_error = 'resolved'
+       where o.payment_id = v_payment.id and o.operation = 'capture' and o.status = 'pending';
       update public.payments p set settlement = p.breakdown where p.id = v_payment.id;
       if v_payment.amount_authorized - v_refund_amount > 0 then
         perform private.queue_payment_operation('capture', v_payment.provider, v_payment.id,

@@ -174,6 +174,7 @@ declare
   v_account public.payout_accounts;
 begin
   perform private.check_payment_provider(p_provider);
+  perform private.rate_limit('payments', v_uid::text);
   if p_business_id is not null and not exists (
        select 1 from public.business_members bm
         where bm.business_id = p_business_id and bm.user_id = v_uid and bm.role = 'owner') then
@@ -197,7 +198,7 @@ begin
 end;
 $$;
 comment on function public.prepare_payout_account(text, uuid) is
-  'My payout account (or a business''s, for its owners: HL634 otherwise), created on first call: what the payments function needs to create the connected account and the onboarding link. Errors: HL629, HL634.';
+  'My payout account (or a business''s, for its owners: HL634 otherwise), created on first call: what the payments function needs to create the connected account and the onboarding link. Errors: HL006 (rate_limit.payments), HL629, HL634.';
 revoke all on function public.prepare_payout_account(text, uuid) from public, anon, authenticated, service_role;
 grant execute on function public.prepare_payout_account(text, uuid) to authenticated;
 

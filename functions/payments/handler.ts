@@ -132,6 +132,22 @@ function providerHttpError(e: ProviderError, clientGaveMethod: boolean): HttpErr
   }
 }
 
+/** Seconds to wait, from the database limiter's details ({"retry_after_seconds": n}, as JSON text). */
+function retryAfter(err: unknown): number | undefined {
+  if (!(err instanceof HttpError)) return undefined;
+  let d: unknown = err.details;
+  if (typeof d === "string") {
+    try {
+      d = JSON.parse(d);
+    } catch {
+      return undefined;
+    }
+  }
+  const n = (d as { retry_after_seconds?: unknown; retry_after?: unknown } | null)?.retry_after_seconds ??
+    (d as { retry_after?: unknown } | null)?.retry_after;
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.ceil(n) : undefined;
+}
+
 /** Adds Retry-After to 429/503 answers. */
 function withRetryAfter(fn: (req: Request) => Promise<Response>): (req: Request) => Promise<Response> {
   return async (req) => {
@@ -141,7 +157,7 @@ function withRetryAfter(fn: (req: Request) => Promise<Response>): (req: Request)
       const res = errorResponse(err);
       if (res.status === 429 || res.status === 503) {
         const h = new Headers(res.headers);
-        if (!h.has("Retry-After")) h.set("Retry-After", res.status === 429 ? "60" : "5");
+        if (!h.has("Retry-After")) h.set("Retry-After", String(retryAfter(err) ?? (res.status === 429 ? 60 : 5)));
         return new Response(res.body, { status: res.status, headers: h });
       }
       return res;

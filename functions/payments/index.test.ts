@@ -126,13 +126,18 @@ Deno.test("payments: database errors keep their code and status (HL621 403, HL00
     }),
     prepare_tip_payment: () => ({
       status: 429,
-      body: { code: "HL006", message: "Too many requests.", details: null, hint: null },
+      body: {
+        code: "HL006",
+        message: "Too many requests.",
+        details: '{"limit": 30, "retry_after_seconds": 591}',
+        hint: null,
+      },
     }),
   });
   const r = await call("POST", "/booking", { booking_id: BOOKING });
   assertEquals([r.status, r.body.code], [403, "HL621"]);
   const t = await call("POST", "/tip", { booking_id: BOOKING, amount: 500 });
-  assertEquals([t.status, t.body.code, t.headers.get("retry-after")], [429, "HL006", "60"]);
+  assertEquals([t.status, t.body.code, t.headers.get("retry-after")], [429, "HL006", "591"]);
 });
 
 Deno.test("payments: POST /booking with pm_card_visa authorises at once; the database gets the provider's intent", async () => {

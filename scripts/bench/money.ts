@@ -36,14 +36,14 @@ async function main(): Promise<number> {
         benchQuote: (o: { p: typeof p; seconds: number }) => Promise<string>;
       };
       log("quote");
-      parts.push("### Quotes\n\n" + await benchQuote({ p, seconds }));
+      parts.push(await benchQuote({ p, seconds }));
     } else {
       parts.push("### Quotes\n\n(scripts/bench/money-quote.ts is not in this tree: not measured.)\n");
     }
     log("payments");
     const payments = await benchPayments({ p, seconds });
     ok = !/NOT balanced/.test(payments);
-    parts.push("### Payments and webhooks\n\n" + payments);
+    parts.push("### Payments and webhooks (`payments`, `stripe-webhook`)\n\n" + payments);
     const body = parts.join("\n");
     process.stdout.write(body);
     if (!values["no-write"]) writeSection("Money (issue 11)", body);

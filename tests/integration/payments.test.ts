@@ -116,6 +116,24 @@ describe("payments: authorise", () => {
     expect(done.body).toMatchObject({ status: "authorized", intent_status: "requires_capture", client_secret: null });
   });
 
+  it("an authorisation that lapses at the provider is recorded expired and the booking is cancelled by the system", async () => {
+    const provider = await payableProvider(sql, "pay-expiry", categoryId);
+    const customer = await actor("pay-expiry-customer");
+    const { id, payment } = await paidBooking(sql, customer, provider, "accepted");
+    // The card network's window ends (the local provider expires it lazily, on its next read).
+    await sql`select local_payments.set_capture_before(${payment.provider_ref}, now() - interval '1 minute')`;
+    const synced = await payments(serviceClient(), "sync", { payment_intent: payment.provider_ref });
+    expect(synced.status).toBe(200);
+    expect(synced.body.object).toMatchObject({ status: "canceled", cancellation_reason: "automatic", amount_capturable: 0 });
+    expect((await paymentOf(sql, id)).status).toBe("expired");
+    // Without a held payment the booking cannot go ahead: the system cancels it, and it takes no
+    // payment any more.
+    const [booking] = await sql`select status from public.bookings where id = ${id}`;
+    expect(booking.status).toBe("cancelled");
+    const again = await payments(customer.client, "booking", { booking_id: id, payment_method: "pm_card_visa" });
+    expect([again.status, again.body.code]).toEqual([422, "HL622"]);
+  });
+
   it("bad input is refused with field errors and nothing is written", async () => {
     const customer = await actor("pay-bad-input");
     const r = await payments(customer.client, "booking", { booking_id: "x", payment_method: "'; drop table" });

@@ -198,6 +198,32 @@ export function startTimes(options: { daysAhead: number; stepHours?: number; utc
 export type BookingState = "requested" | "accepted" | "en_route" | "arrived" | "in_progress" | "completed";
 
 /**
+ * The customer's payment for an accepted booking, authorised: the customer starts it
+ * (prepare_booking_payment, as the payments function does with their token) and the provider's
+ * answer, an authorised PaymentIntent (Stripe's shape, status requires_capture), is applied with
+ * the service role as the payments worker does. Tests of other modules use it so bookings can
+ * progress (start_travel, arrive and start need an authorised payment); the payment paths
+ * themselves are tested end to end through the payments function. Returns the payment id.
+ */
+export async function authorizePayment(customer: { client: Client }, bookingId: string): Promise<string> {
+  const prepared = await customer.client.rpc("prepare_booking_payment", {
+    p_booking_id: bookingId, p_provider: "local", p_payment_method: "pm_card_visa",
+  });
+  if (prepared.error) throw new Error(`prepare_booking_payment: ${prepared.error.code} ${prepared.error.message}`);
+  const p = prepared.data as { payment_id: string; amount: number; currency: string; attempt: number; metadata: Record<string, string> };
+  const applied = await serviceClient().rpc("apply_payment_intent", {
+    p_provider: "local",
+    p_intent: {
+      id: `pi_test_${p.payment_id.replaceAll("-", "")}_${p.attempt}`, object: "payment_intent", status: "requires_capture",
+      amount: p.amount, amount_capturable: p.amount, amount_received: 0, currency: p.currency.toLowerCase(),
+      capture_method: "manual", payment_method: "pm_card_visa", metadata: p.metadata,
+    },
+  });
+  if (applied.error) throw new Error(`apply_payment_intent: ${applied.error.code} ${applied.error.message}`);
+  return p.payment_id;
+}
+
+/**
  * A booking of `listing` by `customer` walked to `state` through the RPCs, as the apps do: book,
  * the provider accepts (unless instant book did), travels, arrives, starts with the customer's
  * code and completes. Returns the booking row as the last call returned it.
@@ -230,6 +256,8 @@ export async function bookInState(
   for (const s of order.slice(order.indexOf(row.status as BookingState) + 1, order.indexOf(state) + 1)) {
     // arrive follows accepted directly unless the booking should be en route first.
     if (s === "en_route" && state !== "en_route") continue;
+    // Progress needs the customer's payment authorised.
+    if (row.status === "accepted" && row.price !== 0) await authorizePayment(customer, row.id);
     await step(transitions[s]);
   }
   return row;

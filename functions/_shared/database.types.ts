@@ -25,6 +25,44 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"booking_charges": {
+                  Row: {
+                    "booking_id": string,"breakdown": NonNullable<Json>,"commission": number,"created_at": string,"currency": string,"customer_total": number,"discount": number,"platform_revenue": number,"price": number,"promo_code_id": string | null,"provider_payout": number,"region_id": string | null,"schedule_id": string,"service_fee_net": number,"service_fee_tax": number,"subtotal_net": number,"subtotal_tax": number,"tax": number,"tip": number,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_id": string,"breakdown": NonNullable<Json>,"commission": number,"created_at"?: string,"currency": string,"customer_total": number,"discount": number,"platform_revenue": number,"price": number,"promo_code_id"?: string | null,"provider_payout": number,"region_id"?: string | null,"schedule_id": string,"service_fee_net": number,"service_fee_tax": number,"subtotal_net": number,"subtotal_tax": number,"tax": number,"tip": number,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "booking_id"?: string,"breakdown"?: NonNullable<Json>,"commission"?: number,"created_at"?: string,"currency"?: string,"customer_total"?: number,"discount"?: number,"platform_revenue"?: number,"price"?: number,"promo_code_id"?: string | null,"provider_payout"?: number,"region_id"?: string | null,"schedule_id"?: string,"service_fee_net"?: number,"service_fee_tax"?: number,"subtotal_net"?: number,"subtotal_tax"?: number,"tax"?: number,"tip"?: number,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_charges_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_promo_code_id_fkey"
+      columns: ["promo_code_id"]
+isOneToOne: false
+      referencedRelation: "promo_codes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_region_id_fkey"
+      columns: ["region_id"]
+isOneToOne: false
+      referencedRelation: "money_regions"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_schedule_id_fkey"
+      columns: ["schedule_id"]
+isOneToOne: false
+      referencedRelation: "fee_schedules"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"booking_events": {
                   Row: {
                     "actor_id": string | null,"actor_role": string,"booking_id": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"reason": string | null,"to_state": string,"transition": string
@@ -323,6 +361,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"fee_schedules": {
+                  Row: {
+                    "category_id": string | null,"commission_bps": number,"commission_max": number | null,"commission_min": number,"created_at": string,"currency": string,"effective_from": string,"effective_until": string | null,"id": string,"note": string | null,"region_id": string | null,"service_fee_bps": number,"service_fee_fixed": number,"service_fee_max": number | null,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category_id"?: string | null,"commission_bps": number,"commission_max"?: number | null,"commission_min"?: number,"created_at"?: string,"currency": string,"effective_from"?: string,"effective_until"?: string | null,"id"?: string,"note"?: string | null,"region_id"?: string | null,"service_fee_bps"?: number,"service_fee_fixed"?: number,"service_fee_max"?: number | null,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "category_id"?: string | null,"commission_bps"?: number,"commission_max"?: number | null,"commission_min"?: number,"created_at"?: string,"currency"?: string,"effective_from"?: string,"effective_until"?: string | null,"id"?: string,"note"?: string | null,"region_id"?: string | null,"service_fee_bps"?: number,"service_fee_fixed"?: number,"service_fee_max"?: number | null,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "fee_schedules_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "fee_schedules_region_id_fkey"
+      columns: ["region_id"]
+isOneToOne: false
+      referencedRelation: "money_regions"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"job_matches": {
                   Row: {
                     "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
@@ -521,6 +585,34 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"money_config_history": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"changed_at": string,"id": number,"new_row": Json | null,"old_row": Json | null,"row_id": string,"table_name": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"changed_at"?: string,"id"?: never,"new_row"?: Json | null,"old_row"?: Json | null,"row_id": string,"table_name": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"changed_at"?: string,"id"?: never,"new_row"?: Json | null,"old_row"?: Json | null,"row_id"?: string,"table_name"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"money_regions": {
+                  Row: {
+                    "boundary": unknown,"code": string,"created_at": string,"currency": string,"id": string,"name": string,"prices_include_tax": boolean,"updated_at": string,"vat_rate": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "boundary": unknown,"code": string,"created_at"?: string,"currency": string,"id"?: string,"name": string,"prices_include_tax": boolean,"updated_at"?: string,"vat_rate": number
+                  }
+                  Update: {
+                    "boundary"?: unknown,"code"?: string,"created_at"?: string,"currency"?: string,"id"?: string,"name"?: string,"prices_include_tax"?: boolean,"updated_at"?: string,"vat_rate"?: number
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"notification_preferences": {
                   Row: {
                     "channel": string,"enabled": boolean,"type_group": string,"updated_at": string,"user_id": string
@@ -563,6 +655,212 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"payment_events": {
+                  Row: {
+                    "amount": number | null,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"payment_id": string,"provider_ref": string | null,"source": string,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount"?: number | null,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"payment_id": string,"provider_ref"?: string | null,"source": string,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "amount"?: number | null,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"payment_id"?: string,"provider_ref"?: string | null,"source"?: string,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payment_events_payment_id_fkey"
+      columns: ["payment_id"]
+isOneToOne: false
+      referencedRelation: "payments"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"payment_refunds": {
+                  Row: {
+                    "amount": number,"created_at": string,"currency": string,"failure_reason": string | null,"id": string,"payment_id": string,"provider_ref": string | null,"reason": string,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"created_at"?: string,"currency": string,"failure_reason"?: string | null,"id"?: string,"payment_id": string,"provider_ref"?: string | null,"reason": string,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"created_at"?: string,"currency"?: string,"failure_reason"?: string | null,"id"?: string,"payment_id"?: string,"provider_ref"?: string | null,"reason"?: string,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payment_refunds_payment_id_fkey"
+      columns: ["payment_id"]
+isOneToOne: false
+      referencedRelation: "payments"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"payment_states": {
+                  Row: {
+                    "description": string,"is_terminal": boolean,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"is_terminal": boolean,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"is_terminal"?: boolean,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"payment_transitions": {
+                  Row: {
+                    "description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  Update: {
+                    "description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payment_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "payment_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "payment_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "payment_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"payments": {
+                  Row: {
+                    "amount": number,"amount_authorized": number,"amount_captured": number,"amount_refunded": number,"attempt": number,"authorization_due_at": string | null,"authorization_expires_at": string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id": string | null,"capture_method": string,"created_at": string,"currency": string,"customer_id": string,"id": string,"kind": string,"last_error": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_method": string | null,"previous_refs": (string)[],"provider": string,"provider_id": string,"provider_ref": string | null,"reauthorizations": number,"released_at": string | null,"settlement": Json | null,"status": string,"status_changed_at": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id"?: string | null,"capture_method": string,"created_at"?: string,"currency": string,"customer_id": string,"id"?: string,"kind": string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider": string,"provider_id": string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string,"breakdown"?: NonNullable<Json>,"business_id"?: string | null,"capture_method"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"id"?: string,"kind"?: string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider"?: string,"provider_id"?: string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payments_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_payee_business_id_fkey"
+      columns: ["payee_business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_payee_profile_id_fkey"
+      columns: ["payee_profile_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payments_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "payment_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"payout_accounts": {
+                  Row: {
+                    "business_id": string | null,"charges_enabled": boolean,"country": string | null,"created_at": string,"details_submitted": boolean,"email": string | null,"id": string,"payouts_enabled": boolean,"profile_id": string | null,"provider": string,"provider_account_id": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_id"?: string | null,"charges_enabled"?: boolean,"country"?: string | null,"created_at"?: string,"details_submitted"?: boolean,"email"?: string | null,"id"?: string,"payouts_enabled"?: boolean,"profile_id"?: string | null,"provider": string,"provider_account_id"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "business_id"?: string | null,"charges_enabled"?: boolean,"country"?: string | null,"created_at"?: string,"details_submitted"?: boolean,"email"?: string | null,"id"?: string,"payouts_enabled"?: boolean,"profile_id"?: string | null,"provider"?: string,"provider_account_id"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payout_accounts_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payout_accounts_profile_id_fkey"
+      columns: ["profile_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"payouts": {
+                  Row: {
+                    "amount": number,"created_at": string,"currency": string,"failure_reason": string | null,"held_reason": string | null,"id": string,"paid_at": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_id": string | null,"payout_account_id": string | null,"provider_ref": string | null,"replaces_payout_id": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"created_at"?: string,"currency": string,"failure_reason"?: string | null,"held_reason"?: string | null,"id"?: string,"paid_at"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_id"?: string | null,"payout_account_id"?: string | null,"provider_ref"?: string | null,"replaces_payout_id"?: string | null,"status": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"created_at"?: string,"currency"?: string,"failure_reason"?: string | null,"held_reason"?: string | null,"id"?: string,"paid_at"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_id"?: string | null,"payout_account_id"?: string | null,"provider_ref"?: string | null,"replaces_payout_id"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payouts_payee_business_id_fkey"
+      columns: ["payee_business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payouts_payee_profile_id_fkey"
+      columns: ["payee_profile_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payouts_payment_id_fkey"
+      columns: ["payment_id"]
+isOneToOne: false
+      referencedRelation: "payments"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payouts_payout_account_id_fkey"
+      columns: ["payout_account_id"]
+isOneToOne: false
+      referencedRelation: "payout_accounts"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "payouts_replaces_payout_id_fkey"
+      columns: ["replaces_payout_id"]
+isOneToOne: false
+      referencedRelation: "payouts"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"profile_private": {
                   Row: {
                     "address": string | null,"building_name": string | null,"home_location": unknown,"phone": string | null,"phone_verified_at": string | null,"profile_id": string,"updated_at": string
@@ -596,6 +894,52 @@ isOneToOne: true
                   }
                   Relationships: [
                     
+                  ]
+                },"promo_codes": {
+                  Row: {
+                    "amount_off": number | null,"code": string,"created_at": string,"currency": string | null,"description": string | null,"id": string,"is_active": boolean,"kind": string,"max_discount": number | null,"max_uses": number | null,"max_uses_per_user": number,"min_order": number,"percent_bps": number | null,"trade_kinds": (string)[] | null,"updated_at": string,"valid_from": string,"valid_until": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_off"?: number | null,"code": string,"created_at"?: string,"currency"?: string | null,"description"?: string | null,"id"?: string,"is_active"?: boolean,"kind": string,"max_discount"?: number | null,"max_uses"?: number | null,"max_uses_per_user"?: number,"min_order"?: number,"percent_bps"?: number | null,"trade_kinds"?: (string)[] | null,"updated_at"?: string,"valid_from"?: string,"valid_until"?: string | null
+                  }
+                  Update: {
+                    "amount_off"?: number | null,"code"?: string,"created_at"?: string,"currency"?: string | null,"description"?: string | null,"id"?: string,"is_active"?: boolean,"kind"?: string,"max_discount"?: number | null,"max_uses"?: number | null,"max_uses_per_user"?: number,"min_order"?: number,"percent_bps"?: number | null,"trade_kinds"?: (string)[] | null,"updated_at"?: string,"valid_from"?: string,"valid_until"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"promo_redemptions": {
+                  Row: {
+                    "booking_id": string | null,"created_at": string,"currency": string,"discount": number,"id": string,"promo_code_id": string,"use_number": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_id"?: string | null,"created_at"?: string,"currency": string,"discount": number,"id"?: string,"promo_code_id": string,"use_number": number,"user_id": string
+                  }
+                  Update: {
+                    "booking_id"?: string | null,"created_at"?: string,"currency"?: string,"discount"?: number,"id"?: string,"promo_code_id"?: string,"use_number"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "promo_redemptions_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "promo_redemptions_promo_code_id_fkey"
+      columns: ["promo_code_id"]
+isOneToOne: false
+      referencedRelation: "promo_codes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "promo_redemptions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"provider_certifications": {
                   Row: {
@@ -816,6 +1160,51 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"apply_account":
+{ Args: { "p_account": Json,"p_provider": string }; Returns: Json
+                           },
+"apply_booking_promo_code":
+{ Args: { "p_booking_id": string,"p_code": string }; Returns: {
+              "booking_id": string,
+"breakdown": NonNullable<Json>,
+"commission": number,
+"created_at": string,
+"currency": string,
+"customer_total": number,
+"discount": number,
+"platform_revenue": number,
+"price": number,
+"promo_code_id": string | null,
+"provider_payout": number,
+"region_id": string | null,
+"schedule_id": string,
+"service_fee_net": number,
+"service_fee_tax": number,
+"subtotal_net": number,
+"subtotal_tax": number,
+"tax": number,
+"tip": number,
+"trade_kind": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "booking_charges"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"apply_payment_intent":
+{ Args: { "p_intent": Json,"p_provider": string }; Returns: Json
+                           },
+"apply_refund":
+{ Args: { "p_provider": string,"p_refund": Json }; Returns: Json
+                           },
+"apply_transfer":
+{ Args: { "p_provider": string,"p_transfer": Json }; Returns: Json
+                           },
+"apply_webhook_event":
+{ Args: { "p_event": Json,"p_provider": string }; Returns: Json
+                           },
 "archive_conversation":
 { Args: { "p_archived"?: boolean,"p_conversation_id": string }; Returns: {
               "archived_at": string | null,
@@ -945,6 +1334,11 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"claim_payment_operations":
+{ Args: { "p_limit"?: number }; Returns: {
+              "amount": number,"attempt": number,"created_at": string,"currency": string,"destination_account": string,"idempotency_key": string,"metadata": Json,"operation": string,"operation_id": number,"payment_id": string,"payment_method": string,"payout_id": string,"provider": string,"provider_customer_ref": string,"provider_ref": string,"refund_id": string
+            }[]
+                           },
 "claim_push_deliveries":
 { Args: { "p_limit"?: number }; Returns: {
               "attempt": number,"body": string,"created_at": string,"deep_link": string,"delivery_id": number,"kind": string,"locale": string,"notification_id": string,"params": Json,"platform": string,"title": string,"token": string,"user_id": string
@@ -959,6 +1353,9 @@ isOneToOne: false
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
             }[]
+                           },
+"complete_payment_operation":
+{ Args: { "p_attempt": number,"p_error"?: string,"p_operation_id": number,"p_outcome": string,"p_result"?: Json }; Returns: Json
                            },
 "complete_push_deliveries":
 { Args: { "p_results": Json }; Returns: Json
@@ -1132,6 +1529,9 @@ isOneToOne: false
 "get_notification_preferences":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_payment_customer":
+{ Args: { "p_provider": string }; Returns: string
+                           },
 "get_provider_calendar":
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
@@ -1145,6 +1545,14 @@ isOneToOne: false
                            },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
+                           },
+"ledger_balances":
+{ Args: { "p_currency"?: string }; Returns: {
+              "account_id": number,"balance": number,"business_id": string,"currency": string,"kind": string,"profile_id": string
+            }[]
+                           },
+"ledger_check":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
@@ -1236,6 +1644,16 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"my_balance":
+{ Args: { "p_business_id"?: string }; Returns: {
+              "currency": string,"in_transit": number,"paid_by_me": number,"paid_out": number,"payable": number
+            }[]
+                           },
+"my_ledger":
+{ Args: { "p_before"?: number,"p_business_id"?: string,"p_limit"?: number }; Returns: {
+              "account_kind": string,"amount": number,"booking_id": string,"created_at": string,"currency": string,"entry_id": number,"payment_id": string,"payout_id": string,"transaction_id": number,"transaction_kind": string
+            }[]
+                           },
 "notification_catalog":
 { Args: { "p_locale"?: string }; Returns: {
               "key": string,"text": string
@@ -1278,6 +1696,21 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"prepare_booking_payment":
+{ Args: { "p_booking_id": string,"p_payment_method"?: string,"p_promo_code"?: string,"p_provider": string }; Returns: Json
+                           },
+"prepare_payout_account":
+{ Args: { "p_business_id"?: string,"p_provider": string }; Returns: Json
+                           },
+"prepare_tip_payment":
+{ Args: { "p_amount": number,"p_booking_id": string,"p_payment_method"?: string,"p_provider": string }; Returns: Json
+                           },
+"quote_context":
+{ Args: { "p_request": Json }; Returns: Json
+                           },
+"record_payment_customer":
+{ Args: { "p_customer_ref": string,"p_provider": string,"p_user_id": string }; Returns: undefined
+                           },
 "register_device_token":
 { Args: { "p_locale"?: string,"p_platform": string,"p_token": string }; Returns: {
               "created_at": string,
@@ -1379,6 +1812,75 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_fee_schedule":
+{ Args: { "p_schedule": Json }; Returns: {
+              "category_id": string | null,
+"commission_bps": number,
+"commission_max": number | null,
+"commission_min": number,
+"created_at": string,
+"currency": string,
+"effective_from": string,
+"effective_until": string | null,
+"id": string,
+"note": string | null,
+"region_id": string | null,
+"service_fee_bps": number,
+"service_fee_fixed": number,
+"service_fee_max": number | null,
+"trade_kind": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "fee_schedules"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_money_region":
+{ Args: { "p_boundary_geojson": Json,"p_code": string,"p_currency": string,"p_name": string,"p_prices_include_tax": boolean,"p_vat_rate": number }; Returns: {
+              "boundary": unknown,
+"code": string,
+"created_at": string,
+"currency": string,
+"id": string,
+"name": string,
+"prices_include_tax": boolean,
+"updated_at": string,
+"vat_rate": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "money_regions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"save_promo_code":
+{ Args: { "p_promo": Json }; Returns: {
+              "amount_off": number | null,
+"code": string,
+"created_at": string,
+"currency": string | null,
+"description": string | null,
+"id": string,
+"is_active": boolean,
+"kind": string,
+"max_discount": number | null,
+"max_uses": number | null,
+"max_uses_per_user": number,
+"min_order": number,
+"percent_bps": number | null,
+"trade_kinds": (string)[] | null,
+"updated_at": string,
+"valid_from": string,
+"valid_until": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "promo_codes"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { ANON_KEY } from "../lib/config.ts";
+import { ANON_KEY, SERVICE_ROLE_KEY } from "../lib/config.ts";
 import { connect } from "../lib/db.ts";
 import { log } from "../lib/proc.ts";
 import { offersRace } from "./offers-race.ts";
@@ -153,7 +153,7 @@ interface WorkerJob {
   apiUrl: string;
   concurrency: number;
   deadline: number;
-  tasks: { id: string; token: string; code: string }[];
+  tasks: { id: string; token: string; customerToken: string; code: string }[];
 }
 interface WorkerResult {
   started: number;
@@ -178,6 +178,23 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     }
     return c;
   };
+  const service = clientFor(SERVICE_ROLE_KEY);
+  // Between accept and start_travel the customer's payment is authorised (the money module refuses
+  // progress without it): the customer starts it, the provider's answer is applied as the payments
+  // worker does. Not timed: the benchmark measures the booking transitions.
+  const authorize = async (task: WorkerJob["tasks"][number]): Promise<string | null> => {
+    const prepared = await clientFor(task.customerToken).rpc("prepare_booking_payment", {
+      p_booking_id: task.id, p_provider: "local", p_payment_method: "pm_card_visa",
+    });
+    if (prepared.error) return `prepare_booking_payment: ${prepared.error.code} ${prepared.error.message}`;
+    const p = prepared.data as { payment_id: string; amount: number; currency: string; metadata: Record<string, string> };
+    const applied = await service.rpc("apply_payment_intent", {
+      p_provider: "local",
+      p_intent: { id: `pi_bench_${p.payment_id.replaceAll("-", "")}`, status: "requires_capture", amount: p.amount,
+                  amount_capturable: p.amount, currency: p.currency.toLowerCase(), metadata: p.metadata },
+    });
+    return applied.error ? `apply_payment_intent: ${applied.error.code} ${applied.error.message}` : null;
+  };
   const latencies = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
   const errors: string[] = [];
   let walked = 0;
@@ -195,6 +212,13 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
       if (res.error) {
         errors.push(`${step}: ${res.status} ${res.error.code} ${res.error.message}`);
         return;
+      }
+      if (step === "accept") {
+        const failed = await authorize(task);
+        if (failed) {
+          errors.push(failed);
+          return;
+        }
       }
     }
     walked += 1;
@@ -241,10 +265,19 @@ async function lifecycleLevel(
       from plan join public.service_listings l on l.id = plan.listing_id
      order by plan.i`;
   const ids = rows.map((r) => r.id as string);
+  // Every booking's customer starts a payment: lift the per-user limit of the payment RPCs
+  // (rate_limit.payments) on the bench stack.
+  await ctx.sql`update private.settings set value = '{"limit": 1000000, "window": "1 minute"}' where key = 'rate_limit.payments'`;
   const codes = await ctx.sql`select id, private.derive_start_code(id, 0) as code from public.bookings where id in ${ctx.sql(ids)}`;
   const codeById = new Map(codes.map((r) => [r.id as string, r.code as string]));
   const tokenByProvider = new Map(providers.map((p) => [p.id, p.token]));
-  const tasks = rows.map((r) => ({ id: r.id as string, token: tokenByProvider.get(r.provider_id as string)!, code: codeById.get(r.id as string)! }));
+  const customerOf = await ctx.sql`select id, customer_id from public.bookings where id in ${ctx.sql(ids)}`;
+  const tokenByCustomer = new Map(customers.map((c) => [c.id, c.token]));
+  const customerById = new Map(customerOf.map((r) => [r.id as string, tokenByCustomer.get(r.customer_id as string)!]));
+  const tasks = rows.map((r) => ({
+    id: r.id as string, token: tokenByProvider.get(r.provider_id as string)!, customerToken: customerById.get(r.id as string)!,
+    code: codeById.get(r.id as string)!,
+  }));
 
   const deadline = Date.now() + seconds * 1000;
   const slices = Array.from({ length: workers }, (_, w) => tasks.filter((_, i) => i % workers === w));

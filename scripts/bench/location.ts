@@ -160,6 +160,21 @@ async function main(): Promise<number> {
                   p_location => extensions.st_setsrid(extensions.st_makepoint(55.30 + (pr.n % 20) * 0.001, 25.25), 4326)::extensions.geography)).id as booking_id
           from unnest(${providers.map((x) => x.id)}::uuid[]) with ordinality pr(u, n))
       select provider_id, booking_id, n from made order by n`;
+    // The customer's payment authorised first (the money module refuses progress without it): the
+    // customer starts it and the provider's answer is applied as the payments worker does.
+    await sql`update private.settings set value = '{"limit": 1000000, "window": "1 minute"}' where key = 'rate_limit.payments'`;
+    for (const r of rows) {
+      await sql.begin(async (tx) => {
+        const [b] = await tx`select customer_id from public.bookings where id = ${r.booking_id as string}`;
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: b.customer_id, role: "authenticated" })}, true)`;
+        const [{ p }] = await tx`select public.prepare_booking_payment(${r.booking_id as string}, 'local', 'pm_card_visa') as p`;
+        await tx`select set_config('request.jwt.claims', '{"role": "service_role"}', true)`;
+        await tx`select public.apply_payment_intent('local', ${tx.json({
+          id: `pi_bench_${String(p.payment_id).replaceAll("-", "")}`, status: "requires_capture", amount: p.amount,
+          amount_capturable: p.amount, currency: String(p.currency).toLowerCase(), metadata: p.metadata,
+        })})`;
+      });
+    }
     await sql`select private.apply_booking_transition(b, 'start_travel', 'provider', p, null, '{}'::jsonb, false)
                 from unnest(${rows.map((r) => r.booking_id as string)}::uuid[], ${rows.map((r) => r.provider_id as string)}::uuid[]) as x(b, p)`;
     const [{ tracked }] = await sql`select count(*)::int as tracked from private.booking_tracking where ended_at is null`;

@@ -652,6 +652,144 @@ begin
 end;
 $$;
 
+------------------------------------------------------------------------------------------------
+-- Fixture builders: payments (money module). The payment provider is simulated the way the
+-- payments worker and webhook drive the database: provider objects (Stripe's shapes) go through
+-- the service-role apply_* functions; nothing is written to the payment tables directly.
+------------------------------------------------------------------------------------------------
+-- The booking's customer starts the payment (prepare_booking_payment) and the provider answers
+-- with an authorised PaymentIntent (requires_capture), or `intent_status` (requires_action,
+-- requires_payment_method for a decline). Returns the payment id.
+create or replace function tests.authorize_booking_payment(booking uuid, intent_status text default 'requires_capture',
+                                                           provider text default 'local')
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_customer uuid;
+  v_request jsonb;
+begin
+  perform tests.reset_authentication();
+  v_customer := (select b.customer_id from public.bookings b where b.id = booking);
+  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims',
+                     pg_catalog.json_build_object('sub', v_customer, 'role', 'authenticated')::text, true);
+  v_request := public.prepare_booking_payment(booking, provider, 'pm_card_visa');
+  -- A fixture, not the customer: it does not count against their rate limit (rate_limit.payments).
+  perform tests.reset_authentication();
+  delete from private.rate_limit_hits h where h.key = 'payments:' || v_customer;
+  perform tests.authenticate_as_service_role();
+  perform public.apply_payment_intent(provider, tests.payment_intent(v_request ->> 'payment_id', intent_status,
+    (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));
+  perform tests.restore_authentication(v_saved);
+  return (v_request ->> 'payment_id')::uuid;
+end;
+$$;
+
+-- A PaymentIntent as Stripe sends it (the fields apply_payment_intent reads).
+create or replace function tests.payment_intent(payment_id text, status text, amount bigint, id text,
+                                                received bigint default 0, cancellation_reason text default null)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object(
+    'id', payment_intent.id, 'object', 'payment_intent', 'status', payment_intent.status,
+    'amount', payment_intent.amount,
+    'amount_capturable', case when payment_intent.status = 'requires_capture' then payment_intent.amount else 0 end,
+    'amount_received', payment_intent.received, 'currency', pg_catalog.lower(p.currency), 'capture_method', 'manual',
+    'payment_method', 'pm_card_visa', 'cancellation_reason', payment_intent.cancellation_reason,
+    'last_payment_error', case when payment_intent.status = 'requires_payment_method'
+                               then pg_catalog.jsonb_build_object('code', 'card_declined', 'decline_code', 'generic_decline') end,
+    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', payment_intent.payment_id))
+    from public.payments p where p.id = payment_intent.payment_id::uuid;
+$$;
+
+-- The payments worker against a simulated provider: claims the due operations and answers each as
+-- the provider would (capture -> succeeded with amount_to_capture, cancel -> canceled, refund ->
+-- succeeded refund, reauthorize -> a new authorised intent, transfer -> paid), through the apply_*
+-- functions, then completes the operation. `fail` lists operations to refuse permanently instead
+-- (e.g. '{transfer}'). Returns how many operations it handled.
+create or replace function tests.run_payment_worker(fail text[] default '{}')
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_op record;
+  v_n integer := 0;
+  v_payment public.payments;
+begin
+  perform tests.authenticate_as_service_role();
+  loop
+    for v_op in select * from public.claim_payment_operations(100) loop
+      v_n := v_n + 1;
+      if v_op.operation = any (fail) then
+        perform public.complete_payment_operation(v_op.operation_id, v_op.attempt, 'failed', null, 'simulated_failure');
+        continue;
+      end if;
+      select * into v_payment from public.payments p where p.id = v_op.payment_id;
+      if v_op.operation = 'capture' then
+        perform public.apply_payment_intent(v_op.provider, tests.payment_intent(v_op.payment_id::text, 'succeeded',
+          v_payment.amount, v_op.provider_ref, v_op.amount));
+      elsif v_op.operation = 'cancel' then
+        perform public.apply_payment_intent(v_op.provider, tests.payment_intent(v_op.payment_id::text, 'canceled',
+          v_payment.amount, v_op.provider_ref, 0, 'requested_by_customer'));
+      elsif v_op.operation = 'reauthorize' then
+        perform public.apply_payment_intent(v_op.provider, tests.payment_intent(v_op.payment_id::text, 'requires_capture',
+          v_op.amount, 'pi_reauth_' || v_op.operation_id));
+      elsif v_op.operation = 'refund' then
+        perform public.apply_refund(v_op.provider, pg_catalog.jsonb_build_object(
+          'id', 're_' || v_op.operation_id, 'object', 'refund', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
+          'payment_intent', v_op.provider_ref, 'status', 'succeeded', 'metadata', v_op.metadata));
+      elsif v_op.operation = 'transfer' then
+        perform public.apply_transfer(v_op.provider, pg_catalog.jsonb_build_object(
+          'id', 'tr_' || v_op.operation_id, 'object', 'transfer', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
+          'destination', v_op.destination_account, 'reversed', false, 'metadata', v_op.metadata));
+      end if;
+      perform public.complete_payment_operation(v_op.operation_id, v_op.attempt, 'succeeded');
+    end loop;
+    exit when not found;
+  end loop;
+  perform tests.restore_authentication(v_saved);
+  return v_n;
+end;
+$$;
+
+-- A payee ready to be paid: verified, with a payouts-enabled connected account (local provider).
+create or replace function tests.enable_payouts(payee text, business uuid default null)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_uid uuid := tests.get_supabase_uid(payee);
+  v_account jsonb;
+begin
+  if business is null then
+    update public.profiles set is_verified = true where id = v_uid;
+  else
+    update public.businesses set is_verified = true where id = business;
+  end if;
+  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims', pg_catalog.json_build_object('sub', v_uid, 'role', 'authenticated')::text, true);
+  v_account := public.prepare_payout_account('local', business);
+  perform tests.reset_authentication();
+  delete from private.rate_limit_hits h where h.key = 'payments:' || v_uid;
+  perform tests.authenticate_as_service_role();
+  perform public.apply_account('local', pg_catalog.jsonb_build_object(
+    'id', 'acct_' || pg_catalog.replace(v_account ->> 'payout_account_id', '-', ''), 'object', 'account',
+    'charges_enabled', true, 'payouts_enabled', true, 'details_submitted', true, 'metadata', v_account -> 'metadata'));
+  perform tests.restore_authentication(v_saved);
+  return (v_account ->> 'payout_account_id')::uuid;
+end;
+$$;
+
 -- A booking of `provider` by `customer` (identifiers) walked to `state` through the transition
 -- path: created as requested (answerable for an hour, even in the past) and then declined,
 -- expired, cancelled, or accepted and on through arrive, start, complete, dispute and resolve
@@ -712,6 +850,10 @@ begin
     end if;
   elsif state = 'cancelled' then
     perform tests.apply_booking_transition(v_id, 'cancel', 'customer', v_customer);
+  end if;
+  -- Progress needs the customer's payment authorised (money module).
+  if state in ('en_route', 'arrived', 'in_progress', 'completed', 'disputed', 'resolved') and price > 0 then
+    perform tests.authorize_booking_payment(v_id);
   end if;
   if state = 'en_route' then
     perform tests.apply_booking_transition(v_id, 'start_travel', 'provider', v_provider);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  actor, adminSql, bookInState, createBusiness, createCategory, createProvider, startTimes, type Actor, type Provider,
+  actor, adminSql, authorizePayment, bookInState, createBusiness, createCategory, createProvider, startTimes, type Actor, type Provider,
 } from "../support.ts";
 
 const sql = adminSql();
@@ -31,6 +31,7 @@ describe("business staff and the business's money", () => {
       listings: [{ category_id: categoryId, title: "Door fix", pricing_unit: "fixed", base_price: 20000, duration_minutes: 60, booking_mode: "instant" }],
     });
     bookingId = (await bookInState({ customer, provider: owner, listing: owner.listing, start: nextSlot(), place: HERE }, "accepted")).id;
+    await authorizePayment(customer, bookingId);
   });
 
   it("staff read no booking rows, and get bookings through the RPCs without price", async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  actor, adminSql, anonClient, bookInState, createBusiness, createCategory, createProvider, operator, serviceClient, startTimes,
+  actor, adminSql, anonClient, authorizePayment, bookInState, createBusiness, createCategory, createProvider, operator, serviceClient, startTimes,
   type Actor, type Provider,
 } from "../support.ts";
 
@@ -108,6 +108,7 @@ describe("booking a listing and walking the whole lifecycle", () => {
     expect(contact.data).toMatchObject({ counterpart_role: "customer", address: "Villa 7, Al Wasl Road", location_lat: 25.21, location_lng: 55.28 });
     expect(contact.data!.phone).toMatch(/^\+97158\d{7}$/);
 
+    await authorizePayment(w.customer, booking.id);   // progress needs the customer's payment authorised
     expect((await moveOk(w.staff, booking.id, "start_travel")).status).toBe("en_route");
     expect((await moveOk(w.staff, booking.id, "arrive")).status).toBe("arrived");
 
@@ -147,6 +148,7 @@ describe("booking a listing and walking the whole lifecycle", () => {
 
   it("locks the start code after five wrong attempts until the customer resets it", async () => {
     const booking = await bookOk(w, w.instantListing);
+    await authorizePayment(w.customer, booking.id);
     await moveOk(w.provider, booking.id, "arrive");
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -191,6 +193,7 @@ describe("booking a listing and walking the whole lifecycle", () => {
 
   it("lets business staff scan the customer's QR code to record progress", async () => {
     const booking = await bookOk(w, w.instantListing);
+    await authorizePayment(w.customer, booking.id);
     const qr = await w.customer.client.rpc("get_booking_qr", { p_booking_id: booking.id }).single();
     expect(qr.error).toBeNull();
     expect(qr.data!.payload).toMatch(/^HLB1\.[\w-]+\.[\w-]+$/);
@@ -380,6 +383,7 @@ describe("timed transitions (frozen clock, committed)", () => {
     await moveOk(w.provider, answered.id, "accept");
     const noShow = await bookOk(w, w.instantListing);
     const started = await bookOk(w, w.instantListing);
+    await authorizePayment(w.customer, started.id);
     await moveOk(w.provider, started.id, "arrive");
 
     const ends = await sql`select max(upper(period)) as t from public.bookings where id in ${sql([requested.id, answered.id, noShow.id, started.id])}`;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  actor, adminSql, anonClient, createCategory, createProvider, jobWithOffers, makeOffer, postJob as postJobAs, stack, startTimes, type Actor,
+  actor, adminSql, anonClient, authorizePayment, createCategory, createProvider, jobWithOffers, makeOffer, postJob as postJobAs, stack, startTimes, type Actor,
 } from "../support.ts";
 import { offersRace } from "../../scripts/bench/offers-race.ts";
 
@@ -103,6 +103,7 @@ describe("a job from post to booking", () => {
       expect(error).toBeNull();
       return data!.status;
     };
+    await authorizePayment(cust, bookingId);   // progress needs the customer's payment authorised
     expect(await move("start_travel")).toBe("en_route");
     expect(await move("arrive")).toBe("arrived");
     const code = await cust.client.rpc("get_booking_start_code", { p_booking_id: bookingId }).single();

@@ -8,7 +8,7 @@
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  adminSql, bookInState, clientFor, createBusiness, createCategory, createProvider, newUser, startTimes, type Actor, type Provider,
+  adminSql, authorizePayment, bookInState, clientFor, createBusiness, createCategory, createProvider, newUser, startTimes, type Actor, type Provider,
 } from "../support.ts";
 
 const sql = adminSql();
@@ -85,6 +85,7 @@ describe("live location of a booking", () => {
       listings: [{ category_id: categoryId, title: "Van and two movers", pricing_unit: "fixed", base_price: 30000, duration_minutes: 60, booking_mode: "instant" }],
     });
     bookingId = (await bookInState({ customer, provider: owner, listing: owner.listing, start: nextSlot(), place: PLACE }, "accepted")).id;
+    await authorizePayment(customer, bookingId);
   });
 
   it("refuses reports before the provider sets off, and from anyone but the one travelling", async () => {

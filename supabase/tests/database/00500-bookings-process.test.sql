@@ -132,6 +132,10 @@ begin
         if t.name = 'expire' then
           update public.bookings set request_expires_at = private.now() - interval '1 minute' where id = v_booking;
         end if;
+        -- Progress from accepted needs the customer's payment authorised (money module).
+        if t.from_state = 'accepted' then
+          perform tests.authorize_booking_payment(v_booking);
+        end if;
       else
         v_booking := v_shared;
       end if;

@@ -115,6 +115,7 @@ select ok(not has_table_privilege('authenticated', 'private.signing_keys', 'sele
 select tests.create_booking('bk_cust', 'bk_prov', 'accepted', :future, :l_req) as c_acc \gset
 select tests.create_booking('bk_cust', 'bk_prov', 'completed', :future, :l_req) as c_done \gset
 select tests.create_booking('bk_cust', 'bk_prov', 'accepted', :future, :l_req) as q \gset
+select tests.authorize_booking_payment(:'q');
 select tests.authenticate_as('bk_cust');
 select payload as qr from public.get_booking_qr(:'q') \gset
 select ok(:'qr' ~ '^HLB1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$', 'the QR payload is HLB1.<body>.<signature>');

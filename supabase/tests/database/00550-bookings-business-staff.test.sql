@@ -21,6 +21,7 @@ select (private.create_booking(tests.get_supabase_uid('x_cother'), tests.get_sup
 select (private.create_booking(tests.get_supabase_uid('x_cother'), tests.get_supabase_uid('x_pa'), tstzrange('2030-06-12 08:00+00', '2030-06-12 09:00+00'),
         15000, 'AED', 'accepted', 'customer')).id as bs2 \gset
 select tests.keep('bs1', :'bs1');
+select tests.authorize_booking_payment(:'bs1');
 select tests.keep('bs2', :'bs2');
 select tests.apply_booking_transition(:'bs2', 'cancel', 'customer');
 select is((select business_id from public.bookings where id = :'bs1'), 'b7000000-0000-4000-8000-000000000001'::uuid,

@@ -96,6 +96,7 @@ select tests.freeze_time('2030-01-20 06:30:00+00');
 select private.run_booking_timers() is not null;
 select is((select status from public.bookings where id = :'t_acc'), 'accepted', '30 minutes after the start: no no-show yet');
 select tests.freeze_time('2030-01-22 07:01:00+00');
+select tests.authorize_booking_payment(:'t_req2');
 select tests.authenticate_as('bk_prov2');
 select lives_ok(format('select public.transition_booking(%L, %L)', :'t_req2', 'arrive'), 'the provider of the other booking arrives (late)');
 reset role;

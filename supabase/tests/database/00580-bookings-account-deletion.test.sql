@@ -22,6 +22,7 @@ select (private.create_booking(:'leaver', :'prov', tstzrange('2030-05-01 06:00+0
 select (private.create_booking(:'leaver', :'prov', tstzrange('2030-05-01 08:00+00', '2030-05-01 09:00+00'), 1, 'AED', 'requested', 'customer',
         p_customer_note => 'ring twice')).id as lv2 \gset
 select (private.create_booking(:'leaver', :'prov', tstzrange('2030-05-01 10:00+00', '2030-05-01 11:00+00'), 1, 'AED', 'accepted', 'customer')).id as lv3 \gset
+select tests.authorize_booking_payment(:'lv3');
 select tests.apply_booking_transition(:'lv3', 'arrive', 'provider', :'prov');
 select throws_ok(format('select private.delete_account_bookings(%L)', :'leaver'), 'HL435', null, 'deletion is refused while a booking is under way');
 select tests.apply_booking_transition(:'lv3', 'cancel', 'operator', :'op');

@@ -48,6 +48,7 @@ select tests.freeze_time('2030-01-07 07:00:00+00');
 select is((select response_time_s from public.provider_profiles where id = :'prov'), null::integer, 'no response time before the first answer');
 select lives_ok(format($$ select private.apply_booking_transition(%L, 'accept', 'provider', %L) $$, :'b1', :'prov'),
   'the provider accepts');
+select tests.authorize_booking_payment(:'b1');
 select is((select response_time_s from public.provider_profiles where id = :'prov'), 3600, 'the answer took 3600 s and is recorded');
 select is((select count(*)::int from private.provider_busy_blocks where source_id = :'b1'), 1, 'an accepted booking still holds time');
 

@@ -119,6 +119,7 @@ select tests.keep('b3', tests.accept_offer('x_c1', tests.id('o3')));
 select tests.keep('j4', tests.create_job('x_c2', tests.category_id('xm-repairs'), 'Fix j4', preferred_window => '[2030-06-03 07:00+00, 2030-06-03 12:00+00)', description => 'Details of j4', address => 'Villa 9, Marina'));
 select tests.keep('o4', tests.create_offer('x_pc', tests.id('j4'), '2030-06-03 10:00+00'));
 select tests.keep('b4', tests.accept_offer('x_c2', tests.id('o4')));
+select tests.authorize_booking_payment(tests.id('b4'));
 select tests.authenticate_as('x_pc');
 select lives_ok($$ select public.transition_booking(tests.id('b4'), 'start_travel') $$, 'the provider sets off');
 select tests.reset_authentication();

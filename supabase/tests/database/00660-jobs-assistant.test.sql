@@ -140,6 +140,7 @@ select is((public.assistant_estimate(tests.id('home'), 25.08, 55.14) ->> 'sample
 select tests.keep('job', tests.create_job('ja_cust', tests.id('empty'), 'Something new', budget => 30000));
 select tests.keep('offer', tests.create_offer('ja_plumber1', tests.id('job'), '2030-03-20 10:00+00', price => 33000));
 select tests.keep('job_booking', tests.accept_offer('ja_cust', tests.id('offer')));
+select tests.authorize_booking_payment(tests.id('job_booking'));
 select tests.apply_booking_transition(tests.id('job_booking'), 'arrive', 'provider', tests.id('plumber1'));
 select tests.apply_booking_transition(tests.id('job_booking'), 'start', 'provider', tests.id('plumber1'));
 select tests.apply_booking_transition(tests.id('job_booking'), 'complete', 'provider', tests.id('plumber1'));

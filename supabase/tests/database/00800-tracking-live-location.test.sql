@@ -26,6 +26,7 @@ select tests.freeze_time(date_trunc('minute', now()));
 select tests.create_booking('lt_cust', 'lt_prov', 'accepted', location => tests.point(25.21, 55.28)) as biz \gset
 select tests.create_booking('lt_cust', 'lt_solo', 'en_route', location => tests.point(25.21, 55.28)) as solo_b \gset
 select tests.create_booking('lt_cust', 'lt_solo', 'accepted', location => tests.point(25.21, 55.28)) as solo_acc \gset
+select tests.authorize_booking_payment(:'biz');
 select tests.create_booking('lt_cust', 'lt_solo', 'completed', location => tests.point(25.21, 55.28)) as solo_done \gset
 
 ------------------------------------------------------------------------------------------------

@@ -73,6 +73,11 @@ export interface SmsProvider {
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
+/** +971501234567 → +9715*****567: how numbers appear in logs. */
+export function maskPhone(phone: string): string {
+  return phone.length <= 8 ? "***" : `${phone.slice(0, 5)}${"*".repeat(phone.length - 8)}${phone.slice(-3)}`;
+}
+
 function checkMessage(m: SmsMessage): void {
   if (!E164.test(m.to)) throw new SmsError("recipient", "the recipient must be an E.164 number");
   if (!m.body) throw new SmsError("rejected", "empty message");

@@ -29,7 +29,7 @@ import { corsHeaders } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { optionalEnv } from "../_shared/env.ts";
 import { renderSms } from "../_shared/sms-text.ts";
-import { SmsError, type SmsProvider, smsProviderFromEnv } from "../_shared/sms.ts";
+import { maskPhone, SmsError, type SmsProvider, smsProviderFromEnv } from "../_shared/sms.ts";
 
 export interface SmsHookDeps {
   /** The hook secrets, each `v1,whsec_<base64>`. */
@@ -71,11 +71,6 @@ const event = z.object({
 function e164(raw: string | undefined): string | undefined {
   const digits = (raw ?? "").replace(/[\s()+-]/g, "");
   return /^[1-9][0-9]{6,14}$/.test(digits) ? `+${digits}` : undefined;
-}
-
-/** +971501234567 → +9715*****567 (logs). */
-export function maskPhone(phone: string): string {
-  return phone.length <= 8 ? "***" : `${phone.slice(0, 5)}${"*".repeat(phone.length - 8)}${phone.slice(-3)}`;
 }
 
 /** GoTrue's hook error output (AU internal/hooks/hookserrors). */

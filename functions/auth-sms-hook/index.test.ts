@@ -8,8 +8,8 @@
  */
 import { Webhook } from "standardwebhooks";
 import { assert, assertEquals } from "../_shared/testing.ts";
-import { SmsError, type SmsMessage, type SmsProvider } from "../_shared/sms.ts";
-import { createSmsHookHandler, hookSecrets, maskPhone, type SmsHookDeps, verifySignature } from "./handler.ts";
+import { maskPhone, SmsError, type SmsMessage, type SmsProvider } from "../_shared/sms.ts";
+import { createSmsHookHandler, hookSecrets, type SmsHookDeps, verifySignature } from "./handler.ts";
 
 // Secrets in Auth's format: v1,whsec_<base64 of at least 24 bytes>.
 const SECRET = "v1,whsec_" + btoa("0123456789abcdef0123456789abcdef");

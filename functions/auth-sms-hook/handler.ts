@@ -145,7 +145,12 @@ export function createSmsHookHandler(deps: SmsHookDeps): (req: Request) => Promi
     } catch {
       return hookError(400, 400, "HL683: The SMS request is invalid.");
     }
-    const phone = e164(input.sms.phone) ?? e164(input.user.new_phone) ?? e164(input.user.phone);
+    // Auth (2.196) names the number in sms.phone. Without it (older GoTrue events carry only the
+    // user), a pending phone change (user.new_phone) is used only when the event says so or the
+    // user has no number yet: a code for the current number must never go to an unverified one.
+    const phone = e164(input.sms.phone) ??
+      (input.sms.sms_type === "phone_change" ? e164(input.user.new_phone) : undefined) ??
+      e164(input.user.phone) ?? e164(input.user.new_phone);
     if (!phone) return hookError(400, 400, "HL683: The SMS request has no valid phone number.");
     const ip = input.metadata?.ip_address?.trim() || undefined;
     const userPhone = e164(input.user.phone);

@@ -158,6 +158,20 @@ Deno.test("a phone change goes to the new number; the number comes without '+' f
   assertEquals(counted, [["+971551112223", "10.1.2.3"]]);
 });
 
+Deno.test("without sms.phone (older Auth events): the current number, the pending one only for a phone change", async () => {
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [{ otp: "123456" }, { phone: "971501234567", new_phone: "971559999999" }, "+971501234567"],
+    [{ otp: "123456", sms_type: "phone_change" }, { phone: "971501234567", new_phone: "971559999999" }, "+971559999999"],
+    [{ otp: "123456" }, { phone: "", new_phone: "971559999999" }, "+971559999999"],
+  ];
+  for (const [sms, user, to] of cases) {
+    const { handler, provider } = setup();
+    const body = JSON.stringify(eventFor({ sms, user: { id: USER_ID, ...user } }));
+    assertEquals((await call(handler, body, signed(body))).status, 200);
+    assertEquals(provider.sent[0].to, to, JSON.stringify({ sms, user }));
+  }
+});
+
 Deno.test("limits: HTTP 200 with {error: {http_code: 429}} so Auth answers the client 429 with the message", async () => {
   for (const [code, text] of [["HL680", "Too many codes were sent to this phone number"], [
     "HL681",

@@ -8,11 +8,13 @@
  *      fails too. Failure: HTTP 401 {error: {http_code: 401, message: "HL684: ..."}}.
  *   2. The event {metadata: {ip_address, ...}, user, sms: {otp, phone?, sms_type?}} is validated
  *      (HTTP 400 HL683 otherwise).
- *   3. Inside one database transaction: private.check_sms_otp_send(phone, ip) counts the code
- *      (3 an hour per number and per client address, HL680 / HL681), then the SMS provider
- *      (SMS_PROVIDER) sends the text rendered in the user's language (profiles.locale, else the
- *      sign-up metadata's locale, else English). A failed send rolls the count back.
- *   4. 200 {} when sent.
+ *   3. Inside one database transaction: private.check_sms_otp_send(phone, ip, webhook-id) counts
+ *      the code (3 an hour per number and per client address, HL680 / HL681), then the SMS
+ *      provider (SMS_PROVIDER) sends the text rendered in the user's language (profiles.locale,
+ *      else the sign-up metadata's locale, else English). A failed send rolls the count back. A
+ *      webhook-id seen in the last 10 minutes (a replayed call, or Auth retrying one that went
+ *      through) sends nothing and counts nothing.
+ *   4. 200 {} when sent (or already sent).
  *
  * Errors meant for the person asking for the code (limits, a number that cannot receive SMS, the
  * provider failing) are answered HTTP 200 with {error: {http_code, message}}: that is the answer
@@ -39,9 +41,10 @@ export interface SmsHookDeps {
   locale: (userId: string) => Promise<string | undefined>;
   /**
    * Counts one code for (phone, ip) and runs `send` in the same transaction: a refusal raises
-   * HL680/HL681 (a postgres error with that code), a failed send undoes the count.
+   * HL680/HL681 (a postgres error with that code), a failed send undoes the count. A message id
+   * (webhook-id) already counted returns null without calling `send`.
    */
-  allowance: <T>(phone: string, ip: string | undefined, send: () => Promise<T>) => Promise<T>;
+  allowance: <T>(phone: string, ip: string | undefined, messageId: string, send: () => Promise<T>) => Promise<T | null>;
   /** How long Auth's code is valid, for the text (Auth's SMS OTP expiry; 10 minutes). */
   validMinutes?: number;
   log?: (line: string) => void;
@@ -167,9 +170,14 @@ export function createSmsHookHandler(deps: SmsHookDeps): (req: Request) => Promi
       deps.validMinutes ?? 10);
 
     try {
-      const receipt = await deps.allowance(phone, ip, () =>
+      const messageId = req.headers.get("webhook-id") ?? "";
+      const receipt = await deps.allowance(phone, ip, messageId, () =>
         deps.provider().send({ to: phone, body, purpose, code: input.sms.otp })
       );
+      if (receipt === null) {
+        log(JSON.stringify({ event: "sms_hook.duplicate", purpose, to: maskPhone(phone) }));
+        return ok();
+      }
       log(JSON.stringify({ event: "sms_hook.sent", purpose, provider: receipt.provider, id: receipt.id, to: maskPhone(phone) }));
       return ok();
     } catch (err) {
@@ -205,10 +213,11 @@ export const handler = createSmsHookHandler({
     const rows = await db()`select locale from public.profiles where id = ${userId}`;
     return rows[0]?.locale as string | undefined;
   },
-  allowance: <T>(phone: string, ip: string | undefined, send: () => Promise<T>) =>
+  allowance: <T>(phone: string, ip: string | undefined, messageId: string, send: () => Promise<T>) =>
     db().begin(async (tx) => {
-      await tx`select private.check_sms_otp_send(${phone}, ${ip ?? null})`;
+      const [row] = await tx`select private.check_sms_otp_send(${phone}, ${ip ?? null}, ${messageId}) as r`;
+      if ((row.r as { duplicate?: boolean }).duplicate) return null;
       return await send();
-    }) as unknown as Promise<T>,
+    }) as unknown as Promise<T | null>,
   validMinutes: Number(optionalEnv("SMS_OTP_VALID_MINUTES", "10")),
 });

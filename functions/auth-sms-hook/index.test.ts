@@ -50,20 +50,25 @@ class FakeProvider implements SmsProvider {
 function setup(opts: { provider?: FakeProvider; limited?: string; locale?: string; secrets?: string[] } = {}) {
   const provider = opts.provider ?? new FakeProvider();
   const counted: Array<[string, string | undefined]> = [];
+  const seen = new Set<string>();
   const logs: string[] = [];
   const deps: SmsHookDeps = {
     secrets: () => opts.secrets ?? [SECRET],
     provider: () => provider,
     locale: () => Promise.resolve(opts.locale),
-    allowance: async (phone, ip, send) => {
+    // As private.check_sms_otp_send: a message id counted before is a duplicate.
+    allowance: async (phone, ip, messageId, send) => {
+      if (messageId && seen.has(messageId)) return null;
       if (opts.limited) {
         throw Object.assign(new Error("limited"), {
           code: opts.limited,
           detail: JSON.stringify({ limit: 3, window_seconds: 3600, retry_after_seconds: 1234 }),
         });
       }
+      const result = await send();
       counted.push([phone, ip]);
-      return await send();
+      if (messageId) seen.add(messageId);
+      return result;
     },
     log: (line) => logs.push(line),
   };
@@ -113,6 +118,19 @@ Deno.test("signatures: rotated secrets, tampered body, wrong secret, stale or fu
   assertEquals(counted.length, 0, "nothing is counted for a refused call");
   // Within the 5-minute tolerance it still verifies.
   assertEquals((await call(handler, body, signed(body, SECRET, new Date(Date.now() - 4 * 60_000)))).status, 200);
+});
+
+Deno.test("a replayed call (same webhook-id, body and signature) sends nothing more and answers 200 {}", async () => {
+  const { handler, provider, counted, logs } = setup();
+  const body = JSON.stringify(eventFor());
+  const headers = signed(body);
+  assertEquals(await call(handler, body, headers), { status: 200, body: {} });
+  assertEquals(await call(handler, body, new Headers(headers)), { status: 200, body: {} });
+  assertEquals([provider.sent.length, counted.length], [1, 1]);
+  assert(logs.some((l) => l.includes("sms_hook.duplicate")));
+  // A replay outside the 5-minute tolerance is refused by the signature check itself.
+  const old = signed(body, SECRET, new Date(Date.now() - 10 * 60_000), "msg_old");
+  assertEquals((await call(handler, body, old)).status, 401);
 });
 
 Deno.test("verifySignature and hookSecrets directly", () => {
@@ -229,7 +247,7 @@ Deno.test("without a configured secret: 500, never a send", async () => {
     secrets: () => hookSecrets(undefined),
     provider: () => provider,
     locale: () => Promise.resolve(undefined),
-    allowance: (_p, _i, send) => send(),
+    allowance: (_p, _i, _m, send) => send(),
     log: () => {},
   });
   const body = JSON.stringify(eventFor());

@@ -37,7 +37,11 @@ insert into private.settings (key, value, description) values
 ------------------------------------------------------------------------------------------------
 -- The Send SMS hook's limits
 ------------------------------------------------------------------------------------------------
-create or replace function private.check_sms_otp_send(p_phone text, p_ip_address text default null)
+create or replace function private.check_sms_otp_send(
+  p_phone text,
+  p_ip_address text default null,
+  p_message_id text default null
+)
 returns jsonb
 language plpgsql
 security definer
@@ -46,6 +50,7 @@ as $$
 declare
   v_phone text := '+' || pg_catalog.ltrim(coalesce(p_phone, ''), '+');
   v_ip text := nullif(pg_catalog.btrim(coalesce(p_ip_address, '')), '');
+  v_message_id text := nullif(pg_catalog.btrim(coalesce(p_message_id, '')), '');
   v_phone_left integer;
   v_ip_left integer;
   v_detail text;
@@ -55,6 +60,19 @@ begin
   end if;
   if v_ip is not null and pg_catalog.char_length(v_ip) > 64 then
     perform private.raise_error('HL683', 'ip_address is too long');
+  end if;
+  if v_message_id is not null and pg_catalog.char_length(v_message_id) > 100 then
+    perform private.raise_error('HL683', 'message id is too long');
+  end if;
+  -- A hook call seen before (the same webhook-id: a replay, or Auth retrying a call that did go
+  -- through) is answered without counting or sending again. Signatures are valid for 5 minutes;
+  -- ids are kept for 10.
+  if v_message_id is not null then
+    begin
+      perform private.check_rate_limit('sms_hook_message:' || v_message_id, 1, interval '10 minutes');
+    exception when sqlstate 'HL006' then
+      return pg_catalog.jsonb_build_object('duplicate', true);
+    end;
   end if;
   begin
     v_phone_left := private.rate_limit('sms_otp_phone', v_phone);
@@ -71,16 +89,18 @@ begin
       perform private.raise_error('HL681', v_detail);
     end;
   end if;
-  return pg_catalog.jsonb_build_object('phone_remaining', v_phone_left, 'address_remaining', v_ip_left);
+  return pg_catalog.jsonb_build_object('duplicate', false, 'phone_remaining', v_phone_left, 'address_remaining', v_ip_left);
 end;
 $$;
-comment on function private.check_sms_otp_send(text, text) is
+comment on function private.check_sms_otp_send(text, text, text) is
   'Counts one Auth code sent by SMS to p_phone (E.164, with or without +) for a request from p_ip_address, '
   'or raises HL680 (the number had rate_limit.sms_otp_phone codes in the window) / HL681 (the address had '
-  'rate_limit.sms_otp_address) with details {limit, window_seconds, resets_at, retry_after_seconds}; HL683 for a bad number. '
-  'Returns {phone_remaining, address_remaining}. Called by the auth-sms-hook edge function over its database connection.';
-revoke all on function private.check_sms_otp_send(text, text) from public, anon, authenticated, service_role;
-grant execute on function private.check_sms_otp_send(text, text) to service_role;
+  'rate_limit.sms_otp_address) with details {limit, window_seconds, resets_at, retry_after_seconds}; HL683 for bad input. '
+  'Returns {duplicate: false, phone_remaining, address_remaining}, or {duplicate: true} (nothing counted) for a hook '
+  'message id (webhook-id) already counted in the last 10 minutes. Called by the auth-sms-hook edge function over its '
+  'database connection.';
+revoke all on function private.check_sms_otp_send(text, text, text) from public, anon, authenticated, service_role;
+grant execute on function private.check_sms_otp_send(text, text, text) to service_role;
 
 ------------------------------------------------------------------------------------------------
 -- The booking start code by SMS

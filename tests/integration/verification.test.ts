@@ -14,9 +14,10 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { Webhook } from "standardwebhooks";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANON_KEY, ROOT } from "../../scripts/lib/config.ts";
+import { ANON_KEY, LOCAL_AUTH_ENV, ROOT } from "../../scripts/lib/config.ts";
 import { inboxFile, readInbox } from "../../platform/auth/inbox.ts";
 import {
   actor, adminSql, bookInState, createCategory, createProvider, startTimes, stack, type Actor, type Provider,
@@ -224,6 +225,34 @@ describe("the OTP rules", () => {
     expect(forged.status).toBe(401);
     expect(await forged.json()).toEqual({ error: { http_code: 401, message: "HL684: The webhook signature is missing, invalid or too old." } });
     expect(await readInbox(inbox(), number)).toEqual([]);
+  });
+});
+
+describe("the hook called directly", () => {
+  it("sends a signed call once: the same call replayed (or retried by Auth) sends and counts nothing more", async () => {
+    const number = phone();
+    const body = JSON.stringify({
+      metadata: { uuid: crypto.randomUUID(), time: new Date().toISOString(), name: "send-sms", ip_address: freshIp() },
+      user: { id: "3b0b7a9e-6d1f-4c2a-9a55-2f9d8e7c6b5a", phone: number.slice(1) },
+      sms: { otp: "246810", phone: number.slice(1) },
+    });
+    const id = `msg_${crypto.randomUUID()}`;
+    const at = new Date();
+    const headers = {
+      "Content-Type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": new Webhook(LOCAL_AUTH_ENV.SEND_SMS_HOOK_SECRET.slice(3)).sign(id, at, body),
+    };
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${api}/functions/v1/auth-sms-hook`, { method: "POST", headers, body });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: {} });
+    }
+    const sent = await readInbox(inbox(), number);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ token: "246810", provider: "local" });
+    const [{ hits }] = await sql`select count(*)::int as hits from private.rate_limit_hits where key = ${`sms_otp_phone:${number}`}`;
+    expect(hits).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@
 -- (private.check_sms_otp_send) and the start code by SMS (public.claim_start_code_sms): who may
 -- ask, which phone it goes to, the limits, and that a refusal writes nothing.
 begin;
-select plan(26);
+select plan(30);
 
 select tests.freeze_time(date_trunc('minute', now()));
 
@@ -40,9 +40,18 @@ select is(tests.error_of($$select private.check_sms_otp_send(null, null)$$) ->> 
 select is(tests.error_of($$select private.check_sms_otp_send('+971500000106', repeat('1', 65))$$) ->> 'sqlstate', 'HL683',
   'an absurd address: HL683');
 
-select ok(not has_function_privilege('authenticated', 'private.check_sms_otp_send(text, text)', 'execute'),
+-- The same hook message twice (a replay, or Auth retrying a call that went through).
+select is(private.check_sms_otp_send('+971500000107', '10.9.1.1', 'msg_1') ->> 'duplicate', 'false', 'a new hook message counts');
+select is(private.check_sms_otp_send('+971500000107', '10.9.1.1', 'msg_1'), '{"duplicate": true}'::jsonb,
+  'the same message id again: a duplicate');
+select is((select count(*)::int from private.rate_limit_hits where key = 'sms_otp_phone:+971500000107'), 1,
+  'the duplicate counted nothing');
+select is(tests.error_of(format('select private.check_sms_otp_send(%L, null, %L)', '+971500000107', repeat('m', 101))) ->> 'sqlstate', 'HL683',
+  'an absurd message id: HL683');
+
+select ok(not has_function_privilege('authenticated', 'private.check_sms_otp_send(text, text, text)', 'execute'),
   'users cannot call the hook''s limiter');
-select ok(has_function_privilege('service_role', 'private.check_sms_otp_send(text, text)', 'execute'),
+select ok(has_function_privilege('service_role', 'private.check_sms_otp_send(text, text, text)', 'execute'),
   'the service role can');
 
 ------------------------------------------------------------------------------------------------

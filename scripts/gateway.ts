@@ -13,6 +13,7 @@
  * Run directly: `tsx scripts/gateway.ts` (options from env, see gatewayOptionsFromEnv), or
  * `tsx scripts/gateway.ts --prewarm` to cache the functions' dependencies and exit.
  */
+import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +32,7 @@ import { createKeys } from "./gateway/keys.ts";
 import { restRoute } from "./gateway/rest.ts";
 import type { Route } from "./gateway/route.ts";
 import { platformServices } from "../platform/index.ts";
+import { inboxFile } from "../platform/auth/inbox.ts";
 import type { PlatformContext, PlatformService, PlatformServiceFactory } from "../platform/service.ts";
 
 export interface GatewayOptions {
@@ -158,6 +160,13 @@ function match(routes: Route[], p: string): { route: Route; sub: string } | null
     if (p.startsWith(route.prefix + "/")) return { route, sub: p.slice(route.prefix.length) };
   }
   return null;
+}
+
+/** The local inbox file, its folder created so the functions' local SMS provider can append to it. */
+function localSmsInbox(dataDir: string): string {
+  const file = inboxFile(dataDir);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return file;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -306,6 +315,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logDir: opts.logDir,
     watch: opts.watch,
     startTimeoutMs: opts.functionStartTimeoutMs,
+    smsInboxFile: opts.platform ? localSmsInbox(opts.platform.dataDir) : undefined,
     anonKey,
     serviceRoleKey,
     publishableKey,

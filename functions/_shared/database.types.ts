@@ -1344,6 +1344,11 @@ isOneToOne: false
               "attempt": number,"body": string,"created_at": string,"deep_link": string,"delivery_id": number,"kind": string,"locale": string,"notification_id": string,"params": Json,"platform": string,"title": string,"token": string,"user_id": string
             }[]
                            },
+"claim_start_code_sms":
+{ Args: { "p_booking_id": string }; Returns: {
+              "code": string,"locale": string,"phone": string
+            }[]
+                           },
 "cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number

@@ -18,6 +18,8 @@ export interface HookConfig {
   fn?: string;
   /** http(s): Standard Webhooks secrets, each `v1,whsec_<base64>`. */
   secrets: string[];
+  /** http(s): the URL this server calls (see localHookUrl). */
+  url?: string;
 }
 
 export interface HookSet {
@@ -87,6 +89,15 @@ export interface AuthConfig {
   hooks: HookSet;
 }
 
+/** An integer GoTrue setting from the environment (GoTrue reads GOTRUE_* variables), else the default. */
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
 /** A Go duration ("1s", "1m30s", "24h", "250ms"), in milliseconds. */
 export function parseGoDuration(value: string, key: string): number {
   const text = value.trim();
@@ -104,7 +115,26 @@ export function parseGoDuration(value: string, key: string): number {
 }
 
 /** `pg-functions://<db>/<schema>/<function>` or an http(s) URL, as GoTrue accepts them. */
-export function parseHook(name: string, hook: { enabled?: boolean; uri?: string; secrets?: string } | undefined): HookConfig | undefined {
+/**
+ * Where the local Auth server reaches an http(s) hook. With `supabase start`, GoTrue runs in a
+ * container and reaches the project's API (Kong, [api] port) at host.docker.internal:<port> (or
+ * kong:8000 inside Docker's network); here Auth runs inside the gateway, whose URL moves with the
+ * stack's ports, so those addresses map to the gateway itself. Any other URL is called as written.
+ */
+export function localHookUrl(uri: string, local: { apiUrl: string; apiPort: number }): string {
+  const u = new URL(uri);
+  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+  const dockerHost = u.hostname === "host.docker.internal" && port === local.apiPort;
+  const kong = u.hostname === "kong" && port === 8000;
+  if (!dockerHost && !kong) return uri;
+  return `${local.apiUrl.replace(/\/+$/, "")}${u.pathname}${u.search}`;
+}
+
+export function parseHook(
+  name: string,
+  hook: { enabled?: boolean; uri?: string; secrets?: string } | undefined,
+  local?: { apiUrl: string; apiPort: number },
+): HookConfig | undefined {
   if (!hook?.enabled) return undefined;
   const uri = hook.uri ?? "";
   const pg = /^pg-functions:\/\/[^/]+\/([^/]+)\/([^/]+)$/.exec(uri);
@@ -118,7 +148,7 @@ export function parseHook(name: string, hook: { enabled?: boolean; uri?: string;
     if (secrets.length === 0 || secrets.some((s) => !/^v1,whsec_[A-Za-z0-9+/=]{32,88}$/.test(s))) {
       throw new Error(`supabase/config.toml: auth.hook.${name}.secrets must be "v1,whsec_<base64>" (|-separated for rotation)`);
     }
-    return { uri, kind: "http", secrets };
+    return { uri, kind: "http", secrets, url: local ? localHookUrl(uri, local) : uri };
   }
   throw new Error(`supabase/config.toml: auth.hook.${name}.uri must be pg-functions://<db>/<schema>/<function> or an http(s) URL, got "${uri}"`);
 }
@@ -162,6 +192,7 @@ export function loadAuthConfig(input: AuthConfigInput): AuthConfig {
   const providers = ["twilio", "twilio_verify", "messagebird", "textlocal", "vonage"] as const;
   const provider = providers.find((p) => sms[p]?.enabled) ?? "";
   const hooks = auth.hook ?? {};
+  const local = { apiUrl: input.apiUrl, apiPort: toml.api?.port ?? 54321 };
   return {
     externalUrl,
     issuer: auth.jwt_issuer || externalUrl,
@@ -187,8 +218,10 @@ export function loadAuthConfig(input: AuthConfigInput): AuthConfig {
     sms: {
       enabled: sms.enable_signup ?? false,
       autoconfirm: !(sms.enable_confirmations ?? false),
-      otpLength: 6,
-      otpExp: 6000,
+      // GoTrue's SMS_OTP_LENGTH / SMS_OTP_EXP (the CLI fixes 6 and 6000 s; hosted projects set
+      // them in the dashboard); the local stack passes the project's values (scripts/lib/config.ts).
+      otpLength: envInt("GOTRUE_SMS_OTP_LENGTH", 6, 6, 10),
+      otpExp: envInt("GOTRUE_SMS_OTP_EXP", 6000, 1, 86_400),
       maxFrequencyMs: parseGoDuration(sms.max_frequency ?? "5s", "auth.sms.max_frequency"),
       template: sms.template ?? "Your code is {{ .Code }}",
       testOtp: new Map(Object.entries(sms.test_otp ?? {}).map(([phone, otp]) => [phone.replace(/^\+/, ""), otp])),
@@ -218,11 +251,11 @@ export function loadAuthConfig(input: AuthConfigInput): AuthConfig {
       verify: rate.token_verifications ?? 30,
     },
     hooks: {
-      customAccessToken: parseHook("custom_access_token", hooks.custom_access_token),
-      sendSms: parseHook("send_sms", hooks.send_sms),
-      sendEmail: parseHook("send_email", hooks.send_email),
-      beforeUserCreated: parseHook("before_user_created", hooks.before_user_created),
-      passwordVerificationAttempt: parseHook("password_verification_attempt", hooks.password_verification_attempt),
+      customAccessToken: parseHook("custom_access_token", hooks.custom_access_token, local),
+      sendSms: parseHook("send_sms", hooks.send_sms, local),
+      sendEmail: parseHook("send_email", hooks.send_email, local),
+      beforeUserCreated: parseHook("before_user_created", hooks.before_user_created, local),
+      passwordVerificationAttempt: parseHook("password_verification_attempt", hooks.password_verification_attempt, local),
     },
   };
 }

@@ -90,7 +90,7 @@ async function runHttpHook(hook: HookConfig, event: unknown, opts: HookOptions):
     const at = new Date();
     let res: Response;
     try {
-      res = await fetch(hook.uri, {
+      res = await fetch(hook.url ?? hook.uri, {
         method: "POST",
         body: payload,
         headers: {

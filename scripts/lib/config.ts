@@ -26,6 +26,27 @@ export const SERVICE_ROLE_KEY =
 export const PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
 export const SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
 
+/**
+ * Settings the local stack gives Auth and the edge functions through the environment, as a
+ * developer would put them in `.env` for `supabase start` (the CLI reads `.env` for the `env()`
+ * references of config.toml). Values already in the environment win.
+ *   SEND_SMS_HOOK_SECRET — the Standard Webhooks secret of [auth.hook.send_sms] and of the
+ *     auth-sms-hook function ([edge_runtime.secrets]); a fixed, public value for local stacks only,
+ *     like the keys above (hosted projects generate their own: docs/verification.md).
+ *   GOTRUE_SMS_OTP_EXP / GOTRUE_SMS_OTP_LENGTH — GoTrue's SMS code validity (s) and length. The
+ *     CLI's config.toml has no key for them (it starts GoTrue with 6000 s and 6 digits); hosted
+ *     projects set them in the dashboard (Auth → Providers → Phone) or the Management API
+ *     (`sms_otp_exp`, `sms_otp_length`). The project's rule: 6 digits, 10 minutes.
+ */
+export const LOCAL_AUTH_ENV = {
+  SEND_SMS_HOOK_SECRET: "v1,whsec_aHlwZXJsb2NhbC1sb2NhbC1zZW5kLXNtcy1ob29rLXNlY3JldCEh",
+  GOTRUE_SMS_OTP_EXP: "600",
+  GOTRUE_SMS_OTP_LENGTH: "6",
+} as const;
+for (const [name, value] of Object.entries(LOCAL_AUTH_ENV)) {
+  if (!process.env[name]) process.env[name] = value;
+}
+
 export type ProfileName = "dev" | "test" | "legacy" | "bench";
 
 const DEFAULT_API_PORT: Record<ProfileName, number> = { dev: 54321, test: 15321, legacy: 15621, bench: 16321 };

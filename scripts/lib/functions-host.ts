@@ -12,7 +12,8 @@
  * - Env: what Supabase provides (SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY,
  *   SUPABASE_DB_URL, SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS), plus `[edge_runtime.secrets]`
  *   of config.toml and supabase/functions/.env then functions/.env (names starting with SUPABASE_
- *   are skipped there, as the CLI does). From the parent env only PATH, HOME, DENO_DIR (and npm
+ *   are skipped there, as the CLI does), and HL_SMS_INBOX (the local inbox, writable). From the
+ *   parent env only PATH, HOME, DENO_DIR (and npm
  *   registry/proxy/CA settings Deno needs to fetch npm packages). A change of these files restarts
  *   the function on its next request.
  * - Output goes to <logDir>/functions-<slug>.log (or to stderr, prefixed, without a logDir).
@@ -55,6 +56,12 @@ export interface FunctionsHostOptions {
   denoBin?: string;
   /** Heap limit per function in MB (default 256, like hosted); 0 disables. */
   memoryLimitMb?: number;
+  /**
+   * The local inbox (platform/auth/inbox.ts) that the local SMS provider of the functions writes
+   * to: given to functions as HL_SMS_INBOX, and the one file outside the temp folder they may
+   * write. Local stacks only.
+   */
+  smsInboxFile?: string;
   anonKey?: string;
   serviceRoleKey?: string;
   publishableKey?: string;
@@ -483,6 +490,7 @@ export class FunctionsHost {
       }
       env[k] = v;
     }
+    if (o.smsInboxFile) env.HL_SMS_INBOX = o.smsInboxFile;
     const anon = o.anonKey ?? ANON_KEY;
     const service = o.serviceRoleKey ?? SERVICE_ROLE_KEY;
     Object.assign(env, {
@@ -515,7 +523,7 @@ export class FunctionsHost {
       "--allow-env",
       "--allow-sys",
       `--allow-read=${[...readable].join(",")}`,
-      `--allow-write=${os.tmpdir()}`,
+      `--allow-write=${[os.tmpdir(), ...(this.opts.smsInboxFile ? [this.opts.smsInboxFile] : [])].join(",")}`,
     );
     const mem = this.opts.memoryLimitMb ?? 256;
     if (mem > 0) args.push(`--v8-flags=--max-old-space-size=${mem}`);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY, type Profile } from "./config.ts";
+import { ANON_KEY, JWT_SECRET, LOCAL_AUTH_ENV, PUBLISHABLE_KEY, ROOT, SECRET_KEY, SERVICE_ROLE_KEY, type Profile } from "./config.ts";
 import {
   applyPlatformShim,
   clusterExists,
@@ -90,6 +90,8 @@ function gatewayEnv(p: Profile, watch: boolean): NodeJS.ProcessEnv {
     HL_LOG_DIR: p.logDir,
     HL_PLATFORM_DIR: path.join(p.home, "platform"),
     HL_WATCH: watch ? "1" : "0",
+    // What config.toml's env() references and Auth read (scripts/lib/config.ts LOCAL_AUTH_ENV).
+    ...Object.fromEntries(Object.keys(LOCAL_AUTH_ENV).map((k) => [k, process.env[k]])),
   };
 }
 

@@ -70,7 +70,9 @@ async function scenario(actions: Action[]) {
   // fee), one later (free).
   const hour = 3_600_000;
   const base = Math.ceil(Date.now() / hour) * hour + (run % 20) * 7 * 24 * hour;
-  const starts = [base + 5 * hour, base + 3 * 24 * hour].map((t) => new Date(t).toISOString());
+  // A one-hour booking starting 19:00 UTC would cross the provider's midnight (Asia/Dubai): skip that hour.
+  const inDay = (t: number) => (new Date(t).getUTCHours() === 19 ? t + hour : t);
+  const starts = [base + 5 * hour, base + 3 * 24 * hour].map((t) => new Date(inDay(t)).toISOString());
   const bookings: string[] = [];
   for (const start of starts) {
     const b = await bookInState({ customer, provider, listing: provider.listing, start, place: { lat: 25.2, lng: 55.27 } }, "accepted");

@@ -102,7 +102,8 @@ export async function payableProvider(sql: postgres.Sql, label: string, category
   });
 }
 
-const starts = startTimes({ daysAhead: 5, stepHours: 2 });
+// Inside the provider's day (Asia/Dubai, UTC+4): a one-hour booking never crosses its midnight.
+const starts = startTimes({ daysAhead: 5, utcHours: [0, 18] });
 
 /** A booking walked to `state`, its payment authorised with `pm` as soon as it is accepted. */
 export async function paidBooking(

@@ -46,7 +46,7 @@ describe("payments: authorise", () => {
   it("an accepted request: progress is refused until the customer's card is authorised, then the provider holds it", async () => {
     const provider = await payableProvider(sql, "pay-request", categoryId);
     const customer = await actor("pay-request-customer");
-    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 6 })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
+    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 6, utcHours: [0, 18] })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
     const early = await provider.client.rpc("transition_booking", { p_booking_id: booking.id, p_transition: "start_travel" });
     expect(early.error?.code).toBe("HL624");
 
@@ -74,7 +74,7 @@ describe("payments: authorise", () => {
     const provider = await payableProvider(sql, "pay-instant", categoryId, { booking_mode: "instant" });
     const customer = await actor("pay-instant-customer");
     const booked = await customer.client.rpc("book_listing", {
-      p_listing_id: provider.listing, p_start: startTimes({ daysAhead: 7 })(), p_lat: 25.2, p_lng: 55.27,
+      p_listing_id: provider.listing, p_start: startTimes({ daysAhead: 7, utcHours: [0, 18] })(), p_lat: 25.2, p_lng: 55.27,
     });
     expect(booked.error).toBeNull();
     const booking = booked.data as { id: string; status: string };
@@ -91,7 +91,7 @@ describe("payments: authorise", () => {
   it("a declined card: 402 HL670, the payment failed, nothing held; another card then authorises", async () => {
     const provider = await payableProvider(sql, "pay-declined", categoryId);
     const customer = await actor("pay-declined-customer");
-    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 8 })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
+    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 8, utcHours: [0, 18] })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
     const declined = await payments(customer.client, "booking", { booking_id: booking.id, payment_method: "pm_card_chargeDeclined" });
     expect([declined.status, declined.body.code]).toEqual([402, "HL670"]);
     expect(declined.body.details).toMatchObject({ reason: "card_declined", decline_code: "generic_decline" });
@@ -103,7 +103,7 @@ describe("payments: authorise", () => {
   it("requires_action (3DS): the app gets the client secret, the confirm step authorises", async () => {
     const provider = await payableProvider(sql, "pay-3ds", categoryId);
     const customer = await actor("pay-3ds-customer");
-    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 9 })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
+    const booking = await bookInState({ customer, provider, listing: provider.listing, start: startTimes({ daysAhead: 9, utcHours: [0, 18] })(), place: { lat: 25.2, lng: 55.27 } }, "accepted");
     const confirmFirst = await payments(customer.client, "booking/confirm", { booking_id: booking.id });
     expect([confirmFirst.status, confirmFirst.body.code]).toEqual([422, "HL674"]);
     const first = await payments(customer.client, "booking", { booking_id: booking.id, payment_method: "pm_card_authenticationRequired" });

@@ -178,6 +178,8 @@ create table public.payments (
   reauthorizations integer not null default 0,
   -- When the escrowed money went to the payee's payable (escrow released), and why not yet.
   released_at timestamptz,
+  -- A dispute resolution's refund waiting for a capture already at the provider.
+  resolution_refund bigint check (resolution_refund is null or resolution_refund > 0),
   last_error text,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
@@ -190,6 +192,7 @@ comment on table public.payments is
 comment on column public.payments.amount is 'What is authorised (minor units): the booking''s customer total, or the tip.';
 comment on column public.payments.settlement is 'Breakdown of what was captured: the booking''s breakdown, or the late-cancellation fee''s.';
 comment on column public.payments.previous_refs is 'Earlier PaymentIntents of this payment (re-authorisations, retries): their late events change nothing.';
+comment on column public.payments.resolution_refund is 'Refund (minor units) a dispute resolution asked for while the completion''s capture was already at the provider: requested as soon as that capture is applied.';
 comment on column public.payments.released_at is 'When the escrowed amount (captured - refunded) went to the payee''s payable, platform revenue and tax.';
 create unique index payments_provider_ref_key on public.payments (provider, provider_ref) where provider_ref is not null;
 create index payments_customer_id_idx on public.payments (customer_id, created_at desc);

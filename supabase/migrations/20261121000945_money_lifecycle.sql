@@ -163,7 +163,12 @@ begin
       perform private.post_capture(v_payment);
       -- Tips and the money of closed bookings are settled at once; completed bookings wait for
       -- the dispute window (private.run_payment_timers).
-      if v_payment.kind = 'tip' or v_booking.status in ('cancelled', 'declined', 'expired', 'resolved') then
+      if v_payment.resolution_refund is not null and v_booking.status = 'resolved' then
+        -- A resolution arrived while this capture was in flight: refund what it decided; the
+        -- refund's success releases the rest (apply_refund).
+        update public.payments p set resolution_refund = null where p.id = v_payment.id;
+        perform private.request_refund(v_payment, least(v_payment.resolution_refund, v_received), 'dispute_resolution');
+      elsif v_payment.kind = 'tip' or v_booking.status in ('cancelled', 'declined', 'expired', 'resolved') then
         perform private.release_payment(v_payment.id);
       end if;
     end if;
@@ -358,6 +363,12 @@ begin
       else
         perform private.release_payment(v_payment.id);
       end if;
+    elsif v_payment.status = 'authorized' and exists (
+            select 1 from private.payment_operations o
+             where o.payment_id = v_payment.id and o.operation = 'capture' and o.status = 'sending') then
+      -- The completion's full capture is already at the provider and cannot be called back: the
+      -- refund is requested as soon as that capture is applied (apply_payment_intent).
+      update public.payments p set resolution_refund = nullif(v_refund_amount, 0) where p.id = v_payment.id;
     elsif v_payment.status = 'authorized' then
       -- Not captured yet (disputed in progress, or the completion's capture still queued): capture
       -- only what is kept (the breakdown is reduced at release) instead of a queued full capture.

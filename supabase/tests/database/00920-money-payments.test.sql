@@ -5,7 +5,7 @@
 -- re-authorisation, escrow release); payouts held until verification; provider objects applied
 -- idempotently and out of order; the operation outbox; webhooks; RLS; account deletion.
 begin;
-select plan(113);
+select plan(118);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures: pp_prov works alone, pp_owner's business Pay Co (manager pp_mgr, staff pp_staff);
@@ -217,6 +217,30 @@ select is((select amount from public.payouts where payment_id = :'p_d2'),
   (select provider_payout - (private.allocate_refund(breakdown, 4000) ->> 'provider_payout')::bigint
      from public.booking_charges where booking_id = :'d2'),
   'the payee gets their payout less their share of the refund (allocate_refund)');
+
+-- A resolution while the completion's full capture is already at the provider (claimed, in flight):
+-- that capture cannot be called back, so the refund follows it.
+select tests.create_booking('pp_cust', 'pp_prov', 'completed', not_before => private.now() + interval '12 hours') as d3 \gset
+select id as p_d3, amount as d3_amount from public.payments where booking_id = :'d3' \gset
+update private.payment_operations set status = 'sending', attempts = 1, next_attempt_at = private.now() + interval '1 hour'
+ where payment_id = :'p_d3' and operation = 'capture';
+select tests.apply_booking_transition(:'d3', 'dispute', 'customer', :'cust');
+select lives_ok(format($$ select private.apply_booking_transition(%L, 'resolve', 'operator', %L, 'in flight', '{"refund_amount": 3000}') $$,
+                       :'d3', :'op'), 'resolved while the capture is in flight');
+select results_eq(format($$ select operation, status, amount from private.payment_operations where payment_id = %L $$, :'p_d3'),
+  format($$ values ('capture'::text, 'sending'::text, %s::bigint) $$, :d3_amount),
+  'the in-flight capture is left alone and no second capture is queued');
+select is((select resolution_refund from public.payments where id = :'p_d3'), 3000::bigint, 'the refund waits for the capture');
+update private.payment_operations set next_attempt_at = private.now() - interval '1 second'
+ where payment_id = :'p_d3' and operation = 'capture';
+select tests.run_payment_worker();
+select results_eq(format($$ select status, amount_captured, amount_refunded, resolution_refund, released_at is not null
+                             from public.payments where id = %L $$, :'p_d3'),
+  format($$ values ('partially_refunded'::text, %s::bigint, 3000::bigint, null::bigint, true) $$, :d3_amount),
+  'the capture lands, the resolution''s refund follows, then the rest is released');
+select tests.authenticate_as_service_role();
+select is(public.ledger_check() ->> 'balanced', 'true', 'the ledger balances after the in-flight resolution');
+reset role;
 
 ------------------------------------------------------------------------------------------------
 -- Tips

@@ -10,70 +10,19 @@ import {
   cancellationBreakdown,
   computeBreakdown,
   CURRENCY_EXPONENTS,
-  type FeeInput,
   FeeError,
+  type FeeInput,
   formatMinor,
   MAX_AMOUNT,
   percentToBps,
   rdiv,
   tipAmounts,
 } from "./fees.ts";
+import { amount, feeInputs } from "./fees.arbitraries.ts";
 import { assert, assertEquals } from "./testing.ts";
 
 const RUNS = 3000;
-const amount = (maxValue = MAX_AMOUNT) =>
-  fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.constant(maxValue), fc.integer({ min: 0, max: maxValue }));
-const bps = fc.oneof(fc.constant(0), fc.constant(10000), fc.integer({ min: 0, max: 10000 }));
-
-export const feeInput: fc.Arbitrary<FeeInput> = fc
-  .record({
-    currency: fc.constantFrom(...Object.keys(CURRENCY_EXPONENTS)),
-    prices_include_tax: fc.boolean(),
-    vat_rate: fc.oneof(fc.constantFrom(0, 500, 1500, 2000), bps),
-    price: amount(),
-    tip: fc.option(amount(), { nil: null }),
-    commission_bps: bps,
-    commission_min: amount(100_000),
-    commission_extra: fc.option(amount(), { nil: null }),
-    service_fee_bps: bps,
-    service_fee_fixed: amount(100_000),
-    service_fee_max: fc.option(amount(1_000_000), { nil: null }),
-    promo: fc.option(
-      fc.record({
-        code: fc.constantFrom("WELCOME10", "save5", "Eid-2026"),
-        kind: fc.constantFrom("percent" as const, "fixed" as const),
-        percent_bps: fc.integer({ min: 1, max: 10000 }),
-        amount_off: fc.integer({ min: 1, max: 10_000_000 }),
-        max_discount: fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: null }),
-        min_order: fc.option(amount(10_000_000), { nil: null }),
-      }),
-      { nil: null },
-    ),
-  })
-  .map((r) => ({
-    currency: r.currency,
-    prices_include_tax: r.prices_include_tax,
-    vat_rate: r.vat_rate,
-    price: r.price,
-    tip: r.tip,
-    schedule_id: null,
-    rates: {
-      commission_bps: r.commission_bps,
-      commission_min: r.commission_min,
-      commission_max: r.commission_extra === null ? null : Math.min(MAX_AMOUNT, r.commission_min + r.commission_extra),
-      service_fee_bps: r.service_fee_bps,
-      service_fee_fixed: r.service_fee_fixed,
-      service_fee_max: r.service_fee_max,
-    },
-    promo: r.promo === null ? null : {
-      code: r.promo.code,
-      kind: r.promo.kind,
-      percent_bps: r.promo.kind === "percent" ? r.promo.percent_bps : null,
-      amount_off: r.promo.kind === "fixed" ? r.promo.amount_off : null,
-      max_discount: r.promo.max_discount,
-      min_order: r.promo.min_order,
-    },
-  }));
+export const feeInput: fc.Arbitrary<FeeInput> = feeInputs();
 
 const AMOUNT_KEYS = [
   "price",
@@ -100,7 +49,11 @@ function checkInvariants(input: FeeInput, b: Breakdown): void {
   for (const k of AMOUNT_KEYS) {
     assert(Number.isSafeInteger(b[k]) && b[k] >= 0, `${k} = ${b[k]} must be a non-negative safe integer`);
   }
-  assertEquals(b.customer_total, b.provider_payout + b.platform_revenue + b.tax, "customer_total = payout + revenue + tax");
+  assertEquals(
+    b.customer_total,
+    b.provider_payout + b.platform_revenue + b.tax,
+    "customer_total = payout + revenue + tax",
+  );
   assertEquals(b.exponent, CURRENCY_EXPONENTS[input.currency]);
   const tip = input.tip ?? 0;
   assertEquals(b.tip, tip);
@@ -209,7 +162,10 @@ Deno.test("property: refunds split exactly, proportionally, largest remainder", 
         // Each part is its exact share rounded down or up: |part - share| < 1.
         const exact2 = BigInt(b[k]) * BigInt(refund);
         const diff = BigInt(a[k]) * BigInt(b.customer_total || 1) - exact2;
-        assert(b.customer_total === 0 || (diff > -BigInt(b.customer_total) && diff < BigInt(b.customer_total)), `${k} off by < 1`);
+        assert(
+          b.customer_total === 0 || (diff > -BigInt(b.customer_total) && diff < BigInt(b.customer_total)),
+          `${k} off by < 1`,
+        );
       }
       if (refund === b.customer_total) {
         assertEquals([a.provider_payout, a.platform_revenue, a.tax], [b.provider_payout, b.platform_revenue, b.tax]);
@@ -222,7 +178,14 @@ Deno.test("property: refunds split exactly, proportionally, largest remainder", 
     prices_include_tax: true,
     vat_rate: 500,
     price: 10000,
-    rates: { commission_bps: 1000, commission_min: 0, commission_max: null, service_fee_bps: 0, service_fee_fixed: 0, service_fee_max: null },
+    rates: {
+      commission_bps: 1000,
+      commission_min: 0,
+      commission_max: null,
+      service_fee_bps: 0,
+      service_fee_fixed: 0,
+      service_fee_max: null,
+    },
   });
   let thrown: unknown;
   try {
@@ -235,15 +198,20 @@ Deno.test("property: refunds split exactly, proportionally, largest remainder", 
 
 Deno.test("property: cancellation fees keep the invariants; zero when not late; no service fee", () => {
   fc.assert(
-    fc.property(feeInput, fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true })), fc.boolean(), (input, pct, late) => {
-      const b = computeBreakdown({ ...input, promo: null, tip: 0 });
-      const c = cancellationBreakdown(b, { fee_percent: pct }, late);
-      checkInvariants({ ...input, price: c.price, tip: 0, promo: null }, c);
-      assertEquals(c.service_fee_net + c.service_fee_tax + c.discount + c.tip, 0);
-      assert(c.price <= b.price, "the fee is at most the price");
-      if (!late) assertEquals(c.customer_total, 0);
-      assertEquals(c.late, late);
-    }),
+    fc.property(
+      feeInput,
+      fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true })),
+      fc.boolean(),
+      (input, pct, late) => {
+        const b = computeBreakdown({ ...input, promo: null, tip: 0 });
+        const c = cancellationBreakdown(b, { fee_percent: pct }, late);
+        checkInvariants({ ...input, price: c.price, tip: 0, promo: null }, c);
+        assertEquals(c.service_fee_net + c.service_fee_tax + c.discount + c.tip, 0);
+        assert(c.price <= b.price, "the fee is at most the price");
+        if (!late) assertEquals(c.customer_total, 0);
+        assertEquals(c.late, late);
+      },
+    ),
     { seed: 1106, numRuns: RUNS },
   );
 });
@@ -268,7 +236,13 @@ Deno.test("worked examples (docs/money.md)", () => {
     service_fee_max: 2500,
   };
   // AED 150.00 entered with 5 % VAT.
-  const aed = computeBreakdown({ currency: "AED", prices_include_tax: true, vat_rate: 500, price: 15000, rates: dubaiRates });
+  const aed = computeBreakdown({
+    currency: "AED",
+    prices_include_tax: true,
+    vat_rate: 500,
+    price: 15000,
+    rates: dubaiRates,
+  });
   assertEquals(
     [aed.subtotal_net, aed.subtotal_tax, aed.service_fee_net, aed.service_fee_tax, aed.commission],
     [14286, 714, 381, 19, 1429],
@@ -284,7 +258,12 @@ Deno.test("worked examples (docs/money.md)", () => {
     rates: dubaiRates,
     promo: { code: "HALF", kind: "percent", percent_bps: 5000 },
   });
-  assertEquals([promo.discount, promo.customer_total, promo.platform_revenue, promo.provider_payout], [1810, 13590, 0, 12857]);
+  assertEquals([promo.discount, promo.customer_total, promo.platform_revenue, promo.provider_payout], [
+    1810,
+    13590,
+    0,
+    12857,
+  ]);
   // KWD 12.345 (3 decimals) with VAT added on top.
   const kwd = computeBreakdown({
     currency: "KWD",
@@ -313,7 +292,14 @@ Deno.test("bad inputs carry the SQL twin's error codes", () => {
     prices_include_tax: true,
     vat_rate: 500,
     price: 100,
-    rates: { commission_bps: 0, commission_min: 0, commission_max: null, service_fee_bps: 0, service_fee_fixed: 0, service_fee_max: null },
+    rates: {
+      commission_bps: 0,
+      commission_min: 0,
+      commission_max: null,
+      service_fee_bps: 0,
+      service_fee_fixed: 0,
+      service_fee_max: null,
+    },
   };
   const codeOf = (input: FeeInput) => {
     try {

@@ -20,6 +20,7 @@ import {
   MAX_AMOUNT,
   tipAmounts,
 } from "../../functions/_shared/fees.ts";
+import { feeInputs } from "../../functions/_shared/fees.arbitraries.ts";
 import {
   actor,
   adminSql,
@@ -40,60 +41,7 @@ const sql = adminSql();
 const CASES = 5000;
 const DUBAI = { lat: 25.2, lng: 55.27 };
 
-const amount = (max = MAX_AMOUNT) =>
-  fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.constant(max), fc.integer({ min: 0, max }));
-const bps = fc.oneof(fc.constant(0), fc.constant(10000), fc.integer({ min: 0, max: 10000 }));
-
-const feeInput: fc.Arbitrary<FeeInput> = fc
-  .record({
-    currency: fc.constantFrom(...Object.keys(CURRENCY_EXPONENTS)),
-    prices_include_tax: fc.boolean(),
-    vat_rate: fc.oneof(fc.constantFrom(0, 500, 1500), bps),
-    price: amount(),
-    tip: fc.option(amount(), { nil: null }),
-    schedule_id: fc.option(fc.uuid(), { nil: null }),
-    commission_bps: bps,
-    commission_min: amount(100_000),
-    commission_extra: fc.option(amount(), { nil: null }),
-    service_fee_bps: bps,
-    service_fee_fixed: amount(100_000),
-    service_fee_max: fc.option(amount(1_000_000), { nil: null }),
-    promo: fc.option(
-      fc.record({
-        code: fc.constantFrom("WELCOME10", "save5", "Eid-2026"),
-        kind: fc.constantFrom("percent" as const, "fixed" as const),
-        percent_bps: fc.integer({ min: 1, max: 10000 }),
-        amount_off: fc.integer({ min: 1, max: 10_000_000 }),
-        max_discount: fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: null }),
-        min_order: fc.option(amount(10_000_000), { nil: null }),
-      }),
-      { nil: null },
-    ),
-  })
-  .map((r) => ({
-    currency: r.currency,
-    prices_include_tax: r.prices_include_tax,
-    vat_rate: r.vat_rate,
-    price: r.price,
-    tip: r.tip,
-    schedule_id: r.schedule_id,
-    rates: {
-      commission_bps: r.commission_bps,
-      commission_min: r.commission_min,
-      commission_max: r.commission_extra === null ? null : Math.min(MAX_AMOUNT, r.commission_min + r.commission_extra),
-      service_fee_bps: r.service_fee_bps,
-      service_fee_fixed: r.service_fee_fixed,
-      service_fee_max: r.service_fee_max,
-    },
-    promo: r.promo === null ? null : {
-      code: r.promo.code,
-      kind: r.promo.kind,
-      percent_bps: r.promo.kind === "percent" ? r.promo.percent_bps : null,
-      amount_off: r.promo.kind === "fixed" ? r.promo.amount_off : null,
-      max_discount: r.promo.max_discount,
-      min_order: r.promo.min_order,
-    },
-  }));
+const feeInput: fc.Arbitrary<FeeInput> = feeInputs({ vatRates: [0, 500, 1500], withScheduleId: true });
 
 afterAll(async () => {
   await sql.end();

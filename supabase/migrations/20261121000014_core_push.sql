@@ -291,7 +291,7 @@ grant execute on function public.complete_push_deliveries(jsonb) to service_role
 -- Vault secrets (create them once per project, see docs/messaging.md):
 --   hyperlocal_api_url            e.g. https://<ref>.supabase.co (locally the gateway's URL)
 --   hyperlocal_service_role_key   the service role key (legacy JWT) or a secret key
-create or replace function private.dispatch_push()
+create or replace function private.post_to_edge_function(p_path text, p_caller text)
 returns bigint
 language plpgsql
 security definer
@@ -301,6 +301,31 @@ declare
   v_url text;
   v_key text;
 begin
+  select s.decrypted_secret into v_url from vault.decrypted_secrets s where s.name = 'hyperlocal_api_url';
+  select s.decrypted_secret into v_key from vault.decrypted_secrets s where s.name = 'hyperlocal_service_role_key';
+  if v_url is null or v_key is null then
+    raise warning '%: Vault secrets hyperlocal_api_url and hyperlocal_service_role_key are not set', p_caller;
+    return null;
+  end if;
+  return net.http_post(
+    url := pg_catalog.rtrim(v_url, '/') || '/functions/v1/' || p_path,
+    body := '{}'::jsonb,
+    headers := pg_catalog.jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || v_key,
+                                             'apikey', v_key),
+    timeout_milliseconds := 60000);
+end;
+$$;
+comment on function private.post_to_edge_function(text, text) is
+  'Queues POST <hyperlocal_api_url>/functions/v1/<p_path> with body {} and the service role key (both from Vault) through pg_net, for the pg_cron dispatchers (push, payments); returns the pg_net request id, or null with a warning naming p_caller when the secrets are missing.';
+revoke all on function private.post_to_edge_function(text, text) from public, anon, authenticated, service_role;
+
+create or replace function private.dispatch_push()
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
   if not private.setting('push.dispatch_enabled')::boolean then
     return null;   -- paused by an operator
   end if;
@@ -308,18 +333,7 @@ begin
                   where d.status in ('pending', 'sending') and d.next_attempt_at <= private.now()) then
     return null;   -- nothing due: no request
   end if;
-  select s.decrypted_secret into v_url from vault.decrypted_secrets s where s.name = 'hyperlocal_api_url';
-  select s.decrypted_secret into v_key from vault.decrypted_secrets s where s.name = 'hyperlocal_service_role_key';
-  if v_url is null or v_key is null then
-    raise warning 'dispatch_push: Vault secrets hyperlocal_api_url and hyperlocal_service_role_key are not set';
-    return null;
-  end if;
-  return net.http_post(
-    url := pg_catalog.rtrim(v_url, '/') || '/functions/v1/push',
-    body := '{}'::jsonb,
-    headers := pg_catalog.jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || v_key,
-                                             'apikey', v_key),
-    timeout_milliseconds := 60000);
+  return private.post_to_edge_function('push', 'dispatch_push');
 end;
 $$;
 comment on function private.dispatch_push() is

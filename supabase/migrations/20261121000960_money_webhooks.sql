@@ -348,9 +348,6 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_url text;
-  v_key text;
 begin
   if not private.setting('payments.dispatch_enabled')::boolean then
     return null;
@@ -359,18 +356,7 @@ begin
                   where o.status in ('pending', 'sending') and o.next_attempt_at <= private.now()) then
     return null;
   end if;
-  select s.decrypted_secret into v_url from vault.decrypted_secrets s where s.name = 'hyperlocal_api_url';
-  select s.decrypted_secret into v_key from vault.decrypted_secrets s where s.name = 'hyperlocal_service_role_key';
-  if v_url is null or v_key is null then
-    raise warning 'dispatch_payments: Vault secrets hyperlocal_api_url and hyperlocal_service_role_key are not set';
-    return null;
-  end if;
-  return net.http_post(
-    url := pg_catalog.rtrim(v_url, '/') || '/functions/v1/payments/worker',
-    body := '{}'::jsonb,
-    headers := pg_catalog.jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || v_key,
-                                             'apikey', v_key),
-    timeout_milliseconds := 60000);
+  return private.post_to_edge_function('payments/worker', 'dispatch_payments');
 end;
 $$;
 comment on function private.dispatch_payments() is

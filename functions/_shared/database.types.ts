@@ -5,7 +5,21 @@ export type Database = {
   
   "public": {
           Tables: {
-            "availability_rules": {
+            "audit_log": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"after": Json | null,"before": Json | null,"id": number,"occurred_at": string,"reason": string | null,"request_id": string | null,"target_id": string | null,"target_type": string,"transaction_id": unknown
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"after"?: Json | null,"before"?: Json | null,"id"?: never,"occurred_at"?: string,"reason"?: string | null,"request_id"?: string | null,"target_id"?: string | null,"target_type": string,"transaction_id"?: unknown
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"after"?: Json | null,"before"?: Json | null,"id"?: never,"occurred_at"?: string,"reason"?: string | null,"request_id"?: string | null,"target_id"?: string | null,"target_type"?: string,"transaction_id"?: unknown
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"availability_rules": {
                   Row: {
                     "created_at": string,"end_time": string,"id": string,"provider_id": string,"start_time": string,"weekday": number
                   }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 /** HTTP plumbing of the gateway: CORS, JSON answers, header helpers and streaming to an upstream. */
 import http from "node:http";
 import { CORS_ALLOW_HEADERS, corsHeaders as CORS_HEADERS } from "../../functions/_shared/cors.ts";
@@ -108,6 +109,9 @@ export function upstreamHeaders(req: http.IncomingMessage, prefix: string, local
   out["x-forwarded-port"] = firstHeader(req.headers["x-forwarded-port"]) ?? String(localPort);
   out["x-forwarded-prefix"] = prefix;
   out["x-real-ip"] = remote;
+  // Every request gets an id (kept when the client sent one), as a hosted edge does; the audit
+  // log records it (private.request_id()).
+  out["x-request-id"] = firstHeader(req.headers["x-request-id"]) ?? randomUUID();
   return out;
 }
 

@@ -235,8 +235,8 @@ export function catalogSection(ctx: SeedContext): string[] {
     ),
     ...insertRows("insert into public.availability_rules (provider_id, weekday, start_time, end_time)", rules),
     ...(timeOff.length ? insertRows("insert into public.provider_time_off (provider_id, period, reason)", timeOff) : []),
-    `insert into public.provider_certifications (provider_id, name, issuer, number, expires_on)
-values (${lit(DEMO_PROVIDER)}, 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', 'DEWA-PL-20417', (now() + interval '2 years')::date);`,
+    `insert into public.provider_certifications (provider_id, name, issuer, expires_on)
+values (${lit(DEMO_PROVIDER)}, 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', (now() + interval '2 years')::date);`,
     ...insertRows("insert into public.favorites (user_id, provider_id)", favorites, "on conflict do nothing"),
   ];
 }

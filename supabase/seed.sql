@@ -205,8 +205,8 @@ values
   ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc', tstzrange(date_trunc('day', now()) + interval '17 days', date_trunc('day', now()) + interval '22 days'), 'Holiday')
 ;
 
-insert into public.provider_certifications (provider_id, name, issuer, number, expires_on)
-values ('00000000-0000-4000-8000-000000000002', 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', 'DEWA-PL-20417', (now() + interval '2 years')::date);
+insert into public.provider_certifications (provider_id, name, issuer, expires_on)
+values ('00000000-0000-4000-8000-000000000002', 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', (now() + interval '2 years')::date);
 
 insert into public.favorites (user_id, provider_id)
 values

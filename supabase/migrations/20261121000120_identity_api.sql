@@ -1,6 +1,6 @@
 -- Module: identity (RPCs)
--- Switching modes, business membership (add, change role, remove, leave, transfer ownership) and
--- the operators' verified badge for businesses.
+-- Switching modes and business membership (add, change role, remove, leave, transfer ownership).
+-- The verified badge of a business comes from the verification module's decision path.
 
 ------------------------------------------------------------------------------------------------
 -- Modes
@@ -314,31 +314,5 @@ revoke all on function
   from public, anon, authenticated, service_role;
 grant execute on function public.transfer_business_ownership(uuid, uuid) to authenticated;
 
--- Operators with businesses.manage give (or take away) the verified badge of a business; nobody
--- else can write businesses.is_verified (no column grant).
-create or replace function public.verify_business(p_business_id uuid, p_verified boolean default true)
-returns public.businesses
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_business public.businesses;
-begin
-  perform private.require_permission('businesses.manage');
-  update public.businesses set is_verified = coalesce(p_verified, false)
-   where id = p_business_id and closed_at is null
-  returning * into v_business;
-  if not found then
-    if exists (select 1 from public.businesses b where b.id = p_business_id) then
-      perform private.raise_error('HL118');
-    end if;
-    perform private.raise_error('HL110');
-  end if;
-  return v_business;
-end;
-$$;
-comment on function public.verify_business(uuid, boolean) is
-  'Operators (businesses.manage): marks a business verified or not. Errors: HL001, HL002, HL110 unknown, HL118 closed.';
-revoke all on function public.verify_business(uuid, boolean) from public, anon, authenticated, service_role;
-grant execute on function public.verify_business(uuid, boolean) to authenticated;
+-- businesses.is_verified is set by the verification module's decision path only (a trade licence
+-- submission approved by an operator with users.verify); no column grant lets anyone else write it.

@@ -174,17 +174,17 @@ create table public.provider_certifications (
   provider_id uuid not null references public.provider_profiles (id) on delete cascade,
   name text not null check (char_length(name) between 2 and 120),
   issuer text not null check (char_length(issuer) between 2 and 120),
-  number text check (number is null or char_length(number) <= 80),
   expires_on date,
-  document_path text check (document_path is null or char_length(document_path) <= 300),
-  -- Trust: set by operators with providers.verify.
+  -- Trust: set by the verification module's decision path only (an operator with users.verify
+  -- approves the provider's certification submission, whose number and document stay private there).
   verified_at timestamptz,
   verified_by uuid references public.profiles (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
 comment on table public.provider_certifications is
-  'Certifications a provider declares (issuer, number, expiry, document). Verification is set by operators only.';
+  'Certifications a provider declares (name, issuer, expiry), public. The number and the document go to a verification '
+  'submission (private); verified_at/verified_by are set when an operator approves it.';
 create index provider_certifications_provider_id_idx on public.provider_certifications (provider_id);
 create index provider_certifications_verified_by_idx on public.provider_certifications (verified_by);
 

@@ -220,19 +220,12 @@ begin
   if new.issuer is null or pg_catalog.char_length(pg_catalog.btrim(new.issuer)) < 2 or pg_catalog.char_length(new.issuer) > 120 then
     perform private.raise_error('HL226', 'issuer must be 2 to 120 characters');
   end if;
-  if new.number is not null and pg_catalog.char_length(new.number) > 80 then
-    perform private.raise_error('HL226', 'number is limited to 80 characters');
-  end if;
-  if new.document_path is not null and pg_catalog.char_length(new.document_path) not between 1 and 300 then
-    perform private.raise_error('HL226', 'document_path is 1 to 300 characters');
-  end if;
   if new.expires_on is not null and (tg_op = 'INSERT' or new.expires_on is distinct from old.expires_on)
      and new.expires_on < (private.now() at time zone 'UTC')::date then
     perform private.raise_error('HL226', pg_catalog.format('expires_on %s is in the past', new.expires_on));
   end if;
   -- A changed certificate needs verifying again.
-  if tg_op = 'UPDATE' and (new.name, new.issuer, new.number, new.expires_on, new.document_path)
-       is distinct from (old.name, old.issuer, old.number, old.expires_on, old.document_path) then
+  if tg_op = 'UPDATE' and (new.name, new.issuer, new.expires_on) is distinct from (old.name, old.issuer, old.expires_on) then
     new.verified_at := null;
     new.verified_by := null;
   end if;

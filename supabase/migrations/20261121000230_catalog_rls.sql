@@ -94,8 +94,8 @@ create policy "Providers can delete their certifications" on public.provider_cer
   using (provider_id = (select auth.uid()));
 revoke all on table public.provider_certifications from anon, authenticated, service_role;
 grant select on public.provider_certifications to anon, authenticated;
-grant insert (provider_id, name, issuer, number, expires_on, document_path),
-      update (name, issuer, number, expires_on, document_path),
+grant insert (provider_id, name, issuer, expires_on),
+      update (name, issuer, expires_on),
       delete
    on public.provider_certifications to authenticated;
 grant select, insert, update, delete on public.provider_certifications to service_role;

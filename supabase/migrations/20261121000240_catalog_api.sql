@@ -1,7 +1,7 @@
 -- Module: catalog (RPCs)
 -- Onboarding and moving a provider (lat/lng and GeoJSON, never WKT), attaching a provider to a
--- business, operators' verification of providers and certifications, listing areas, favorites
--- and the category tree. Plain edits of profiles, listings, certifications and favorites go
+-- business, listing areas, favorites and the category tree (verification of providers and
+-- certifications is the verification module's decision path). Plain edits of profiles, listings, certifications and favorites go
 -- through the tables (row level security and column grants decide).
 
 ------------------------------------------------------------------------------------------------
@@ -171,55 +171,8 @@ revoke all on function
   from public, anon, authenticated, service_role;
 grant execute on function public.set_provider_business(uuid, uuid) to authenticated;
 
--- Verification by operators with providers.verify.
-create or replace function public.verify_provider(p_provider_id uuid, p_verified boolean default true)
-returns public.provider_profiles
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_provider public.provider_profiles;
-begin
-  perform private.require_permission('providers.verify');
-  perform private.require_provider(p_provider_id);
-  update public.provider_profiles set is_verified = coalesce(p_verified, false) where id = p_provider_id
-  returning * into v_provider;
-  return v_provider;
-end;
-$$;
-comment on function public.verify_provider(uuid, boolean) is
-  'Operators (providers.verify): marks a provider verified or not. Errors: HL002, HL220.';
-revoke all on function public.verify_provider(uuid, boolean) from public, anon, authenticated, service_role;
-grant execute on function public.verify_provider(uuid, boolean) to authenticated;
-
-create or replace function public.verify_certification(p_certification_id uuid, p_verified boolean default true)
-returns public.provider_certifications
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_uid uuid := private.require_permission('providers.verify');
-  v_cert public.provider_certifications;
-begin
-  update public.provider_certifications
-     set verified_at = case when coalesce(p_verified, false) then private.now() end,
-         verified_by = case when coalesce(p_verified, false) then v_uid end
-   where id = p_certification_id
-  returning * into v_cert;
-  if not found then
-    perform private.raise_error('HL231', pg_catalog.format('certification %s', coalesce(p_certification_id::text, 'null')));
-  end if;
-  return v_cert;
-end;
-$$;
-comment on function public.verify_certification(uuid, boolean) is
-  'Operators (providers.verify): marks a certification verified (now, by the caller) or clears it. Errors: HL002, HL231.';
-revoke all on function
-  public.verify_certification(uuid, boolean)
-  from public, anon, authenticated, service_role;
-grant execute on function public.verify_certification(uuid, boolean) to authenticated;
+-- Verified badges (provider_profiles.is_verified, provider_certifications.verified_at) are set by
+-- the verification module's decision path only (approve_verification, revoke_verification).
 
 ------------------------------------------------------------------------------------------------
 -- Listings

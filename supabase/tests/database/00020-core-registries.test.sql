@@ -29,7 +29,8 @@ select is((select handler from private.storage_buckets where bucket_id = 'cr-buc
 -- The folders a signed-in user may use: their own folder in every bucket with the user-folder rule.
 select tests.authenticate_as('cr_user');
 select is(
-  (select array_agg(f order by f) from private.storage_folders('insert') f where f not like 'job-media/%'),
+  (select array_agg(f order by f) from private.storage_folders('insert') f
+    where f not like 'job-media/%' and f not like 'verification-docs/%'),
   (select array_agg(b || '/' || tests.get_supabase_uid('cr_user') || '/' order by b)
      from unnest(array['avatars', 'cr-bucket', 'listing-media']) b),
   'storage_folders lists the user''s own folder in each bucket with the user-folder rule');

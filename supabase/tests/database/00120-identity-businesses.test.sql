@@ -1,8 +1,8 @@
 -- Module identity, businesses: the policies on businesses and business_members for the owner,
 -- managers, staff, non-members, anon and operators; the membership RPCs (add, change role,
--- remove, leave, transfer ownership) with every refusal; the verified badge.
+-- remove, leave, transfer ownership) with every refusal.
 begin;
-select plan(78);
+select plan(72);
 
 select tests.create_supabase_user(u, metadata => jsonb_build_object('username', u))
   from unnest(array['alice', 'bob', 'frank', 'gina', 'hank', 'judy']) u;
@@ -195,28 +195,6 @@ select results_eq($$ with d as (delete from public.businesses where name = 'Judy
 reset role;
 select is((select count(*)::int from public.business_members bm where not exists (select 1 from public.businesses b where b.id = bm.business_id)), 0,
   'deleting a business removes its members');
-
-------------------------------------------------------------------------------------------------
--- Verified badge of a business: operators with businesses.manage only
-------------------------------------------------------------------------------------------------
-reset role;
-select tests.unfreeze_time();
-insert into public.businesses (name, owner_id) values ('Judy Verified Co', tests.get_supabase_uid('judy'));
-insert into public.businesses (name, owner_id, closed_at) values ('Judy Closed Co', tests.get_supabase_uid('judy'), now());
-select tests.authenticate_as('judy');
-select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Verified Co')) $$,
-  'HL002', null, 'an owner cannot verify their own business (HL002)');
-select tests.authenticate_as('dave');
-select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Verified Co')) $$,
-  'HL002', null, 'a moderator without businesses.manage cannot either');
-select tests.authenticate_as('carol');
-select is((public.verify_business((select id from public.businesses where name = 'Judy Verified Co'))).is_verified, true,
-  'an admin verifies a business');
-select throws_ok($$ select public.verify_business(gen_random_uuid()) $$, 'HL110', null, 'an unknown business is HL110');
-select throws_ok($$ select public.verify_business((select id from public.businesses where name = 'Judy Closed Co')) $$,
-  'HL118', null, 'a closed business is HL118');
-select tests.clear_authentication();
-select throws_ok($$ select public.verify_business(gen_random_uuid()) $$, '42501', null, 'anon cannot call verify_business');
 
 select * from finish();
 rollback;

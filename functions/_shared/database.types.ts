@@ -957,14 +957,14 @@ isOneToOne: false
                   ]
                 },"provider_certifications": {
                   Row: {
-                    "created_at": string,"document_path": string | null,"expires_on": string | null,"id": string,"issuer": string,"name": string,"number": string | null,"provider_id": string,"updated_at": string,"verified_at": string | null,"verified_by": string | null
+                    "created_at": string,"expires_on": string | null,"id": string,"issuer": string,"name": string,"provider_id": string,"updated_at": string,"verified_at": string | null,"verified_by": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer": string,"name": string,"number"?: string | null,"provider_id": string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                    "created_at"?: string,"expires_on"?: string | null,"id"?: string,"issuer": string,"name": string,"provider_id": string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
                   }
                   Update: {
-                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer"?: string,"name"?: string,"number"?: string | null,"provider_id"?: string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                    "created_at"?: string,"expires_on"?: string | null,"id"?: string,"issuer"?: string,"name"?: string,"provider_id"?: string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
                   }
                   Relationships: [
                     {
@@ -1119,10 +1119,112 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"verification_documents": {
+                  Row: {
+                    "created_at": string,"id": string,"kind": string,"object_path": string,"removed_at": string | null,"submission_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"kind": string,"object_path": string,"removed_at"?: string | null,"submission_id": string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"kind"?: string,"object_path"?: string,"removed_at"?: string | null,"submission_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_documents_submission_id_fkey"
+      columns: ["submission_id"]
+isOneToOne: false
+      referencedRelation: "operator_verification_queue"
+      referencedColumns: ["submission_id"]
+    },{
+      foreignKeyName: "verification_documents_submission_id_fkey"
+      columns: ["submission_id"]
+isOneToOne: false
+      referencedRelation: "verification_submissions"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_documents_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"verification_submissions": {
+                  Row: {
+                    "business_id": string | null,"certificate_number": string | null,"certification_id": string | null,"certification_snapshot": Json | null,"decided_at": string | null,"decided_by": string | null,"emirates_id_number": string | null,"id": string,"licence_emirate": string | null,"licence_number": string | null,"numbers_masked_at": string | null,"purge_due_at": string | null,"reason": string | null,"revoked_at": string | null,"revoked_by": string | null,"status": string,"submitted_at": string,"type": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_id"?: string | null,"certificate_number"?: string | null,"certification_id"?: string | null,"certification_snapshot"?: Json | null,"decided_at"?: string | null,"decided_by"?: string | null,"emirates_id_number"?: string | null,"id"?: string,"licence_emirate"?: string | null,"licence_number"?: string | null,"numbers_masked_at"?: string | null,"purge_due_at"?: string | null,"reason"?: string | null,"revoked_at"?: string | null,"revoked_by"?: string | null,"status"?: string,"submitted_at"?: string,"type": string,"user_id": string
+                  }
+                  Update: {
+                    "business_id"?: string | null,"certificate_number"?: string | null,"certification_id"?: string | null,"certification_snapshot"?: Json | null,"decided_at"?: string | null,"decided_by"?: string | null,"emirates_id_number"?: string | null,"id"?: string,"licence_emirate"?: string | null,"licence_number"?: string | null,"numbers_masked_at"?: string | null,"purge_due_at"?: string | null,"reason"?: string | null,"revoked_at"?: string | null,"revoked_by"?: string | null,"status"?: string,"submitted_at"?: string,"type"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_submissions_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_certification_id_fkey"
+      columns: ["certification_id"]
+isOneToOne: false
+      referencedRelation: "provider_certifications"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_decided_by_fkey"
+      columns: ["decided_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_revoked_by_fkey"
+      columns: ["revoked_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 }
           }
           Views: {
-            [_ in never]: never
+            "operator_verification_queue": {
+                  Row: {
+                    "age": string | null,"business_id": string | null,"business_name": string | null,"certificate_number": string | null,"certification_id": string | null,"certification_name": string | null,"documents": Json | null,"earlier_rejections": number | null,"emirates_id_number": string | null,"full_name": string | null,"licence_emirate": string | null,"licence_number": string | null,"submission_id": string,"submitted_at": string,"type": string,"user_id": string,"username": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_submissions_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_certification_id_fkey"
+      columns: ["certification_id"]
+isOneToOne: false
+      referencedRelation: "provider_certifications"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                }
           }
           Functions: {
             "accept_offer":
@@ -1219,6 +1321,34 @@ isOneToOne: false
 "apply_webhook_event":
 { Args: { "p_event": Json,"p_provider": string }; Returns: Json
                            },
+"approve_verification":
+{ Args: { "p_note"?: string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "archive_conversation":
 { Args: { "p_archived"?: boolean,"p_conversation_id": string }; Returns: {
               "archived_at": string | null,
@@ -1363,6 +1493,11 @@ isOneToOne: false
               "code": string,"locale": string,"phone": string
             }[]
                            },
+"claim_verification_retention":
+{ Args: { "p_limit"?: number }; Returns: {
+              "document_id": string,"object_path": string
+            }[]
+                           },
 "cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
@@ -1378,6 +1513,9 @@ isOneToOne: false
                            },
 "complete_push_deliveries":
 { Args: { "p_results": Json }; Returns: Json
+                           },
+"complete_verification_retention":
+{ Args: { "p_paths": (string)[] }; Returns: Json
                            },
 "counter_offer":
 { Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
@@ -1746,6 +1884,34 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"reject_verification":
+{ Args: { "p_reason": string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
@@ -1831,6 +1997,34 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"revoke_verification":
+{ Args: { "p_reason": string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -2215,6 +2409,34 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"submit_verification":
+{ Args: { "p_business_id"?: string,"p_certificate_number"?: string,"p_certification_id"?: string,"p_documents": Json,"p_emirates_id_number"?: string,"p_licence_emirate"?: string,"p_licence_number"?: string,"p_type": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -2301,80 +2523,6 @@ isOneToOne: false
 "unregister_device_token":
 { Args: { "p_token": string }; Returns: undefined
                            },
-"verify_business":
-{ Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {
-              "closed_at": string | null,
-"created_at": string,
-"description": string | null,
-"id": string,
-"is_verified": boolean,
-"logo_path": string | null,
-"name": string,
-"owner_id": string,
-"updated_at": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "businesses"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"verify_certification":
-{ Args: { "p_certification_id": string,"p_verified"?: boolean }; Returns: {
-              "created_at": string,
-"document_path": string | null,
-"expires_on": string | null,
-"id": string,
-"issuer": string,
-"name": string,
-"number": string | null,
-"provider_id": string,
-"updated_at": string,
-"verified_at": string | null,
-"verified_by": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "provider_certifications"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"verify_provider":
-{ Args: { "p_provider_id": string,"p_verified"?: boolean }; Returns: {
-              "base_lat": number | null,
-"base_lng": number | null,
-"base_location": unknown,
-"business_id": string | null,
-"business_name": string | null,
-"category_ids": (string)[],
-"completed_jobs": number,
-"coverage": unknown,
-"created_at": string,
-"currency": string,
-"deleted_at": string | null,
-"description": string | null,
-"display_name": string,
-"hourly_rate": number | null,
-"id": string,
-"is_available": boolean,
-"is_verified": boolean,
-"price_from": number | null,
-"rating_avg": number,
-"rating_count": number,
-"rating_sum": number,
-"response_time_s": number | null,
-"service_area": unknown,
-"service_radius_m": number,
-"skills": (string)[],
-"timezone": string,
-"updated_at": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "provider_profiles"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "withdraw_offer":
 { Args: { "p_offer_id": string }; Returns: {
               "accepted_at": string | null,

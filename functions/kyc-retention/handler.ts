@@ -65,7 +65,12 @@ export function createKycRetentionHandler(deps: KycRetentionDeps): (req: Request
     const token = bearer(req);
     if (!token) throw new HttpError(401, "HL001", "You must be signed in to do this.");
     if (tokenRole(token) !== "service_role") {
-      throw new HttpError(403, "HL002", "You are not allowed to do this.", "kyc-retention is called with the service role key");
+      throw new HttpError(
+        403,
+        "HL002",
+        "You are not allowed to do this.",
+        "kyc-retention is called with the service role key",
+      );
     }
     const text = await req.text();
     let parsed: unknown = {};

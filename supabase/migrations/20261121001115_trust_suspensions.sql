@@ -164,7 +164,7 @@ create or replace trigger conversations_refuse_suspended
   for each row execute function private.refuse_suspended_writes('created_by');
 create or replace trigger messages_refuse_suspended
   before insert or update of body, attachment_path, payload on public.messages
-  for each row execute function private.refuse_suspended_writes('sender_id');
+  for each row execute function private.refuse_suspended_writes('sender_id', 'author_id');
 
 ------------------------------------------------------------------------------------------------
 -- Visibility: a suspended or hidden account's provider profile leaves discovery.

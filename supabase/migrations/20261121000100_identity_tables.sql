@@ -109,7 +109,10 @@ create table public.profiles (
   is_verified boolean not null default false,
   deleted_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Moderation: set while the account is hidden by an operator (trust module's hide_content on
+  -- kind user); its provider profile then leaves discovery. Written by the database only.
+  hidden_at timestamptz
 );
 comment on table public.profiles is
   'One public profile per account (created at sign-up). Contact details live in profile_private.';
@@ -119,6 +122,8 @@ comment on column public.profiles.is_provider is 'True once the user has a provi
 comment on column public.profiles.is_seller is 'True once the user has switched to seller mode (maintained by the database).';
 comment on column public.profiles.active_mode is 'The mode the app shows; change it with switch_mode().';
 comment on column public.profiles.is_verified is 'Identity verified by Hyperlocal (operators/verification only).';
+comment on column public.profiles.hidden_at is
+  'Set while moderation hides the account (hide_content kind user): its provider profile leaves discovery. Database only.';
 
 create unique index profiles_username_lower_key on public.profiles (lower(username));
 

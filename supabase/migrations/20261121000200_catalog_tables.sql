@@ -116,7 +116,11 @@ create table public.provider_profiles (
   base_lng double precision generated always as (extensions.st_x(base_location::extensions.geometry)) stored,
   -- The catalog's own flag for a deleted account, so its policies filter on a column of the row
   -- (indexed) instead of joining profiles for every row read.
-  deleted_at timestamptz
+  deleted_at timestamptz,
+  -- Moderation: set while the provider is hidden from discovery (their account is suspended or
+  -- hidden by an operator); maintained by the trust module, like deleted_at a column discovery
+  -- filters on without a join.
+  hidden_at timestamptz
 );
 comment on table public.provider_profiles is
   'Service provider profile (public). Ratings, counters, verification, coverage, category_ids and price_from are maintained by the database.';
@@ -133,6 +137,8 @@ comment on column public.provider_profiles.rating_avg is 'Average stars, 2 decim
 comment on column public.provider_profiles.completed_jobs is 'Completed bookings (maintained by the database).';
 comment on column public.provider_profiles.deleted_at is
   'Set when the provider''s account is deleted (maintained by the database, like profiles.deleted_at): the profile is anonymised and takes no more writes.';
+comment on column public.provider_profiles.hidden_at is
+  'Set while the provider is hidden from discovery by moderation (account suspended or hidden); maintained by the database.';
 comment on column public.provider_profiles.response_time_s is 'Moving average of the time to answer a request, seconds (maintained by the database).';
 comment on column public.provider_profiles.is_available is 'The provider''s own "taking work now" toggle.';
 comment on column public.provider_profiles.timezone is 'IANA time zone of the provider''s availability rules.';
@@ -220,7 +226,10 @@ create table public.service_listings (
     constraint service_listings_booking_mode_check check (booking_mode in ('instant', 'request')),
   cancellation_policy jsonb
     constraint service_listings_cancellation_policy_check
-    check (cancellation_policy is null or private.is_valid_cancellation_policy(cancellation_policy))
+    check (cancellation_policy is null or private.is_valid_cancellation_policy(cancellation_policy)),
+  -- Moderation: set while an operator hides the listing (trust module); only its provider, their
+  -- business and moderators see it then. Not writable by clients.
+  hidden_at timestamptz
 );
 comment on table public.service_listings is
   'A service a provider offers: category, pricing (minor units + currency), duration, coverage (inherits the provider''s unless overridden), media.';
@@ -229,6 +238,8 @@ comment on column public.service_listings.location is 'The provider''s base (mai
 comment on column public.service_listings.coverage is 'Effective service area (maintained by the database).';
 comment on column public.service_listings.currency is 'The provider''s currency (the default); another currency is refused with HL207.';
 comment on column public.service_listings.pricing_unit is 'hourly, fixed, per_item or quote; the category''s default_pricing_unit is the suggested value.';
+comment on column public.service_listings.hidden_at is
+  'Set while moderation hides the listing: not public, not bookable, not in discovery; its provider sees it is hidden.';
 comment on column public.service_listings.booking_mode is
   'instant: a booking is accepted at once; request: the provider accepts or declines before bookings.request_ttl_minutes.';
 comment on column public.service_listings.cancellation_policy is

@@ -73,6 +73,7 @@ as $$
       join public.categories c on c.id = l.category_id
      where l.provider_id = p_provider_id
        and l.is_active
+       and l.hidden_at is null
        and private.category_is_live(c.path_ids)
   ), derived as (
     select coalesce((select array_agg(distinct cid order by cid) from live cross join lateral unnest(live.path_ids) as cid), '{}') as category_ids,
@@ -86,7 +87,7 @@ as $$
      and (p.category_ids is distinct from d.category_ids or p.price_from is distinct from d.price_from);
 $$;
 comment on function private.refresh_provider_catalog(uuid) is
-  'Recomputes provider_profiles.category_ids (with ancestors) and price_from from active listings in live categories.';
+  'Recomputes provider_profiles.category_ids (with ancestors) and price_from from active listings (not hidden by moderation) in live categories.';
 
 create or replace function private.service_listing_refresh_provider()
 returns trigger
@@ -107,7 +108,7 @@ $$;
 comment on function private.service_listing_refresh_provider() is 'AFTER changes to service_listings: refreshes the provider''s derived catalog fields.';
 
 create or replace trigger service_listings_refresh_provider
-  after insert or delete or update of category_id, is_active, base_price, pricing_unit, provider_id
+  after insert or delete or update of category_id, is_active, base_price, pricing_unit, provider_id, hidden_at
   on public.service_listings
   for each row execute function private.service_listing_refresh_provider();
 create or replace function private.categories_refresh_providers()

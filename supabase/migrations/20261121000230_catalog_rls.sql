@@ -100,15 +100,16 @@ grant insert (provider_id, name, issuer, expires_on),
    on public.provider_certifications to authenticated;
 grant select, insert, update, delete on public.provider_certifications to service_role;
 
--- service_listings: active ones are public; providers, their business staff and moderators also
--- read hidden ones. Drawn listing areas come as GeoJSON through set_listing_service_area.
+-- service_listings: active ones not hidden by moderation are public; providers, their business
+-- staff and moderators also read inactive and hidden ones. Drawn listing areas come as GeoJSON
+-- through set_listing_service_area.
 create policy "Active listings are public" on public.service_listings
   for select to anon
-  using (is_active);
+  using (is_active and hidden_at is null);
 create policy "Active listings are public; providers, their business and moderators see hidden ones" on public.service_listings
   for select to authenticated
   using (
-    is_active
+    (is_active and hidden_at is null)
     or provider_id = (select auth.uid())
     or provider_id = any (array(select private.business_provider_ids()))
     or (select private.authorize('content.moderate')));

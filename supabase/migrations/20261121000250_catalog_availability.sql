@@ -157,7 +157,7 @@ declare
 begin
   select * into v_listing from public.service_listings l where l.id = p_listing_id;
   if not found or not (
-       v_listing.is_active
+       (v_listing.is_active and v_listing.hidden_at is null)
        or v_listing.provider_id is not distinct from v_uid
        or (v_uid is not null and v_listing.provider_id in (select private.business_provider_ids()))
        or (v_uid is not null and private.authorize('content.moderate'))) then

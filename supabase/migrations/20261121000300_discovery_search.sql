@@ -118,7 +118,9 @@ grant execute on function private.provider_is_open(uuid, text, timestamptz),
 ------------------------------------------------------------------------------------------------
 -- Closed accounts never show up in searches, for any role: every search filters on
 -- provider_profiles.deleted_at (kept in step with profiles.deleted_at by the catalog), a column
--- of the row it already reads, and joins profiles only for the rows it returns.
+-- of the row it already reads, and joins profiles only for the rows it returns. Providers hidden
+-- by moderation (suspended or hidden accounts: provider_profiles.hidden_at, kept by the trust
+-- module) and listings hidden by moderation (service_listings.hidden_at) are left out the same way.
 ------------------------------------------------------------------------------------------------
 
 ------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ begin
     v_id := 'pp.id';
     v_id_col := 'provider_id';
     v_from := 'public.provider_profiles pp';
-    v_base := array['pp.deleted_at is null'];
+    v_base := array['pp.deleted_at is null', 'pp.hidden_at is null'];
     v_price := 'pp.price_from';
   elsif s.entity = 'listing' then
     -- A listing's location is its provider's base (service_listing_derive), so listings are found
@@ -49,7 +49,7 @@ begin
     v_id := 'l.id';
     v_id_col := 'listing_id';
     v_from := 'public.provider_profiles pp join public.service_listings l on l.provider_id = pp.id';
-    v_base := array['l.is_active', 'pp.deleted_at is null'];
+    v_base := array['l.is_active', 'l.hidden_at is null', 'pp.deleted_at is null', 'pp.hidden_at is null'];
     v_price := '(case when l.pricing_unit = ''quote'' then null else l.base_price end)';
   else
     raise exception 'discovery: unknown entity %', s.entity;

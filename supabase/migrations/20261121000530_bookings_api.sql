@@ -269,7 +269,7 @@ begin
                       where bm.business_id = v_provider.business_id and bm.user_id = v_uid)) then
     perform private.raise_error('HL413');
   end if;
-  if not v_listing.is_active then
+  if not v_listing.is_active or v_listing.hidden_at is not null then
     perform private.raise_error('HL411', pg_catalog.format('listing %s', p_listing_id));
   end if;
   if v_listing.pricing_unit = 'quote' then

@@ -131,6 +131,9 @@ create table public.job_requests (
   -- (private.job_after_booking_closed).
   reopened_at timestamptz,
   reopen_count integer not null default 0 check (reopen_count >= 0),
+  -- Moderation: set while an operator hides the job (trust module): it leaves the board and takes
+  -- no offers; its customer, providers already engaged and operators still see it.
+  hidden_at timestamptz,
   check (budget_min <= budget_max and (budget_kind = 'range' or budget_min = budget_max)),
   check ((is_asap and preferred_window is null) or (not is_asap and preferred_window is not null
          and not isempty(preferred_window) and not lower_inf(preferred_window) and not upper_inf(preferred_window))),
@@ -139,6 +142,8 @@ create table public.job_requests (
 comment on table public.job_requests is
   'A job (gig) a customer posted. Open jobs are visible to providers with a fuzzed location; the exact place is private. '
   'Changed only through RPCs (post_job, set_job_photos, cancel_job, accept_offer, timers).';
+comment on column public.job_requests.hidden_at is
+  'Set while moderation hides the job: off the board, no new offers or views; maintained by the database.';
 comment on column public.job_requests.budget_min is 'Budget lower bound in minor units of `currency` (equal to budget_max for a fixed budget).';
 comment on column public.job_requests.budget_max is 'Budget upper bound in minor units of `currency`.';
 comment on column public.job_requests.preferred_window is 'When the customer wants the work done; null when is_asap.';

@@ -42,14 +42,14 @@ alter table public.job_offers enable row level security;
 alter table public.job_offer_events enable row level security;
 alter table public.job_matches enable row level security;
 
--- Who sees which job: its customer; every provider while it is open (the job board, fuzzed
--- location only); providers who offered on it or were shown it, also after it closed;
--- operators with jobs.manage.
+-- Who sees which job: its customer; every provider while it is open and not hidden by moderation
+-- (the job board, fuzzed location only); providers who offered on it or were shown it, also after
+-- it closed; operators with jobs.manage.
 create policy "Customers, providers and operators can read jobs they may see" on public.job_requests
   for select to authenticated
   using (
     customer_id = (select auth.uid())
-    or (status = 'open' and (select private.is_provider()))
+    or (status = 'open' and hidden_at is null and (select private.is_provider()))
     or id = any (array(select private.my_engaged_job_ids()))
     or (select private.authorize('jobs.manage'))
   );

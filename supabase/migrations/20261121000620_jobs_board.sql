@@ -414,7 +414,7 @@ begin
   elsif private.authorize('jobs.manage') then
     v_viewer := 'operator';
   elsif private.is_provider() and (
-          v_job.status = 'open'
+          (v_job.status = 'open' and v_job.hidden_at is null)
           or exists (select 1 from public.job_offers o where o.job_id = v_job.id and o.provider_id = v_uid)
           or exists (select 1 from public.job_matches m where m.job_id = v_job.id and m.provider_id = v_uid)) then
     v_viewer := 'provider';
@@ -434,7 +434,7 @@ begin
       from public.job_offers o where o.job_id = v_job.id;
   else
     -- A provider who opens an open job has been shown it: record it (photos become readable).
-    if v_job.status = 'open' then
+    if v_job.status = 'open' and v_job.hidden_at is null then
       insert into public.job_matches (job_id, provider_id, source)
       values (v_job.id, v_uid, 'viewed')
       on conflict (job_id, provider_id) do nothing;
@@ -562,6 +562,7 @@ begin
     select j.*, extensions.st_distance(j.fuzzed_location, v_origin) as dist
       from public.job_requests j
      where j.status = 'open'
+       and j.hidden_at is null
        and j.expires_at > private.now()
        and j.customer_id <> v_uid
        -- A provider excluded from a reopened job (they gave its booking up) no longer sees it.

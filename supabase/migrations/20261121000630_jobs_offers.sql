@@ -119,9 +119,14 @@ begin
   if v_job.customer_id = v_uid then
     perform private.raise_error('HL311');
   end if;
-  -- Closed jobs are visible only to the providers who offered on them or were shown them.
-  if v_job.status <> 'open' and v_job.id not in (select e.id from private.my_engaged_job_ids() as e(id)) then
+  -- Closed jobs are visible only to the providers who offered on them or were shown them; a job
+  -- hidden by moderation takes no offers (nobody but those sees it).
+  if (v_job.status <> 'open' or v_job.hidden_at is not null)
+     and v_job.id not in (select e.id from private.my_engaged_job_ids() as e(id)) then
     perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
+  end if;
+  if v_job.hidden_at is not null then
+    perform private.raise_error('HL306', 'the job was hidden by moderation');
   end if;
   if v_job.status = 'assigned' then
     perform private.raise_error('HL309');

@@ -1,7 +1,8 @@
 -- Module: messaging (tables)
 -- Conversations between two users tied to a context (a job, a booking, a service listing, a goods
--- listing, or none: direct), their messages, each participant's read state, blocks and message
--- reports. Error codes HL500-HL549 and the module's settings live here too.
+-- listing, or none: direct), their messages, each participant's read state and blocks. Reports
+-- of messages go to the trust module's one report store (public.reports, kind message). Error
+-- codes HL500-HL549 and the module's settings live here too.
 --
 -- Decisions (see docs/messaging.md):
 --   * A conversation has exactly two participants, stored as an ordered pair (user_low < user_high)
@@ -56,10 +57,6 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Name another user; providers do not start conversations about their own listings.'),
   ('HL517', 'idempotency_key_reused', 409, 'This client key was already used for another message.',
    'Generate a new p_client_key for every new message; reuse it only to retry the same send.'),
-  ('HL518', 'invalid_report', 400, 'The report is invalid.',
-   'p_reason: spam, abuse, scam, inappropriate or other; p_note up to 1000 characters; you cannot report your own messages.'),
-  ('HL519', 'already_reported', 409, 'You already reported this message.',
-   'Moderators review every report; there is no need to report it again.'),
   ('HL520', 'cannot_block_yourself', 400, 'You cannot block yourself.',
    'Name another user in p_user_id.'),
   ('HL521', 'invalid_mute', 400, 'The mute time is invalid.',
@@ -153,6 +150,9 @@ create table public.messages (
   created_at timestamptz not null default now(),
   edited_at timestamptz,
   deleted_at timestamptz,
+  -- Moderation: set while an operator hides the message (trust module): the other side sees a
+  -- tombstone, its sender sees it is hidden.
+  hidden_at timestamptz,
   check ((kind = 'system') = (sender_id is null and author_id is null)),
   check (kind <> 'image' or attachment_path is not null or deleted_at is not null),
   constraint messages_client_key_unique unique (sender_id, client_key)
@@ -161,9 +161,11 @@ comment on table public.messages is
   'Messages of a conversation (keyset by id). kind text/image/offer from users, system from the database (booking and '
   'offer events). Soft-deleted rows keep their body for moderation; participants see them only as tombstones through history.';
 create index messages_conversation_idx on public.messages (conversation_id, id);
+comment on column public.messages.hidden_at is
+  'Set while moderation hides the message: content withheld from everyone but its sender (and moderators); database only.';
 
 ------------------------------------------------------------------------------------------------
--- Blocks and reports
+-- Blocks (reports: the trust module's public.reports)
 ------------------------------------------------------------------------------------------------
 create table public.user_blocks (
   blocker_id uuid not null references public.profiles (id),
@@ -176,25 +178,3 @@ comment on table public.user_blocks is
   'Who blocked whom: the blocked user cannot start conversations with or message the blocker, nor receive their realtime '
   'broadcasts and presence. Users read their own blocks; block_user/unblock_user write.';
 create index user_blocks_blocked_idx on public.user_blocks (blocked_id);
-
-create table public.message_reports (
-  id uuid primary key default gen_random_uuid(),
-  message_id bigint not null references public.messages (id) on delete cascade,
-  conversation_id uuid not null references public.conversations (id) on delete cascade,
-  reporter_id uuid references public.profiles (id),
-  reason text not null check (reason in ('spam', 'abuse', 'scam', 'inappropriate', 'other')),
-  note text check (note is null or char_length(note) <= 1000),
-  -- The moderation queue (trust module) moves reports along.
-  status text not null default 'open' check (status in ('open', 'reviewing', 'actioned', 'dismissed')),
-  reviewed_by uuid references public.profiles (id),
-  reviewed_at timestamptz,
-  created_at timestamptz not null default now(),
-  constraint message_reports_once unique (message_id, reporter_id)
-);
-comment on table public.message_reports is
-  'Reported messages: the moderation queue of the trust module reads them (status open -> reviewing -> actioned/dismissed). '
-  'Reporters read their own; operators with content.moderate read all; report_message writes.';
-create index message_reports_reporter_idx on public.message_reports (reporter_id);
-create index message_reports_conversation_idx on public.message_reports (conversation_id);
-create index message_reports_queue_idx on public.message_reports (status, created_at);
-create index message_reports_reviewed_by_idx on public.message_reports (reviewed_by);

@@ -91,7 +91,6 @@ alter table public.conversations enable row level security;
 alter table public.conversation_participants enable row level security;
 alter table public.messages enable row level security;
 alter table public.user_blocks enable row level security;
-alter table public.message_reports enable row level security;
 
 create policy "Participants can read their conversations" on public.conversations
   for select to authenticated
@@ -101,26 +100,24 @@ create policy "Participants can read both sides of their conversations" on publi
   for select to authenticated
   using (conversation_id in (select private.my_conversation_ids()));
 
--- Deleted messages are not readable as rows: history shows them as tombstones.
+-- Deleted messages are not readable as rows: history shows them as tombstones. Messages hidden by
+-- moderation stay readable by their sender only.
 create policy "Participants can read messages of their conversations" on public.messages
   for select to authenticated
-  using (deleted_at is null and conversation_id in (select private.my_conversation_ids()));
+  using (deleted_at is null and (hidden_at is null or sender_id = (select auth.uid()))
+         and conversation_id in (select private.my_conversation_ids()));
 
 create policy "Users can read their own blocks" on public.user_blocks
   for select to authenticated
   using (blocker_id = (select auth.uid()));
 
-create policy "Reporters and moderators can read message reports" on public.message_reports
-  for select to authenticated
-  using (reporter_id = (select auth.uid()) or (select private.authorize('content.moderate')));
-
 revoke all on table public.conversations, public.conversation_participants, public.messages,
-  public.user_blocks, public.message_reports from anon, authenticated, service_role;
+  public.user_blocks from anon, authenticated, service_role;
 revoke all on sequence public.messages_id_seq from anon, authenticated, service_role;
 grant select on public.conversations, public.conversation_participants, public.messages,
-  public.user_blocks, public.message_reports to authenticated;
+  public.user_blocks to authenticated;
 grant select, insert, update, delete on public.conversations, public.conversation_participants, public.messages,
-  public.user_blocks, public.message_reports to service_role;
+  public.user_blocks to service_role;
 grant usage on sequence public.messages_id_seq to service_role;
 
 ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 -- Module: messaging (RPCs)
 -- start_conversation, send_message, edit_message, delete_message, mark_read, archive and mute,
--- block_user/unblock_user and report_message. Every check runs before anything is written, so a
--- refused call leaves no trace (the rate limiter counts only sends that commit).
+-- block_user/unblock_user (reporting a message: the trust module's report_content, kind message).
+-- Every check runs before anything is written, so a refused call leaves no trace (the rate limiter counts only sends that commit).
 
 ------------------------------------------------------------------------------------------------
 -- Internal: find or create the conversation of a pair and context.
@@ -163,7 +163,8 @@ begin
     select pp.business_id into v_business from public.provider_profiles pp where pp.id = v_provider;
     v_business_user := v_provider;
   elsif p_context_kind = 'service_listing' then
-    select l.provider_id into v_provider from public.service_listings l where l.id = p_context_id and l.is_active;
+    select l.provider_id into v_provider from public.service_listings l
+     where l.id = p_context_id and l.is_active and l.hidden_at is null;
     if not found then
       perform private.raise_error('HL503', 'service_listing');
     end if;
@@ -545,7 +546,7 @@ comment on function public.mute_conversation(uuid, timestamptz) is
   'Mutes the conversation''s notifications for the caller until p_until (at most a year ahead); null unmutes.';
 
 ------------------------------------------------------------------------------------------------
--- Blocks and reports
+-- Blocks
 ------------------------------------------------------------------------------------------------
 create or replace function public.block_user(p_user_id uuid)
 returns public.user_blocks
@@ -590,43 +591,6 @@ end;
 $$;
 comment on function public.unblock_user(uuid) is 'Lifts the caller''s block of a user; true when there was one.';
 
-create or replace function public.report_message(p_message_id bigint, p_reason text, p_note text default null)
-returns public.message_reports
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_uid uuid := private.require_uid();
-  v_msg public.messages;
-  v_row public.message_reports;
-begin
-  select * into v_msg from public.messages m where m.id = p_message_id;
-  if not found or private.conversation_actor(v_msg.conversation_id) is null then
-    perform private.raise_error('HL512');
-  end if;
-  if p_reason is null or p_reason not in ('spam', 'abuse', 'scam', 'inappropriate', 'other') then
-    perform private.raise_error('HL518', 'p_reason');
-  end if;
-  if p_note is not null and pg_catalog.char_length(p_note) > 1000 then
-    perform private.raise_error('HL518', 'p_note');
-  end if;
-  if v_msg.author_id = private.conversation_actor(v_msg.conversation_id) or v_msg.kind = 'system' then
-    perform private.raise_error('HL518', 'only the other side''s messages can be reported');
-  end if;
-  insert into public.message_reports (message_id, conversation_id, reporter_id, reason, note, created_at)
-  values (p_message_id, v_msg.conversation_id, v_uid, p_reason, p_note, private.now())
-  on conflict on constraint message_reports_once do nothing
-  returning * into v_row;
-  if v_row.id is null then
-    perform private.raise_error('HL519');
-  end if;
-  return v_row;
-end;
-$$;
-comment on function public.report_message(bigint, text, text) is
-  'Reports a message of the other side to moderation (message_reports, read by the trust module''s queue). Once per message.';
-
 revoke all on function
   private.ensure_conversation(text, uuid, uuid, uuid, uuid, uuid, uuid),
   private.direct_allowed(uuid, uuid),
@@ -643,8 +607,7 @@ revoke all on function
   public.archive_conversation(uuid, boolean),
   public.mute_conversation(uuid, timestamptz),
   public.block_user(uuid),
-  public.unblock_user(uuid),
-  public.report_message(bigint, text, text)
+  public.unblock_user(uuid)
   from public, anon, authenticated, service_role;
 grant execute on function
   public.start_conversation(text, uuid, uuid),
@@ -655,6 +618,5 @@ grant execute on function
   public.archive_conversation(uuid, boolean),
   public.mute_conversation(uuid, timestamptz),
   public.block_user(uuid),
-  public.unblock_user(uuid),
-  public.report_message(bigint, text, text)
+  public.unblock_user(uuid)
   to authenticated;

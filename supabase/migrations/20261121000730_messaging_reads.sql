@@ -14,16 +14,17 @@ as $$
     'author_id', p_message.author_id,
     'sender_id', p_message.sender_id,
     'kind', p_message.kind,
-    'body', case when p_message.deleted_at is null then p_message.body end,
-    'attachment_path', case when p_message.deleted_at is null then p_message.attachment_path end,
-    'payload', case when p_message.deleted_at is null then p_message.payload end,
+    'body', case when p_message.deleted_at is null and p_message.hidden_at is null then p_message.body end,
+    'attachment_path', case when p_message.deleted_at is null and p_message.hidden_at is null then p_message.attachment_path end,
+    'payload', case when p_message.deleted_at is null and p_message.hidden_at is null then p_message.payload end,
     'client_key', p_message.client_key,
     'created_at', p_message.created_at,
     'edited_at', p_message.edited_at,
-    'deleted_at', p_message.deleted_at);
+    'deleted_at', p_message.deleted_at,
+    'hidden', p_message.hidden_at is not null);
 $$;
 comment on function private.message_json(public.messages) is
-  'A message as participants see it (API answers and realtime payloads): content hidden once deleted.';
+  'A message as participants see it (API answers and realtime payloads): content withheld once deleted or hidden by moderation.';
 
 ------------------------------------------------------------------------------------------------
 -- inbox
@@ -145,10 +146,10 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_uid uuid := private.require_uid();
   v_max integer := (private.setting('messaging.max_page_size'))::integer;
   v_items jsonb;
 begin
-  perform private.require_uid();
   if private.conversation_actor(p_conversation_id) is null then
     perform private.raise_error('HL500');
   end if;
@@ -165,10 +166,11 @@ begin
     -- Newer messages, oldest first (catching up).
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
              'id', m.id, 'conversation_id', m.conversation_id, 'author_id', m.author_id, 'sender_id', m.sender_id,
-             'kind', m.kind, 'body', case when m.deleted_at is null then m.body end,
-             'attachment_path', case when m.deleted_at is null then m.attachment_path end,
-             'payload', case when m.deleted_at is null then m.payload end, 'client_key', m.client_key,
-             'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at) order by m.id), '[]'::jsonb) into v_items
+             'kind', m.kind, 'body', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.body end,
+             'attachment_path', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.attachment_path end,
+             'payload', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.payload end,
+             'client_key', m.client_key, 'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at,
+             'hidden', m.hidden_at is not null) order by m.id), '[]'::jsonb) into v_items
       from (select * from public.messages m
              where m.conversation_id = p_conversation_id and m.id > p_after
              order by m.id limit p_limit + 1) m;
@@ -176,10 +178,11 @@ begin
     -- The page before the cursor (or the latest page), newest first.
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
              'id', m.id, 'conversation_id', m.conversation_id, 'author_id', m.author_id, 'sender_id', m.sender_id,
-             'kind', m.kind, 'body', case when m.deleted_at is null then m.body end,
-             'attachment_path', case when m.deleted_at is null then m.attachment_path end,
-             'payload', case when m.deleted_at is null then m.payload end, 'client_key', m.client_key,
-             'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at) order by m.id desc), '[]'::jsonb) into v_items
+             'kind', m.kind, 'body', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.body end,
+             'attachment_path', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.attachment_path end,
+             'payload', case when m.deleted_at is null and (m.hidden_at is null or m.sender_id = v_uid) then m.payload end,
+             'client_key', m.client_key, 'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at,
+             'hidden', m.hidden_at is not null) order by m.id desc), '[]'::jsonb) into v_items
       from (select * from public.messages m
              where m.conversation_id = p_conversation_id and (p_before is null or m.id < p_before)
              order by m.id desc limit p_limit + 1) m;
@@ -193,7 +196,8 @@ $$;
 comment on function public.history(uuid, bigint, bigint, integer) is
   'Messages of a conversation the caller takes part in (or answers for): p_before a message id gives the page before it, '
   'newest first (none: the latest page); p_after gives newer messages, oldest first. {items, has_more}; deleted messages '
-  'are tombstones (no body, attachment or payload).';
+  'are tombstones (no body, attachment or payload), and so are messages hidden by moderation except for their sender '
+  '(hidden: true).';
 
 revoke all on function
   private.message_json(public.messages),

@@ -71,6 +71,12 @@ begin
        and (p.last_read_message_id is null or p.last_read_message_id < new.id) and p.unread_count > 0;
     perform realtime.send(pg_catalog.jsonb_build_object('message', private.message_json(new)),
                           'message.deleted', 'conversation:' || new.conversation_id::text, true);
+  elsif new.hidden_at is distinct from old.hidden_at then
+    -- Moderation hid or restored it: everyone in the conversation gets the new shape (a tombstone
+    -- while hidden; the sender reloads it through history).
+    perform realtime.send(pg_catalog.jsonb_build_object('message', private.message_json(new)),
+                          case when new.hidden_at is null then 'message.restored' else 'message.hidden' end,
+                          'conversation:' || new.conversation_id::text, true);
   elsif new.deleted_at is null and (new.body is distinct from old.body or new.edited_at is distinct from old.edited_at) then
     perform realtime.send(pg_catalog.jsonb_build_object('message', private.message_json(new)),
                           'message.updated', 'conversation:' || new.conversation_id::text, true);
@@ -79,8 +85,8 @@ begin
 end;
 $$;
 comment on function private.messages_after_update() is
-  'AFTER UPDATE on messages: broadcast message.updated (edit) or message.deleted (tombstone) on conversation:<id>; a '
-  'deleted unread message leaves the unread counts.';
+  'AFTER UPDATE on messages: broadcast message.updated (edit), message.deleted (tombstone), or message.hidden / '
+  'message.restored (moderation) on conversation:<id>; a deleted unread message leaves the unread counts.';
 
 create or replace trigger messages_after_update
   after update on public.messages

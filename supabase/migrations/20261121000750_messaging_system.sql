@@ -121,18 +121,15 @@ begin
   -- They leave every conversation; the other side keeps it, read-only (send_message: HL523).
   delete from public.conversation_participants p where p.user_id = p_user_id;
   delete from public.user_blocks b where b.blocker_id = p_user_id or b.blocked_id = p_user_id;
-  -- Reports they filed stay for moderation, without the reporter.
-  update public.message_reports r set reporter_id = null where r.reporter_id = p_user_id;
 end;
 $$;
 comment on function private.delete_account_messaging(uuid) is
   'Account deletion (messaging, position 900): erases the content of the messages the user wrote (tombstones stay), removes '
-  'them from their conversations (the other side keeps a read-only history), deletes their blocks both ways and detaches '
-  'the reports they filed.';
+  'them from their conversations (the other side keeps a read-only history) and deletes their blocks both ways.';
 
 insert into private.account_deletion_handlers (handler, position, module, description) values
   ('private.delete_account_messaging(uuid)', 900, 'messaging',
-   'Erase the content of their messages; leave their conversations; delete blocks; detach their reports.')
+   'Erase the content of their messages; leave their conversations; delete blocks.')
 on conflict (handler) do update
   set position = excluded.position, module = excluded.module, description = excluded.description;
 

@@ -1,8 +1,8 @@
 -- Module messaging: starting conversations per context, sending (text, image, offer), idempotency,
 -- limits, edit/delete windows, read receipts and unread counts, inbox and history pages, archive,
--- mute, blocks, reports, business members answering for a provider, and row level security.
+-- mute, blocks (reports: 01110-trust-moderation), business members answering for a provider, and row level security.
 begin;
-select plan(100);
+select plan(93);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -247,23 +247,6 @@ select throws_ok(format($$ select public.send_message(%L, 'hello?') $$, tests.id
   'the blocker must unblock before writing');
 select ok(public.unblock_user(tests.id('prov')), 'unblocking');
 select is((public.send_message(tests.id('c_listing'), 'Sorry, wrong button')).kind, 'text', 'lets them talk again');
-
-------------------------------------------------------------------------------------------------
--- Reports
-------------------------------------------------------------------------------------------------
-select tests.authenticate_as('mt_cust');
-select set_config('tests.flood1', (select min(id)::text from public.messages where conversation_id = tests.id('c_direct')), false);
-select throws_ok(format($$ select public.report_message(%s, 'spam') $$, (select max(id) from public.messages where conversation_id = tests.id('c_listing') and sender_id = tests.id('cust'))),
-  'HL518', null, 'nobody reports their own message');
-select throws_ok(format($$ select public.report_message(%s, 'rude') $$, current_setting('tests.flood1')), 'HL518', null, 'reasons are a fixed list');
-select is((public.report_message(current_setting('tests.flood1')::bigint, 'spam', 'five in a row')).status, 'open', 'a report opens in the queue');
-select throws_ok(format($$ select public.report_message(%s, 'spam') $$, current_setting('tests.flood1')), 'HL519', null, 'once per message');
-select tests.authenticate_as('mt_mod');
-select is((select count(*)::int from public.message_reports), 1, 'moderators read the reports');
-select tests.authenticate_as('mt_stranger');
-select throws_ok(format($$ select public.report_message(%s, 'spam') $$, current_setting('tests.flood1')), 'HL512', null,
-  'strangers cannot report what they cannot see');
-select is((select count(*)::int from public.message_reports), 0, 'and read no reports');
 
 ------------------------------------------------------------------------------------------------
 -- A business answers for its provider

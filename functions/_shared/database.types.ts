@@ -349,6 +349,82 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"dispute_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_side": string,"body": string | null,"created_at": string,"dispute_id": string,"event": string,"evidence": (string)[],"id": number,"metadata": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_side": string,"body"?: string | null,"created_at": string,"dispute_id": string,"event": string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_side"?: string,"body"?: string | null,"created_at"?: string,"dispute_id"?: string,"event"?: string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "dispute_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "disputes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "operator_dispute_queue"
+      referencedColumns: ["dispute_id"]
+    }
+                  ]
+                },"disputes": {
+                  Row: {
+                    "amount": number,"business_id": string | null,"currency": string,"customer_id": string,"details": string | null,"escalated_at": string | null,"id": string,"opened_at": string,"opened_by": string | null,"opener_side": string,"outcome": string | null,"provider_id": string,"reason": string,"refund_amount": number | null,"resolution_reason": string | null,"resolved_at": string | null,"resolved_by": string | null,"resolved_by_role": string | null,"statement_due_at": string,"status": string,"trade_id": string,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"business_id"?: string | null,"currency": string,"customer_id": string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at": string,"opened_by"?: string | null,"opener_side": string,"outcome"?: string | null,"provider_id": string,"reason": string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at": string,"status"?: string,"trade_id": string,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"business_id"?: string | null,"currency"?: string,"customer_id"?: string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at"?: string,"opened_by"?: string | null,"opener_side"?: string,"outcome"?: string | null,"provider_id"?: string,"reason"?: string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at"?: string,"status"?: string,"trade_id"?: string,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "disputes_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_opened_by_fkey"
+      columns: ["opened_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_resolved_by_fkey"
+      columns: ["resolved_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"favorites": {
                   Row: {
                     "created_at": string,"provider_id": string,"user_id": string
@@ -1122,7 +1198,15 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "operator_dispute_queue": {
+                  Row: {
+                    "age": string | null,"currency": string,"customer_statements": number | null,"dispute_id": string,"escalated": boolean | null,"escalated_at": string | null,"last_statement_at": string | null,"opened_at": string,"opener_side": string,"provider_statements": number | null,"reason": string,"statement_due_at": string,"trade_amount": number,"trade_id": string,"trade_kind": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
             "accept_offer":
@@ -1174,6 +1258,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"add_dispute_statement":
+{ Args: { "p_body"?: string,"p_dispute_id": string,"p_evidence"?: (string)[] }; Returns: Json
+                           },
 "apply_account":
 { Args: { "p_account": Json,"p_provider": string }; Returns: Json
                            },
@@ -1542,6 +1629,9 @@ isOneToOne: false
               "attempts_left": number,"code": string,"locked": boolean
             }[]
                            },
+"get_dispute":
+{ Args: { "p_dispute_id": string }; Returns: Json
+                           },
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
                            },
@@ -1583,6 +1673,38 @@ isOneToOne: false
               "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"list_my_disputes":
+{ Args: { "p_before_id"?: string,"p_before_opened_at"?: string,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "amount": number,
+"business_id": string | null,
+"currency": string,
+"customer_id": string,
+"details": string | null,
+"escalated_at": string | null,
+"id": string,
+"opened_at": string,
+"opened_by": string | null,
+"opener_side": string,
+"outcome": string | null,
+"provider_id": string,
+"reason": string,
+"refund_amount": number | null,
+"resolution_reason": string | null,
+"resolved_at": string | null,
+"resolved_by": string | null,
+"resolved_by_role": string | null,
+"statement_due_at": string,
+"status": string,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "disputes"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_notifications":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
               "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
@@ -1677,6 +1799,9 @@ isOneToOne: false
 { Args: { "p_locale"?: string }; Returns: {
               "key": string,"text": string
             }[]
+                           },
+"open_dispute":
+{ Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_trade_id": string }; Returns: Json
                            },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
@@ -1806,6 +1931,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"resolve_dispute":
+{ Args: { "p_dispute_id": string,"p_outcome": string,"p_reason"?: string,"p_refund_amount"?: number }; Returns: Json
+                           },
 "respond_to_counter":
 { Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
               "accepted_at": string | null,

@@ -136,7 +136,8 @@ as $$
 declare
   v_status text;
 begin
-  select b.status into v_status from public.bookings b where b.id = p_trade_id;
+  -- Locked first, so of two sides disputing at once the second sees it disputed (HL744).
+  select b.status into v_status from public.bookings b where b.id = p_trade_id for update;
   if v_status in ('disputed', 'resolved') then
     perform private.raise_error('HL744', pg_catalog.format('booking %s is %s', p_trade_id, v_status));
   elsif v_status is distinct from 'in_progress' and v_status is distinct from 'completed' then

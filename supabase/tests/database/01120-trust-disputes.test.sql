@@ -5,7 +5,7 @@
 -- transition_booking's dispute/resolve kept in step with the record, the timeout rule and
 -- escalation under a frozen clock, the operator queue, reads and RLS, audit and notifications.
 begin;
-select plan(130);
+select plan(132);
 
 ------------------------------------------------------------------------------------------------
 -- Fixtures: dp_prov works alone; dp_owner's business Dispute Co (manager dp_mgr, staff dp_staff);
@@ -81,7 +81,7 @@ select throws_ok(format($$ select public.open_dispute('booking', %L, 'poor_quali
   'after the dispute window: HL420');
 select tests.freeze_time(:'t0');
 reset role;
-select is((select count(*)::int from public.disputes), 0, 'a refused dispute writes nothing');
+select is((select count(*)::int from public.disputes where customer_id = :'cust'), 0, 'a refused dispute writes nothing');
 select is((select status from public.bookings where id = :'b1'), 'completed', 'and leaves the booking alone');
 
 select tests.authenticate_as('dp_cust');
@@ -174,7 +174,7 @@ select is((select count(*)::int from storage.objects where bucket_id = 'dispute-
 select tests.authenticate_as('dp_prov');
 select is((select count(*)::int from storage.objects where bucket_id = 'dispute-evidence'), 1, 'the other side reads it');
 select tests.authenticate_as('dp_op');
-select is((select count(*)::int from storage.objects where bucket_id = 'dispute-evidence'), 1, 'an operator reads it');
+select is((select count(*)::int from storage.objects where bucket_id = 'dispute-evidence' and name ^@ :'d1'), 1, 'an operator reads it');
 select tests.authenticate_as('dp_mod');
 select is((select count(*)::int from storage.objects where bucket_id = 'dispute-evidence'), 0, 'a moderator does not');
 
@@ -239,7 +239,7 @@ select tests.authenticate_as('dp_other');
 select is((select count(*)::int from public.disputes) + (select count(*)::int from public.dispute_events), 0, 'nor does a stranger');
 select throws_ok(format($$ select public.get_dispute(%L) $$, :'d1'), 'HL740', null, 'get_dispute for a stranger: HL740');
 select tests.authenticate_as('dp_op');
-select is((select count(*)::int from public.disputes), 4, 'an operator reads every dispute');
+select is((select count(*)::int from public.disputes where customer_id = :'cust'), 4, 'an operator reads every dispute');
 select results_eq(format($$ select my_side, refundable, can_resolve from (select public.get_dispute(%L) j) x,
                                    lateral (select j ->> 'my_side' as my_side, (j ->> 'refundable')::bigint as refundable,
                                                    (j ->> 'can_resolve')::boolean as can_resolve) y $$, :'d1'),
@@ -247,7 +247,8 @@ select results_eq(format($$ select my_side, refundable, can_resolve from (select
 select results_eq(format($$ select customer_statements, provider_statements, escalated, trade_amount, currency::text
                              from public.operator_dispute_queue where dispute_id = %L $$, :'d1'),
   $$ values (1, 1, false, 15000::bigint, 'AED'::text) $$, 'the operator queue: statements per side, amount, not escalated');
-select is((select count(*)::int from public.operator_dispute_queue), 4, 'every open dispute is queued');
+select is((select count(*)::int from public.operator_dispute_queue q join public.disputes d on d.id = q.dispute_id where d.customer_id = :'cust'), 4,
+  'every open dispute is queued');
 reset role;
 select ok((select 'security_invoker=true' = any (reloptions) from pg_class where oid = 'public.operator_dispute_queue'::regclass),
   'the queue is a security_invoker view');
@@ -415,12 +416,17 @@ select tests.freeze_time(:'t0'::timestamptz + interval '5 days');
 select is((private.run_dispute_timers() ->> 'escalated')::int, 1, 'open disputes escalate after 5 days');
 select is((private.run_dispute_timers() ->> 'escalated')::int, 0, 'once');
 select tests.authenticate_as('dp_op');
-select results_eq($$ select dispute_id, escalated, age from public.operator_dispute_queue $$,
+select results_eq($$ select dispute_id, escalated, age from public.operator_dispute_queue where escalated $$,
   format($$ values (%L::uuid, true, interval '5 days') $$, :'d7'),
   'the queue flags the escalated dispute, with its age');
 reset role;
 select is((select event from public.dispute_events where dispute_id = :'d7' order by id desc limit 1), 'escalated',
   'the escalation is on the timeline');
+select is((select schedule from cron.job where jobname = 'hyperlocal-dispute-timers'), '* * * * *',
+  'pg_cron runs the dispute timer every minute');
+select tests.authenticate_as('dp_cust');
+select throws_ok($$ select private.run_dispute_timers() $$, '42501', null, 'clients cannot run the timer');
+reset role;
 
 select * from finish();
 rollback;

@@ -349,6 +349,82 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"dispute_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_side": string,"body": string | null,"created_at": string,"dispute_id": string,"event": string,"evidence": (string)[],"id": number,"metadata": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_side": string,"body"?: string | null,"created_at": string,"dispute_id": string,"event": string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_side"?: string,"body"?: string | null,"created_at"?: string,"dispute_id"?: string,"event"?: string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "dispute_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "disputes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "operator_dispute_queue"
+      referencedColumns: ["dispute_id"]
+    }
+                  ]
+                },"disputes": {
+                  Row: {
+                    "amount": number,"business_id": string | null,"currency": string,"customer_id": string,"details": string | null,"escalated_at": string | null,"id": string,"opened_at": string,"opened_by": string | null,"opener_side": string,"outcome": string | null,"provider_id": string,"reason": string,"refund_amount": number | null,"resolution_reason": string | null,"resolved_at": string | null,"resolved_by": string | null,"resolved_by_role": string | null,"statement_due_at": string,"status": string,"trade_id": string,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"business_id"?: string | null,"currency": string,"customer_id": string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at": string,"opened_by"?: string | null,"opener_side": string,"outcome"?: string | null,"provider_id": string,"reason": string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at": string,"status"?: string,"trade_id": string,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"business_id"?: string | null,"currency"?: string,"customer_id"?: string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at"?: string,"opened_by"?: string | null,"opener_side"?: string,"outcome"?: string | null,"provider_id"?: string,"reason"?: string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at"?: string,"status"?: string,"trade_id"?: string,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "disputes_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_opened_by_fkey"
+      columns: ["opened_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_resolved_by_fkey"
+      columns: ["resolved_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"favorites": {
                   Row: {
                     "created_at": string,"provider_id": string,"user_id": string
@@ -499,14 +575,14 @@ isOneToOne: false
                   ]
                 },"job_requests": {
                   Row: {
-                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -535,16 +611,54 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"messages": {
+                },"message_reports": {
                   Row: {
-                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
+                    "conversation_id": string,"created_at": string,"id": string,"message_id": number,"note": string | null,"reason": string,"reporter_id": string | null,"reviewed_at": string | null,"reviewed_by": string | null,"status": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
+                    "conversation_id": string,"created_at"?: string,"id"?: string,"message_id": number,"note"?: string | null,"reason": string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
                   }
                   Update: {
-                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
+                    "conversation_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number,"note"?: string | null,"reason"?: string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_reports_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reporter_id_fkey"
+      columns: ["reporter_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reviewed_by_fkey"
+      columns: ["reviewed_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"messages": {
+                  Row: {
+                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
+                  }
+                  Update: {
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -556,32 +670,6 @@ isOneToOne: false
     },{
       foreignKeyName: "messages_sender_id_fkey"
       columns: ["sender_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"moderation_actions": {
-                  Row: {
-                    "action": string,"actor_id": string | null,"created_at": string,"id": number,"kind": string,"reason": string,"reports_closed": number,"target_id": string,"user_id": string | null
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "action": string,"actor_id"?: string | null,"created_at"?: string,"id"?: never,"kind": string,"reason": string,"reports_closed"?: number,"target_id": string,"user_id"?: string | null
-                  }
-                  Update: {
-                    "action"?: string,"actor_id"?: string | null,"created_at"?: string,"id"?: never,"kind"?: string,"reason"?: string,"reports_closed"?: number,"target_id"?: string,"user_id"?: string | null
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "moderation_actions_actor_id_fkey"
-      columns: ["actor_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "moderation_actions_user_id_fkey"
-      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -885,14 +973,14 @@ isOneToOne: true
                   ]
                 },"profiles": {
                   Row: {
-                    "active_mode": string,"avatar_path": string | null,"bio": string | null,"created_at": string,"currency": string,"deleted_at": string | null,"full_name": string,"hidden_at": string | null,"id": string,"is_provider": boolean,"is_seller": boolean,"is_verified": boolean,"locale": string,"neighbourhood": string | null,"updated_at": string,"username": string
+                    "active_mode": string,"avatar_path": string | null,"bio": string | null,"created_at": string,"currency": string,"deleted_at": string | null,"full_name": string,"id": string,"is_provider": boolean,"is_seller": boolean,"is_verified": boolean,"locale": string,"neighbourhood": string | null,"updated_at": string,"username": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"hidden_at"?: string | null,"id": string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username": string
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id": string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username": string
                   }
                   Update: {
-                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"hidden_at"?: string | null,"id"?: string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username"?: string
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id"?: string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username"?: string
                   }
                   Relationships: [
                     
@@ -971,14 +1059,14 @@ isOneToOne: false
                   ]
                 },"provider_profiles": {
                   Row: {
-                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hidden_at": string | null,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hidden_at"?: string | null,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hidden_at"?: string | null,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1015,58 +1103,6 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"report_reasons": {
-                  Row: {
-                    "code": string,"details_required": boolean,"kinds": (string)[] | null,"names": NonNullable<Json>,"position": number
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "code": string,"details_required"?: boolean,"kinds"?: (string)[] | null,"names": NonNullable<Json>,"position": number
-                  }
-                  Update: {
-                    "code"?: string,"details_required"?: boolean,"kinds"?: (string)[] | null,"names"?: NonNullable<Json>,"position"?: number
-                  }
-                  Relationships: [
-                    
-                  ]
-                },"reports": {
-                  Row: {
-                    "closed_at": string | null,"closed_by": string | null,"created_at": string,"details": string | null,"id": string,"kind": string,"outcome": string | null,"reason": string,"reporter_id": string | null,"status": string,"target_id": string,"target_owner_id": string | null
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "closed_at"?: string | null,"closed_by"?: string | null,"created_at"?: string,"details"?: string | null,"id"?: string,"kind": string,"outcome"?: string | null,"reason": string,"reporter_id"?: string | null,"status"?: string,"target_id": string,"target_owner_id"?: string | null
-                  }
-                  Update: {
-                    "closed_at"?: string | null,"closed_by"?: string | null,"created_at"?: string,"details"?: string | null,"id"?: string,"kind"?: string,"outcome"?: string | null,"reason"?: string,"reporter_id"?: string | null,"status"?: string,"target_id"?: string,"target_owner_id"?: string | null
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "reports_closed_by_fkey"
-      columns: ["closed_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "reports_reason_fkey"
-      columns: ["reason"]
-isOneToOne: false
-      referencedRelation: "report_reasons"
-      referencedColumns: ["code"]
-    },{
-      foreignKeyName: "reports_reporter_id_fkey"
-      columns: ["reporter_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "reports_target_owner_id_fkey"
-      columns: ["target_owner_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
                 },"role_permissions": {
                   Row: {
                     "permission": string,"role": string
@@ -1083,14 +1119,14 @@ isOneToOne: false
                   ]
                 },"service_listings": {
                   Row: {
-                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"hidden_at": string | null,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"hidden_at"?: string | null,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"hidden_at"?: string | null,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1159,50 +1195,12 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"user_suspensions": {
-                  Row: {
-                    "appeal_answer": string | null,"appeal_answered_at": string | null,"appeal_answered_by": string | null,"appeal_status": string | null,"appeal_text": string | null,"appealed_at": string | null,"created_at": string,"end_kind": string | null,"end_reason": string | null,"ended_at": string | null,"ended_by": string | null,"ends_at": string | null,"id": string,"reason": string,"starts_at": string,"suspended_by": string | null,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "appeal_answer"?: string | null,"appeal_answered_at"?: string | null,"appeal_answered_by"?: string | null,"appeal_status"?: string | null,"appeal_text"?: string | null,"appealed_at"?: string | null,"created_at"?: string,"end_kind"?: string | null,"end_reason"?: string | null,"ended_at"?: string | null,"ended_by"?: string | null,"ends_at"?: string | null,"id"?: string,"reason": string,"starts_at": string,"suspended_by"?: string | null,"user_id": string
-                  }
-                  Update: {
-                    "appeal_answer"?: string | null,"appeal_answered_at"?: string | null,"appeal_answered_by"?: string | null,"appeal_status"?: string | null,"appeal_text"?: string | null,"appealed_at"?: string | null,"created_at"?: string,"end_kind"?: string | null,"end_reason"?: string | null,"ended_at"?: string | null,"ended_by"?: string | null,"ends_at"?: string | null,"id"?: string,"reason"?: string,"starts_at"?: string,"suspended_by"?: string | null,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "user_suspensions_appeal_answered_by_fkey"
-      columns: ["appeal_answered_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "user_suspensions_ended_by_fkey"
-      columns: ["ended_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "user_suspensions_suspended_by_fkey"
-      columns: ["suspended_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "user_suspensions_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
                 }
           }
           Views: {
-            "operator_report_queue": {
+            "operator_dispute_queue": {
                   Row: {
-                    "first_reported_at": string | null,"kind": string,"last_reported_at": string | null,"open_reports": number | null,"reasons": (string)[] | null,"recent_details": (string)[] | null,"reporters": number | null,"sla_age": string | null,"sla_breached": boolean | null,"sla_due_at": string | null,"target_id": string,"target_owner_id": string | null,"target_ref": string | null
+                    "age": string | null,"currency": string,"customer_statements": number | null,"dispute_id": string,"escalated": boolean | null,"escalated_at": string | null,"last_statement_at": string | null,"opened_at": string,"opener_side": string,"provider_statements": number | null,"reason": string,"statement_due_at": string,"trade_amount": number,"trade_id": string,"trade_kind": string
                   }
                   ComputedFields: never
                   Relationships: [
@@ -1260,58 +1258,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"answer_suspension_appeal":
-{ Args: { "p_grant": boolean,"p_reason": string,"p_suspension_id": string }; Returns: {
-              "appeal_answer": string | null,
-"appeal_answered_at": string | null,
-"appeal_answered_by": string | null,
-"appeal_status": string | null,
-"appeal_text": string | null,
-"appealed_at": string | null,
-"created_at": string,
-"end_kind": string | null,
-"end_reason": string | null,
-"ended_at": string | null,
-"ended_by": string | null,
-"ends_at": string | null,
-"id": string,
-"reason": string,
-"starts_at": string,
-"suspended_by": string | null,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "user_suspensions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"appeal_suspension":
-{ Args: { "p_reason": string }; Returns: {
-              "appeal_answer": string | null,
-"appeal_answered_at": string | null,
-"appeal_answered_by": string | null,
-"appeal_status": string | null,
-"appeal_text": string | null,
-"appealed_at": string | null,
-"created_at": string,
-"end_kind": string | null,
-"end_reason": string | null,
-"ended_at": string | null,
-"ended_by": string | null,
-"ends_at": string | null,
-"id": string,
-"reason": string,
-"starts_at": string,
-"suspended_by": string | null,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "user_suspensions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
+"add_dispute_statement":
+{ Args: { "p_body"?: string,"p_dispute_id": string,"p_evidence"?: (string)[] }; Returns: Json
+                           },
 "apply_account":
 { Args: { "p_account": Json,"p_provider": string }; Returns: Json
                            },
@@ -1449,7 +1398,6 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
-"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -1561,7 +1509,6 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
-"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -1621,7 +1568,6 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
-"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -1636,24 +1582,6 @@ isOneToOne: false
 "delete_user_account":
 { Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
                            },
-"dismiss_reports":
-{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
-              "action": string,
-"actor_id": string | null,
-"created_at": string,
-"id": number,
-"kind": string,
-"reason": string,
-"reports_closed": number,
-"target_id": string,
-"user_id": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "moderation_actions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "edit_message":
 { Args: { "p_body": string,"p_message_id": number }; Returns: {
               "attachment_path": string | null,
@@ -1664,7 +1592,6 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
-"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -1702,6 +1629,9 @@ isOneToOne: false
               "attempts_left": number,"code": string,"locked": boolean
             }[]
                            },
+"get_dispute":
+{ Args: { "p_dispute_id": string }; Returns: Json
+                           },
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
                            },
@@ -1716,24 +1646,6 @@ isOneToOne: false
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
-"hide_content":
-{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
-              "action": string,
-"actor_id": string | null,
-"created_at": string,
-"id": number,
-"kind": string,
-"reason": string,
-"reports_closed": number,
-"target_id": string,
-"user_id": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "moderation_actions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "history":
 { Args: { "p_after"?: number,"p_before"?: number,"p_conversation_id": string,"p_limit"?: number }; Returns: Json
                            },
@@ -1751,32 +1663,6 @@ isOneToOne: false
 "ledger_check":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
-"lift_suspension":
-{ Args: { "p_reason": string,"p_user_id": string }; Returns: {
-              "appeal_answer": string | null,
-"appeal_answered_at": string | null,
-"appeal_answered_by": string | null,
-"appeal_status": string | null,
-"appeal_text": string | null,
-"appealed_at": string | null,
-"created_at": string,
-"end_kind": string | null,
-"end_reason": string | null,
-"ended_at": string | null,
-"ended_by": string | null,
-"ends_at": string | null,
-"id": string,
-"reason": string,
-"starts_at": string,
-"suspended_by": string | null,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "user_suspensions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
@@ -1787,6 +1673,38 @@ isOneToOne: false
               "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"list_my_disputes":
+{ Args: { "p_before_id"?: string,"p_before_opened_at"?: string,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "amount": number,
+"business_id": string | null,
+"currency": string,
+"customer_id": string,
+"details": string | null,
+"escalated_at": string | null,
+"id": string,
+"opened_at": string,
+"opened_by": string | null,
+"opener_side": string,
+"outcome": string | null,
+"provider_id": string,
+"reason": string,
+"refund_amount": number | null,
+"resolution_reason": string | null,
+"resolved_at": string | null,
+"resolved_by": string | null,
+"resolved_by_role": string | null,
+"statement_due_at": string,
+"status": string,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "disputes"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_notifications":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
               "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
@@ -1882,6 +1800,9 @@ isOneToOne: false
               "key": string,"text": string
             }[]
                            },
+"open_dispute":
+{ Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_trade_id": string }; Returns: Json
+                           },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -1901,7 +1822,6 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
-"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -1954,30 +1874,28 @@ isOneToOne: false
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
-"report_content":
-{ Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
-              "closed_at": string | null,
-"closed_by": string | null,
-"created_at": string,
-"details": string | null,
-"id": string,
-"kind": string,
-"outcome": string | null,
-"reason": string,
-"reporter_id": string | null,
-"status": string,
-"target_id": string,
-"target_owner_id": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "reports"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "report_location":
 { Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
                            },
+"report_message":
+{ Args: { "p_message_id": number,"p_note"?: string,"p_reason": string }; Returns: {
+              "conversation_id": string,
+"created_at": string,
+"id": string,
+"message_id": number,
+"note": string | null,
+"reason": string,
+"reporter_id": string | null,
+"reviewed_at": string | null,
+"reviewed_by": string | null,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "message_reports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "reset_booking_start_code":
 { Args: { "p_booking_id": string }; Returns: {
               "accepted_at": string | null,
@@ -2013,6 +1931,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"resolve_dispute":
+{ Args: { "p_dispute_id": string,"p_outcome": string,"p_reason"?: string,"p_refund_amount"?: number }; Returns: Json
+                           },
 "respond_to_counter":
 { Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
               "accepted_at": string | null,
@@ -2038,24 +1959,6 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"restore_content":
-{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
-              "action": string,
-"actor_id": string | null,
-"created_at": string,
-"id": number,
-"kind": string,
-"reason": string,
-"reports_closed": number,
-"target_id": string,
-"user_id": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "moderation_actions"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -2198,7 +2101,6 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
-"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -2229,7 +2131,6 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
-"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -2260,7 +2161,6 @@ isOneToOne: false
 "currency": string,
 "description": string | null,
 "duration_minutes": number,
-"hidden_at": string | null,
 "id": string,
 "is_active": boolean,
 "location": unknown,
@@ -2296,7 +2196,6 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
-"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2333,7 +2232,6 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
-"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2384,7 +2282,6 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
-"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2446,32 +2343,6 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"suspend_user":
-{ Args: { "p_reason": string,"p_until"?: string,"p_user_id": string }; Returns: {
-              "appeal_answer": string | null,
-"appeal_answered_at": string | null,
-"appeal_answered_by": string | null,
-"appeal_status": string | null,
-"appeal_text": string | null,
-"appealed_at": string | null,
-"created_at": string,
-"end_kind": string | null,
-"end_reason": string | null,
-"ended_at": string | null,
-"ended_by": string | null,
-"ends_at": string | null,
-"id": string,
-"reason": string,
-"starts_at": string,
-"suspended_by": string | null,
-"user_id": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "user_suspensions"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -2481,7 +2352,6 @@ isOneToOne: false
 "currency": string,
 "deleted_at": string | null,
 "full_name": string,
-"hidden_at": string | null,
 "id": string,
 "is_provider": boolean,
 "is_seller": boolean,
@@ -2612,7 +2482,6 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
-"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2631,24 +2500,6 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "provider_profiles"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"warn_user":
-{ Args: { "p_reason": string,"p_user_id": string }; Returns: {
-              "action": string,
-"actor_id": string | null,
-"created_at": string,
-"id": number,
-"kind": string,
-"reason": string,
-"reports_closed": number,
-"target_id": string,
-"user_id": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "moderation_actions"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -187,7 +187,7 @@ insert into public.booking_transitions (name, from_state, to_state, actors, staf
   ('complete',          'in_progress', 'completed',   '{provider,customer,system}',           true,  'Work is done (the provider marks it; the system auto-completes after the grace period).'),
   ('dispute',           'in_progress', 'disputed',    '{customer,provider}',                  false, 'A party raises a dispute during the job.'),
   ('dispute',           'completed',   'disputed',    '{customer,provider}',                  false, 'A party disputes a completed job within the dispute window.'),
-  ('resolve',           'disputed',    'resolved',    '{operator}',                           false, 'An operator resolves the dispute.'),
+  ('resolve',           'disputed',    'resolved',    '{operator,system}',                    false, 'An operator resolves the dispute (the system: the trust module''s timeout rule for abandoned disputes).'),
   ('no_show',           'accepted',    'cancelled',   '{system}',                             false, 'Nobody started the job long after its scheduled start.')
 on conflict (name, from_state) do update
   set to_state = excluded.to_state, actors = excluded.actors, staff_may = excluded.staff_may,

@@ -390,6 +390,15 @@ begin
     return;
   end if;
 
+  if p_transition = 'dispute' then
+    -- Capture stops while the dispute is open: a completion's capture still queued is canceled and
+    -- the hold stays (re-authorised by the timers); resolve captures what is kept. A capture already
+    -- at the provider ('sending') lands in escrow, which waits for resolve.
+    update private.payment_operations o set status = 'canceled', finished_at = private.now(), last_error = 'disputed'
+     where o.payment_id = v_payment.id and o.operation = 'capture' and o.status = 'pending';
+    return;
+  end if;
+
   if p_transition = 'complete' then
     if v_payment.status = 'authorized' then
       update public.payments p set settlement = p.breakdown where p.id = v_payment.id;
@@ -429,14 +438,14 @@ begin
 end;
 $$;
 comment on function private.payments_after_booking_transition(public.bookings, text, text, text, jsonb) is
-  'Booking transition handler (position 600): start_travel/arrive/start need an authorised payment (HL624); complete captures the authorisation; a late customer cancellation captures only the fee (fees'' cancellation_amounts); other cancellations, declines and expiries void it (or refund what was captured); resolve refunds metadata.refund_amount (HL625 beyond what was paid) or captures the rest when nothing was captured yet.';
+  'Booking transition handler (position 600): start_travel/arrive/start need an authorised payment (HL624); complete captures the authorisation; dispute cancels a completion capture still queued (the hold stays until resolve); a late customer cancellation captures only the fee (fees'' cancellation_amounts); other cancellations, declines and expiries void it (or refund what was captured); resolve refunds metadata.refund_amount (HL625 beyond what was paid) or captures the rest when nothing was captured yet.';
 revoke all on function private.payments_after_booking_transition(public.bookings, text, text, text, jsonb)
   from public, anon, authenticated, service_role;
 
 insert into private.booking_transition_handlers (handler, position, module, to_states, description) values
   ('private.payments_after_booking_transition(public.bookings, text, text, text, jsonb)', 600, 'money',
-   array['en_route', 'arrived', 'in_progress', 'completed', 'cancelled', 'declined', 'expired', 'resolved'],
-   'Payment steps: progress needs an authorised payment; capture on completion; late-cancel fee; void or refund on cancellation; refund on resolution.')
+   array['en_route', 'arrived', 'in_progress', 'completed', 'cancelled', 'declined', 'expired', 'disputed', 'resolved'],
+   'Payment steps: progress needs an authorised payment; capture on completion; a dispute stops a queued capture; late-cancel fee; void or refund on cancellation; refund on resolution.')
 on conflict (handler) do update
   set position = excluded.position, module = excluded.module, to_states = excluded.to_states,
       description = excluded.description;

@@ -50,17 +50,29 @@ begin
   if p_count = 0 and p_sum = 0 then
     return;
   end if;
-  insert into public.user_reputation as u (user_id, role, rating_count, rating_sum, rating_avg, reputation_score, updated_at)
-  values (p_user_id, p_role, p_count, p_sum,
-          case when p_count = 0 then 0 else pg_catalog.round(p_sum::numeric / p_count, 2) end,
-          private.reputation_score(p_sum, p_count), private.now())
-  on conflict (user_id, role) do update
-    set rating_count = u.rating_count + p_count,
-        rating_sum = u.rating_sum + p_sum,
-        rating_avg = case when u.rating_count + p_count = 0 then 0
-                          else pg_catalog.round((u.rating_sum + p_sum)::numeric / (u.rating_count + p_count), 2) end,
-        reputation_score = private.reputation_score(u.rating_sum + p_sum, u.rating_count + p_count),
-        updated_at = private.now();
+  -- Update first: a removal must never be tried as an insert (the row's checks would refuse it
+  -- before ON CONFLICT is considered).
+  update public.user_reputation u
+     set rating_count = u.rating_count + p_count,
+         rating_sum = u.rating_sum + p_sum,
+         rating_avg = case when u.rating_count + p_count = 0 then 0
+                           else pg_catalog.round((u.rating_sum + p_sum)::numeric / (u.rating_count + p_count), 2) end,
+         reputation_score = private.reputation_score(u.rating_sum + p_sum, u.rating_count + p_count),
+         updated_at = private.now()
+   where u.user_id = p_user_id and u.role = p_role;
+  if not found then
+    insert into public.user_reputation as u (user_id, role, rating_count, rating_sum, rating_avg, reputation_score, updated_at)
+    values (p_user_id, p_role, p_count, p_sum,
+            case when p_count = 0 then 0 else pg_catalog.round(p_sum::numeric / p_count, 2) end,
+            private.reputation_score(p_sum, p_count), private.now())
+    on conflict (user_id, role) do update
+      set rating_count = u.rating_count + p_count,
+          rating_sum = u.rating_sum + p_sum,
+          rating_avg = case when u.rating_count + p_count = 0 then 0
+                            else pg_catalog.round((u.rating_sum + p_sum)::numeric / (u.rating_count + p_count), 2) end,
+          reputation_score = private.reputation_score(u.rating_sum + p_sum, u.rating_count + p_count),
+          updated_at = private.now();
+  end if;
   if p_role = 'provider' then
     perform private.adjust_provider_rating(p_user_id, p_count, p_sum);
   end if;

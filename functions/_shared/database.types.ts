@@ -1059,14 +1059,14 @@ isOneToOne: false
                   ]
                 },"provider_profiles": {
                   Row: {
-                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"reputation_score": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1100,6 +1100,38 @@ isOneToOne: true
       columns: ["provider_id"]
 isOneToOne: false
       referencedRelation: "provider_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"reviews": {
+                  Row: {
+                    "author_id": string | null,"author_side": string,"comment": string | null,"created_at": string,"hidden_at": string | null,"id": string,"published_at": string | null,"rating": number,"replied_at": string | null,"replied_by": string | null,"reply": string | null,"reviewee_id": string,"reviewee_role": string,"subratings": NonNullable<Json>,"trade_id": string,"trade_kind": string,"updated_at": string,"window_ends_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"author_side": string,"comment"?: string | null,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"published_at"?: string | null,"rating": number,"replied_at"?: string | null,"replied_by"?: string | null,"reply"?: string | null,"reviewee_id": string,"reviewee_role": string,"subratings"?: NonNullable<Json>,"trade_id": string,"trade_kind": string,"updated_at"?: string,"window_ends_at": string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"author_side"?: string,"comment"?: string | null,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"published_at"?: string | null,"rating"?: number,"replied_at"?: string | null,"replied_by"?: string | null,"reply"?: string | null,"reviewee_id"?: string,"reviewee_role"?: string,"subratings"?: NonNullable<Json>,"trade_id"?: string,"trade_kind"?: string,"updated_at"?: string,"window_ends_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reviews_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_replied_by_fkey"
+      columns: ["replied_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_reviewee_id_fkey"
+      columns: ["reviewee_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
                   ]
@@ -1164,6 +1196,26 @@ isOneToOne: false
     },{
       foreignKeyName: "user_blocks_blocker_id_fkey"
       columns: ["blocker_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"user_reputation": {
+                  Row: {
+                    "rating_avg": number,"rating_count": number,"rating_sum": number,"reputation_score": number,"role": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score": number,"role": string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"role"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_reputation_user_id_fkey"
+      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -1517,6 +1569,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -1603,6 +1656,33 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"edit_review":
+{ Args: { "p_comment"?: string,"p_rating": number,"p_review_id": string,"p_subratings"?: Json }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
               "slot_end": string,"slot_start": string
@@ -1644,6 +1724,11 @@ isOneToOne: false
 "get_provider_calendar":
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
+            }[]
+                           },
+"get_trade_reviews":
+{ Args: { "p_kind": string,"p_trade_id": string }; Returns: {
+              "author_side": string,"comment": string,"created_at": string,"hidden": boolean,"mine": boolean,"published_at": string,"rating": number,"replied_at": string,"reply": string,"review_deadline": string,"review_id": string,"subratings": Json,"trade_state": string,"written": boolean
             }[]
                            },
 "history":
@@ -1713,6 +1798,11 @@ isOneToOne: false
 "list_open_jobs_near_me":
 { Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
               "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
+            }[]
+                           },
+"list_reviews":
+{ Args: { "p_after"?: string,"p_limit"?: number,"p_role"?: string,"p_user_id": string }; Returns: {
+              "author_avatar_path": string,"author_id": string,"author_side": string,"author_username": string,"comment": string,"cursor": string,"id": string,"published_at": string,"rating": number,"replied_at": string,"reply": string,"reviewee_id": string,"reviewee_role": string,"subratings": Json,"trade_kind": string
             }[]
                            },
 "make_offer":
@@ -1795,6 +1885,11 @@ isOneToOne: false
               "account_kind": string,"amount": number,"booking_id": string,"created_at": string,"currency": string,"entry_id": number,"payment_id": string,"payout_id": string,"transaction_id": number,"transaction_kind": string
             }[]
                            },
+"my_reviews_to_write":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "finished_at": string,"other_side_reviewed": boolean,"review_deadline": string,"reviewee_id": string,"reviewee_role": string,"side": string,"trade_id": string,"trade_kind": string
+            }[]
+                           },
 "notification_catalog":
 { Args: { "p_locale"?: string }; Returns: {
               "key": string,"text": string
@@ -1874,6 +1969,33 @@ isOneToOne: false
 "remove_business_member":
 { Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
                            },
+"reply_to_review":
+{ Args: { "p_reply": string,"p_review_id": string }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "report_location":
 { Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
                            },
@@ -2068,27 +2190,27 @@ isOneToOne: false
       } },
 "search_listings_in_bounds":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
-              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"title": string
             }[]
                            },
 "search_listings_nearby":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"title": string
             }[]
                            },
 "search_providers_covering":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "search_providers_in_bounds":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "search_providers_nearby":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "send_message":
@@ -2204,6 +2326,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2240,6 +2363,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2290,6 +2414,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2340,6 +2465,33 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "conversations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"submit_review":
+{ Args: { "p_comment"?: string,"p_kind": string,"p_rating": number,"p_subratings"?: Json,"p_trade_id": string }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -2490,6 +2642,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,

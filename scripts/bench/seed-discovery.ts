@@ -305,10 +305,12 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
     await timed(steps, "provider_profiles (coverage = st_buffer per provider)", async () => {
       await inParallel(conns, [0, 1].map((k) => [`
         insert into public.provider_profiles (id, display_name, base_location, service_radius_m, hourly_rate, currency,
-          timezone, is_available, is_verified, rating_avg, rating_count, completed_jobs, response_time_s, coverage,
-          category_ids, price_from)
+          timezone, is_available, is_verified, rating_avg, rating_count, rating_sum, reputation_score, completed_jobs,
+          response_time_s, coverage, category_ids, price_from)
         select s.id, s.display_name, s.geog, s.radius, s.hourly_rate, 'AED', 'Asia/Dubai', s.is_available, s.is_verified,
-               s.rating_avg, s.rating_count, s.rating_count + floor(s.u14 * s.rating_count * 2)::int,
+               s.rating_avg, s.rating_count, round(s.rating_avg * s.rating_count)::int,
+               private.reputation_score(round(s.rating_avg * s.rating_count)::bigint, s.rating_count),
+               s.rating_count + floor(s.u14 * s.rating_count * 2)::int,
                60 + floor(s.u15 * 7200)::int,
                extensions.st_multi(extensions.st_buffer(s.geog, s.radius::float8)::extensions.geometry)::extensions.geography,
                coalesce(c.category_ids, '{}'), c.price_from
@@ -381,13 +383,14 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
                    select min(l.base_price) from public.service_listings l
                     where l.provider_id = p.id and l.is_active and l.pricing_unit <> 'quote')) as bad_price,
                count(*) filter (where not exists (select 1 from public.profiles pr where pr.id = p.id and pr.is_provider)) as bad_profile,
+               count(*) filter (where p.reputation_score <> private.reputation_score(p.rating_sum, p.rating_count)) as bad_reputation,
                count(*) filter (where not exists (select 1 from private.provider_time_zones z where z.time_zone = p.timezone)) as bad_zone,
                count(*) filter (where exists (select 1 from public.service_listings l where l.provider_id = p.id
                    and (l.location::text is distinct from p.base_location::text
                         or (l.service_radius_m is null and l.coverage::text is distinct from p.coverage::text)))) as bad_listing
           from public.provider_profiles p join sample using (id)`);
       const bad = Number(check.bad_coverage) + Number(check.bad_categories) + Number(check.bad_price)
-        + Number(check.bad_profile) + Number(check.bad_listing) + Number(check.bad_zone);
+        + Number(check.bad_profile) + Number(check.bad_listing) + Number(check.bad_zone) + Number(check.bad_reputation);
       if (bad > 0) throw new Error(`bulk seed disagrees with the triggers: ${JSON.stringify(check)}`);
     });
 

@@ -120,7 +120,10 @@ create table public.provider_profiles (
   -- Moderation: set while the provider is hidden from discovery (their account is suspended or
   -- hidden by an operator); maintained by the trust module, like deleted_at a column discovery
   -- filters on without a join.
-  hidden_at timestamptz
+  hidden_at timestamptz,
+  -- Bayesian average of the stars (catalog_stats_and_deletion). Placeholder default: the BEFORE
+  -- trigger always derives it from rating_sum and rating_count.
+  reputation_score numeric(5, 4) not null default 0 check (reputation_score between 0 and 5)
 );
 comment on table public.provider_profiles is
   'Service provider profile (public). Ratings, counters, verification, coverage, category_ids and price_from are maintained by the database.';
@@ -134,6 +137,10 @@ comment on column public.provider_profiles.rating_sum is 'Sum of all stars recei
 comment on column public.provider_profiles.base_lat is 'Latitude of base_location (derived). Change the base with set_provider_location().';
 comment on column public.provider_profiles.base_lng is 'Longitude of base_location (derived). Change the base with set_provider_location().';
 comment on column public.provider_profiles.rating_avg is 'Average stars, 2 decimals (maintained by the database).';
+comment on column public.provider_profiles.reputation_score is
+  'Bayesian average of the stars, (C * m + rating_sum) / (C + rating_count) with the prior mean m and weight C of the '
+  'settings reputation.prior_mean / reputation.prior_weight, 4 decimals (maintained by the database; discovery''s rating '
+  'sort and relevance, job matching).';
 comment on column public.provider_profiles.completed_jobs is 'Completed bookings (maintained by the database).';
 comment on column public.provider_profiles.deleted_at is
   'Set when the provider''s account is deleted (maintained by the database, like profiles.deleted_at): the profile is anonymised and takes no more writes.';

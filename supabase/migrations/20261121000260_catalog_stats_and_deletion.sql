@@ -5,9 +5,61 @@
 
 ------------------------------------------------------------------------------------------------
 -- Provider statistics: written only here. Bookings count completed jobs and response times (as do
--- jobs, for answers to job notifications); ratings wait for the reviews module, which is not built.
+-- jobs, for answers to job notifications); the trust module's reviews add and remove ratings when
+-- a review is published, hidden or restored (private.adjust_provider_rating).
 ------------------------------------------------------------------------------------------------
-create or replace function private.record_provider_rating(p_provider_id uuid, p_stars integer)
+insert into private.settings (key, value, description) values
+  ('reputation.prior_mean', '3.5',
+   'Reputation score prior mean m (stars): score = (C * m + sum of stars) / (C + number of ratings). Used for providers '
+   '(provider_profiles.reputation_score) and by the trust module for customers and sellers. After a change, run '
+   'private.refresh_reputation_scores().'),
+  ('reputation.prior_weight', '5',
+   'Reputation score prior weight C (as many ratings of m stars): see reputation.prior_mean.')
+on conflict (key) do nothing;
+
+-- The documented Bayesian average: with no ratings the score is the prior mean; each rating pulls
+-- it towards the actual average, so one 5-star rating (3.75 with m = 3.5, C = 5) does not beat
+-- fifty 4.8s (4.68).
+create or replace function private.reputation_score(p_rating_sum bigint, p_rating_count bigint)
+returns numeric
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_mean numeric := (private.setting('reputation.prior_mean'))::numeric;
+  v_weight numeric := (private.setting('reputation.prior_weight'))::numeric;
+begin
+  return pg_catalog.round((v_weight * v_mean + coalesce(p_rating_sum, 0)) / (v_weight + coalesce(p_rating_count, 0)), 4);
+end;
+$$;
+comment on function private.reputation_score(bigint, bigint) is
+  'Reputation score: (C * m + sum of stars) / (C + number of ratings), 4 decimals; m and C are the settings '
+  'reputation.prior_mean and reputation.prior_weight.';
+
+create or replace function private.derive_provider_reputation()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  new.reputation_score := private.reputation_score(new.rating_sum, new.rating_count);
+  return new;
+end;
+$$;
+comment on function private.derive_provider_reputation() is
+  'BEFORE INSERT/UPDATE OF rating_sum, rating_count on provider_profiles: derives reputation_score.';
+
+create or replace trigger provider_profiles_derive_reputation
+  before insert or update of rating_sum, rating_count on public.provider_profiles
+  for each row execute function private.derive_provider_reputation();
+
+-- Adds (or, with negative deltas, removes) ratings: p_count ratings with p_sum stars in total.
+-- The totals must stay possible (0 <= count, count <= sum <= 5 * count): removing what was never
+-- added is HL005.
+create or replace function private.adjust_provider_rating(p_provider_id uuid, p_count integer, p_sum integer)
 returns public.provider_profiles
 language plpgsql
 security definer
@@ -16,23 +68,46 @@ as $$
 declare
   v_provider public.provider_profiles;
 begin
-  if p_stars is null or not (p_stars between 1 and 5) then
-    perform private.raise_error('HL230', pg_catalog.format('stars %s', coalesce(p_stars::text, 'null')));
+  if p_count is null or p_sum is null then
+    perform private.raise_error('HL230', 'count and sum are required');
   end if;
   update public.provider_profiles
-     set rating_count = rating_count + 1,
-         rating_sum = rating_sum + p_stars,
-         rating_avg = pg_catalog.round((rating_sum + p_stars)::numeric / (rating_count + 1), 2)
+     set rating_count = rating_count + p_count,
+         rating_sum = rating_sum + p_sum,
+         rating_avg = case when rating_count + p_count = 0 then 0
+                           else pg_catalog.round((rating_sum + p_sum)::numeric / (rating_count + p_count), 2) end
    where id = p_provider_id
+     and rating_count + p_count >= 0
+     and rating_sum + p_sum between rating_count + p_count and 5 * (rating_count + p_count)
   returning * into v_provider;
   if not found then
-    perform private.raise_error('HL220', pg_catalog.format('provider %s', coalesce(p_provider_id::text, 'null')));
+    perform private.require_provider(p_provider_id);
+    perform private.raise_error('HL005', pg_catalog.format('the provider has no such ratings to remove (%s ratings, %s stars)',
+      p_count, p_sum));
   end if;
   return v_provider;
 end;
 $$;
+comment on function private.adjust_provider_rating(uuid, integer, integer) is
+  'Adds p_count ratings with p_sum stars in total to a provider''s rating_count/rating_sum/rating_avg (negative to remove '
+  'them; reputation_score follows by trigger). HL220 unknown provider, HL005 when the totals would become impossible. '
+  'Called by the trust module when reviews are published, hidden or restored.';
+
+create or replace function private.record_provider_rating(p_provider_id uuid, p_stars integer)
+returns public.provider_profiles
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_stars is null or not (p_stars between 1 and 5) then
+    perform private.raise_error('HL230', pg_catalog.format('stars %s', coalesce(p_stars::text, 'null')));
+  end if;
+  return private.adjust_provider_rating(p_provider_id, 1, p_stars);
+end;
+$$;
 comment on function private.record_provider_rating(uuid, integer) is
-  'Adds one rating (1-5 stars) to a provider''s rating_count/rating_sum/rating_avg. Not called yet (the reviews module is not built).';
+  'Adds one rating (1-5 stars) to a provider''s rating statistics (private.adjust_provider_rating).';
 
 create or replace function private.remove_provider_rating(p_provider_id uuid, p_stars integer)
 returns public.provider_profiles
@@ -40,30 +115,15 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_provider public.provider_profiles;
 begin
   if p_stars is null or not (p_stars between 1 and 5) then
     perform private.raise_error('HL230', pg_catalog.format('stars %s', coalesce(p_stars::text, 'null')));
   end if;
-  update public.provider_profiles
-     set rating_count = rating_count - 1,
-         rating_sum = rating_sum - p_stars,
-         rating_avg = case when rating_count - 1 = 0 then 0
-                           else pg_catalog.round((rating_sum - p_stars)::numeric / (rating_count - 1), 2) end
-   where id = p_provider_id
-     and rating_count > 0
-     and rating_sum - p_stars >= rating_count - 1
-  returning * into v_provider;
-  if not found then
-    perform private.require_provider(p_provider_id);
-    perform private.raise_error('HL005', 'the provider has no such rating to remove');
-  end if;
-  return v_provider;
+  return private.adjust_provider_rating(p_provider_id, -1, -p_stars);
 end;
 $$;
 comment on function private.remove_provider_rating(uuid, integer) is
-  'Removes one rating (a deleted or moderated review) from a provider''s rating statistics.';
+  'Removes one rating (a hidden review) from a provider''s rating statistics (private.adjust_provider_rating).';
 
 create or replace function private.record_completed_job(p_provider_id uuid)
 returns public.provider_profiles
@@ -152,6 +212,9 @@ comment on function private.set_provider_stats(uuid, integer, integer, integer, 
   'Sets a provider''s statistics from recomputed totals (rating count and star sum, completed jobs, response time).';
 
 revoke all on function
+  private.reputation_score(bigint, bigint),
+  private.derive_provider_reputation(),
+  private.adjust_provider_rating(uuid, integer, integer),
   private.record_provider_rating(uuid, integer),
   private.remove_provider_rating(uuid, integer),
   private.record_completed_job(uuid),
@@ -159,6 +222,7 @@ revoke all on function
   private.set_provider_stats(uuid, integer, integer, integer, integer)
   from public, anon, authenticated, service_role;
 grant execute on function
+  private.adjust_provider_rating(uuid, integer, integer),
   private.record_provider_rating(uuid, integer),
   private.remove_provider_rating(uuid, integer),
   private.record_completed_job(uuid),

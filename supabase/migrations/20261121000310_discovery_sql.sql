@@ -117,10 +117,11 @@ begin
       || 'private.provider_has_open_slot(pp.id, pp.timezone, $14)'::text;
   end if;
 
-  -- Relevance in [0, 1]: 0.45 proximity + 0.35 Bayesian rating + 0.10 available + 0.10 verified.
+  -- Relevance in [0, 1]: 0.45 proximity + 0.35 reputation (the catalog's Bayesian average of the
+  -- stars) + 0.10 available + 0.10 verified.
   v_relevance := pg_catalog.format(
     '(0.45 * greatest(0, 1 - %s / $2) '
-    || '+ 0.35 * ((pp.rating_count * pp.rating_avg::float8 + 17.5) / (pp.rating_count + 5)) / 5 '
+    || '+ 0.35 * pp.reputation_score::float8 / 5 '
     || '+ 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)', v_dist);
 
   -- Sort keys: k1 (then distance, then id) and the keyset condition after a cursor. The outer
@@ -135,7 +136,8 @@ begin
     end if;
   else
     v_k1 := case s.sort
-      when 'rating' then 'pp.rating_avg::float8'
+      -- Best first by reputation (the Bayesian average): one 5-star rating does not beat fifty 4.8s.
+      when 'rating' then 'pp.reputation_score::float8'
       when 'price' then pg_catalog.format('coalesce(%s::float8, 1e15)', v_price)
       when 'relevance' then v_relevance
       else null end;
@@ -145,7 +147,7 @@ begin
     v_k2 := v_dist;
     v_outer_order := pg_catalog.format('%s, s.distance_m, s.%s',
       case s.sort
-        when 'rating' then 's.rating_avg::float8 desc'
+        when 'rating' then 's.reputation_score::float8 desc'
         when 'price' then case s.entity when 'provider' then 'coalesce(s.price_from::float8, 1e15)'
                           else 'coalesce((case when s.pricing_unit = ''quote'' then null else s.base_price end)::float8, 1e15)' end
         else 's.relevance desc' end,
@@ -200,18 +202,21 @@ select a.cell_row, a.cell_col, a.item_count, a.lat, a.lng,
   -- joined by the outer query, for the returned rows only.
   if s.entity = 'provider' then
     v_select := 'pp.id as provider_id, pp.display_name, pp.business_name, '
-      || 'pp.rating_avg, pp.rating_count, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text as currency, '
+      || 'pp.rating_avg, pp.rating_count, pp.reputation_score, pp.completed_jobs, pp.price_from, pp.hourly_rate, '
+      || 'pp.currency::text as currency, '
       || 'pp.is_available, pp.is_verified';
     v_outer := 's.provider_id, s.display_name, s.business_name, pr.username, pr.avatar_path, s.rating_avg, s.rating_count, '
+      || 's.reputation_score, '
       || 's.completed_jobs, s.price_from, s.hourly_rate, s.currency, s.is_available, s.is_verified, '
       || 's.lat, s.lng, s.distance_m, s.relevance, s.cursor';
   else
     v_select := 'l.id as listing_id, l.provider_id, l.title, l.category_id, l.pricing_unit, l.base_price, '
       || 'l.currency::text as currency, l.duration_minutes, l.cover_image_path, pp.display_name as provider_display_name, '
-      || 'pp.rating_avg, pp.rating_count, pp.is_available, pp.is_verified';
+      || 'pp.rating_avg, pp.rating_count, pp.reputation_score, pp.is_available, pp.is_verified';
     v_outer := 's.listing_id, s.provider_id, s.title, s.category_id, s.pricing_unit, s.base_price, s.currency, '
       || 's.duration_minutes, s.cover_image_path, s.provider_display_name, pr.avatar_path as provider_avatar_path, '
-      || 's.rating_avg, s.rating_count, s.is_available, s.is_verified, s.lat, s.lng, s.distance_m, s.relevance, s.cursor';
+      || 's.rating_avg, s.rating_count, s.reputation_score, s.is_available, s.is_verified, s.lat, s.lng, s.distance_m, '
+      || 's.relevance, s.cursor';
   end if;
 
   v_select := pg_catalog.format($q$

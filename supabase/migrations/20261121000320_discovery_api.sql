@@ -28,7 +28,7 @@ create or replace function public.search_providers_nearby(
 )
 returns table (
   provider_id uuid, display_name text, business_name text, username text, avatar_path text,
-  rating_avg numeric, rating_count integer, completed_jobs integer, price_from bigint, hourly_rate bigint,
+  rating_avg numeric, rating_count integer, reputation_score numeric, completed_jobs integer, price_from bigint, hourly_rate bigint,
   currency text, is_available boolean, is_verified boolean, lat double precision, lng double precision,
   distance_m double precision, relevance double precision, cursor text)
 language plpgsql
@@ -53,13 +53,14 @@ $$;
 comment on function public.search_providers_nearby(double precision, double precision, double precision, uuid, numeric,
   boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer) is
 $$Providers whose base is within p_radius_m metres (0 < r <= 100000, default 10 km) of (p_lat, p_lng).
-Filters: p_category_id (the category or any descendant among the provider's active listings), p_min_rating (0-5),
+Filters: p_category_id (the category or any descendant among the provider's active listings), p_min_rating (0-5, on rating_avg),
 p_available_now (accepting work, inside weekly hours in the provider's time zone, not on time off),
 p_verified_only, p_min_price / p_max_price (price_from, minor units 0-1e9; providers without a price are left out),
 p_open_from + p_open_to (weekly hours cover part of the window outside busy periods; at most 31 days).
-p_sort: distance (default; nearest first), rating (best first), price (cheapest first; no price last) or relevance:
-0.45 * max(0, 1 - distance_m / radius) + 0.35 * bayes / 5 + 0.10 * is_available + 0.10 * is_verified,
-bayes = (rating_count * rating_avg + 5 * 3.5) / (rating_count + 5); ties by distance, then id.
+p_sort: distance (default; nearest first), rating (best reputation_score first), price (cheapest first; no price last)
+or relevance: 0.45 * max(0, 1 - distance_m / radius) + 0.35 * reputation_score / 5 + 0.10 * is_available + 0.10 * is_verified;
+ties by distance, then id. reputation_score is the Bayesian average (C * m + rating_sum) / (C + rating_count) (settings
+reputation.prior_mean m = 3.5, reputation.prior_weight C = 5).
 distance_m is great-circle metres on the mean-radius sphere. Page with p_limit (1-100, default 20) and
 p_after = the cursor of the last row. Security invoker (row level security applies).
 Errors: HL200 latitude, HL201 longitude, HL252 radius, HL253 prices, HL208/HL209 category, HL255 rating,
@@ -82,7 +83,7 @@ create or replace function public.search_providers_covering(
 )
 returns table (
   provider_id uuid, display_name text, business_name text, username text, avatar_path text,
-  rating_avg numeric, rating_count integer, completed_jobs integer, price_from bigint, hourly_rate bigint,
+  rating_avg numeric, rating_count integer, reputation_score numeric, completed_jobs integer, price_from bigint, hourly_rate bigint,
   currency text, is_available boolean, is_verified boolean, lat double precision, lng double precision,
   distance_m double precision, relevance double precision, cursor text)
 language plpgsql
@@ -129,7 +130,7 @@ create or replace function public.search_providers_in_bounds(
 )
 returns table (
   provider_id uuid, display_name text, business_name text, username text, avatar_path text,
-  rating_avg numeric, rating_count integer, completed_jobs integer, price_from bigint, hourly_rate bigint,
+  rating_avg numeric, rating_count integer, reputation_score numeric, completed_jobs integer, price_from bigint, hourly_rate bigint,
   currency text, is_available boolean, is_verified boolean, lat double precision, lng double precision,
   distance_m double precision, relevance double precision, cursor text)
 language plpgsql
@@ -229,7 +230,7 @@ create or replace function public.search_listings_nearby(
 returns table (
   listing_id uuid, provider_id uuid, title text, category_id uuid, pricing_unit text, base_price bigint,
   currency text, duration_minutes integer, cover_image_path text, provider_display_name text,
-  provider_avatar_path text, rating_avg numeric, rating_count integer, is_available boolean, is_verified boolean,
+  provider_avatar_path text, rating_avg numeric, rating_count integer, reputation_score numeric, is_available boolean, is_verified boolean,
   lat double precision, lng double precision, distance_m double precision, relevance double precision, cursor text)
 language plpgsql
 stable
@@ -278,7 +279,7 @@ create or replace function public.search_listings_in_bounds(
 returns table (
   listing_id uuid, provider_id uuid, title text, category_id uuid, pricing_unit text, base_price bigint,
   currency text, duration_minutes integer, cover_image_path text, provider_display_name text,
-  provider_avatar_path text, rating_avg numeric, rating_count integer, is_available boolean, is_verified boolean,
+  provider_avatar_path text, rating_avg numeric, rating_count integer, reputation_score numeric, is_available boolean, is_verified boolean,
   lat double precision, lng double precision, distance_m double precision, relevance double precision, cursor text)
 language plpgsql
 stable

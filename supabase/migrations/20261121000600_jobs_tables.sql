@@ -74,8 +74,9 @@ insert into private.settings (key, value, description) values
   ('jobs.match_limit', '10',
    'How many providers matching notifies when a job is posted (and how many new ones at most when it reopens).'),
   ('jobs.match_score',
-   '{"weights": {"rating": 0.4, "distance": 0.3, "verified": 0.15, "response": 0.15}, "distance_ref_m": 20000, "rating_prior_mean": 3.5, "rating_prior_count": 3, "response_ref_s": 900}',
-   'Matching score: weights of its parts and their parameters (see docs/jobs.md).'),
+   '{"weights": {"rating": 0.4, "distance": 0.3, "verified": 0.15, "response": 0.15}, "distance_ref_m": 20000, "response_ref_s": 900}',
+   'Matching score: weights of its parts and their parameters (see docs/jobs.md); the rating part is the provider''s '
+   'reputation_score (settings reputation.prior_mean / reputation.prior_weight).'),
   ('jobs.fuzz_grid_m', '400',
    'Grid size in metres of the public (fuzzed) job location; the exact point is replaced by the centre of its cell.'),
   ('jobs.offer_default_expiry_hours', '48',

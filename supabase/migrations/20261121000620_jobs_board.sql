@@ -53,8 +53,6 @@ declare
   v_conf jsonb := private.setting('jobs.match_score');
   v_w jsonb := v_conf -> 'weights';
   v_ref float8 := (v_conf ->> 'distance_ref_m')::float8;
-  v_prior_mean float8 := (v_conf ->> 'rating_prior_mean')::float8;
-  v_prior_n float8 := (v_conf ->> 'rating_prior_count')::float8;
   v_response_ref float8 := (v_conf ->> 'response_ref_s')::float8;
   v_match record;
   v_count integer := 0;
@@ -68,8 +66,9 @@ begin
   for v_match in
     with candidates as (
       select p.id, p.base_location, p.is_verified, p.response_time_s,
-             -- Bayesian average: new providers start near the prior instead of 0 or 5.
-             (p.rating_avg::float8 * p.rating_count + v_prior_mean * v_prior_n) / (p.rating_count + v_prior_n) as rating,
+             -- The catalog's reputation score (a Bayesian average of the stars): new providers start at
+             -- the prior mean instead of 0 or 5.
+             p.reputation_score::float8 as rating,
              extensions.st_distance(p.base_location, v_location) as distance_exact
         from public.provider_profiles p
         join public.profiles pr on pr.id = p.id and pr.deleted_at is null

@@ -27,7 +27,7 @@ beforeAll(async () => {
       at: { lat: CENTRE.lat + (i * 1000) / M_PER_DEG, lng: CENTRE.lng },
       profile: {
         display_name: `IT provider ${i}`, service_radius_m: i === 4 ? 30000 : (i + 1) * 1000 - 500,
-        rating_avg: 3 + i / 5, rating_count: i * 10, is_available: i % 2 === 1, is_verified: i === 2,
+        rating_avg: 3 + i / 5, rating_count: i * 10, rating_sum: 30 * i + 2 * i * i, is_available: i % 2 === 1, is_verified: i === 2,
       },
       listings: [{ category_id: i <= 3 ? leafCategory : rootCategory, title: `IT listing ${i}`, pricing_unit: "hourly", base_price: i * 2500 }],
     });

@@ -20,6 +20,7 @@ select tests.create_supabase_user('disc_customer');
 
 select tests.create_provider('disc_p' || v.n, 10 + v.north_deg, 20 + v.east_deg, radius_m => v.radius, available => v.avail,
          profile => jsonb_build_object('display_name', 'Disc provider ' || v.n, 'rating_avg', v.rating, 'rating_count', v.cnt,
+                                       'rating_sum', round(v.rating * v.cnt),
                                        'is_verified', v.verified))
   from (values
     (1, tests.metres_to_degrees(1000), 0::float8, 5000, 4.80, 50, true, true),
@@ -152,12 +153,12 @@ select is(array(select provider_id from public.search_providers_nearby(10, 20, p
 
 -- Sorts.
 select is(pg_temp.near('rating'), array[tests.get_supabase_uid('disc_p5'), tests.get_supabase_uid('disc_p1'), tests.get_supabase_uid('disc_p2'), tests.get_supabase_uid('disc_p3')] || pg_temp.twins(),
-  'sort by rating: best first, then distance, then id');
+  'sort by rating: best reputation score first, then distance, then id');
 select is(pg_temp.near('price'), array[tests.get_supabase_uid('disc_p2'), tests.get_supabase_uid('disc_p1'), tests.get_supabase_uid('disc_p3'), tests.get_supabase_uid('disc_p5')] || pg_temp.twins(),
   'sort by price: cheapest first, providers without a price last (by distance)');
 select ok(
   (select bool_and(abs(r.relevance - (0.45 * greatest(0, 1 - r.distance_m / 10000)
-                                      + 0.35 * ((r.rating_count * r.rating_avg + 17.5) / (r.rating_count + 5)) / 5
+                                      + 0.35 * r.reputation_score / 5
                                       + 0.10 * r.is_available::int + 0.10 * r.is_verified::int)) < 1e-9)
      from public.search_providers_nearby(10, 20) r),
   'relevance follows the documented formula');
@@ -239,7 +240,8 @@ select ok(tests.get_supabase_uid('disc_p2') = any (pg_temp.near()) and tests.get
 select is(array(select provider_id from public.search_providers_covering(10, 20, p_category_id => tests.category_id('disc-other'))),
   array[tests.get_supabase_uid('disc_p4')], 'covering with a category filter');
 select is(array(select provider_id from public.search_providers_covering(10, 20, p_sort => 'rating')),
-  array[tests.get_supabase_uid('disc_p4'), tests.get_supabase_uid('disc_p5'), tests.get_supabase_uid('disc_p1'), tests.get_supabase_uid('disc_p3')], 'covering sorted by rating');
+  array[tests.get_supabase_uid('disc_p5'), tests.get_supabase_uid('disc_p1'), tests.get_supabase_uid('disc_p4'), tests.get_supabase_uid('disc_p3')],
+  'covering sorted by rating: by reputation score, so one 5-star rating (p4) does not beat fifty 4.8s (p1)');
 update public.provider_profiles
    set service_area = extensions.st_multi(extensions.st_makeenvelope(20.2, 9.9, 20.3, 10.1, 4326))::extensions.geography
  where id = tests.get_supabase_uid('disc_p7');

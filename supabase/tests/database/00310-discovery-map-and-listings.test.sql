@@ -19,6 +19,7 @@ select tests.create_supabase_user('disc_customer');
 
 select tests.create_provider('disc_p' || v.n, 10 + v.north_deg, 20 + v.east_deg, radius_m => v.radius, available => v.avail,
          profile => jsonb_build_object('display_name', 'Disc provider ' || v.n, 'rating_avg', v.rating, 'rating_count', v.cnt,
+                                       'rating_sum', round(v.rating * v.cnt),
                                        'is_verified', v.verified))
   from (values
     (1, tests.metres_to_degrees(1000), 0::float8, 5000, 4.80, 50, true, true),

@@ -25,7 +25,8 @@ insert into public.user_roles (user_id, role) values (tests.id('admin'), 'admin'
 -- Providers `north_m` metres north of the job site (25.08 N, 55.14 E), each with one hourly
 -- listing in a category.
 select tests.keep(v.p, tests.create_provider(v.p, 25.08 + v.north_m / 111320.0, 55.14, tests.id(v.category), v.radius_m, v.available,
-         profile => jsonb_build_object('rating_avg', v.rating, 'rating_count', v.rating_count, 'is_verified', v.verified,
+         profile => jsonb_build_object('rating_avg', v.rating, 'rating_count', v.rating_count,
+                                       'rating_sum', round(v.rating * v.rating_count), 'is_verified', v.verified,
                                        'response_time_s', v.response_s)))
   from (values ('p_near', 1000::float8, 10000, 'cat_plumbing', true, 4.5, 10, true, null::int),
                ('p_mid', 3000, 10000, 'cat_plumbing', true, 0, 0, false, 60),

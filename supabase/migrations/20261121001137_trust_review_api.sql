@@ -424,3 +424,23 @@ insert into private.account_deletion_handlers (handler, position, module, descri
    'Reviews: remove the user''s comments and replies and drop their authorship; stars and reviews about them stay.')
 on conflict (handler) do update
   set position = excluded.position, module = excluded.module, description = excluded.description;
+
+------------------------------------------------------------------------------------------------
+-- Moderation and suspension (the moderation files come first): reviews are a report target, and
+-- a suspended user cannot write, edit or answer one. The reveal job, moderation and account
+-- deletion write reviews without a signed-in user (or not in these columns) and pass.
+------------------------------------------------------------------------------------------------
+insert into private.report_targets (kind, module, owner_handler, hide_handler, description) values
+  ('review', 'trust', 'private.review_author(uuid)', 'private.set_review_hidden(uuid, boolean)',
+   'A review (reviews.hidden_at: invisible and not counted in ratings until restored).')
+on conflict (kind) do update
+  set module = excluded.module, owner_handler = excluded.owner_handler, hide_handler = excluded.hide_handler,
+      description = excluded.description;
+
+create or replace trigger reviews_refuse_suspended_author
+  before insert or update of rating, subratings, comment on public.reviews
+  for each row execute function private.refuse_suspended_writes('author_id');
+
+create or replace trigger reviews_refuse_suspended_reply
+  before update of reply on public.reviews
+  for each row execute function private.refuse_suspended_writes('replied_by');

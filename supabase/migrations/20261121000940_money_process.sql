@@ -60,8 +60,8 @@ begin
   end;
   if v_action is not null then
     perform private.audit(v_action, 'payment', p_payment_id::text,
-      pg_catalog.jsonb_build_object('status', v_before.status, 'amount_authorized', v_before.amount_authorized,
-                                    'amount_captured', v_before.amount_captured, 'amount_refunded', v_before.amount_refunded),
+      -- Callers set the amounts before the transition, so only the state is "before".
+      pg_catalog.jsonb_build_object('status', v_before.status),
       pg_catalog.jsonb_build_object('status', v_to, 'amount_authorized', v_payment.amount_authorized,
                                     'amount_captured', v_payment.amount_captured, 'amount_refunded', v_payment.amount_refunded,
                                     'currency', v_payment.currency, 'kind', v_payment.kind, 'booking_id', v_payment.booking_id,

@@ -370,6 +370,7 @@ revoke all on function
   public.refresh_marketplace_metrics()
   from public, anon, authenticated, service_role;
 grant execute on function public.refresh_marketplace_metrics() to authenticated, service_role;
+grant execute on function private.metrics_day(timestamptz) to authenticated, service_role;
 
 select cron.schedule('hyperlocal-marketplace-metrics', '* * * * *', 'select private.refresh_marketplace_metrics()');
 

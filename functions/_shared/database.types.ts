@@ -75,6 +75,12 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "fee_schedules"
       referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_charges_schedule_id_fkey"
+      columns: ["schedule_id"]
+isOneToOne: false
+      referencedRelation: "operator_fee_schedules"
+      referencedColumns: ["id"]
     }
                   ]
                 },"booking_events": {
@@ -1122,7 +1128,51 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "marketplace_active_providers": {
+                  Row: {
+                    "active_30d": number | null,"active_7d": number | null,"area": string,"lat": number | null,"lng": number | null,"region_code": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"marketplace_bookings_by_status": {
+                  Row: {
+                    "bookings": number,"currency": string,"day": string,"status": string,"value": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "bookings"?: number | null,"currency"?: string | null,"day"?: string | null,"status"?: string | null,"value"?: number | null
+                         }
+                        Update: {
+                           "bookings"?: number | null,"currency"?: string | null,"day"?: string | null,"status"?: string | null,"value"?: number | null
+                         }
+                        Relationships: [
+                    
+                  ]
+                },"marketplace_metrics_daily": {
+                  Row: {
+                    "bookings_completed": number,"bookings_created": number,"completing_customers": number,"currency": string,"day": string,"gmv": number,"job_conversion_rate": number | null,"jobs_booked": number,"jobs_posted": number,"jobs_with_offers": number,"platform_revenue": number,"refreshed_at": string,"refunded": number,"repeat_customer_rate": number | null,"repeat_customers": number,"take_rate": number | null,"tips": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "bookings_completed"?: number | null,"bookings_created"?: number | null,"completing_customers"?: number | null,"currency"?: string | null,"day"?: string | null,"gmv"?: number | null,"job_conversion_rate"?: never,"jobs_booked"?: number | null,"jobs_posted"?: number | null,"jobs_with_offers"?: number | null,"platform_revenue"?: number | null,"refreshed_at"?: string | null,"refunded"?: number | null,"repeat_customer_rate"?: never,"repeat_customers"?: number | null,"take_rate"?: never,"tips"?: number | null
+                         }
+                        Update: {
+                           "bookings_completed"?: number | null,"bookings_created"?: number | null,"completing_customers"?: number | null,"currency"?: string | null,"day"?: string | null,"gmv"?: number | null,"job_conversion_rate"?: never,"jobs_booked"?: number | null,"jobs_posted"?: number | null,"jobs_with_offers"?: number | null,"platform_revenue"?: number | null,"refreshed_at"?: string | null,"refunded"?: number | null,"repeat_customer_rate"?: never,"repeat_customers"?: number | null,"take_rate"?: never,"tips"?: number | null
+                         }
+                        Relationships: [
+                    
+                  ]
+                },"operator_fee_schedules": {
+                  Row: {
+                    "category": string | null,"commission_max": string | null,"commission_min": string | null,"commission_percent": number | null,"currency": string,"effective_from": string,"effective_until": string | null,"id": string,"in_force": boolean | null,"note": string | null,"period": string | null,"region": string | null,"service_fee_fixed": string | null,"service_fee_max": string | null,"service_fee_percent": number | null,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
             "accept_offer":
@@ -1729,6 +1779,9 @@ isOneToOne: false
                            },
 "record_payment_customer":
 { Args: { "p_customer_ref": string,"p_provider": string,"p_user_id": string }; Returns: undefined
+                           },
+"refresh_marketplace_metrics":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "register_device_token":
 { Args: { "p_locale"?: string,"p_platform": string,"p_token": string }; Returns: {

@@ -1130,10 +1130,16 @@ isOneToOne: false
           Views: {
             "marketplace_active_providers": {
                   Row: {
-                    "active_30d": number | null,"active_7d": number | null,"area": string,"lat": number | null,"lng": number | null,"region_code": string | null
+                    "active_30d": number,"active_7d": number,"area": string,"computed_at": string,"lat": number | null,"lng": number | null,"region_code": string | null
                   }
                   ComputedFields: never
-                  Relationships: [
+                  Insert: {
+                           "active_30d"?: number | null,"active_7d"?: number | null,"area"?: string | null,"computed_at"?: string | null,"lat"?: never,"lng"?: never,"region_code"?: string | null
+                         }
+                        Update: {
+                           "active_30d"?: number | null,"active_7d"?: number | null,"area"?: string | null,"computed_at"?: string | null,"lat"?: never,"lng"?: never,"region_code"?: string | null
+                         }
+                        Relationships: [
                     
                   ]
                 },"marketplace_bookings_by_status": {

@@ -84,6 +84,17 @@ comment on table private.marketplace_provider_activity is
   'the money region there and the last completion. Read by public.marketplace_active_providers.';
 create index marketplace_provider_activity_last_idx on private.marketplace_provider_activity (last_completed_at, area);
 
+create table private.marketplace_active_areas (
+  area text primary key,
+  region_code text,
+  active_7d integer not null,
+  active_30d integer not null,
+  computed_at timestamptz not null
+);
+comment on table private.marketplace_active_areas is
+  'Active providers (a completion in the last 7 / 30 days) per area, counted from marketplace_provider_activity by '
+  'private.compute_active_areas at each refresh run. Read by public.marketplace_active_providers.';
+
 ------------------------------------------------------------------------------------------------
 -- Queueing the days a change affects.
 ------------------------------------------------------------------------------------------------
@@ -218,7 +229,12 @@ begin
   money as (
     select d.currency,
            coalesce(pg_catalog.sum(p.amount_captured - p.amount_refunded) filter (where p.kind = 'booking'), 0) as gmv,
-           coalesce(pg_catalog.sum((private.release_amounts(p) ->> 'platform_revenue')::bigint)
+           -- private.release_amounts's platform share; inlined for the usual case (nothing refunded).
+           coalesce(pg_catalog.sum(case
+             when p.amount_captured - p.amount_refunded >= (coalesce(p.settlement, p.breakdown) ->> 'customer_total')::bigint
+               then p.amount_captured - p.amount_refunded - (coalesce(p.settlement, p.breakdown) ->> 'provider_payout')::bigint
+                    - (coalesce(p.settlement, p.breakdown) ->> 'tax')::bigint
+             else (private.release_amounts(p) ->> 'platform_revenue')::bigint end)
                       filter (where p.kind = 'booking' and p.amount_captured > 0), 0) as platform_revenue,
            coalesce(pg_catalog.sum(p.amount_refunded), 0) as refunded,
            coalesce(pg_catalog.sum(p.amount_captured - p.amount_refunded) filter (where p.kind = 'tip'), 0) as tips
@@ -281,6 +297,33 @@ $$;
 comment on function private.compute_marketplace_day(date) is
   'Recomputes one UTC day of the marketplace metrics from bookings, payments, jobs and offers (docs/operations.md, Metrics).';
 
+-- The active providers per area, as of now (the windows move with the clock, so every refresh run
+-- that found changes recomputes them, and at least every 10 minutes).
+create or replace function private.compute_active_areas()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.now();
+  v_n integer;
+begin
+  delete from private.marketplace_active_areas where area is not null;
+  insert into private.marketplace_active_areas (area, region_code, active_7d, active_30d, computed_at)
+  select a.area, pg_catalog.min(a.region_code),
+         pg_catalog.count(*) filter (where a.last_completed_at >= v_now - interval '7 days'),
+         pg_catalog.count(*), pg_catalog.clock_timestamp()
+    from private.marketplace_provider_activity a
+   where a.last_completed_at >= v_now - interval '30 days'
+   group by a.area;
+  get diagnostics v_n = row_count;
+  return v_n;
+end;
+$$;
+comment on function private.compute_active_areas() is
+  'Recounts the active providers (7 and 30 days) per area from marketplace_provider_activity; returns the number of areas.';
+
 create or replace function private.refresh_marketplace_metrics()
 returns jsonb
 language plpgsql
@@ -306,6 +349,10 @@ begin
   foreach v_day in array coalesce(v_days, '{}') loop
     perform private.compute_marketplace_day(v_day);
   end loop;
+  if v_days is not null or coalesce((select pg_catalog.max(a.computed_at) from private.marketplace_active_areas a), '-infinity')
+                           < pg_catalog.clock_timestamp() - interval '10 minutes' then
+    perform private.compute_active_areas();
+  end if;
   return pg_catalog.jsonb_build_object(
     'days', coalesce(pg_catalog.cardinality(v_days), 0),
     'first_day', v_days[1], 'last_day', v_days[pg_catalog.cardinality(v_days)],
@@ -314,8 +361,9 @@ begin
 end;
 $$;
 comment on function private.refresh_marketplace_metrics() is
-  'Recomputes the queued days (at most metrics.refresh_max_days, newest first; the rest stay queued). pg_cron runs it every '
-  'minute (hyperlocal-marketplace-metrics). Returns {days, first_day, last_day, queued, ms}.';
+  'Recomputes the queued days (at most metrics.refresh_max_days, newest first; the rest stay queued), then the active '
+  'providers per area (when days changed, else every 10 minutes). pg_cron runs it every minute '
+  '(hyperlocal-marketplace-metrics). Returns {days, first_day, last_day, queued, ms}.';
 
 -- Every day that has data, queued again (after a bulk load that skipped the triggers, or a change
 -- of definitions).
@@ -365,6 +413,7 @@ revoke all on function
   private.queue_metrics_job(),
   private.queue_metrics_offer(),
   private.compute_marketplace_day(date),
+  private.compute_active_areas(),
   private.refresh_marketplace_metrics(),
   private.rebuild_marketplace_metrics(),
   public.refresh_marketplace_metrics()
@@ -381,6 +430,7 @@ alter table private.metrics_queue enable row level security;
 alter table private.marketplace_daily enable row level security;
 alter table private.marketplace_bookings_by_status enable row level security;
 alter table private.marketplace_provider_activity enable row level security;
+alter table private.marketplace_active_areas enable row level security;
 
 create policy "Operators with metrics.read read the daily metrics" on private.marketplace_daily
   for select to authenticated using ((select private.authorize('metrics.read')));
@@ -388,12 +438,14 @@ create policy "Operators with metrics.read read bookings by status" on private.m
   for select to authenticated using ((select private.authorize('metrics.read')));
 create policy "Operators with metrics.read read provider activity" on private.marketplace_provider_activity
   for select to authenticated using ((select private.authorize('metrics.read')));
+create policy "Operators with metrics.read read active areas" on private.marketplace_active_areas
+  for select to authenticated using ((select private.authorize('metrics.read')));
 
 revoke all on table private.metrics_queue, private.marketplace_daily, private.marketplace_bookings_by_status,
-  private.marketplace_provider_activity from public, anon, authenticated, service_role;
+  private.marketplace_provider_activity, private.marketplace_active_areas from public, anon, authenticated, service_role;
 revoke all on sequence private.metrics_queue_id_seq from public, anon, authenticated, service_role;
-grant select on private.marketplace_daily, private.marketplace_bookings_by_status, private.marketplace_provider_activity
-  to authenticated, service_role;
+grant select on private.marketplace_daily, private.marketplace_bookings_by_status, private.marketplace_provider_activity,
+  private.marketplace_active_areas to authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Operator views.
@@ -431,17 +483,16 @@ comment on view public.marketplace_bookings_by_status is
 
 create view public.marketplace_active_providers with (security_invoker = true) as
 select a.area,
-       min(a.region_code) as region_code,
-       pg_catalog.count(*) filter (where a.last_completed_at >= private.now() - interval '7 days') as active_7d,
-       pg_catalog.count(*) as active_30d,
+       a.region_code,
+       a.active_7d,
+       a.active_30d,
        extensions.st_y(extensions.st_pointfromgeohash(a.area)) as lat,
-       extensions.st_x(extensions.st_pointfromgeohash(a.area)) as lng
-  from private.marketplace_provider_activity a
- where a.last_completed_at >= private.now() - interval '30 days'
- group by a.area;
+       extensions.st_x(extensions.st_pointfromgeohash(a.area)) as lng,
+       a.computed_at
+  from private.marketplace_active_areas a;
 comment on view public.marketplace_active_providers is
   'Operators (metrics.read): active providers (a booking completed in the last 7 / 30 days) per area: a geohash cell of 5 '
-  'characters (about 4.9 x 4.9 km; lat/lng its centre) with the money region there.';
+  'characters (about 4.9 x 4.9 km; lat/lng its centre) with the money region there; counted at computed_at.';
 
 -- An amount in minor units as major units with the currency: 150000 AED -> '1500.00 AED'.
 create or replace function private.format_minor(p_amount bigint, p_currency char(3))

@@ -156,7 +156,7 @@ select results_eq(
 select results_eq(
   $$ select area, region_code, active_7d, active_30d from public.marketplace_active_providers order by area $$,
   $$ select extensions.st_geohash(pp.base_location::extensions.geometry, 5),
-            case when pp.id = tests.get_supabase_uid('op_p1') then 'ae-dubai' else 'ae-abu-dhabi' end, 1::bigint, 1::bigint
+            case when pp.id = tests.get_supabase_uid('op_p1') then 'ae-dubai' else 'ae-abu-dhabi' end, 1, 1
        from public.provider_profiles pp
       where pp.id in (tests.get_supabase_uid('op_p1'), tests.get_supabase_uid('op_p2'))
       order by 1 $$,

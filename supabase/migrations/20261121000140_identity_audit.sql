@@ -78,6 +78,11 @@ create or replace trigger audit_log_refuse_truncate
   before truncate on public.audit_log
   for each statement execute function private.refuse_audit_change();
 
+-- Fire even with session_replication_role = replica, which skips ordinary triggers and which
+-- hosted Supabase lets the postgres role set (restores and bulk loads use it).
+alter table public.audit_log enable always trigger audit_log_refuse_update_delete;
+alter table public.audit_log enable always trigger audit_log_refuse_truncate;
+
 ------------------------------------------------------------------------------------------------
 -- Writing entries
 ------------------------------------------------------------------------------------------------

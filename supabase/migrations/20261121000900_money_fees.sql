@@ -420,11 +420,21 @@ begin
           pg_catalog.clock_timestamp(),
           case when tg_op <> 'INSERT' then pg_catalog.to_jsonb(old) end,
           case when tg_op <> 'DELETE' then pg_catalog.to_jsonb(new) end);
+  -- The same change in identity's audit log (actor, role, request id), as fee_schedule.created,
+  -- money_region.updated, promo_code.deleted ...
+  perform private.audit(
+    case tg_table_name when 'fee_schedules' then 'fee_schedule' when 'money_regions' then 'money_region' else 'promo_code' end
+      || '.' || case tg_op when 'INSERT' then 'created' when 'UPDATE' then 'updated' else 'deleted' end,
+    case tg_table_name when 'fee_schedules' then 'fee_schedule' when 'money_regions' then 'money_region' else 'promo_code' end,
+    (case when tg_op = 'DELETE' then old.id else new.id end)::text,
+    case when tg_op <> 'INSERT' then pg_catalog.to_jsonb(old) end,
+    case when tg_op <> 'DELETE' then pg_catalog.to_jsonb(new) end);
   return null;
 end;
 $$;
 comment on function private.audit_money_config() is
-  'AFTER INSERT/UPDATE/DELETE on money''s configuration tables: appends the change to money_config_history.';
+  'AFTER INSERT/UPDATE/DELETE on money''s configuration tables: appends the change to money_config_history and to the '
+  'audit log (fee_schedule.*, money_region.*, promo_code.* created/updated/deleted).';
 
 create or replace function private.money_config_history_append_only()
 returns trigger

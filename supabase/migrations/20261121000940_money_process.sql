@@ -24,12 +24,15 @@ set search_path = ''
 as $$
 declare
   v_payment public.payments;
+  v_before public.payments;
   v_to text;
+  v_action text;
 begin
   select * into v_payment from public.payments p where p.id = p_payment_id for update;
   if not found then
     perform private.raise_error('HL623', pg_catalog.format('payment %s', p_payment_id));
   end if;
+  v_before := v_payment;
   select t.to_state into v_to from public.payment_transitions t
    where t.name = p_transition and t.from_state = v_payment.status;
   if v_to is null then
@@ -44,11 +47,34 @@ begin
     from (select t.from_state from public.payment_transitions t
            where t.name = p_transition and t.to_state = v_to
            order by t.from_state limit 1) e;
+  -- The audit log gets the changes that move money (one entry each), not the technical steps
+  -- (require_action, reauthorize, retry, abandoning a payment that never held money).
+  v_action := case
+    when p_transition = 'authorize' then 'payment.authorized'
+    when p_transition = 'capture' then 'payment.captured'
+    when p_transition = 'capture_fail' then 'payment.capture_failed'
+    when p_transition = 'fail' then 'payment.failed'
+    when p_transition = 'cancel' and v_before.status in ('authorized', 'capture_failed') then 'payment.voided'
+    when p_transition = 'expire' then 'payment.expired'
+    when p_transition in ('refund_partially', 'refund_fully') then 'payment.refunded'
+  end;
+  if v_action is not null then
+    perform private.audit(v_action, 'payment', p_payment_id::text,
+      -- Callers set the amounts before the transition, so only the state is "before".
+      pg_catalog.jsonb_build_object('status', v_before.status),
+      pg_catalog.jsonb_build_object('status', v_to, 'amount_authorized', v_payment.amount_authorized,
+                                    'amount_captured', v_payment.amount_captured, 'amount_refunded', v_payment.amount_refunded,
+                                    'currency', v_payment.currency, 'kind', v_payment.kind, 'booking_id', v_payment.booking_id,
+                                    'transition', p_transition, 'source', p_source, 'amount', p_amount,
+                                    'provider_ref', p_provider_ref) || coalesce(p_metadata, '{}'::jsonb),
+      coalesce(p_metadata ->> 'reason', p_metadata ->> 'error', p_metadata ->> 'cancellation_reason'));
+  end if;
   return v_payment;
 end;
 $$;
 comment on function private.apply_payment_transition(uuid, text, text, bigint, text, jsonb) is
-  'The only writer of payments.status: locks the payment, checks the transition from its state against payment_transitions (HL630), sets the state and writes the payment_events row.';
+  'The only writer of payments.status: locks the payment, checks the transition from its state against payment_transitions (HL630), sets the state and writes the payment_events row; '
+  'money-moving transitions are also audited (payment.authorized, captured, capture_failed, failed, voided, expired, refunded).';
 revoke all on function private.apply_payment_transition(uuid, text, text, bigint, text, jsonb)
   from public, anon, authenticated, service_role;
 
@@ -199,6 +225,10 @@ begin
   insert into public.payment_refunds (payment_id, amount, currency, reason)
   values (p_payment.id, p_amount, p_payment.currency, p_reason)
   returning id into v_refund_id;
+  perform private.audit('refund.requested', 'refund', v_refund_id::text, null,
+    pg_catalog.jsonb_build_object('payment_id', p_payment.id, 'booking_id', p_payment.booking_id, 'amount', p_amount,
+                                  'currency', p_payment.currency, 'status', 'pending'),
+    p_reason);
   perform private.post_ledger_transaction('refund_requested', 'refund_requested:' || v_refund_id, p_payment.currency,
     pg_catalog.jsonb_build_array(
       pg_catalog.jsonb_build_object('account', private.ledger_account('escrow', p_payment.currency), 'amount', -p_amount),
@@ -211,7 +241,7 @@ begin
 end;
 $$;
 comment on function private.request_refund(public.payments, bigint, text) is
-  'Starts a refund: the row (pending), the ledger (escrow -> refunds in flight) and the worker''s refund operation.';
+  'Starts a refund: the row (pending), the ledger (escrow -> refunds in flight), the worker''s refund operation and the audit entry refund.requested (with the reason).';
 revoke all on function private.request_refund(public.payments, bigint, text) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------

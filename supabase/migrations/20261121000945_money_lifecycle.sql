@@ -289,6 +289,13 @@ begin
       p_payment_id => v_payment.id, p_refund_id => v_refund.id, p_booking_id => v_payment.booking_id,
       p_description => 'refund succeeded');
   else
+    -- A refund that did not happen (the money goes back to escrow; operators follow up). Its
+    -- success is audited as payment.refunded by apply_payment_transition.
+    perform private.audit('refund.' || v_status, 'refund', v_refund.id::text,
+      pg_catalog.jsonb_build_object('status', v_refund.status),
+      pg_catalog.jsonb_build_object('status', v_status, 'payment_id', v_payment.id, 'amount', v_refund.amount,
+                                    'currency', v_refund.currency, 'provider_ref', v_id),
+      p_refund ->> 'failure_reason');
     perform private.post_ledger_transaction('refund_reversed', 'refund_reversed:' || v_refund.id, v_refund.currency,
       pg_catalog.jsonb_build_array(
         pg_catalog.jsonb_build_object('account', private.ledger_account('refunds', v_refund.currency), 'amount', -v_refund.amount),

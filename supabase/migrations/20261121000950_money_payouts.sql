@@ -259,6 +259,48 @@ revoke all on function public.apply_account(text, jsonb) from public, anon, auth
 grant execute on function public.apply_account(text, jsonb) to service_role;
 
 ------------------------------------------------------------------------------------------------
+-- Audit: a payout's money-moving changes (created, sent, paid, failed, canceled) go to identity's
+-- audit log; in_transit and a changed hold reason are technical steps and are not logged.
+------------------------------------------------------------------------------------------------
+create or replace function private.audit_payouts()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_action text;
+begin
+  if tg_op = 'INSERT' then
+    v_action := 'payout.created';
+  elsif old.status is not distinct from new.status then
+    return null;
+  else
+    v_action := case new.status when 'pending' then 'payout.sent' when 'paid' then 'payout.paid'
+                                when 'failed' then 'payout.failed' when 'canceled' then 'payout.canceled' end;
+  end if;
+  if v_action is null then
+    return null;
+  end if;
+  perform private.audit(v_action, 'payout', new.id::text,
+    case when tg_op = 'UPDATE' then pg_catalog.jsonb_build_object('status', old.status, 'held_reason', old.held_reason) end,
+    pg_catalog.jsonb_build_object('status', new.status, 'held_reason', new.held_reason, 'amount', new.amount,
+                                  'currency', new.currency, 'payment_id', new.payment_id,
+                                  'payee_profile_id', new.payee_profile_id, 'payee_business_id', new.payee_business_id,
+                                  'replaces_payout_id', new.replaces_payout_id, 'provider_ref', new.provider_ref),
+    new.failure_reason);
+  return null;
+end;
+$$;
+comment on function private.audit_payouts() is
+  'AFTER INSERT or status UPDATE on payouts: audit entries payout.created, payout.sent (held -> pending), payout.paid, payout.failed, payout.canceled.';
+revoke all on function private.audit_payouts() from public, anon, authenticated, service_role;
+
+create or replace trigger payouts_audit
+  after insert or update of status on public.payouts
+  for each row execute function private.audit_payouts();
+
+------------------------------------------------------------------------------------------------
 -- Transfers.
 ------------------------------------------------------------------------------------------------
 create or replace function private.payout_failed(p_payout_id uuid, p_reason text)

@@ -355,6 +355,82 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"dispute_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_side": string,"body": string | null,"created_at": string,"dispute_id": string,"event": string,"evidence": (string)[],"id": number,"metadata": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_side": string,"body"?: string | null,"created_at": string,"dispute_id": string,"event": string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_side"?: string,"body"?: string | null,"created_at"?: string,"dispute_id"?: string,"event"?: string,"evidence"?: (string)[],"id"?: never,"metadata"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "dispute_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "disputes"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "dispute_events_dispute_id_fkey"
+      columns: ["dispute_id"]
+isOneToOne: false
+      referencedRelation: "operator_dispute_queue"
+      referencedColumns: ["dispute_id"]
+    }
+                  ]
+                },"disputes": {
+                  Row: {
+                    "amount": number,"business_id": string | null,"currency": string,"customer_id": string,"details": string | null,"escalated_at": string | null,"id": string,"opened_at": string,"opened_by": string | null,"opener_side": string,"outcome": string | null,"provider_id": string,"reason": string,"refund_amount": number | null,"resolution_reason": string | null,"resolved_at": string | null,"resolved_by": string | null,"resolved_by_role": string | null,"statement_due_at": string,"status": string,"trade_id": string,"trade_kind": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"business_id"?: string | null,"currency": string,"customer_id": string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at": string,"opened_by"?: string | null,"opener_side": string,"outcome"?: string | null,"provider_id": string,"reason": string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at": string,"status"?: string,"trade_id": string,"trade_kind": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"business_id"?: string | null,"currency"?: string,"customer_id"?: string,"details"?: string | null,"escalated_at"?: string | null,"id"?: string,"opened_at"?: string,"opened_by"?: string | null,"opener_side"?: string,"outcome"?: string | null,"provider_id"?: string,"reason"?: string,"refund_amount"?: number | null,"resolution_reason"?: string | null,"resolved_at"?: string | null,"resolved_by"?: string | null,"resolved_by_role"?: string | null,"statement_due_at"?: string,"status"?: string,"trade_id"?: string,"trade_kind"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "disputes_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_opened_by_fkey"
+      columns: ["opened_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_provider_id_fkey"
+      columns: ["provider_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "disputes_resolved_by_fkey"
+      columns: ["resolved_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"favorites": {
                   Row: {
                     "created_at": string,"provider_id": string,"user_id": string
@@ -505,14 +581,14 @@ isOneToOne: false
                   ]
                 },"job_requests": {
                   Row: {
-                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -541,54 +617,16 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"message_reports": {
-                  Row: {
-                    "conversation_id": string,"created_at": string,"id": string,"message_id": number,"note": string | null,"reason": string,"reporter_id": string | null,"reviewed_at": string | null,"reviewed_by": string | null,"status": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "conversation_id": string,"created_at"?: string,"id"?: string,"message_id": number,"note"?: string | null,"reason": string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
-                  }
-                  Update: {
-                    "conversation_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number,"note"?: string | null,"reason"?: string,"reporter_id"?: string | null,"reviewed_at"?: string | null,"reviewed_by"?: string | null,"status"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "message_reports_conversation_id_fkey"
-      columns: ["conversation_id"]
-isOneToOne: false
-      referencedRelation: "conversations"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "message_reports_message_id_fkey"
-      columns: ["message_id"]
-isOneToOne: false
-      referencedRelation: "messages"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "message_reports_reporter_id_fkey"
-      columns: ["reporter_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "message_reports_reviewed_by_fkey"
-      columns: ["reviewed_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
                 },"messages": {
                   Row: {
-                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
+                    "attachment_path": string | null,"author_id": string | null,"body": string | null,"client_key": string | null,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"id": number,"kind": string,"payload": Json | null,"sender_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"id"?: never,"kind": string,"payload"?: Json | null,"sender_id"?: string | null
                   }
                   Update: {
-                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
+                    "attachment_path"?: string | null,"author_id"?: string | null,"body"?: string | null,"client_key"?: string | null,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"id"?: never,"kind"?: string,"payload"?: Json | null,"sender_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -600,6 +638,32 @@ isOneToOne: false
     },{
       foreignKeyName: "messages_sender_id_fkey"
       columns: ["sender_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"moderation_actions": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"created_at": string,"id": number,"kind": string,"reason": string,"reports_closed": number,"target_id": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"created_at"?: string,"id"?: never,"kind": string,"reason": string,"reports_closed"?: number,"target_id": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"created_at"?: string,"id"?: never,"kind"?: string,"reason"?: string,"reports_closed"?: number,"target_id"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "moderation_actions_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "moderation_actions_user_id_fkey"
+      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -903,14 +967,14 @@ isOneToOne: true
                   ]
                 },"profiles": {
                   Row: {
-                    "active_mode": string,"avatar_path": string | null,"bio": string | null,"created_at": string,"currency": string,"deleted_at": string | null,"full_name": string,"id": string,"is_provider": boolean,"is_seller": boolean,"is_verified": boolean,"locale": string,"neighbourhood": string | null,"updated_at": string,"username": string
+                    "active_mode": string,"avatar_path": string | null,"bio": string | null,"created_at": string,"currency": string,"deleted_at": string | null,"full_name": string,"hidden_at": string | null,"id": string,"is_provider": boolean,"is_seller": boolean,"is_verified": boolean,"locale": string,"neighbourhood": string | null,"updated_at": string,"username": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id": string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username": string
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"hidden_at"?: string | null,"id": string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username": string
                   }
                   Update: {
-                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"id"?: string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username"?: string
+                    "active_mode"?: string,"avatar_path"?: string | null,"bio"?: string | null,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"full_name"?: string,"hidden_at"?: string | null,"id"?: string,"is_provider"?: boolean,"is_seller"?: boolean,"is_verified"?: boolean,"locale"?: string,"neighbourhood"?: string | null,"updated_at"?: string,"username"?: string
                   }
                   Relationships: [
                     
@@ -963,14 +1027,14 @@ isOneToOne: false
                   ]
                 },"provider_certifications": {
                   Row: {
-                    "created_at": string,"document_path": string | null,"expires_on": string | null,"id": string,"issuer": string,"name": string,"number": string | null,"provider_id": string,"updated_at": string,"verified_at": string | null,"verified_by": string | null
+                    "created_at": string,"expires_on": string | null,"id": string,"issuer": string,"name": string,"provider_id": string,"updated_at": string,"verified_at": string | null,"verified_by": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer": string,"name": string,"number"?: string | null,"provider_id": string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                    "created_at"?: string,"expires_on"?: string | null,"id"?: string,"issuer": string,"name": string,"provider_id": string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
                   }
                   Update: {
-                    "created_at"?: string,"document_path"?: string | null,"expires_on"?: string | null,"id"?: string,"issuer"?: string,"name"?: string,"number"?: string | null,"provider_id"?: string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
+                    "created_at"?: string,"expires_on"?: string | null,"id"?: string,"issuer"?: string,"name"?: string,"provider_id"?: string,"updated_at"?: string,"verified_at"?: string | null,"verified_by"?: string | null
                   }
                   Relationships: [
                     {
@@ -989,14 +1053,14 @@ isOneToOne: false
                   ]
                 },"provider_profiles": {
                   Row: {
-                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
+                    "base_lat": number | null,"base_lng": number | null,"base_location": unknown,"business_id": string | null,"business_name": string | null,"category_ids": (string)[],"completed_jobs": number,"coverage": unknown,"created_at": string,"currency": string,"deleted_at": string | null,"description": string | null,"display_name": string,"hidden_at": string | null,"hourly_rate": number | null,"id": string,"is_available": boolean,"is_verified": boolean,"price_from": number | null,"rating_avg": number,"rating_count": number,"rating_sum": number,"reputation_score": number,"response_time_s": number | null,"service_area": unknown,"service_radius_m": number,"skills": (string)[],"timezone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location": unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name": string,"hidden_at"?: string | null,"hourly_rate"?: number | null,"id": string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
+                    "base_lat"?: never,"base_lng"?: never,"base_location"?: unknown,"business_id"?: string | null,"business_name"?: string | null,"category_ids"?: (string)[],"completed_jobs"?: number,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"deleted_at"?: string | null,"description"?: string | null,"display_name"?: string,"hidden_at"?: string | null,"hourly_rate"?: number | null,"id"?: string,"is_available"?: boolean,"is_verified"?: boolean,"price_from"?: number | null,"rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"response_time_s"?: number | null,"service_area"?: unknown,"service_radius_m"?: number,"skills"?: (string)[],"timezone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1033,6 +1097,90 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"report_reasons": {
+                  Row: {
+                    "code": string,"details_required": boolean,"kinds": (string)[] | null,"names": NonNullable<Json>,"position": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "code": string,"details_required"?: boolean,"kinds"?: (string)[] | null,"names": NonNullable<Json>,"position": number
+                  }
+                  Update: {
+                    "code"?: string,"details_required"?: boolean,"kinds"?: (string)[] | null,"names"?: NonNullable<Json>,"position"?: number
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"reports": {
+                  Row: {
+                    "closed_at": string | null,"closed_by": string | null,"created_at": string,"details": string | null,"id": string,"kind": string,"outcome": string | null,"reason": string,"reporter_id": string | null,"status": string,"target_id": string,"target_owner_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "closed_at"?: string | null,"closed_by"?: string | null,"created_at"?: string,"details"?: string | null,"id"?: string,"kind": string,"outcome"?: string | null,"reason": string,"reporter_id"?: string | null,"status"?: string,"target_id": string,"target_owner_id"?: string | null
+                  }
+                  Update: {
+                    "closed_at"?: string | null,"closed_by"?: string | null,"created_at"?: string,"details"?: string | null,"id"?: string,"kind"?: string,"outcome"?: string | null,"reason"?: string,"reporter_id"?: string | null,"status"?: string,"target_id"?: string,"target_owner_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reports_closed_by_fkey"
+      columns: ["closed_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reports_reason_fkey"
+      columns: ["reason"]
+isOneToOne: false
+      referencedRelation: "report_reasons"
+      referencedColumns: ["code"]
+    },{
+      foreignKeyName: "reports_reporter_id_fkey"
+      columns: ["reporter_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reports_target_owner_id_fkey"
+      columns: ["target_owner_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"reviews": {
+                  Row: {
+                    "author_id": string | null,"author_side": string,"comment": string | null,"created_at": string,"hidden_at": string | null,"id": string,"published_at": string | null,"rating": number,"replied_at": string | null,"replied_by": string | null,"reply": string | null,"reviewee_id": string,"reviewee_role": string,"subratings": NonNullable<Json>,"trade_id": string,"trade_kind": string,"updated_at": string,"window_ends_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"author_side": string,"comment"?: string | null,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"published_at"?: string | null,"rating": number,"replied_at"?: string | null,"replied_by"?: string | null,"reply"?: string | null,"reviewee_id": string,"reviewee_role": string,"subratings"?: NonNullable<Json>,"trade_id": string,"trade_kind": string,"updated_at"?: string,"window_ends_at": string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"author_side"?: string,"comment"?: string | null,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"published_at"?: string | null,"rating"?: number,"replied_at"?: string | null,"replied_by"?: string | null,"reply"?: string | null,"reviewee_id"?: string,"reviewee_role"?: string,"subratings"?: NonNullable<Json>,"trade_id"?: string,"trade_kind"?: string,"updated_at"?: string,"window_ends_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reviews_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_replied_by_fkey"
+      columns: ["replied_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_reviewee_id_fkey"
+      columns: ["reviewee_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"role_permissions": {
                   Row: {
                     "permission": string,"role": string
@@ -1049,14 +1197,14 @@ isOneToOne: false
                   ]
                 },"service_listings": {
                   Row: {
-                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
+                    "base_price": number,"booking_mode": string,"cancellation_policy": Json | null,"category_id": string,"cover_image_path": string | null,"coverage": unknown,"created_at": string,"currency": string,"description": string | null,"duration_minutes": number,"hidden_at": string | null,"id": string,"is_active": boolean,"location": unknown,"media_paths": (string)[],"pricing_unit": string,"provider_id": string,"service_area": unknown,"service_radius_m": number | null,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id": string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"hidden_at"?: string | null,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit": string,"provider_id": string,"service_area"?: unknown,"service_radius_m"?: number | null,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
+                    "base_price"?: number,"booking_mode"?: string,"cancellation_policy"?: Json | null,"category_id"?: string,"cover_image_path"?: string | null,"coverage"?: unknown,"created_at"?: string,"currency"?: string,"description"?: string | null,"duration_minutes"?: number,"hidden_at"?: string | null,"id"?: string,"is_active"?: boolean,"location"?: unknown,"media_paths"?: (string)[],"pricing_unit"?: string,"provider_id"?: string,"service_area"?: unknown,"service_radius_m"?: number | null,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1099,6 +1247,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"user_reputation": {
+                  Row: {
+                    "rating_avg": number,"rating_count": number,"rating_sum": number,"reputation_score": number,"role": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score": number,"role": string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "rating_avg"?: number,"rating_count"?: number,"rating_sum"?: number,"reputation_score"?: number,"role"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_reputation_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"user_roles": {
                   Row: {
                     "granted_at": string,"granted_by": string | null,"role": string,"user_id": string
@@ -1119,6 +1287,120 @@ isOneToOne: false
       referencedColumns: ["id"]
     },{
       foreignKeyName: "user_roles_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"user_suspensions": {
+                  Row: {
+                    "appeal_answer": string | null,"appeal_answered_at": string | null,"appeal_answered_by": string | null,"appeal_status": string | null,"appeal_text": string | null,"appealed_at": string | null,"created_at": string,"end_kind": string | null,"end_reason": string | null,"ended_at": string | null,"ended_by": string | null,"ends_at": string | null,"id": string,"reason": string,"starts_at": string,"suspended_by": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "appeal_answer"?: string | null,"appeal_answered_at"?: string | null,"appeal_answered_by"?: string | null,"appeal_status"?: string | null,"appeal_text"?: string | null,"appealed_at"?: string | null,"created_at"?: string,"end_kind"?: string | null,"end_reason"?: string | null,"ended_at"?: string | null,"ended_by"?: string | null,"ends_at"?: string | null,"id"?: string,"reason": string,"starts_at": string,"suspended_by"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "appeal_answer"?: string | null,"appeal_answered_at"?: string | null,"appeal_answered_by"?: string | null,"appeal_status"?: string | null,"appeal_text"?: string | null,"appealed_at"?: string | null,"created_at"?: string,"end_kind"?: string | null,"end_reason"?: string | null,"ended_at"?: string | null,"ended_by"?: string | null,"ends_at"?: string | null,"id"?: string,"reason"?: string,"starts_at"?: string,"suspended_by"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "user_suspensions_appeal_answered_by_fkey"
+      columns: ["appeal_answered_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_suspensions_ended_by_fkey"
+      columns: ["ended_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_suspensions_suspended_by_fkey"
+      columns: ["suspended_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "user_suspensions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"verification_documents": {
+                  Row: {
+                    "created_at": string,"id": string,"kind": string,"object_path": string,"removed_at": string | null,"submission_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"kind": string,"object_path": string,"removed_at"?: string | null,"submission_id": string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"kind"?: string,"object_path"?: string,"removed_at"?: string | null,"submission_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_documents_submission_id_fkey"
+      columns: ["submission_id"]
+isOneToOne: false
+      referencedRelation: "operator_verification_queue"
+      referencedColumns: ["submission_id"]
+    },{
+      foreignKeyName: "verification_documents_submission_id_fkey"
+      columns: ["submission_id"]
+isOneToOne: false
+      referencedRelation: "verification_submissions"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_documents_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"verification_submissions": {
+                  Row: {
+                    "business_id": string | null,"certificate_number": string | null,"certification_id": string | null,"certification_snapshot": Json | null,"decided_at": string | null,"decided_by": string | null,"emirates_id_number": string | null,"id": string,"licence_emirate": string | null,"licence_number": string | null,"numbers_masked_at": string | null,"purge_due_at": string | null,"reason": string | null,"revoked_at": string | null,"revoked_by": string | null,"status": string,"submitted_at": string,"type": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_id"?: string | null,"certificate_number"?: string | null,"certification_id"?: string | null,"certification_snapshot"?: Json | null,"decided_at"?: string | null,"decided_by"?: string | null,"emirates_id_number"?: string | null,"id"?: string,"licence_emirate"?: string | null,"licence_number"?: string | null,"numbers_masked_at"?: string | null,"purge_due_at"?: string | null,"reason"?: string | null,"revoked_at"?: string | null,"revoked_by"?: string | null,"status"?: string,"submitted_at"?: string,"type": string,"user_id": string
+                  }
+                  Update: {
+                    "business_id"?: string | null,"certificate_number"?: string | null,"certification_id"?: string | null,"certification_snapshot"?: Json | null,"decided_at"?: string | null,"decided_by"?: string | null,"emirates_id_number"?: string | null,"id"?: string,"licence_emirate"?: string | null,"licence_number"?: string | null,"numbers_masked_at"?: string | null,"purge_due_at"?: string | null,"reason"?: string | null,"revoked_at"?: string | null,"revoked_by"?: string | null,"status"?: string,"submitted_at"?: string,"type"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_submissions_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_certification_id_fkey"
+      columns: ["certification_id"]
+isOneToOne: false
+      referencedRelation: "provider_certifications"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_decided_by_fkey"
+      columns: ["decided_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_revoked_by_fkey"
+      columns: ["revoked_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -1170,6 +1452,14 @@ isOneToOne: false
                         Relationships: [
                     
                   ]
+                },"operator_dispute_queue": {
+                  Row: {
+                    "age": string | null,"currency": string,"customer_statements": number | null,"dispute_id": string,"escalated": boolean | null,"escalated_at": string | null,"last_statement_at": string | null,"opened_at": string,"opener_side": string,"provider_statements": number | null,"reason": string,"statement_due_at": string,"trade_amount": number,"trade_id": string,"trade_kind": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
                 },"operator_fee_schedules": {
                   Row: {
                     "category": string | null,"commission_max": string | null,"commission_min": string | null,"commission_percent": number | null,"currency": string,"effective_from": string,"effective_until": string | null,"id": string,"in_force": boolean | null,"note": string | null,"period": string | null,"region": string | null,"service_fee_fixed": string | null,"service_fee_max": string | null,"service_fee_percent": number | null,"trade_kind": string,"updated_at": string
@@ -1177,6 +1467,40 @@ isOneToOne: false
                   ComputedFields: never
                   Relationships: [
                     
+                  ]
+                },"operator_report_queue": {
+                  Row: {
+                    "first_reported_at": string | null,"kind": string,"last_reported_at": string | null,"open_reports": number | null,"reasons": (string)[] | null,"recent_details": (string)[] | null,"reporters": number | null,"sla_age": string | null,"sla_breached": boolean | null,"sla_due_at": string | null,"target_id": string,"target_owner_id": string | null,"target_ref": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"operator_verification_queue": {
+                  Row: {
+                    "age": string | null,"business_id": string | null,"business_name": string | null,"certificate_number": string | null,"certification_id": string | null,"certification_name": string | null,"documents": Json | null,"earlier_rejections": number | null,"emirates_id_number": string | null,"full_name": string | null,"licence_emirate": string | null,"licence_number": string | null,"submission_id": string,"submitted_at": string,"type": string,"user_id": string,"username": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "verification_submissions_business_id_fkey"
+      columns: ["business_id"]
+isOneToOne: false
+      referencedRelation: "businesses"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_certification_id_fkey"
+      columns: ["certification_id"]
+isOneToOne: false
+      referencedRelation: "provider_certifications"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "verification_submissions_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 }
           }
@@ -1230,6 +1554,61 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"add_dispute_statement":
+{ Args: { "p_body"?: string,"p_dispute_id": string,"p_evidence"?: (string)[] }; Returns: Json
+                           },
+"answer_suspension_appeal":
+{ Args: { "p_grant": boolean,"p_reason": string,"p_suspension_id": string }; Returns: {
+              "appeal_answer": string | null,
+"appeal_answered_at": string | null,
+"appeal_answered_by": string | null,
+"appeal_status": string | null,
+"appeal_text": string | null,
+"appealed_at": string | null,
+"created_at": string,
+"end_kind": string | null,
+"end_reason": string | null,
+"ended_at": string | null,
+"ended_by": string | null,
+"ends_at": string | null,
+"id": string,
+"reason": string,
+"starts_at": string,
+"suspended_by": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_suspensions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"appeal_suspension":
+{ Args: { "p_reason": string }; Returns: {
+              "appeal_answer": string | null,
+"appeal_answered_at": string | null,
+"appeal_answered_by": string | null,
+"appeal_status": string | null,
+"appeal_text": string | null,
+"appealed_at": string | null,
+"created_at": string,
+"end_kind": string | null,
+"end_reason": string | null,
+"ended_at": string | null,
+"ended_by": string | null,
+"ends_at": string | null,
+"id": string,
+"reason": string,
+"starts_at": string,
+"suspended_by": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_suspensions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "apply_account":
 { Args: { "p_account": Json,"p_provider": string }; Returns: Json
                            },
@@ -1275,6 +1654,34 @@ isOneToOne: false
 "apply_webhook_event":
 { Args: { "p_event": Json,"p_provider": string }; Returns: Json
                            },
+"approve_verification":
+{ Args: { "p_note"?: string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "archive_conversation":
 { Args: { "p_archived"?: boolean,"p_conversation_id": string }; Returns: {
               "archived_at": string | null,
@@ -1367,6 +1774,7 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
+"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -1419,6 +1827,11 @@ isOneToOne: false
               "code": string,"locale": string,"phone": string
             }[]
                            },
+"claim_verification_retention":
+{ Args: { "p_limit"?: number }; Returns: {
+              "document_id": string,"object_path": string
+            }[]
+                           },
 "cluster_listings_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
@@ -1434,6 +1847,9 @@ isOneToOne: false
                            },
 "complete_push_deliveries":
 { Args: { "p_results": Json }; Returns: Json
+                           },
+"complete_verification_retention":
+{ Args: { "p_paths": (string)[] }; Returns: Json
                            },
 "counter_offer":
 { Args: { "p_counter_price": number,"p_message"?: string,"p_offer_id": string }; Returns: {
@@ -1478,6 +1894,7 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
+"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -1486,6 +1903,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -1537,6 +1955,7 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
+"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -1551,6 +1970,24 @@ isOneToOne: false
 "delete_user_account":
 { Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
                            },
+"dismiss_reports":
+{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
+              "action": string,
+"actor_id": string | null,
+"created_at": string,
+"id": number,
+"kind": string,
+"reason": string,
+"reports_closed": number,
+"target_id": string,
+"user_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "moderation_actions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "edit_message":
 { Args: { "p_body": string,"p_message_id": number }; Returns: {
               "attachment_path": string | null,
@@ -1561,6 +1998,7 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
+"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -1569,6 +2007,33 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"edit_review":
+{ Args: { "p_comment"?: string,"p_rating": number,"p_review_id": string,"p_subratings"?: Json }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1598,6 +2063,9 @@ isOneToOne: false
               "attempts_left": number,"code": string,"locked": boolean
             }[]
                            },
+"get_dispute":
+{ Args: { "p_dispute_id": string }; Returns: Json
+                           },
 "get_job":
 { Args: { "p_job_id": string }; Returns: Json
                            },
@@ -1612,6 +2080,29 @@ isOneToOne: false
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"get_trade_reviews":
+{ Args: { "p_kind": string,"p_trade_id": string }; Returns: {
+              "author_side": string,"comment": string,"created_at": string,"hidden": boolean,"mine": boolean,"published_at": string,"rating": number,"replied_at": string,"reply": string,"review_deadline": string,"review_id": string,"subratings": Json,"trade_state": string,"written": boolean
+            }[]
+                           },
+"hide_content":
+{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
+              "action": string,
+"actor_id": string | null,
+"created_at": string,
+"id": number,
+"kind": string,
+"reason": string,
+"reports_closed": number,
+"target_id": string,
+"user_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "moderation_actions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "history":
 { Args: { "p_after"?: number,"p_before"?: number,"p_conversation_id": string,"p_limit"?: number }; Returns: Json
                            },
@@ -1629,6 +2120,32 @@ isOneToOne: false
 "ledger_check":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"lift_suspension":
+{ Args: { "p_reason": string,"p_user_id": string }; Returns: {
+              "appeal_answer": string | null,
+"appeal_answered_at": string | null,
+"appeal_answered_by": string | null,
+"appeal_status": string | null,
+"appeal_text": string | null,
+"appealed_at": string | null,
+"created_at": string,
+"end_kind": string | null,
+"end_reason": string | null,
+"ended_at": string | null,
+"ended_by": string | null,
+"ends_at": string | null,
+"id": string,
+"reason": string,
+"starts_at": string,
+"suspended_by": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_suspensions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
@@ -1639,6 +2156,38 @@ isOneToOne: false
               "created_at": string,"currency": string,"cursor": string,"customer_id": string,"customer_name": string,"ends_at": string,"id": string,"listing_id": string,"listing_title": string,"price": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"list_my_disputes":
+{ Args: { "p_before_id"?: string,"p_before_opened_at"?: string,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "amount": number,
+"business_id": string | null,
+"currency": string,
+"customer_id": string,
+"details": string | null,
+"escalated_at": string | null,
+"id": string,
+"opened_at": string,
+"opened_by": string | null,
+"opener_side": string,
+"outcome": string | null,
+"provider_id": string,
+"reason": string,
+"refund_amount": number | null,
+"resolution_reason": string | null,
+"resolved_at": string | null,
+"resolved_by": string | null,
+"resolved_by_role": string | null,
+"statement_due_at": string,
+"status": string,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "disputes"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_notifications":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
               "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
@@ -1647,6 +2196,11 @@ isOneToOne: false
 "list_open_jobs_near_me":
 { Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
               "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
+            }[]
+                           },
+"list_reviews":
+{ Args: { "p_after"?: string,"p_limit"?: number,"p_role"?: string,"p_user_id": string }; Returns: {
+              "author_avatar_path": string,"author_id": string,"author_side": string,"author_username": string,"comment": string,"cursor": string,"id": string,"published_at": string,"rating": number,"replied_at": string,"reply": string,"reviewee_id": string,"reviewee_role": string,"subratings": Json,"trade_kind": string
             }[]
                            },
 "make_offer":
@@ -1729,10 +2283,18 @@ isOneToOne: false
               "account_kind": string,"amount": number,"booking_id": string,"created_at": string,"currency": string,"entry_id": number,"payment_id": string,"payout_id": string,"transaction_id": number,"transaction_kind": string
             }[]
                            },
+"my_reviews_to_write":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "finished_at": string,"other_side_reviewed": boolean,"review_deadline": string,"reviewee_id": string,"reviewee_role": string,"side": string,"trade_id": string,"trade_kind": string
+            }[]
+                           },
 "notification_catalog":
 { Args: { "p_locale"?: string }; Returns: {
               "key": string,"text": string
             }[]
+                           },
+"open_dispute":
+{ Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_trade_id": string }; Returns: Json
                            },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
@@ -1753,6 +2315,7 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
+"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -1805,31 +2368,88 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"remove_business_member":
-{ Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
-                           },
-"report_location":
-{ Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
-                           },
-"report_message":
-{ Args: { "p_message_id": number,"p_note"?: string,"p_reason": string }; Returns: {
-              "conversation_id": string,
-"created_at": string,
+"reject_verification":
+{ Args: { "p_reason": string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
 "id": string,
-"message_id": number,
-"note": string | null,
-"reason": string,
-"reporter_id": string | null,
-"reviewed_at": string | null,
-"reviewed_by": string | null,
-"status": string
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
             }
                           SetofOptions: {
         from: "*"
-        to: "message_reports"
+        to: "verification_submissions"
         isOneToOne: true
         isSetofReturn: false
       } },
+"remove_business_member":
+{ Args: { "p_business_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"reply_to_review":
+{ Args: { "p_reply": string,"p_review_id": string }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"report_content":
+{ Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
+              "closed_at": string | null,
+"closed_by": string | null,
+"created_at": string,
+"details": string | null,
+"id": string,
+"kind": string,
+"outcome": string | null,
+"reason": string,
+"reporter_id": string | null,
+"status": string,
+"target_id": string,
+"target_owner_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"report_location":
+{ Args: { "p_accuracy"?: number,"p_booking_id": string,"p_heading"?: number,"p_lat": number,"p_lng": number,"p_recorded_at"?: string,"p_speed"?: number }; Returns: Json
+                           },
 "reset_booking_start_code":
 { Args: { "p_booking_id": string }; Returns: {
               "accepted_at": string | null,
@@ -1865,6 +2485,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"resolve_dispute":
+{ Args: { "p_dispute_id": string,"p_outcome": string,"p_reason"?: string,"p_refund_amount"?: number }; Returns: Json
+                           },
 "respond_to_counter":
 { Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
               "accepted_at": string | null,
@@ -1890,6 +2513,52 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"restore_content":
+{ Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
+              "action": string,
+"actor_id": string | null,
+"created_at": string,
+"id": number,
+"kind": string,
+"reason": string,
+"reports_closed": number,
+"target_id": string,
+"user_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "moderation_actions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"revoke_verification":
+{ Args: { "p_reason": string,"p_submission_id": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1999,27 +2668,27 @@ isOneToOne: false
       } },
 "search_listings_in_bounds":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
-              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"title": string
             }[]
                            },
 "search_listings_nearby":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"title": string
+              "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"title": string
             }[]
                            },
 "search_providers_covering":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "search_providers_in_bounds":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_limit"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_sort"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "search_providers_nearby":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
-              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"username": string
+              "avatar_path": string,"business_name": string,"completed_jobs": number,"currency": string,"cursor": string,"display_name": string,"distance_m": number,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"lat": number,"lng": number,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"username": string
             }[]
                            },
 "send_message":
@@ -2032,6 +2701,7 @@ isOneToOne: false
 "created_at": string,
 "deleted_at": string | null,
 "edited_at": string | null,
+"hidden_at": string | null,
 "id": number,
 "kind": string,
 "payload": Json | null,
@@ -2062,6 +2732,7 @@ isOneToOne: false
 "expired_at": string | null,
 "expires_at": string,
 "fuzzed_location": unknown,
+"hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
 "neighbourhood": string | null,
@@ -2092,6 +2763,7 @@ isOneToOne: false
 "currency": string,
 "description": string | null,
 "duration_minutes": number,
+"hidden_at": string | null,
 "id": string,
 "is_active": boolean,
 "location": unknown,
@@ -2127,6 +2799,7 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
+"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2135,6 +2808,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2163,6 +2837,7 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
+"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2171,6 +2846,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2213,6 +2889,7 @@ isOneToOne: false
 "deleted_at": string | null,
 "description": string | null,
 "display_name": string,
+"hidden_at": string | null,
 "hourly_rate": number | null,
 "id": string,
 "is_available": boolean,
@@ -2221,6 +2898,7 @@ isOneToOne: false
 "rating_avg": number,
 "rating_count": number,
 "rating_sum": number,
+"reputation_score": number,
 "response_time_s": number | null,
 "service_area": unknown,
 "service_radius_m": number,
@@ -2274,6 +2952,87 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"submit_review":
+{ Args: { "p_comment"?: string,"p_kind": string,"p_rating": number,"p_subratings"?: Json,"p_trade_id": string }; Returns: {
+              "author_id": string | null,
+"author_side": string,
+"comment": string | null,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"published_at": string | null,
+"rating": number,
+"replied_at": string | null,
+"replied_by": string | null,
+"reply": string | null,
+"reviewee_id": string,
+"reviewee_role": string,
+"subratings": NonNullable<Json>,
+"trade_id": string,
+"trade_kind": string,
+"updated_at": string,
+"window_ends_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reviews"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"submit_verification":
+{ Args: { "p_business_id"?: string,"p_certificate_number"?: string,"p_certification_id"?: string,"p_documents": Json,"p_emirates_id_number"?: string,"p_licence_emirate"?: string,"p_licence_number"?: string,"p_type": string }; Returns: {
+              "business_id": string | null,
+"certificate_number": string | null,
+"certification_id": string | null,
+"certification_snapshot": Json | null,
+"decided_at": string | null,
+"decided_by": string | null,
+"emirates_id_number": string | null,
+"id": string,
+"licence_emirate": string | null,
+"licence_number": string | null,
+"numbers_masked_at": string | null,
+"purge_due_at": string | null,
+"reason": string | null,
+"revoked_at": string | null,
+"revoked_by": string | null,
+"status": string,
+"submitted_at": string,
+"type": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"suspend_user":
+{ Args: { "p_reason": string,"p_until"?: string,"p_user_id": string }; Returns: {
+              "appeal_answer": string | null,
+"appeal_answered_at": string | null,
+"appeal_answered_by": string | null,
+"appeal_status": string | null,
+"appeal_text": string | null,
+"appealed_at": string | null,
+"created_at": string,
+"end_kind": string | null,
+"end_reason": string | null,
+"ended_at": string | null,
+"ended_by": string | null,
+"ends_at": string | null,
+"id": string,
+"reason": string,
+"starts_at": string,
+"suspended_by": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "user_suspensions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "switch_mode":
 { Args: { "p_mode": string }; Returns: {
               "active_mode": string,
@@ -2283,6 +3042,7 @@ isOneToOne: false
 "currency": string,
 "deleted_at": string | null,
 "full_name": string,
+"hidden_at": string | null,
 "id": string,
 "is_provider": boolean,
 "is_seller": boolean,
@@ -2360,77 +3120,21 @@ isOneToOne: false
 "unregister_device_token":
 { Args: { "p_token": string }; Returns: undefined
                            },
-"verify_business":
-{ Args: { "p_business_id": string,"p_verified"?: boolean }; Returns: {
-              "closed_at": string | null,
+"warn_user":
+{ Args: { "p_reason": string,"p_user_id": string }; Returns: {
+              "action": string,
+"actor_id": string | null,
 "created_at": string,
-"description": string | null,
-"id": string,
-"is_verified": boolean,
-"logo_path": string | null,
-"name": string,
-"owner_id": string,
-"updated_at": string
+"id": number,
+"kind": string,
+"reason": string,
+"reports_closed": number,
+"target_id": string,
+"user_id": string | null
             }
                           SetofOptions: {
         from: "*"
-        to: "businesses"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"verify_certification":
-{ Args: { "p_certification_id": string,"p_verified"?: boolean }; Returns: {
-              "created_at": string,
-"document_path": string | null,
-"expires_on": string | null,
-"id": string,
-"issuer": string,
-"name": string,
-"number": string | null,
-"provider_id": string,
-"updated_at": string,
-"verified_at": string | null,
-"verified_by": string | null
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "provider_certifications"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
-"verify_provider":
-{ Args: { "p_provider_id": string,"p_verified"?: boolean }; Returns: {
-              "base_lat": number | null,
-"base_lng": number | null,
-"base_location": unknown,
-"business_id": string | null,
-"business_name": string | null,
-"category_ids": (string)[],
-"completed_jobs": number,
-"coverage": unknown,
-"created_at": string,
-"currency": string,
-"deleted_at": string | null,
-"description": string | null,
-"display_name": string,
-"hourly_rate": number | null,
-"id": string,
-"is_available": boolean,
-"is_verified": boolean,
-"price_from": number | null,
-"rating_avg": number,
-"rating_count": number,
-"rating_sum": number,
-"response_time_s": number | null,
-"service_area": unknown,
-"service_radius_m": number,
-"skills": (string)[],
-"timezone": string,
-"updated_at": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "provider_profiles"
+        to: "moderation_actions"
         isOneToOne: true
         isSetofReturn: false
       } },

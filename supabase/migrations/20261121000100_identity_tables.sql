@@ -400,11 +400,8 @@ insert into public.role_permissions (role, permission) values
   ('admin', 'users.verify'),
   ('admin', 'users.read_private'),
   ('admin', 'categories.manage'),
-  ('admin', 'providers.verify'),
   ('admin', 'content.moderate'),
-  ('admin', 'businesses.manage'),
   ('moderator', 'content.moderate'),
-  ('moderator', 'providers.verify'),
   ('support', 'users.read_private')
 on conflict do nothing;
 

@@ -40,13 +40,13 @@ select throws_ok($$ insert into public.user_roles (user_id, role, granted_by) va
   '42501', null, 'support cannot promote themselves to admin');
 
 select tests.authenticate_as('dave');
-select ok(private.authorize('content.moderate') and private.authorize('providers.verify') and not private.authorize('users.read_private'),
-  'authorize: a moderator moderates and verifies providers, nothing more');
+select ok(private.authorize('content.moderate') and private.authorize('users.verify') and not private.authorize('users.read_private'),
+  'authorize: a moderator moderates and decides verifications, nothing more');
 select throws_ok($$ insert into public.user_roles (user_id, role, granted_by) values (tests.get_supabase_uid('bob'), 'moderator', auth.uid()) $$,
   '42501', null, 'a moderator cannot grant roles');
 
 select tests.authenticate_as('carol');
-select ok(private.authorize('roles.manage') and private.authorize('users.verify') and private.authorize('businesses.manage'),
+select ok(private.authorize('roles.manage') and private.authorize('users.verify') and private.authorize('categories.manage'),
   'authorize: an admin holds the admin permissions');
 select ok((select count(*) >= 3 from public.user_roles), 'an admin reads all role rows');
 select lives_ok($$ insert into public.user_roles (user_id, role, granted_by) values (tests.get_supabase_uid('judy'), 'support', auth.uid()) $$,

@@ -125,3 +125,24 @@ export function handle(fn: Handler): (req: Request) => Promise<Response> {
     }
   };
 }
+
+/** The bearer token of the Authorization header, if any. */
+export function bearer(req: Request): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
+  return m ? m[1] : undefined;
+}
+
+/**
+ * The role claim of a JWT the gateway already verified (functions with verify_jwt = true in
+ * config.toml); undefined when the token is not a readable JWT. Never use it on an unverified token.
+ */
+export function tokenRole(token: string): string | undefined {
+  try {
+    const part = token.split(".")[1] ?? "";
+    const padded = part.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (part.length % 4)) % 4);
+    const claims = JSON.parse(atob(padded)) as { role?: unknown };
+    return typeof claims.role === "string" ? claims.role : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -25,7 +25,7 @@
  */
 import { z } from "zod";
 import { optionalEnv, requireEnv } from "../_shared/env.ts";
-import { handle, HttpError, json, methodNotAllowed } from "../_shared/http.ts";
+import { bearer, handle, HttpError, json, methodNotAllowed } from "../_shared/http.ts";
 import { detectLocale, letterCount } from "../_shared/text.ts";
 import { categoryName, heuristicSuggester } from "./heuristic.ts";
 import { createLlmSuggester } from "./llm.ts";
@@ -68,11 +68,6 @@ const ERRORS = {
 function fail(code: keyof typeof ERRORS, details: unknown = null): never {
   const [status, message] = ERRORS[code];
   throw new HttpError(status, code, message, details);
-}
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
 }
 
 async function readBody(res: Response): Promise<unknown> {

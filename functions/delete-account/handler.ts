@@ -17,7 +17,7 @@
  * 401 HL001.
  */
 import { z } from "zod";
-import { handle, HttpError, json, methodNotAllowed, readJson } from "../_shared/http.ts";
+import { bearer, handle, HttpError, json, methodNotAllowed, readJson, tokenRole } from "../_shared/http.ts";
 import { requireEnv } from "../_shared/env.ts";
 
 export interface DeleteAccountDeps {
@@ -34,23 +34,6 @@ const supportRequest = z.object({
 });
 
 const NOT_SIGNED_IN = "You must be signed in to do this.";
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
-}
-
-/** The role claim of a JWT the gateway already verified (verify_jwt = true in config.toml). */
-function tokenRole(token: string): string | undefined {
-  try {
-    const part = token.split(".")[1] ?? "";
-    const padded = part.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (part.length % 4)) % 4);
-    const claims = JSON.parse(atob(padded)) as { role?: unknown };
-    return typeof claims.role === "string" ? claims.role : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function body(res: Response): Promise<unknown> {
   const text = await res.text();

@@ -26,7 +26,7 @@
  * Retry-After; database errors keep their HL code and status.
  */
 import { z } from "zod";
-import { errorResponse, handle, HttpError, json, methodNotAllowed, readJson } from "../_shared/http.ts";
+import { bearer, errorResponse, handle, HttpError, json, methodNotAllowed, readJson } from "../_shared/http.ts";
 import { MoneyApi, type PreparedPayment, type PreparedPayoutAccount } from "../_shared/payments/api.ts";
 import {
   isProviderError,
@@ -84,11 +84,6 @@ interface Claims {
   role?: string;
   sub?: string;
   email?: string;
-}
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
 }
 
 /** Claims of a JWT the gateway already verified (verify_jwt = true). */

@@ -14,7 +14,7 @@
  * token: 401 HL001. Database errors pass through as PostgREST answers them.
  */
 import { z } from "zod";
-import { handle, HttpError, json, methodNotAllowed } from "../_shared/http.ts";
+import { bearer, handle, HttpError, json, methodNotAllowed, tokenRole } from "../_shared/http.ts";
 import { optionalEnv, requireEnv } from "../_shared/env.ts";
 import { FcmProvider, parseServiceAccount, type PushMessage, type PushProvider, RecordingProvider } from "./providers.ts";
 
@@ -47,23 +47,6 @@ const options = z.object({
   batch_size: z.int().min(1).max(500).optional(),
   max_batches: z.int().min(1).max(50).optional(),
 }).strict();
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
-}
-
-/** The role claim of a JWT the gateway already verified (verify_jwt = true in config.toml). */
-function tokenRole(token: string): string | undefined {
-  try {
-    const part = token.split(".")[1] ?? "";
-    const padded = part.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (part.length % 4)) % 4);
-    const claims = JSON.parse(atob(padded)) as { role?: unknown };
-    return typeof claims.role === "string" ? claims.role : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** FCM data values must be strings. */
 function stringData(d: ClaimedDelivery): Record<string, string> {

@@ -26,7 +26,7 @@
  */
 import { z } from "zod";
 import { cancellationBreakdown, computeBreakdown, FeeError } from "../_shared/fees.ts";
-import { handle, HttpError, json, methodNotAllowed } from "../_shared/http.ts";
+import { bearer, handle, HttpError, json, methodNotAllowed } from "../_shared/http.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { type QuoteContext, quoteContext, type QuoteRequest, quoteRequest } from "./schemas.ts";
 
@@ -50,11 +50,6 @@ type Code = keyof typeof ERRORS;
 function fail(code: Code, details: unknown = null): never {
   const [status, message] = ERRORS[code];
   throw new HttpError(status, code, message, details);
-}
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
 }
 
 /** The `role` claim of a JWT (its signature is checked by the gateway and again by the Data API). */

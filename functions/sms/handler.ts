@@ -15,7 +15,7 @@
  * SMS), 502 HL685 (a send that failed still counts against the limit). The code is never logged.
  */
 import { z } from "zod";
-import { handle, HttpError, json, methodNotAllowed, readJson } from "../_shared/http.ts";
+import { bearer, handle, HttpError, json, methodNotAllowed, readJson } from "../_shared/http.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { renderSms } from "../_shared/sms-text.ts";
 import { maskPhone, SmsError, type SmsProvider, smsProviderFromEnv } from "../_shared/sms.ts";
@@ -31,11 +31,6 @@ export interface SmsDeps {
 const request = z.discriminatedUnion("action", [
   z.object({ action: z.literal("booking_start_code"), booking_id: z.uuid() }).strict(),
 ]);
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
-  return m ? m[1] : undefined;
-}
 
 /** The sub claim of a JWT the gateway already verified. */
 function tokenSub(token: string): string | undefined {

@@ -191,6 +191,24 @@ revoke all on function
   from public, anon, authenticated, service_role;
 grant execute on function private.raise_error(text, text, text, text) to anon, authenticated, service_role;
 
+-- Append-only tables (the audit log, the ledger): BEFORE UPDATE OR DELETE (row) and BEFORE
+-- TRUNCATE (statement) triggers execute private.refuse_change('<error code>'), and the owner
+-- makes them fire always (`alter table ... enable always trigger ...`), so neither the API roles,
+-- the owner nor a replica-mode session can change a row.
+create or replace function private.refuse_change()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform private.raise_error(tg_argv[0], pg_catalog.format('%s on %s', tg_op, tg_table_name));
+  return null;
+end;
+$$;
+comment on function private.refuse_change() is
+  'Trigger for append-only tables: refuses UPDATE, DELETE and TRUNCATE with the registered error code given as its argument.';
+revoke all on function private.refuse_change() from public, anon, authenticated, service_role;
+
 create or replace function private.setting(p_key text)
 returns jsonb
 language plpgsql

@@ -56,27 +56,13 @@ insert into public.role_permissions (role, permission) values
   ('admin', 'audit.read')
 on conflict do nothing;
 
-create or replace function private.refuse_audit_change()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  perform private.raise_error('HL121', pg_catalog.format('%s on %s', tg_op, tg_table_name));
-  return null;
-end;
-$$;
-comment on function private.refuse_audit_change() is
-  'Trigger on public.audit_log: refuses UPDATE, DELETE and TRUNCATE for everyone (HL121).';
-revoke all on function private.refuse_audit_change() from public, anon, authenticated, service_role;
-
 create or replace trigger audit_log_refuse_update_delete
   before update or delete on public.audit_log
-  for each row execute function private.refuse_audit_change();
+  for each row execute function private.refuse_change('HL121');
 
 create or replace trigger audit_log_refuse_truncate
   before truncate on public.audit_log
-  for each statement execute function private.refuse_audit_change();
+  for each statement execute function private.refuse_change('HL121');
 
 -- Fire even with session_replication_role = replica, which skips ordinary triggers and which
 -- hosted Supabase lets the postgres role set (restores and bulk loads use it).

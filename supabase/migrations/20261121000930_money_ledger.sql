@@ -119,38 +119,31 @@ create constraint trigger ledger_transactions_balanced
   deferrable initially deferred
   for each row execute function private.check_ledger_transaction_balanced();
 
-create or replace function private.refuse_ledger_change()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  perform private.raise_error('HL637', pg_catalog.format('%s on %s', tg_op, tg_table_name));
-  return null;
-end;
-$$;
-comment on function private.refuse_ledger_change() is
-  'Refuses UPDATE, DELETE and TRUNCATE on the ledger tables, for every role including the owner (HL637).';
-revoke all on function private.refuse_ledger_change() from public, anon, authenticated, service_role;
-
 create or replace trigger ledger_transactions_append_only
   before update or delete on private.ledger_transactions
-  for each row execute function private.refuse_ledger_change();
+  for each row execute function private.refuse_change('HL637');
 create or replace trigger ledger_entries_append_only
   before update or delete on private.ledger_entries
-  for each row execute function private.refuse_ledger_change();
+  for each row execute function private.refuse_change('HL637');
 create or replace trigger ledger_accounts_append_only
   before update or delete on private.ledger_accounts
-  for each row execute function private.refuse_ledger_change();
+  for each row execute function private.refuse_change('HL637');
 create or replace trigger ledger_transactions_no_truncate
   before truncate on private.ledger_transactions
-  for each statement execute function private.refuse_ledger_change();
+  for each statement execute function private.refuse_change('HL637');
 create or replace trigger ledger_entries_no_truncate
   before truncate on private.ledger_entries
-  for each statement execute function private.refuse_ledger_change();
+  for each statement execute function private.refuse_change('HL637');
 create or replace trigger ledger_accounts_no_truncate
   before truncate on private.ledger_accounts
-  for each statement execute function private.refuse_ledger_change();
+  for each statement execute function private.refuse_change('HL637');
+-- Fire always: a replica-mode session (which the owner may open) cannot rewrite the ledger either.
+alter table private.ledger_transactions enable always trigger ledger_transactions_append_only;
+alter table private.ledger_transactions enable always trigger ledger_transactions_no_truncate;
+alter table private.ledger_entries enable always trigger ledger_entries_append_only;
+alter table private.ledger_entries enable always trigger ledger_entries_no_truncate;
+alter table private.ledger_accounts enable always trigger ledger_accounts_append_only;
+alter table private.ledger_accounts enable always trigger ledger_accounts_no_truncate;
 
 ------------------------------------------------------------------------------------------------
 -- Posting.

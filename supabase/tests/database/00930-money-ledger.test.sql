@@ -2,7 +2,7 @@
 -- otherwise), the ledger is append-only for every role, a posting key posts once, balances and
 -- histories are read by their owners, operators and the service role only.
 begin;
-select plan(16);
+select plan(17);
 
 select tests.create_supabase_user(u) from unnest(array['lg_cust', 'lg_prov', 'lg_op', 'lg_other']) u;
 select tests.get_supabase_uid('lg_cust') as cust, tests.get_supabase_uid('lg_prov') as prov,
@@ -44,6 +44,14 @@ select is(private.post_ledger_transaction('capture', 'test:balanced', 'AED', '[]
 select throws_ok('update private.ledger_entries set amount = amount + 1', 'HL637', null, 'entries cannot be updated (HL637)');
 select throws_ok('delete from private.ledger_entries', 'HL637', null, 'nor deleted');
 select throws_ok('update private.ledger_transactions set kind = ''release''', 'HL637', null, 'transactions cannot be updated');
+select is((select string_agg(t.tgname || '=' || t.tgenabled::text, ',' order by t.tgname) from pg_trigger t
+            where t.tgrelid in ('private.ledger_transactions'::regclass, 'private.ledger_entries'::regclass,
+                                'private.ledger_accounts'::regclass)
+              and t.tgname ~ '_(append_only|no_truncate)$'),
+          'ledger_accounts_append_only=A,ledger_accounts_no_truncate=A,ledger_entries_append_only=A,ledger_entries_no_truncate=A,'
+          'ledger_transactions_append_only=A,ledger_transactions_no_truncate=A',
+          'the refusing triggers fire always, even with session_replication_role = replica');
+
 select throws_ok('delete from private.ledger_accounts', 'HL637', null, 'accounts stay');
 
 -- Reading.

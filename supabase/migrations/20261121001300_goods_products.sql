@@ -18,7 +18,7 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL802', 'invalid_product_price', 400, 'The price is invalid.',
    'price 0-1000000000 minor units; original_price, when given, at least the price; currency three capital letters.'),
   ('HL803', 'invalid_goods_category', 400, 'The category is not an active goods category.',
-   'Use a category of kind goods (get_categories(p_kind => ''goods'')).'),
+   'Use a category of kind goods (category_tree(p_kind => ''goods'')).'),
   ('HL804', 'invalid_product_media', 400, 'The product media is invalid.',
    'Up to 10 images, and a video with its thumbnail (both or neither): paths of objects you uploaded to listing-media under <your user id>/.'),
   ('HL805', 'not_product_seller', 403, 'Only the seller can do this.',
@@ -269,5 +269,5 @@ revoke all on table public.products, public.product_likes, public.seller_follows
 revoke all on table private.product_views from anon, authenticated, service_role;
 grant select on public.products, public.seller_stats to anon, authenticated;
 grant select on public.product_likes, public.seller_follows to authenticated;
-grant select, insert, update, delete on public.products, public.product_likes, public.seller_follows, public.seller_stats
-  to service_role;
+-- The service role reads; it writes through the same functions (the counters stay the database's).
+grant select on public.products, public.product_likes, public.seller_follows, public.seller_stats to service_role;

@@ -20,7 +20,7 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL803', 'invalid_goods_category', 400, 'The category is not an active goods category.',
    'Use a category of kind goods (category_tree(p_kind => ''goods'')).'),
   ('HL804', 'invalid_product_media', 400, 'The product media is invalid.',
-   'Up to 10 images, and a video with its thumbnail (both or neither): paths of objects you uploaded to listing-media under <your user id>/.'),
+   'Up to 10 images, and a video with its thumbnail (both or neither): paths of image (video) objects you uploaded to listing-media under <your user id>/.'),
   ('HL805', 'not_product_seller', 403, 'Only the seller can do this.',
    'Only the seller updates, withdraws or relists a product.'),
   ('HL806', 'product_not_editable', 409, 'The product cannot change now.',

@@ -22,10 +22,18 @@ begin
   if not exists (select 1 from storage.objects o where o.bucket_id = 'listing-media' and o.name = p_path) then
     perform private.raise_error('HL804', pg_catalog.format('%s %L has not been uploaded to listing-media', p_what, p_path));
   end if;
+  -- A video is a video/* object; images and the thumbnail are image/* objects.
+  if not exists (select 1 from storage.objects o
+                  where o.bucket_id = 'listing-media' and o.name = p_path
+                    and coalesce(o.metadata ->> 'mimetype', '') ^@ case when p_what = 'video' then 'video/' else 'image/' end) then
+    perform private.raise_error('HL804', pg_catalog.format('%s %L is not %s', p_what, p_path,
+      case when p_what = 'video' then 'a video' else 'an image' end));
+  end if;
 end;
 $$;
 comment on function private.check_product_media_path(uuid, text, text) is
-  'HL804 unless the path is under <seller id>/ (no ..) and an object of the listing-media bucket.';
+  'HL804 unless the path is under <seller id>/ (no ..) and an object of the listing-media bucket of the right type '
+  '(video/* for p_what ''video'', image/* otherwise).';
 revoke all on function private.check_product_media_path(uuid, text, text) from public, anon, authenticated, service_role;
 
 create or replace function private.check_product()

@@ -4,7 +4,7 @@
 -- pages, views deduplicated per viewer per day (frozen clock), likes and follows with counters
 -- equal to the rows, privileges on the counters, reporting and hiding, suspension, account deletion.
 begin;
-select plan(118);
+select plan(120);
 
 select tests.freeze_time('2030-07-01 08:00+00');
 
@@ -74,6 +74,8 @@ insert into bad values
   ('path escaping', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_image_paths => array[auth.uid() || '/../x.jpg']) $$, 'HL804'),
   ('eleven images', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_image_paths => array(select auth.uid() || '/lamp-1.jpg' from generate_series(1, 11))) $$, 'HL804'),
   ('duplicate images', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_image_paths => array[auth.uid() || '/lamp-1.jpg', auth.uid() || '/lamp-1.jpg']) $$, 'HL804'),
+  ('a video as an image', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_image_paths => array[auth.uid() || '/lamp.mp4']) $$, 'HL804'),
+  ('an image as the video', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_video_path => auth.uid() || '/lamp-1.jpg', p_video_thumbnail_path => auth.uid() || '/lamp-thumb.jpg') $$, 'HL804'),
   ('video without thumbnail', $$ select public.create_product('Lamp', 100, %L, 'new', 25, 55, p_video_path => auth.uid() || '/lamp.mp4') $$, 'HL804');
 select is(tests.error_of(format(stmt, tests.id('lamps'))) ->> 'sqlstate', code, 'create_product refuses: ' || label)
   from bad order by label;

@@ -14,10 +14,11 @@ import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
 import { assistantSection } from "./assistant.ts";
 import { catalogSection } from "./catalog.ts";
+import { goodsSection } from "./goods.ts";
 import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
 import { demoUsers, usersSection } from "./users.ts";
 
-export const sections: Section[] = [usersSection, catalogSection, assistantSection];
+export const sections: Section[] = [usersSection, catalogSection, goodsSection, assistantSection];
 
 export const SEED = 20261121;
 

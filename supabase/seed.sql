@@ -216,6 +216,22 @@ values
   ('00000000-0000-4000-8000-000000000001', 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7')
 on conflict do nothing;
 
+insert into public.categories (id, parent_id, slug, kind, icon, names, default_pricing_unit, sort_order)
+values
+  (md5('hyperlocal:category:' || 'trading-cards')::uuid, null, 'trading-cards', 'goods', 'layers', '{"en":"Trading cards","ar":"بطاقات التداول"}'::jsonb, 'fixed', 1),
+  (md5('hyperlocal:category:' || 'mens-fashion')::uuid, null, 'mens-fashion', 'goods', 'shirt', '{"en":"Men''s fashion","ar":"أزياء رجالية"}'::jsonb, 'fixed', 2),
+  (md5('hyperlocal:category:' || 'sneakers')::uuid, null, 'sneakers', 'goods', 'footprints', '{"en":"Sneakers","ar":"أحذية رياضية"}'::jsonb, 'fixed', 3),
+  (md5('hyperlocal:category:' || 'sports-cards')::uuid, null, 'sports-cards', 'goods', 'trophy', '{"en":"Sports cards","ar":"بطاقات رياضية"}'::jsonb, 'fixed', 4),
+  (md5('hyperlocal:category:' || 'collectibles')::uuid, null, 'collectibles', 'goods', 'gem', '{"en":"Collectibles","ar":"مقتنيات"}'::jsonb, 'fixed', 5),
+  (md5('hyperlocal:category:' || 'electronics')::uuid, null, 'electronics', 'goods', 'smartphone', '{"en":"Electronics","ar":"إلكترونيات"}'::jsonb, 'fixed', 6),
+  (md5('hyperlocal:category:' || 'home-decor')::uuid, null, 'home-decor', 'goods', 'lamp', '{"en":"Home decor","ar":"ديكور المنزل"}'::jsonb, 'fixed', 7),
+  (md5('hyperlocal:category:' || 'beauty')::uuid, null, 'beauty', 'goods', 'sparkles', '{"en":"Beauty","ar":"الجمال"}'::jsonb, 'fixed', 8),
+  (md5('hyperlocal:category:' || 'kids-baby')::uuid, null, 'kids-baby', 'goods', 'baby', '{"en":"Kids & baby","ar":"الأطفال والرضع"}'::jsonb, 'fixed', 9),
+  (md5('hyperlocal:category:' || 'furniture')::uuid, null, 'furniture', 'goods', 'sofa', '{"en":"Furniture","ar":"أثاث"}'::jsonb, 'fixed', 10),
+  (md5('hyperlocal:category:' || 'books')::uuid, null, 'books', 'goods', 'book', '{"en":"Books","ar":"كتب"}'::jsonb, 'fixed', 11),
+  (md5('hyperlocal:category:' || 'other-goods')::uuid, null, 'other-goods', 'goods', 'package', '{"en":"Other","ar":"أخرى"}'::jsonb, 'fixed', 12)
+on conflict (slug) do nothing;
+
 insert into private.category_keywords (category_id, locale, keyword)
 values
   (md5('hyperlocal:category:' || 'plumbing')::uuid, 'en', 'plumber'),

@@ -945,6 +945,58 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"product_likes": {
+                  Row: {
+                    "created_at": string,"product_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"product_id": string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"product_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "product_likes_product_id_fkey"
+      columns: ["product_id"]
+isOneToOne: false
+      referencedRelation: "products"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_likes_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"products": {
+                  Row: {
+                    "available_quantity": number,"building": string | null,"category_id": string,"condition": string,"created_at": string,"currency": string,"description": string,"feed": string,"hidden_at": string | null,"id": string,"image_paths": (string)[],"like_count": number,"location": unknown,"neighbourhood": string | null,"original_price": number | null,"price": number,"quantity": number,"seller_id": string,"sold_at": string | null,"status": string,"tags": (string)[],"title": string,"updated_at": string,"video_path": string | null,"video_thumbnail_path": string | null,"view_count": number,"withdrawn_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "available_quantity": number,"building"?: string | null,"category_id": string,"condition": string,"created_at"?: string,"currency"?: string,"description"?: string,"feed"?: string,"hidden_at"?: string | null,"id"?: string,"image_paths"?: (string)[],"like_count"?: number,"location": unknown,"neighbourhood"?: string | null,"original_price"?: number | null,"price": number,"quantity"?: number,"seller_id": string,"sold_at"?: string | null,"status"?: string,"tags"?: (string)[],"title": string,"updated_at"?: string,"video_path"?: string | null,"video_thumbnail_path"?: string | null,"view_count"?: number,"withdrawn_at"?: string | null
+                  }
+                  Update: {
+                    "available_quantity"?: number,"building"?: string | null,"category_id"?: string,"condition"?: string,"created_at"?: string,"currency"?: string,"description"?: string,"feed"?: string,"hidden_at"?: string | null,"id"?: string,"image_paths"?: (string)[],"like_count"?: number,"location"?: unknown,"neighbourhood"?: string | null,"original_price"?: number | null,"price"?: number,"quantity"?: number,"seller_id"?: string,"sold_at"?: string | null,"status"?: string,"tags"?: (string)[],"title"?: string,"updated_at"?: string,"video_path"?: string | null,"video_thumbnail_path"?: string | null,"view_count"?: number,"withdrawn_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "products_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "products_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"profile_private": {
                   Row: {
                     "address": string | null,"building_name": string | null,"home_location": unknown,"phone": string | null,"phone_verified_at": string | null,"profile_id": string,"updated_at": string
@@ -1194,6 +1246,52 @@ isOneToOne: false
                   }
                   Relationships: [
                     
+                  ]
+                },"seller_follows": {
+                  Row: {
+                    "created_at": string,"follower_id": string,"seller_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"follower_id": string,"seller_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"follower_id"?: string,"seller_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "seller_follows_follower_id_fkey"
+      columns: ["follower_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "seller_follows_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"seller_stats": {
+                  Row: {
+                    "follower_count": number,"seller_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "follower_count"?: number,"seller_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "follower_count"?: number,"seller_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "seller_stats_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"service_listings": {
                   Row: {
@@ -1879,6 +1977,42 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"create_product":
+{ Args: { "p_building"?: string,"p_category_id": string,"p_condition": string,"p_currency"?: string,"p_description"?: string,"p_feed"?: string,"p_image_paths"?: (string)[],"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_original_price"?: number,"p_price": number,"p_quantity"?: number,"p_tags"?: (string)[],"p_title": string,"p_video_path"?: string,"p_video_thumbnail_path"?: string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "products"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "create_provider_profile":
 { Args: { "p_business_name"?: string,"p_currency"?: string,"p_description"?: string,"p_display_name": string,"p_hourly_rate"?: number,"p_lat": number,"p_lng": number,"p_service_radius_m"?: number,"p_skills"?: (string)[],"p_timezone"?: string }; Returns: {
               "base_lat": number | null,
@@ -2037,6 +2171,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"follow_seller":
+{ Args: { "p_seller_id": string }; Returns: boolean
+                           },
 "get_available_slots":
 { Args: { "p_from": string,"p_listing_id": string,"p_to": string,"p_tz"?: string }; Returns: {
               "slot_end": string,"slot_start": string
@@ -2075,6 +2212,42 @@ isOneToOne: false
 "get_payment_customer":
 { Args: { "p_provider": string }; Returns: string
                            },
+"get_product":
+{ Args: { "p_product_id": string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "products"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "get_provider_calendar":
 { Args: { "p_from": string,"p_provider_id": string,"p_to": string }; Returns: {
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
@@ -2146,6 +2319,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"like_product":
+{ Args: { "p_product_id": string }; Returns: boolean
+                           },
 "list_favorite_providers":
 { Args: { "p_available_now"?: boolean }; Returns: {
               "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
@@ -2203,6 +2379,42 @@ isOneToOne: false
               "author_avatar_path": string,"author_id": string,"author_side": string,"author_username": string,"comment": string,"cursor": string,"id": string,"published_at": string,"rating": number,"replied_at": string,"reply": string,"reviewee_id": string,"reviewee_role": string,"subratings": Json,"trade_kind": string
             }[]
                            },
+"list_seller_products":
+{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_seller_id": string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "products"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "make_offer":
 { Args: { "p_currency"?: string,"p_duration_minutes"?: number,"p_expires_at"?: string,"p_job_id": string,"p_message"?: string,"p_price": number,"p_proposed_start": string }; Returns: {
               "accepted_at": string | null,
@@ -2349,6 +2561,9 @@ isOneToOne: false
 "record_payment_customer":
 { Args: { "p_customer_ref": string,"p_provider": string,"p_user_id": string }; Returns: undefined
                            },
+"record_product_view":
+{ Args: { "p_product_id": string }; Returns: boolean
+                           },
 "refresh_marketplace_metrics":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -2393,6 +2608,42 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "verification_submissions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"relist_product":
+{ Args: { "p_product_id": string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "products"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -3114,12 +3365,54 @@ isOneToOne: false
 "unblock_user":
 { Args: { "p_user_id": string }; Returns: boolean
                            },
+"unfollow_seller":
+{ Args: { "p_seller_id": string }; Returns: boolean
+                           },
+"unlike_product":
+{ Args: { "p_product_id": string }; Returns: boolean
+                           },
 "unread_notification_count":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
 "unregister_device_token":
 { Args: { "p_token": string }; Returns: undefined
                            },
+"update_product":
+{ Args: { "p_changes": Json,"p_product_id": string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "products"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "warn_user":
 { Args: { "p_reason": string,"p_user_id": string }; Returns: {
               "action": string,
@@ -3163,6 +3456,42 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"withdraw_product":
+{ Args: { "p_product_id": string }; Returns: {
+              "available_quantity": number,
+"building": string | null,
+"category_id": string,
+"condition": string,
+"created_at": string,
+"currency": string,
+"description": string,
+"feed": string,
+"hidden_at": string | null,
+"id": string,
+"image_paths": (string)[],
+"like_count": number,
+"location": unknown,
+"neighbourhood": string | null,
+"original_price": number | null,
+"price": number,
+"quantity": number,
+"seller_id": string,
+"sold_at": string | null,
+"status": string,
+"tags": (string)[],
+"title": string,
+"updated_at": string,
+"video_path": string | null,
+"video_thumbnail_path": string | null,
+"view_count": number,
+"withdrawn_at": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "products"
         isOneToOne: true
         isSetofReturn: false
       } }

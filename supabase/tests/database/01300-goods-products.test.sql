@@ -4,7 +4,7 @@
 -- pages, views deduplicated per viewer per day (frozen clock), likes and follows with counters
 -- equal to the rows, privileges on the counters, reporting and hiding, suspension, account deletion.
 begin;
-select plan(120);
+select plan(121);
 
 select tests.freeze_time('2030-07-01 08:00+00');
 
@@ -249,6 +249,9 @@ select is((select follower_count from public.seller_stats where seller_id = test
 ------------------------------------------------------------------------------------------------
 select tests.authenticate_as('gp_buyer');
 select is((public.report_content('product', tests.id('lamp')::text, 'scam')).kind, 'product', 'a buyer reports a product');
+select tests.authenticate_as('gp_buyer2');
+select is((public.report_content('product', tests.id('lamp')::text, 'prohibited')).reason, 'prohibited',
+  'the prohibited reason applies to products');
 select tests.authenticate_as('gp_seller');
 select throws_ok(format($$ select public.report_content('product', %L, 'scam') $$, tests.id('lamp')), 'HL765', null,
   'a seller cannot report their own product');

@@ -8,7 +8,7 @@
 -- docs/money.md, "Payments, escrow and the ledger", and /tmp contract notes reproduced there.
 
 ------------------------------------------------------------------------------------------------
--- Error codes HL620-HL669 (payments, ledger, payouts, webhooks).
+-- Error codes HL620-HL649 (payments, ledger, payouts, webhooks, subjects).
 ------------------------------------------------------------------------------------------------
 insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL620', 'payment_booking_not_found', 404, 'The booking does not exist or is not yours.',
@@ -52,7 +52,17 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL640', 'provider_mismatch', 409, 'The provider object comes from another provider than the payment''s.',
    'A payment stays with the provider it was started with; details name it.'),
   ('HL641', 'invalid_payment_method', 400, 'The payment method id is invalid.',
-   'Pass the provider''s payment method id (letters, digits and underscores, at most 100).')
+   'Pass the provider''s payment method id (letters, digits and underscores, at most 100).'),
+  ('HL645', 'unknown_payment_subject', 404, 'This kind of subject cannot be paid here.',
+   'The kind must be registered in private.payment_subjects with a prepare handler (bookings and tips have their own routes).'),
+  ('HL646', 'invalid_subject_payment', 400, 'The subject''s payment is invalid.',
+   'A payer, exactly one payee, a breakdown in a supported currency whose customer_total (> 0) equals provider_payout + platform_revenue + tax, and capture manual or automatic; details name the problem.'),
+  ('HL647', 'subject_payment_state', 409, 'The subject''s payment cannot do this in its state.',
+   'Capture needs an authorised payment, release a captured one with no refund pending; details give the state.'),
+  ('HL648', 'invalid_subject_refund', 400, 'The refund amount is invalid.',
+   'A refund is an integer in minor units from 1 to what was captured, less what is refunded or being refunded, before the escrow is released (details give the maximum).'),
+  ('HL649', 'subject_payment_not_found', 404, 'The subject has no payment.',
+   'The subject''s module creates the payment (private.create_subject_payment) before the payer pays.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;
@@ -145,16 +155,80 @@ insert into public.payment_transitions (name, from_state, to_state, description)
   ('retry', 'expired', 'pending', 'The customer starts again while the booking still needs the payment.');
 
 ------------------------------------------------------------------------------------------------
--- Payments: one row per booking and kind (a retry reuses the row with attempt + 1).
+-- Payment subjects: what a payment pays for. A registry later modules register into (the
+-- project's pattern, docs/architecture.md "How modules meet"): money itself registers `booking`
+-- (bookings and their tips, money_lifecycle); goods registers its orders. `handler` is called by
+-- private.apply_payment_transition after every change of a payment of that kind, in the same
+-- transaction, with (the payment after the change, the transition, the state before);
+-- `prepare_handler`, when set, lets the payer start or resume the payment through the generic
+-- public.prepare_subject_payment / POST /payments/subject: (subject id, the payer's uid,
+-- provider, payment method) -> the payment, created or resumed with private.create_subject_payment.
+------------------------------------------------------------------------------------------------
+create table private.payment_subjects (
+  kind text primary key check (kind ~ '^[a-z][a-z0-9_]{1,30}$' and kind <> 'tip'),
+  module text not null,
+  handler text not null,
+  prepare_handler text,
+  description text not null,
+  created_at timestamptz not null default now()
+);
+comment on table private.payment_subjects is
+  'Registry of what payments pay for (payments.subject_kind): the owning module, the handler called after each payment transition (public.payments, text transition, text from_state) -> void, and optionally the prepare handler of the generic payment route (uuid subject, uuid payer, text provider, text payment_method) -> public.payments.';
+revoke all on table private.payment_subjects from anon, authenticated, service_role;
+
+create or replace trigger payment_subjects_check_handler
+  before insert or update on private.payment_subjects
+  for each row execute function private.check_registry_handler('public.payments, text, text', 'void');
+
+-- The second handler column, checked the way core's private.check_registry_handler checks `handler`.
+create or replace function private.check_payment_subject_prepare()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_proc regprocedure;
+begin
+  if new.prepare_handler is null then
+    return new;
+  end if;
+  v_proc := pg_catalog.to_regprocedure(new.prepare_handler);
+  if v_proc is null or not exists (
+       select 1 from pg_catalog.pg_proc p
+        where p.oid = v_proc and p.prokind = 'f' and not p.proretset
+          and pg_catalog.oidvectortypes(p.proargtypes) = 'uuid, uuid, text, text'
+          and p.prorettype = 'public.payments'::regtype) then
+    raise exception using errcode = '23514',
+      message = pg_catalog.format('payment_subjects: prepare_handler %L must be an existing function taking (uuid, uuid, text, text) and returning public.payments',
+                                  new.prepare_handler);
+  end if;
+  new.prepare_handler := v_proc::text;
+  return new;
+end;
+$$;
+comment on function private.check_payment_subject_prepare() is
+  'BEFORE INSERT/UPDATE on private.payment_subjects: prepare_handler, when set, must exist taking (uuid, uuid, text, text) and returning public.payments (as core''s private.check_registry_handler checks handler); stores its schema-qualified signature.';
+revoke all on function private.check_payment_subject_prepare() from public, anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- Payments: one row per subject and kind (a retry reuses the row with attempt + 1).
 ------------------------------------------------------------------------------------------------
 create table public.payments (
   id uuid primary key default gen_random_uuid(),
-  booking_id uuid not null references public.bookings (id),
-  kind text not null check (kind in ('booking', 'tip')),
+  -- What is paid for: a kind registered in private.payment_subjects and the subject's id.
+  subject_kind text not null references private.payment_subjects (kind),
+  subject_id uuid not null,
+  -- The booking, for the booking kind (subject_id = booking_id); null for other subjects.
+  booking_id uuid references public.bookings (id),
+  -- The payment of the subject (kind = subject_kind), or a booking's tip (kind tip).
+  kind text not null,
+  -- The payer.
   customer_id uuid not null references public.profiles (id),
-  provider_id uuid not null references public.provider_profiles (id),
+  -- The booking's provider and business (booking kind); null for other subjects.
+  provider_id uuid references public.provider_profiles (id),
   business_id uuid references public.businesses (id),
-  -- Who is paid: the business the booking was made with, else the provider.
+  -- Who is paid: the business the booking was made with, else the provider; for other subjects
+  -- the payee the subject's module named (a profile, not necessarily a provider, or a business).
   payee_profile_id uuid references public.profiles (id),
   payee_business_id uuid references public.businesses (id),
   currency char(3) not null check (currency ~ '^[A-Z]{3}$'),
@@ -184,11 +258,16 @@ create table public.payments (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   status_changed_at timestamptz not null default now(),
+  -- How the subject names this payment to the payer and the provider (other subjects).
+  description text check (description is null or pg_catalog.length(description) <= 200),
   check (num_nonnulls(payee_profile_id, payee_business_id) = 1),
-  unique (booking_id, kind)
+  check (kind = subject_kind or (kind = 'tip' and subject_kind = 'booking')),
+  check (case when subject_kind = 'booking' then booking_id = subject_id and provider_id is not null
+              else booking_id is null and provider_id is null and business_id is null end),
+  unique (subject_kind, subject_id, kind)
 );
 comment on table public.payments is
-  'A customer''s payment for a booking (kind booking: the customer total, manual capture) or a tip (automatic capture, all to the provider). Written only by trusted code: status by private.apply_payment_transition.';
+  'A payer''s payment for a subject (payments.subject_kind, registered in private.payment_subjects): a booking (kind booking: the customer total, manual capture) or its tip (automatic capture, all to the provider), or another module''s subject (a goods order). Written only by trusted code: status by private.apply_payment_transition.';
 comment on column public.payments.amount is 'What is authorised (minor units): the booking''s customer total, or the tip.';
 comment on column public.payments.settlement is 'Breakdown of what was captured: the booking''s breakdown, or the late-cancellation fee''s.';
 comment on column public.payments.previous_refs is 'Earlier PaymentIntents of this payment (re-authorisations, retries): their late events change nothing.';
@@ -196,7 +275,8 @@ comment on column public.payments.resolution_refund is 'Refund (minor units) a d
 comment on column public.payments.released_at is 'When the escrowed amount (captured - refunded) went to the payee''s payable, platform revenue and tax.';
 create unique index payments_provider_ref_key on public.payments (provider, provider_ref) where provider_ref is not null;
 create index payments_customer_id_idx on public.payments (customer_id, created_at desc);
-create index payments_provider_id_idx on public.payments (provider_id);
+create index payments_provider_id_idx on public.payments (provider_id) where provider_id is not null;
+create index payments_booking_id_idx on public.payments (booking_id) where booking_id is not null;
 create index payments_business_id_idx on public.payments (business_id) where business_id is not null;
 create index payments_payee_profile_id_idx on public.payments (payee_profile_id);
 create index payments_payee_business_id_idx on public.payments (payee_business_id);
@@ -386,14 +466,17 @@ revoke all on table public.payment_states, public.payment_transitions from anon,
 grant select on public.payment_states, public.payment_transitions to authenticated;
 grant select, insert, update, delete on public.payment_states, public.payment_transitions to service_role;
 
--- The customer, the provider side (the provider, owners and managers of the booking's business;
--- not staff: docs/bookings.md "Staff and the business's money") and operators (money.manage).
-create policy "Customers, the provider side and operators can read payments" on public.payments
+-- The payer (customer), the payee and the provider side (the provider, owners and managers of
+-- the booking's or the payee business; not staff: docs/bookings.md "Staff and the business's
+-- money") and operators (money.manage), whatever the subject.
+create policy "Payers, payees, the provider side and operators can read payments" on public.payments
   for select to authenticated
   using (
     customer_id = (select auth.uid())
     or provider_id = (select auth.uid())
+    or payee_profile_id = (select auth.uid())
     or business_id = any (array(select private.business_ids_with_role(array['owner', 'manager'])))
+    or payee_business_id = any (array(select private.business_ids_with_role(array['owner', 'manager'])))
     or (select private.authorize('money.manage'))
   );
 create policy "Readers of a payment can read its timeline" on public.payment_events

@@ -27,6 +27,7 @@ declare
   v_before public.payments;
   v_to text;
   v_action text;
+  v_handler record;
 begin
   select * into v_payment from public.payments p where p.id = p_payment_id for update;
   if not found then
@@ -65,16 +66,29 @@ begin
       pg_catalog.jsonb_build_object('status', v_to, 'amount_authorized', v_payment.amount_authorized,
                                     'amount_captured', v_payment.amount_captured, 'amount_refunded', v_payment.amount_refunded,
                                     'currency', v_payment.currency, 'kind', v_payment.kind, 'booking_id', v_payment.booking_id,
+                                    'subject_kind', v_payment.subject_kind, 'subject_id', v_payment.subject_id,
                                     'transition', p_transition, 'source', p_source, 'amount', p_amount,
                                     'provider_ref', p_provider_ref) || coalesce(p_metadata, '{}'::jsonb),
       coalesce(p_metadata ->> 'reason', p_metadata ->> 'error', p_metadata ->> 'cancellation_reason'));
+  end if;
+  -- The subject's module reacts in the same transaction (private.payment_subjects.handler).
+  select n.nspname::text as nsp, f.proname::text as fn into v_handler
+    from private.payment_subjects s
+    join pg_catalog.pg_proc f on f.oid = pg_catalog.to_regprocedure(s.handler)
+    join pg_catalog.pg_namespace n on n.oid = f.pronamespace
+   where s.kind = v_payment.subject_kind;
+  if found then
+    execute pg_catalog.format('select %I.%I($1, $2, $3)', v_handler.nsp, v_handler.fn)
+      using v_payment, p_transition, v_before.status;
+    select * into v_payment from public.payments p where p.id = p_payment_id;
   end if;
   return v_payment;
 end;
 $$;
 comment on function private.apply_payment_transition(uuid, text, text, bigint, text, jsonb) is
   'The only writer of payments.status: locks the payment, checks the transition from its state against payment_transitions (HL630), sets the state and writes the payment_events row; '
-  'money-moving transitions are also audited (payment.authorized, captured, capture_failed, failed, voided, expired, refunded).';
+  'money-moving transitions are also audited (payment.authorized, captured, capture_failed, failed, voided, expired, refunded); '
+  'then calls the handler of the payment''s subject kind (private.payment_subjects) with (the payment after the change, the transition, the state before).';
 revoke all on function private.apply_payment_transition(uuid, text, text, bigint, text, jsonb)
   from public, anon, authenticated, service_role;
 
@@ -315,10 +329,16 @@ as $$
     'provider_customer_ref', (select c.customer_ref from private.payment_customers c
                                where c.profile_id = p_payment.customer_id and c.provider = p_payment.provider),
     'idempotency_key', pg_catalog.format('hl:authorize:%s:%s', p_payment.id, p_payment.attempt),
-    'description', (select pg_catalog.format('%s %s', case p_payment.kind when 'tip' then 'Tip for booking' else 'Booking' end, b.reference)
-                      from public.bookings b where b.id = p_payment.booking_id),
-    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment.id::text, 'hl_booking_id', p_payment.booking_id::text,
-                                              'hl_kind', p_payment.kind),
+    'subject_kind', p_payment.subject_kind, 'subject_id', p_payment.subject_id,
+    'description', coalesce(p_payment.description,
+                            (select pg_catalog.format('%s %s', case p_payment.kind when 'tip' then 'Tip for booking' else 'Booking' end, b.reference)
+                               from public.bookings b where b.id = p_payment.booking_id),
+                            pg_catalog.format('%s %s', p_payment.subject_kind, p_payment.subject_id)),
+    'metadata', case when p_payment.subject_kind = 'booking'
+                     then pg_catalog.jsonb_build_object('hl_payment_id', p_payment.id::text, 'hl_booking_id', p_payment.booking_id::text,
+                                                        'hl_kind', p_payment.kind)
+                     else pg_catalog.jsonb_build_object('hl_payment_id', p_payment.id::text, 'hl_subject_kind', p_payment.subject_kind,
+                                                        'hl_subject_id', p_payment.subject_id::text, 'hl_kind', p_payment.kind) end,
     'authorization_due_at', p_payment.authorization_due_at,
     'breakdown', p_payment.breakdown);
 $$;
@@ -327,7 +347,8 @@ comment on function private.payment_intent_request(public.payments) is
 revoke all on function private.payment_intent_request(public.payments) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
--- Client RPCs: start the booking's payment, tip.
+-- Client RPCs: start the booking's payment, tip (the subject kind booking; other subjects:
+-- money_subjects).
 ------------------------------------------------------------------------------------------------
 create or replace function public.prepare_booking_payment(p_booking_id uuid, p_provider text,
                                                           p_payment_method text default null,
@@ -371,9 +392,10 @@ begin
   v_breakdown := to_jsonb(private.booking_amounts(p_booking_id)) -> 'breakdown';
 
   if v_payment.id is null then
-    insert into public.payments (booking_id, kind, customer_id, provider_id, business_id, payee_profile_id, payee_business_id,
+    insert into public.payments (subject_kind, subject_id, booking_id, kind, customer_id, provider_id, business_id,
+                                 payee_profile_id, payee_business_id,
                                  currency, amount, breakdown, provider, payment_method, capture_method, authorization_due_at)
-    values (v_booking.id, 'booking', v_booking.customer_id, v_booking.provider_id, v_booking.business_id,
+    values ('booking', v_booking.id, v_booking.id, 'booking', v_booking.customer_id, v_booking.provider_id, v_booking.business_id,
             case when v_booking.business_id is null then v_booking.provider_id end, v_booking.business_id,
             v_booking.currency, (v_breakdown ->> 'customer_total')::bigint, v_breakdown, p_provider, p_payment_method,
             'manual', private.payment_due_at(v_booking))
@@ -436,9 +458,10 @@ begin
 
   select * into v_payment from public.payments p where p.booking_id = p_booking_id and p.kind = 'tip' for update;
   if v_payment.id is null then
-    insert into public.payments (booking_id, kind, customer_id, provider_id, business_id, payee_profile_id, payee_business_id,
+    insert into public.payments (subject_kind, subject_id, booking_id, kind, customer_id, provider_id, business_id,
+                                 payee_profile_id, payee_business_id,
                                  currency, amount, breakdown, settlement, provider, payment_method, capture_method)
-    values (v_booking.id, 'tip', v_booking.customer_id, v_booking.provider_id, v_booking.business_id,
+    values ('booking', v_booking.id, v_booking.id, 'tip', v_booking.customer_id, v_booking.provider_id, v_booking.business_id,
             case when v_booking.business_id is null then v_booking.provider_id end, v_booking.business_id,
             v_booking.currency, p_amount, v_breakdown, v_breakdown, p_provider, p_payment_method, 'automatic')
     returning * into v_payment;

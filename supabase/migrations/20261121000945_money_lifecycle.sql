@@ -1,8 +1,9 @@
 -- Module: money (provider objects and the booking lifecycle)
 -- apply_payment_intent and apply_refund: the provider's PaymentIntents and Refunds (from the
 -- worker's calls and from webhooks) applied to payments idempotently and out-of-order tolerant:
--- a payment never moves backwards, ledger postings have idempotency keys. And the booking
--- lifecycle's payment steps, registered in bookings' private.booking_transition_handlers.
+-- a payment never moves backwards, ledger postings have idempotency keys. The payment subject
+-- `booking` (its handler in private.payment_subjects) and the booking lifecycle's payment steps,
+-- registered in bookings' private.booking_transition_handlers.
 
 create or replace function private.json_amount(p_object jsonb, p_key text)
 returns bigint
@@ -50,7 +51,6 @@ declare
   v_id text := p_intent ->> 'id';
   v_status text := p_intent ->> 'status';
   v_payment public.payments;
-  v_booking public.bookings;
   v_capturable bigint;
   v_received bigint;
   v_currency text := pg_catalog.upper(p_intent ->> 'currency');
@@ -91,8 +91,6 @@ begin
     return pg_catalog.jsonb_build_object('payment_id', v_payment.id, 'status', v_payment.status, 'changed', false,
                                          'ignored', 'superseded_intent');
   end if;
-  select * into v_booking from public.bookings b where b.id = v_payment.booking_id;
-
   -- Which intent is this? The payment's current one, its first one, or a re-authorisation's new one.
   v_is_new_intent := v_payment.provider_ref is not null and v_payment.provider_ref <> v_id;
   if v_payment.provider_ref is null then
@@ -144,13 +142,8 @@ begin
         private.now() + pg_catalog.make_interval(mins => (private.setting('bookings.card_authorization_window_minutes'))::integer));
       update public.payments p set amount_authorized = v_capturable, authorization_expires_at = v_expires, last_error = null
        where p.id = v_payment.id;
+      -- The subject's handler reacts (a booking that moved on while the customer paid).
       perform private.apply_payment_transition(v_payment.id, 'authorize', 'provider', v_capturable, v_id);
-      -- The booking moved on while the customer paid.
-      if v_payment.kind = 'tip' or v_booking.status in ('completed', 'resolved') then
-        perform private.queue_payment_operation('capture', v_payment.provider, v_payment.id, v_capturable, v_payment.currency, v_id);
-      elsif v_booking.status in ('cancelled', 'declined', 'expired') then
-        perform private.queue_payment_operation('cancel', v_payment.provider, v_payment.id, null, v_payment.currency, v_id);
-      end if;
     end if;
   elsif v_status = 'succeeded' then
     if v_payment.status in ('pending', 'requires_action', 'authorized', 'capture_failed') then
@@ -159,24 +152,15 @@ begin
              settlement = coalesce(p.settlement, p.breakdown), last_error = null
        where p.id = v_payment.id
       returning * into v_payment;
-      perform private.apply_payment_transition(v_payment.id, 'capture', 'provider', v_received, v_id);
       perform private.post_capture(v_payment);
-      -- Tips and the money of closed bookings are settled at once; completed bookings wait for
-      -- the dispute window (private.run_payment_timers).
-      if v_payment.resolution_refund is not null and v_booking.status = 'resolved' then
-        -- A resolution arrived while this capture was in flight: refund what it decided; the
-        -- refund's success releases the rest (apply_refund).
-        update public.payments p set resolution_refund = null where p.id = v_payment.id;
-        perform private.request_refund(v_payment, least(v_payment.resolution_refund, v_received), 'dispute_resolution');
-      elsif v_payment.kind = 'tip' or v_booking.status in ('cancelled', 'declined', 'expired', 'resolved') then
-        perform private.release_payment(v_payment.id);
-      end if;
+      -- The subject's handler settles (tips and closed bookings at once; completed bookings wait
+      -- for the dispute window, private.run_payment_timers).
+      perform private.apply_payment_transition(v_payment.id, 'capture', 'provider', v_received, v_id);
     end if;
   elsif v_status = 'canceled' then
     if v_payment.status in ('pending', 'requires_action', 'authorized', 'capture_failed') then
       if p_intent ->> 'cancellation_reason' = 'automatic' and v_payment.status = 'authorized' then
         perform private.apply_payment_transition(v_payment.id, 'expire', 'provider', null, v_id);
-        perform private.cancel_booking_for_payment(v_payment.booking_id, 'payment_expired');
       else
         perform private.apply_payment_transition(v_payment.id, 'cancel', 'provider', null, v_id,
           pg_catalog.jsonb_build_object('cancellation_reason', p_intent ->> 'cancellation_reason'));
@@ -190,12 +174,12 @@ begin
 end;
 $$;
 comment on function public.apply_payment_intent(text, jsonb) is
-  'Service role (payments worker and stripe-webhook): applies a PaymentIntent (Stripe''s shape; the local provider mimics it) to its payment (metadata.hl_payment_id or provider_ref): requires_action, authorized (with capture_before), captured (ledger: customer funding -> escrow; tips and closed bookings released at once), canceled/expired, failed; a re-authorisation''s new intent replaces the old one (queued for cancel). Idempotent and never backwards: a late requires_capture after succeeded, or an event of a superseded intent, changes nothing. Unknown objects are ignored. Errors: HL002, HL629, HL638, HL639, HL640.';
+  'Service role (payments worker and stripe-webhook): applies a PaymentIntent (Stripe''s shape; the local provider mimics it) to its payment (metadata.hl_payment_id or provider_ref): requires_action, authorized (with capture_before), captured (ledger: customer funding -> escrow), canceled/expired, failed, each through private.apply_payment_transition (so the subject''s handler reacts); a re-authorisation''s new intent replaces the old one (queued for cancel). Idempotent and never backwards: a late requires_capture after succeeded, or an event of a superseded intent, changes nothing. Unknown objects are ignored. Errors: HL002, HL629, HL638, HL639, HL640.';
 revoke all on function public.apply_payment_intent(text, jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.apply_payment_intent(text, jsonb) to service_role;
 
--- A payment that cannot be had (declined re-authorisation, failed reauthorize operation): failed,
--- its authorisation voided, and the booking cancelled by the system while it still can be.
+-- A payment that cannot be had (declined re-authorisation, failed reauthorize operation): failed
+-- (the subject's handler reacts) and its authorisation voided.
 create or replace function private.payment_failed(p_payment_id uuid, p_error text, p_provider_ref text default null)
 returns void
 language plpgsql
@@ -214,11 +198,10 @@ begin
                                            pg_catalog.jsonb_build_object('error', p_error));
   perform private.queue_payment_operation('cancel', v_payment.provider, v_payment.id, null, v_payment.currency,
                                           v_payment.provider_ref);
-  perform private.cancel_booking_for_payment(v_payment.booking_id, 'payment_failed');
 end;
 $$;
 comment on function private.payment_failed(uuid, text, text) is
-  'An authorised payment whose re-authorisation failed: failed, the old authorisation voided, the booking cancelled by the system (payment_failed) while it is accepted, en route or arrived.';
+  'An authorised payment whose re-authorisation failed: failed (the subject''s handler reacts: a booking is cancelled by the system, payment_failed, while it is accepted, en route or arrived) and the old authorisation voided.';
 revoke all on function private.payment_failed(uuid, text, text) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -237,7 +220,6 @@ declare
   v_payment public.payments;
   v_currency text := pg_catalog.upper(p_refund ->> 'currency');
   v_before text;
-  v_booking_status text;
 begin
   if not private.is_service_role() then
     perform private.raise_error('HL002', 'apply_refund is for the payments function (service role)');
@@ -303,19 +285,73 @@ begin
       p_payment_id => v_payment.id, p_refund_id => v_refund.id, p_booking_id => v_payment.booking_id,
       p_description => 'refund ' || v_status);
   end if;
-  -- A resolved booking's money is released once its refund is done.
-  select b.status into v_booking_status from public.bookings b where b.id = v_payment.booking_id;
-  if v_status = 'succeeded' and v_booking_status in ('resolved', 'cancelled') then
-    perform private.release_payment(v_payment.id);
-  end if;
   return pg_catalog.jsonb_build_object('refund_id', v_refund.id, 'payment_id', v_payment.id, 'status', v_status,
                                        'changed', v_status <> v_before);
 end;
 $$;
 comment on function public.apply_refund(text, jsonb) is
-  'Service role (payments worker and stripe-webhook): applies a Refund (metadata.hl_refund_id or provider_ref) once: succeeded posts refunds -> customer funding and refunds the payment (partially or fully), then releases a resolved booking''s escrow; failed/canceled puts the money back in escrow (operators follow up). A pending refund''s later states only move forward. Errors: HL002, HL629, HL638, HL639, HL640.';
+  'Service role (payments worker and stripe-webhook): applies a Refund (metadata.hl_refund_id or provider_ref) once: succeeded posts refunds -> customer funding and refunds the payment (partially or fully; the subject''s handler reacts: a resolved or cancelled booking''s escrow is released); failed/canceled puts the money back in escrow (operators follow up). A pending refund''s later states only move forward. Errors: HL002, HL629, HL638, HL639, HL640.';
 revoke all on function public.apply_refund(text, jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.apply_refund(text, jsonb) to service_role;
+
+------------------------------------------------------------------------------------------------
+-- The payment subject `booking` (private.payment_subjects): bookings and their tips. Money reacts
+-- to its own payments' changes here; the booking's own steps are the booking transition handler
+-- below.
+------------------------------------------------------------------------------------------------
+create or replace function private.booking_payment_changed(p_payment public.payments, p_transition text, p_from_state text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  select * into v_booking from public.bookings b where b.id = p_payment.booking_id;
+  if p_transition = 'authorize' then
+    -- The booking moved on while the customer paid (a tip is captured at once).
+    if p_payment.kind = 'tip' or v_booking.status in ('completed', 'resolved') then
+      perform private.queue_payment_operation('capture', p_payment.provider, p_payment.id, p_payment.amount_authorized,
+                                              p_payment.currency, p_payment.provider_ref);
+    elsif v_booking.status in ('cancelled', 'declined', 'expired') then
+      perform private.queue_payment_operation('cancel', p_payment.provider, p_payment.id, null, p_payment.currency,
+                                              p_payment.provider_ref);
+    end if;
+  elsif p_transition = 'capture' then
+    -- Tips and the money of closed bookings are settled at once; completed bookings wait for the
+    -- dispute window (private.run_payment_timers).
+    if p_payment.resolution_refund is not null and v_booking.status = 'resolved' then
+      -- A resolution arrived while this capture was in flight: refund what it decided; the
+      -- refund's success releases the rest (below).
+      update public.payments p set resolution_refund = null where p.id = p_payment.id;
+      perform private.request_refund(p_payment, least(p_payment.resolution_refund, p_payment.amount_captured), 'dispute_resolution');
+    elsif p_payment.kind = 'tip' or v_booking.status in ('cancelled', 'declined', 'expired', 'resolved') then
+      perform private.release_payment(p_payment.id);
+    end if;
+  elsif p_transition in ('refund_partially', 'refund_fully') then
+    -- A resolved or cancelled booking's money is released once its refund is done.
+    if v_booking.status in ('resolved', 'cancelled') then
+      perform private.release_payment(p_payment.id);
+    end if;
+  elsif p_transition = 'expire' then
+    perform private.cancel_booking_for_payment(p_payment.booking_id, 'payment_expired');
+  elsif p_transition = 'fail' and p_from_state = 'authorized' then
+    -- The re-authorisation failed (declined off-session or the operation failed).
+    perform private.cancel_booking_for_payment(p_payment.booking_id, 'payment_failed');
+  end if;
+end;
+$$;
+comment on function private.booking_payment_changed(public.payments, text, text) is
+  'Payment subject booking, handler: an authorisation arriving after completion (or for a tip) is captured, after a cancellation voided; a capture of a tip or closed booking is released (or a pending resolution refund requested); a resolved or cancelled booking''s refund releases the rest; an expired authorisation or failed re-authorisation cancels the booking as the system (payment_expired, payment_failed).';
+revoke all on function private.booking_payment_changed(public.payments, text, text) from public, anon, authenticated, service_role;
+
+insert into private.payment_subjects (kind, module, handler, prepare_handler, description) values
+  ('booking', 'money', 'private.booking_payment_changed(public.payments, text, text)', null,
+   'Bookings (kind booking: the customer total, manual capture) and their tips (kind tip); paid through POST /payments/booking and /payments/tip.')
+on conflict (kind) do update
+  set module = excluded.module, handler = excluded.handler, prepare_handler = excluded.prepare_handler,
+      description = excluded.description;
 
 ------------------------------------------------------------------------------------------------
 -- The booking lifecycle's payment steps (bookings' private.booking_transition_handlers, 600).

@@ -64,8 +64,11 @@ begin
            case o.operation
              when 'refund' then pg_catalog.jsonb_build_object('hl_refund_id', o.refund_id::text, 'hl_payment_id', o.payment_id::text)
              when 'transfer' then pg_catalog.jsonb_build_object('hl_payout_id', o.payout_id::text)
-             when 'reauthorize' then pg_catalog.jsonb_build_object('hl_payment_id', p.id::text, 'hl_booking_id', p.booking_id::text,
-                                                                   'hl_kind', p.kind, 'hl_operation_id', o.id::text)
+             when 'reauthorize' then pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                       'hl_payment_id', p.id::text, 'hl_booking_id', p.booking_id::text,
+                                       'hl_subject_kind', case when p.subject_kind <> 'booking' then p.subject_kind end,
+                                       'hl_subject_id', case when p.subject_kind <> 'booking' then p.subject_id::text end,
+                                       'hl_kind', p.kind, 'hl_operation_id', o.id::text))
              else pg_catalog.jsonb_build_object('hl_payment_id', o.payment_id::text)
            end,
            o.created_at
@@ -281,14 +284,16 @@ begin
     v_cancelled := v_cancelled + 1;
   end loop;
 
-  -- Re-authorise a margin before the authorisation expires while the booking still needs it.
+  -- Re-authorise a margin before the authorisation expires while the subject still needs it: a
+  -- booking until it is closed; any other subject's authorised payment until its module captures
+  -- or voids it (an authorised payment is one nobody has settled yet).
   for v_row in
     select p.id, p.provider, p.amount_authorized, p.currency, p.provider_ref
       from public.payments p
-      join public.bookings b on b.id = p.booking_id
-     where p.status = 'authorized' and p.kind = 'booking'
+      left join public.bookings b on b.id = p.booking_id
+     where p.status = 'authorized' and p.kind <> 'tip'
        and p.authorization_expires_at - v_margin <= v_now
-       and b.status in ('accepted', 'en_route', 'arrived', 'in_progress', 'disputed')
+       and (p.subject_kind <> 'booking' or b.status in ('accepted', 'en_route', 'arrived', 'in_progress', 'disputed'))
        and not exists (select 1 from private.payment_operations o
                         where o.payment_id = p.id and o.status in ('pending', 'sending')
                           and o.operation in ('reauthorize', 'capture', 'cancel'))
@@ -334,7 +339,7 @@ begin
 end;
 $$;
 comment on function private.run_payment_timers() is
-  'pg_cron hyperlocal-payment-timers: cancels accepted bookings whose payment is not authorised by payments.authorization_due_minutes after acceptance or the start (reason payment_not_authorised); queues reauthorize payments.reauthorize_margin_minutes before an authorisation expires while the booking needs it; releases the escrow of completed bookings after bookings.dispute_window_minutes; sends held payouts whose payee can now be paid. At most payments.timer_batch_size per kind; returns the counts.';
+  'pg_cron hyperlocal-payment-timers: cancels accepted bookings whose payment is not authorised by payments.authorization_due_minutes after acceptance or the start (reason payment_not_authorised); queues reauthorize payments.reauthorize_margin_minutes before an authorisation expires while the booking needs it (any subject''s authorised payment for other subjects); releases the escrow of completed bookings after bookings.dispute_window_minutes; sends held payouts whose payee can now be paid. At most payments.timer_batch_size per kind; returns the counts.';
 revoke all on function private.run_payment_timers() from public, anon, authenticated, service_role;
 
 select cron.schedule('hyperlocal-payment-timers', '* * * * *', 'select private.run_payment_timers()');

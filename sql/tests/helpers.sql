@@ -53,6 +53,8 @@ create extension if not exists plpgsql_check with schema extensions;
 
 create schema if not exists tests;
 grant usage on schema tests to postgres, anon, authenticated, service_role;
+-- Tests may register their own handlers (e.g. a payment subject kind) here, inside their transaction.
+grant create on schema tests to postgres;
 
 ------------------------------------------------------------------------------------------------
 -- Named ids: transaction-local settings, so every role the test acts as can read them
@@ -680,6 +682,34 @@ begin
   -- A fixture, not the customer: it does not count against their rate limit (rate_limit.payments).
   perform tests.reset_authentication();
   delete from private.rate_limit_hits h where h.key = 'payments:' || v_customer;
+  perform tests.authenticate_as_service_role();
+  perform public.apply_payment_intent(provider, tests.payment_intent(v_request ->> 'payment_id', intent_status,
+    (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));
+  perform tests.restore_authentication(v_saved);
+  return (v_request ->> 'payment_id')::uuid;
+end;
+$$;
+
+-- The same for a payment of another subject (money's private.payment_subjects): the payer starts
+-- it through public.prepare_subject_payment (the kind's prepare handler), the provider answers.
+create or replace function tests.authorize_subject_payment(payer text, kind text, subject uuid,
+                                                           intent_status text default 'requires_capture',
+                                                           provider text default 'local')
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_saved jsonb := tests.current_authentication();
+  v_payer uuid := tests.get_supabase_uid(payer);
+  v_request jsonb;
+begin
+  perform tests.reset_authentication();
+  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims', pg_catalog.json_build_object('sub', v_payer, 'role', 'authenticated')::text, true);
+  v_request := public.prepare_subject_payment(kind, subject, provider, 'pm_card_visa');
+  perform tests.reset_authentication();
+  delete from private.rate_limit_hits h where h.key = 'payments:' || v_payer;
   perform tests.authenticate_as_service_role();
   perform public.apply_payment_intent(provider, tests.payment_intent(v_request ->> 'payment_id', intent_status,
     (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));

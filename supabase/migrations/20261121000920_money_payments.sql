@@ -210,6 +210,10 @@ comment on function private.check_payment_subject_prepare() is
   'BEFORE INSERT/UPDATE on private.payment_subjects: prepare_handler, when set, must exist taking (uuid, uuid, text, text) and returning public.payments (as core''s private.check_registry_handler checks handler); stores its schema-qualified signature.';
 revoke all on function private.check_payment_subject_prepare() from public, anon, authenticated, service_role;
 
+create or replace trigger payment_subjects_check_prepare
+  before insert or update on private.payment_subjects
+  for each row execute function private.check_payment_subject_prepare();
+
 ------------------------------------------------------------------------------------------------
 -- Payments: one row per subject and kind (a retry reuses the row with attempt + 1).
 ------------------------------------------------------------------------------------------------

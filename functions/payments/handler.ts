@@ -12,6 +12,11 @@
  *        challenge; Stripe re-reads the intent. Both apply what the provider says.
  *   POST /payments/tip              {booking_id, amount, payment_method?}  (captured at once)
  *   POST /payments/tip/confirm      {booking_id, amount}
+ *   POST /payments/subject          {kind, id, payment_method?}  the payment of another module's
+ *        subject (e.g. kind order): prepare_subject_payment as the user (the kind's prepare handler
+ *        checks the subject and the payer), then as /booking (manual or automatic capture, as the
+ *        subject's module created it)
+ *   POST /payments/subject/confirm  {kind, id}  after the app's 3DS step
  *   GET  /payments/onboarding[?business_id=]   my (or my business's) payout account and its flags
  *   POST /payments/onboarding       {business_id?, return_url?, refresh_url?}  the account (created
  *        on first use, Connect Express) and a one-time onboarding link
@@ -61,6 +66,9 @@ const tipBody = z.object({
   payment_method: paymentMethod.optional(),
 }).strict();
 const tipConfirmBody = z.object({ booking_id: uuid, amount: z.int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
+const subjectKind = z.string().regex(/^[a-z][a-z0-9_]{1,30}$/, "a registered subject kind (e.g. order)");
+const subjectBody = z.object({ kind: subjectKind, id: uuid, payment_method: paymentMethod.optional() }).strict();
+const subjectConfirmBody = z.object({ kind: subjectKind, id: uuid }).strict();
 const onboardingBody = z.object({
   business_id: uuid.optional(),
   return_url: z.url({ protocol: /^(https|hyperlocal)$/ }).max(2000).optional(),
@@ -229,6 +237,8 @@ export function createPaymentsHandler(deps: PaymentsDeps): (req: Request) => Pro
       payment_id: prep.payment_id,
       booking_id: prep.booking_id,
       kind: prep.kind,
+      subject_kind: prep.subject_kind ?? "booking",
+      subject_id: prep.subject_id ?? prep.booking_id,
       status,
       provider: prep.provider,
       payment_intent: pi?.id ?? prep.provider_ref,
@@ -350,6 +360,8 @@ export function createPaymentsHandler(deps: PaymentsDeps): (req: Request) => Pro
       "/booking/confirm": ["POST"],
       "/tip": ["POST"],
       "/tip/confirm": ["POST"],
+      "/subject": ["POST"],
+      "/subject/confirm": ["POST"],
       "/onboarding": ["GET", "POST"],
       "/methods": ["GET"],
       "/worker": ["POST"],
@@ -427,6 +439,21 @@ export function createPaymentsHandler(deps: PaymentsDeps): (req: Request) => Pro
           provider: providerName,
           amount: b.amount,
         });
+        return await pay(prep, claims, undefined, true);
+      }
+      case "/subject": {
+        const b = await readJson(req, subjectBody);
+        const prep = await api.prepareSubjectPayment(token, {
+          kind: b.kind,
+          subjectId: b.id,
+          provider: providerName,
+          paymentMethod: b.payment_method,
+        });
+        return await pay(prep, claims, b.payment_method, false);
+      }
+      case "/subject/confirm": {
+        const b = await readJson(req, subjectConfirmBody);
+        const prep = await api.prepareSubjectPayment(token, { kind: b.kind, subjectId: b.id, provider: providerName });
         return await pay(prep, claims, undefined, true);
       }
       case "/onboarding":

@@ -374,3 +374,48 @@ Deno.test("worker: refusals are 'failed' with a code, transient ones 'retry'; de
   );
   queue = [];
 });
+
+Deno.test("payments: POST /subject prepares another module's subject as the user and authorises it; confirm; errors", async () => {
+  const ORDER = "44444444-4444-4444-8444-444444444444";
+  const subject = (over: Partial<PreparedPayment> = {}) =>
+    prepared({
+      booking_id: null,
+      kind: "order",
+      subject_kind: "order",
+      subject_id: ORDER,
+      description: "Order 44444444",
+      metadata: { hl_payment_id: PAYMENT, hl_subject_kind: "order", hl_subject_id: ORDER, hl_kind: "order" },
+      ...over,
+    });
+  const { call, calls, provider } = setup({
+    prepare_subject_payment: (args, auth) => {
+      if (args.p_kind !== "order") {
+        return { status: 404, body: { code: "HL645", message: "This kind of subject cannot be paid here." } };
+      }
+      assertEquals(auth, `Bearer ${userToken}`, "as the user");
+      return { body: subject() };
+    },
+    apply_payment_intent: (args) => ({
+      body: { payment_id: PAYMENT, status: (args.p_intent as PaymentIntent).status === "requires_capture" ? "authorized" : "x" },
+    }),
+  });
+  const r = await call("POST", "/subject", { kind: "order", id: ORDER, payment_method: "pm_card_visa" });
+  assertEquals(r.status, 200);
+  assertEquals([r.body.subject_kind, r.body.subject_id, r.body.booking_id, r.body.kind], ["order", ORDER, null, "order"]);
+  assertEquals([r.body.status, r.body.intent_status, r.body.client_secret], ["authorized", "requires_capture", null]);
+  const prep = calls.find((c) => c.fn === "prepare_subject_payment")!;
+  assertEquals(prep.args, { p_kind: "order", p_subject_id: ORDER, p_provider: "local", p_payment_method: "pm_card_visa" });
+  const pi = (calls.find((c) => c.fn === "apply_payment_intent")!.args.p_intent) as PaymentIntent;
+  assertEquals(pi.metadata, subject().metadata, "the intent carries the subject's metadata");
+  assertEquals([pi.amount, pi.capture_method], [15750, "manual"]);
+  assertEquals((await provider.retrievePaymentIntent(pi.id)).status, "requires_capture", "authorised at the provider");
+
+  const none = await call("POST", "/subject/confirm", { kind: "order", id: ORDER });
+  assertEquals([none.status, none.body.code], [422, "HL674"], "nothing to confirm before an intent exists");
+  const unknown = await call("POST", "/subject", { kind: "parcel", id: ORDER });
+  assertEquals([unknown.status, unknown.body.code], [404, "HL645"]);
+  const bad = await call("POST", "/subject", { kind: "Order!", id: "x", amount: 1 });
+  assertEquals([bad.status, bad.body.code], [400, "invalid_request"]);
+  assertEquals((await call("GET", "/subject")).status, 405);
+  assertEquals((await call("POST", "/subject", { kind: "order", id: ORDER }, serviceToken)).status, 403);
+});

@@ -19,8 +19,12 @@ export interface RpcResult {
 
 export interface PreparedPayment {
   payment_id: string;
-  booking_id: string;
-  kind: "booking" | "tip";
+  /** The booking (subject kind booking), else null. */
+  booking_id: string | null;
+  /** The subject's kind for its own payment (booking, or another module's kind such as order), or tip. */
+  kind: string;
+  subject_kind?: string;
+  subject_id?: string;
   status: string;
   attempt: number;
   provider: ProviderName;
@@ -168,6 +172,19 @@ export class MoneyApi {
       p_booking_id: a.bookingId,
       p_provider: a.provider,
       p_amount: a.amount,
+      p_payment_method: a.paymentMethod ?? null,
+    }, token);
+  }
+
+  /** The payer's payment of another module's subject (its kind's prepare handler decides). */
+  prepareSubjectPayment(
+    token: string,
+    a: { kind: string; subjectId: string; provider: ProviderName; paymentMethod?: string },
+  ) {
+    return this.rpcOrThrow<PreparedPayment>("prepare_subject_payment", {
+      p_kind: a.kind,
+      p_subject_id: a.subjectId,
+      p_provider: a.provider,
       p_payment_method: a.paymentMethod ?? null,
     }, token);
   }

@@ -290,7 +290,7 @@ grant select on public.order_states, public.order_transitions, public.orders, pu
 -- Notification kinds (core's registry): a group for orders, order.<state> with en/ar texts.
 ------------------------------------------------------------------------------------------------
 insert into private.notification_groups (type_group, description, position) values
-  ('orders', 'Goods orders: reservations, payments, sending, receipt, completion, cancellations.', 15)
+  ('orders', 'Goods orders: reservations, payments, sending, receipt, completion, cancellations.', 25)
 on conflict (type_group) do nothing;
 
 insert into private.notification_types (kind, type_group, module, title_key, body_key, deep_link, params, description)

@@ -282,6 +282,7 @@ create policy "Buyers and sellers read their orders' timelines, operators all" o
 revoke all on table public.order_states, public.order_transitions, public.orders, public.order_events
   from anon, authenticated, service_role;
 revoke all on table private.order_transition_handlers from anon, authenticated, service_role;
+revoke all on sequence public.orders_number_seq, public.order_events_id_seq from anon, authenticated, service_role;
 grant select on public.order_states, public.order_transitions to anon, authenticated;
 grant select on public.orders, public.order_events to authenticated;
 grant select on public.order_states, public.order_transitions, public.orders, public.order_events to service_role;

@@ -30,7 +30,7 @@ update private.settings set value = '{"limit": 100000, "window": "1 minute"}' wh
 ------------------------------------------------------------------------------------------------
 -- The registry
 ------------------------------------------------------------------------------------------------
-select results_eq($$ select kind, open_handler, resolve_handler, refundable_handler from private.dispute_kinds $$,
+select results_eq($$ select kind, open_handler, resolve_handler, refundable_handler from private.dispute_kinds where kind = 'booking' $$,
   $$ values ('booking'::text, 'private.open_booking_dispute(uuid,uuid,text,text,jsonb)'::text,
              'private.resolve_booking_dispute(uuid,uuid,text,bigint,text,jsonb)'::text, 'private.booking_refundable(uuid)'::text) $$,
   'bookings are a dispute kind, with schema-qualified handlers');

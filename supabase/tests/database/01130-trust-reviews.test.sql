@@ -40,7 +40,7 @@ select throws_ok(format($$ select public.submit_review('booking', %L, 5) $$, :'b
 select tests.authenticate_as('rv_other');
 select throws_ok(format($$ select public.submit_review('booking', %L, 5) $$, :'b1'), 'HL701', null,
   'a stranger cannot review a trade they were not part of (HL701)');
-select throws_ok(format($$ select public.submit_review('purchase', %L, 5) $$, :'b1'), 'HL700', null,
+select throws_ok(format($$ select public.submit_review('rental', %L, 5) $$, :'b1'), 'HL700', null,
   'an unknown trade kind is HL700');
 select tests.authenticate_as('rv_cust');
 select throws_ok(format($$ select public.submit_review('booking', %L, 5) $$, :'b_req'), 'HL710', null,

@@ -384,6 +384,7 @@ create policy "Visible comments are readable; authors read their own" on public.
 
 revoke all on table public.stream_states, public.stream_transitions, public.streams, public.stream_events,
   public.stream_products, public.stream_comments from anon, authenticated, service_role;
+revoke all on sequence public.stream_events_id_seq from anon, authenticated, service_role;
 revoke all on table private.stream_ingest, private.stream_ingest_events, private.stream_viewers
   from anon, authenticated, service_role;
 grant select on public.stream_states, public.stream_transitions, public.streams, public.stream_products,

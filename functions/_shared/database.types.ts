@@ -1319,6 +1319,156 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"stream_comments": {
+                  Row: {
+                    "author_id": string,"body": string,"created_at": string,"hidden_at": string | null,"id": string,"stream_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id": string,"body": string,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"stream_id": string
+                  }
+                  Update: {
+                    "author_id"?: string,"body"?: string,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"stream_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_comments_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_comments_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_events": {
+                  Row: {
+                    "actor": string,"actor_id": string | null,"created_at": string,"from_state": string,"id": number,"reason": string | null,"stream_id": string,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor": string,"actor_id"?: string | null,"created_at"?: string,"from_state": string,"id"?: never,"reason"?: string | null,"stream_id": string,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actor"?: string,"actor_id"?: string | null,"created_at"?: string,"from_state"?: string,"id"?: never,"reason"?: string | null,"stream_id"?: string,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_events_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_products": {
+                  Row: {
+                    "featured": boolean,"id": string,"pinned_at": string,"position_x": number,"position_y": number,"product_id": string,"sort_order": number,"stream_id": string,"unpinned_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "featured"?: boolean,"id"?: string,"pinned_at": string,"position_x"?: number,"position_y"?: number,"product_id": string,"sort_order"?: number,"stream_id": string,"unpinned_at"?: string | null
+                  }
+                  Update: {
+                    "featured"?: boolean,"id"?: string,"pinned_at"?: string,"position_x"?: number,"position_y"?: number,"product_id"?: string,"sort_order"?: number,"stream_id"?: string,"unpinned_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_products_product_id_fkey"
+      columns: ["product_id"]
+isOneToOne: false
+      referencedRelation: "products"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_products_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_states": {
+                  Row: {
+                    "description": string,"is_final": boolean,"is_public": boolean,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"is_final"?: boolean,"is_public": boolean,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"is_final"?: boolean,"is_public"?: boolean,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"stream_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "stream_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"streams": {
+                  Row: {
+                    "category_id": string | null,"comment_count": number,"created_at": string,"description": string,"ended_at": string | null,"hidden_at": string | null,"id": string,"ingest_changed_at": string | null,"ingest_status": string | null,"peak_viewers": number,"playback_id": string | null,"scheduled_at": string,"seller_id": string,"started_at": string | null,"status": string,"thumbnail_path": string | null,"title": string,"total_views": number,"updated_at": string,"viewer_count": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category_id"?: string | null,"comment_count"?: number,"created_at"?: string,"description"?: string,"ended_at"?: string | null,"hidden_at"?: string | null,"id"?: string,"ingest_changed_at"?: string | null,"ingest_status"?: string | null,"peak_viewers"?: number,"playback_id"?: string | null,"scheduled_at": string,"seller_id": string,"started_at"?: string | null,"status"?: string,"thumbnail_path"?: string | null,"title": string,"total_views"?: number,"updated_at"?: string,"viewer_count"?: number
+                  }
+                  Update: {
+                    "category_id"?: string | null,"comment_count"?: number,"created_at"?: string,"description"?: string,"ended_at"?: string | null,"hidden_at"?: string | null,"id"?: string,"ingest_changed_at"?: string | null,"ingest_status"?: string | null,"peak_viewers"?: number,"playback_id"?: string | null,"scheduled_at"?: string,"seller_id"?: string,"started_at"?: string | null,"status"?: string,"thumbnail_path"?: string | null,"title"?: string,"total_views"?: number,"updated_at"?: string,"viewer_count"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "streams_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "streams_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "streams_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
+    }
+                  ]
                 },"user_blocks": {
                   Row: {
                     "blocked_id": string,"blocker_id": string,"created_at": string
@@ -2051,6 +2201,35 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"create_stream":
+{ Args: { "p_category_id"?: string,"p_description"?: string,"p_scheduled_at"?: string,"p_thumbnail_path"?: string,"p_title": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "decline_offer":
 { Args: { "p_offer_id": string,"p_reason"?: string }; Returns: {
               "accepted_at": string | null,
@@ -2171,6 +2350,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"feature_stream_product":
+{ Args: { "p_product_id": string,"p_stream_id": string }; Returns: Json
+                           },
 "follow_seller":
 { Args: { "p_seller_id": string }; Returns: boolean
                            },
@@ -2253,6 +2435,12 @@ isOneToOne: false
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"get_stream":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
+"get_stream_ingest":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
 "get_trade_reviews":
 { Args: { "p_kind": string,"p_trade_id": string }; Returns: {
               "author_side": string,"comment": string,"created_at": string,"hidden": boolean,"mine": boolean,"published_at": string,"rating": number,"replied_at": string,"reply": string,"review_deadline": string,"review_id": string,"subratings": Json,"trade_state": string,"written": boolean
@@ -2282,8 +2470,14 @@ isOneToOne: false
 "inbox":
 { Args: { "p_archived"?: boolean,"p_business_id"?: string,"p_cursor"?: string,"p_limit"?: number }; Returns: Json
                            },
+"join_stream":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
+                           },
+"leave_stream":
+{ Args: { "p_stream_id": string }; Returns: boolean
                            },
 "ledger_balances":
 { Args: { "p_currency"?: string }; Returns: {
@@ -2415,6 +2609,50 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"list_stream_comments":
+{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_stream_id": string }; Returns: {
+              "author_id": string,
+"body": string,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"stream_id": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "stream_comments"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_streams":
+{ Args: { "p_before_at"?: string,"p_before_id"?: string,"p_category_id"?: string,"p_limit"?: number,"p_seller_id"?: string,"p_status"?: string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "make_offer":
 { Args: { "p_currency"?: string,"p_duration_minutes"?: number,"p_expires_at"?: string,"p_job_id": string,"p_message"?: string,"p_price": number,"p_proposed_start": string }; Returns: {
               "accepted_at": string | null,
@@ -2467,6 +2705,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"move_stream_product":
+{ Args: { "p_position_x": number,"p_position_y": number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
+                           },
 "mute_conversation":
 { Args: { "p_conversation_id": string,"p_until"?: string }; Returns: {
               "archived_at": string | null,
@@ -2508,6 +2749,9 @@ isOneToOne: false
 "open_dispute":
 { Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_trade_id": string }; Returns: Json
                            },
+"pin_stream_product":
+{ Args: { "p_featured"?: boolean,"p_position_x"?: number,"p_position_y"?: number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
+                           },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -2543,6 +2787,21 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"post_stream_comment":
+{ Args: { "p_body": string,"p_stream_id": string }; Returns: {
+              "author_id": string,
+"body": string,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"stream_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "stream_comments"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -3362,6 +3621,35 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"transition_stream":
+{ Args: { "p_reason"?: string,"p_stream_id": string,"p_transition": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "unblock_user":
 { Args: { "p_user_id": string }; Returns: boolean
                            },
@@ -3370,6 +3658,9 @@ isOneToOne: false
                            },
 "unlike_product":
 { Args: { "p_product_id": string }; Returns: boolean
+                           },
+"unpin_stream_product":
+{ Args: { "p_product_id": string,"p_stream_id": string }; Returns: boolean
                            },
 "unread_notification_count":
 { Args: Record<PropertyKey, never>; Returns: number
@@ -3410,6 +3701,35 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "products"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"update_stream":
+{ Args: { "p_changes": Json,"p_stream_id": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -714,3 +714,64 @@ comment on function public.list_stream_comments(uuid, timestamptz, uuid, integer
   'A stream''s comments as the caller may read them (not hidden; authors see their own), newest first, keyset pages. HL861.';
 revoke all on function public.list_stream_comments(uuid, timestamptz, uuid, integer) from public, anon, authenticated, service_role;
 grant execute on function public.list_stream_comments(uuid, timestamptz, uuid, integer) to anon, authenticated;
+
+------------------------------------------------------------------------------------------------
+-- Timers (pg_cron hyperlocal-live-timers, every minute)
+------------------------------------------------------------------------------------------------
+create or replace function private.expire_stream_viewers()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  update private.stream_viewers v set active = false
+   where v.active
+     and v.last_seen_at < private.now() - pg_catalog.make_interval(secs => private.setting('live.viewer_timeout_seconds')::integer);
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+comment on function private.expire_stream_viewers() is
+  'Viewers without a heartbeat for live.viewer_timeout_seconds stop counting (viewer_count follows); returns how many.';
+
+create or replace function private.run_live_timers()
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_stream record;
+  v_cancelled integer := 0;
+  v_ended integer := 0;
+begin
+  for v_stream in
+    select s.id from public.streams s
+     where s.status = 'scheduled'
+       and s.scheduled_at < private.now() - pg_catalog.make_interval(hours => private.setting('live.scheduled_expiry_hours')::integer)
+  loop
+    perform private.apply_stream_transition(v_stream.id, 'cancel', 'system', null, 'never started');
+    v_cancelled := v_cancelled + 1;
+  end loop;
+  for v_stream in
+    select s.id from public.streams s
+     where s.status = 'live' and coalesce(s.ingest_status, 'idle') <> 'active'
+       and coalesce(s.ingest_changed_at, s.started_at)
+           < private.now() - pg_catalog.make_interval(mins => private.setting('live.no_ingest_minutes')::integer)
+  loop
+    perform private.apply_stream_transition(v_stream.id, 'end', 'system', null, 'no ingest');
+    v_ended := v_ended + 1;
+  end loop;
+  return pg_catalog.jsonb_build_object('viewers_expired', private.expire_stream_viewers(),
+                                       'cancelled', v_cancelled, 'ended', v_ended);
+end;
+$$;
+comment on function private.run_live_timers() is
+  'pg_cron hyperlocal-live-timers: cancels scheduled streams never started within live.scheduled_expiry_hours, ends live '
+  'streams without active ingest for live.no_ingest_minutes, expires silent viewers.';
+revoke all on function private.expire_stream_viewers(), private.run_live_timers() from public, anon, authenticated, service_role;
+
+select cron.schedule('hyperlocal-live-timers', '* * * * *', 'select private.run_live_timers()');

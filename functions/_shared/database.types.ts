@@ -739,140 +739,6 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
-                },"order_events": {
-                  Row: {
-                    "actor_id": string | null,"actor_role": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"order_id": string,"reason": string | null,"to_state": string,"transition": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "actor_id"?: string | null,"actor_role": string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"order_id": string,"reason"?: string | null,"to_state": string,"transition": string
-                  }
-                  Update: {
-                    "actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"order_id"?: string,"reason"?: string | null,"to_state"?: string,"transition"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "order_events_actor_id_fkey"
-      columns: ["actor_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "order_events_from_state_fkey"
-      columns: ["from_state"]
-isOneToOne: false
-      referencedRelation: "order_states"
-      referencedColumns: ["state"]
-    },{
-      foreignKeyName: "order_events_order_id_fkey"
-      columns: ["order_id"]
-isOneToOne: false
-      referencedRelation: "orders"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "order_events_to_state_fkey"
-      columns: ["to_state"]
-isOneToOne: false
-      referencedRelation: "order_states"
-      referencedColumns: ["state"]
-    }
-                  ]
-                },"order_states": {
-                  Row: {
-                    "description": string,"holds_stock": boolean,"is_terminal": boolean,"sort_order": number,"state": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "description": string,"holds_stock": boolean,"is_terminal": boolean,"sort_order": number,"state": string
-                  }
-                  Update: {
-                    "description"?: string,"holds_stock"?: boolean,"is_terminal"?: boolean,"sort_order"?: number,"state"?: string
-                  }
-                  Relationships: [
-                    
-                  ]
-                },"order_transitions": {
-                  Row: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
-                  }
-                  Update: {
-                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "order_transitions_from_state_fkey"
-      columns: ["from_state"]
-isOneToOne: false
-      referencedRelation: "order_states"
-      referencedColumns: ["state"]
-    },{
-      foreignKeyName: "order_transitions_to_state_fkey"
-      columns: ["to_state"]
-isOneToOne: false
-      referencedRelation: "order_states"
-      referencedColumns: ["state"]
-    }
-                  ]
-                },"orders": {
-                  Row: {
-                    "breakdown": NonNullable<Json>,"buyer_id": string,"buyer_note": string | null,"cancel_reason": string | null,"cancelled_at": string | null,"cancelled_by": string | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_total": number,"delivery_address": string | null,"disputed_at": string | null,"expired_at": string | null,"fee_region_id": string | null,"fee_schedule_id": string,"fulfilment": string,"id": string,"meetup_place": string | null,"number": number,"offer_id": string | null,"paid_amount": number,"paid_at": string | null,"platform_revenue": number,"product_id": string,"quantity": number,"received_at": string | null,"reference": string | null,"refunded_amount": number,"reserved_until": string,"resolved_at": string | null,"seller_id": string,"seller_payout": number,"sent_at": string | null,"status": string,"status_changed_at": string,"subtotal": number,"tax": number,"trade_kind": string,"unit_price": number,"updated_at": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "breakdown": NonNullable<Json>,"buyer_id": string,"buyer_note"?: string | null,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_total": number,"delivery_address"?: string | null,"disputed_at"?: string | null,"expired_at"?: string | null,"fee_region_id"?: string | null,"fee_schedule_id": string,"fulfilment": string,"id"?: string,"meetup_place"?: string | null,"number"?: never,"offer_id"?: string | null,"paid_amount"?: number,"paid_at"?: string | null,"platform_revenue": number,"product_id": string,"quantity": number,"received_at"?: string | null,"reference"?: never,"refunded_amount"?: number,"reserved_until": string,"resolved_at"?: string | null,"seller_id": string,"seller_payout": number,"sent_at"?: string | null,"status"?: string,"status_changed_at": string,"subtotal": number,"tax": number,"trade_kind": string,"unit_price": number,"updated_at"?: string
-                  }
-                  Update: {
-                    "breakdown"?: NonNullable<Json>,"buyer_id"?: string,"buyer_note"?: string | null,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_total"?: number,"delivery_address"?: string | null,"disputed_at"?: string | null,"expired_at"?: string | null,"fee_region_id"?: string | null,"fee_schedule_id"?: string,"fulfilment"?: string,"id"?: string,"meetup_place"?: string | null,"number"?: never,"offer_id"?: string | null,"paid_amount"?: number,"paid_at"?: string | null,"platform_revenue"?: number,"product_id"?: string,"quantity"?: number,"received_at"?: string | null,"reference"?: never,"refunded_amount"?: number,"reserved_until"?: string,"resolved_at"?: string | null,"seller_id"?: string,"seller_payout"?: number,"sent_at"?: string | null,"status"?: string,"status_changed_at"?: string,"subtotal"?: number,"tax"?: number,"trade_kind"?: string,"unit_price"?: number,"updated_at"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "orders_buyer_id_fkey"
-      columns: ["buyer_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_fee_region_id_fkey"
-      columns: ["fee_region_id"]
-isOneToOne: false
-      referencedRelation: "money_regions"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_fee_schedule_id_fkey"
-      columns: ["fee_schedule_id"]
-isOneToOne: false
-      referencedRelation: "fee_schedules"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_fee_schedule_id_fkey"
-      columns: ["fee_schedule_id"]
-isOneToOne: false
-      referencedRelation: "operator_fee_schedules"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_product_id_fkey"
-      columns: ["product_id"]
-isOneToOne: false
-      referencedRelation: "products"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_seller_id_fkey"
-      columns: ["seller_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "orders_status_fkey"
-      columns: ["status"]
-isOneToOne: false
-      referencedRelation: "order_states"
-      referencedColumns: ["state"]
-    }
-                  ]
                 },"payment_events": {
                   Row: {
                     "amount": number | null,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"payment_id": string,"provider_ref": string | null,"source": string,"to_state": string,"transition": string
@@ -955,14 +821,14 @@ isOneToOne: false
                   ]
                 },"payments": {
                   Row: {
-                    "amount": number,"amount_authorized": number,"amount_captured": number,"amount_refunded": number,"attempt": number,"authorization_due_at": string | null,"authorization_expires_at": string | null,"booking_id": string | null,"breakdown": NonNullable<Json>,"business_id": string | null,"capture_method": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"id": string,"kind": string,"last_error": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_method": string | null,"previous_refs": (string)[],"provider": string,"provider_id": string | null,"provider_ref": string | null,"reauthorizations": number,"released_at": string | null,"resolution_refund": number | null,"settlement": Json | null,"status": string,"status_changed_at": string,"subject_id": string,"subject_kind": string,"updated_at": string
+                    "amount": number,"amount_authorized": number,"amount_captured": number,"amount_refunded": number,"attempt": number,"authorization_due_at": string | null,"authorization_expires_at": string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id": string | null,"capture_method": string,"created_at": string,"currency": string,"customer_id": string,"id": string,"kind": string,"last_error": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_method": string | null,"previous_refs": (string)[],"provider": string,"provider_id": string,"provider_ref": string | null,"reauthorizations": number,"released_at": string | null,"resolution_refund": number | null,"settlement": Json | null,"status": string,"status_changed_at": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "amount": number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string | null,"breakdown": NonNullable<Json>,"business_id"?: string | null,"capture_method": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"id"?: string,"kind": string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider": string,"provider_id"?: string | null,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"subject_id": string,"subject_kind": string,"updated_at"?: string
+                    "amount": number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id"?: string | null,"capture_method": string,"created_at"?: string,"currency": string,"customer_id": string,"id"?: string,"kind": string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider": string,"provider_id": string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "amount"?: number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string | null,"breakdown"?: NonNullable<Json>,"business_id"?: string | null,"capture_method"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"id"?: string,"kind"?: string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider"?: string,"provider_id"?: string | null,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"subject_id"?: string,"subject_kind"?: string,"updated_at"?: string
+                    "amount"?: number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string,"breakdown"?: NonNullable<Json>,"business_id"?: string | null,"capture_method"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"id"?: string,"kind"?: string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider"?: string,"provider_id"?: string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1451,6 +1317,156 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "provider_profiles"
       referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_comments": {
+                  Row: {
+                    "author_id": string,"body": string,"created_at": string,"hidden_at": string | null,"id": string,"stream_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id": string,"body": string,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"stream_id": string
+                  }
+                  Update: {
+                    "author_id"?: string,"body"?: string,"created_at"?: string,"hidden_at"?: string | null,"id"?: string,"stream_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_comments_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_comments_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_events": {
+                  Row: {
+                    "actor": string,"actor_id": string | null,"created_at": string,"from_state": string,"id": number,"reason": string | null,"stream_id": string,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor": string,"actor_id"?: string | null,"created_at"?: string,"from_state": string,"id"?: never,"reason"?: string | null,"stream_id": string,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actor"?: string,"actor_id"?: string | null,"created_at"?: string,"from_state"?: string,"id"?: never,"reason"?: string | null,"stream_id"?: string,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_events_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_products": {
+                  Row: {
+                    "featured": boolean,"id": string,"pinned_at": string,"position_x": number,"position_y": number,"product_id": string,"sort_order": number,"stream_id": string,"unpinned_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "featured"?: boolean,"id"?: string,"pinned_at": string,"position_x"?: number,"position_y"?: number,"product_id": string,"sort_order"?: number,"stream_id": string,"unpinned_at"?: string | null
+                  }
+                  Update: {
+                    "featured"?: boolean,"id"?: string,"pinned_at"?: string,"position_x"?: number,"position_y"?: number,"product_id"?: string,"sort_order"?: number,"stream_id"?: string,"unpinned_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_products_product_id_fkey"
+      columns: ["product_id"]
+isOneToOne: false
+      referencedRelation: "products"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "stream_products_stream_id_fkey"
+      columns: ["stream_id"]
+isOneToOne: false
+      referencedRelation: "streams"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stream_states": {
+                  Row: {
+                    "description": string,"is_final": boolean,"is_public": boolean,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"is_final"?: boolean,"is_public": boolean,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"is_final"?: boolean,"is_public"?: boolean,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"stream_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stream_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "stream_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"streams": {
+                  Row: {
+                    "category_id": string | null,"comment_count": number,"created_at": string,"description": string,"ended_at": string | null,"hidden_at": string | null,"id": string,"ingest_changed_at": string | null,"ingest_status": string | null,"peak_viewers": number,"playback_id": string | null,"scheduled_at": string,"seller_id": string,"started_at": string | null,"status": string,"thumbnail_path": string | null,"title": string,"total_views": number,"updated_at": string,"viewer_count": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category_id"?: string | null,"comment_count"?: number,"created_at"?: string,"description"?: string,"ended_at"?: string | null,"hidden_at"?: string | null,"id"?: string,"ingest_changed_at"?: string | null,"ingest_status"?: string | null,"peak_viewers"?: number,"playback_id"?: string | null,"scheduled_at": string,"seller_id": string,"started_at"?: string | null,"status"?: string,"thumbnail_path"?: string | null,"title": string,"total_views"?: number,"updated_at"?: string,"viewer_count"?: number
+                  }
+                  Update: {
+                    "category_id"?: string | null,"comment_count"?: number,"created_at"?: string,"description"?: string,"ended_at"?: string | null,"hidden_at"?: string | null,"id"?: string,"ingest_changed_at"?: string | null,"ingest_status"?: string | null,"peak_viewers"?: number,"playback_id"?: string | null,"scheduled_at"?: string,"seller_id"?: string,"started_at"?: string | null,"status"?: string,"thumbnail_path"?: string | null,"title"?: string,"total_views"?: number,"updated_at"?: string,"viewer_count"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "streams_category_id_fkey"
+      columns: ["category_id"]
+isOneToOne: false
+      referencedRelation: "categories"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "streams_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "streams_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "stream_states"
+      referencedColumns: ["state"]
     }
                   ]
                 },"user_blocks": {
@@ -1987,55 +2003,6 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"buy_product":
-{ Args: { "p_delivery_address"?: string,"p_fulfilment"?: string,"p_meetup_place"?: string,"p_note"?: string,"p_product_id": string,"p_quantity"?: number }; Returns: {
-              "breakdown": NonNullable<Json>,
-"buyer_id": string,
-"buyer_note": string | null,
-"cancel_reason": string | null,
-"cancelled_at": string | null,
-"cancelled_by": string | null,
-"completed_at": string | null,
-"created_at": string,
-"currency": string,
-"customer_total": number,
-"delivery_address": string | null,
-"disputed_at": string | null,
-"expired_at": string | null,
-"fee_region_id": string | null,
-"fee_schedule_id": string,
-"fulfilment": string,
-"id": string,
-"meetup_place": string | null,
-"number": number,
-"offer_id": string | null,
-"paid_amount": number,
-"paid_at": string | null,
-"platform_revenue": number,
-"product_id": string,
-"quantity": number,
-"received_at": string | null,
-"reference": string | null,
-"refunded_amount": number,
-"reserved_until": string,
-"resolved_at": string | null,
-"seller_id": string,
-"seller_payout": number,
-"sent_at": string | null,
-"status": string,
-"status_changed_at": string,
-"subtotal": number,
-"tax": number,
-"trade_kind": string,
-"unit_price": number,
-"updated_at": string
-            }
-                          SetofOptions: {
-        from: "*"
-        to: "orders"
-        isOneToOne: true
-        isSetofReturn: false
-      } },
 "cancel_job":
 { Args: { "p_job_id": string,"p_reason"?: string }; Returns: {
               "accepted_offer_id": string | null,
@@ -2234,6 +2201,35 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"create_stream":
+{ Args: { "p_category_id"?: string,"p_description"?: string,"p_scheduled_at"?: string,"p_thumbnail_path"?: string,"p_title": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "decline_offer":
 { Args: { "p_offer_id": string,"p_reason"?: string }; Returns: {
               "accepted_at": string | null,
@@ -2354,6 +2350,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"feature_stream_product":
+{ Args: { "p_product_id": string,"p_stream_id": string }; Returns: Json
+                           },
 "follow_seller":
 { Args: { "p_seller_id": string }; Returns: boolean
                            },
@@ -2391,9 +2390,6 @@ isOneToOne: false
                            },
 "get_notification_preferences":
 { Args: Record<PropertyKey, never>; Returns: Json
-                           },
-"get_order":
-{ Args: { "p_order_id": string }; Returns: Json
                            },
 "get_payment_customer":
 { Args: { "p_provider": string }; Returns: string
@@ -2439,6 +2435,12 @@ isOneToOne: false
               "booking_id": string,"customer_id": string,"customer_name": string,"ends_at": string,"kind": string,"listing_title": string,"note": string,"reference": string,"starts_at": string,"status": string
             }[]
                            },
+"get_stream":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
+"get_stream_ingest":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
 "get_trade_reviews":
 { Args: { "p_kind": string,"p_trade_id": string }; Returns: {
               "author_side": string,"comment": string,"created_at": string,"hidden": boolean,"mine": boolean,"published_at": string,"rating": number,"replied_at": string,"reply": string,"review_deadline": string,"review_id": string,"subratings": Json,"trade_state": string,"written": boolean
@@ -2468,8 +2470,14 @@ isOneToOne: false
 "inbox":
 { Args: { "p_archived"?: boolean,"p_business_id"?: string,"p_cursor"?: string,"p_limit"?: number }; Returns: Json
                            },
+"join_stream":
+{ Args: { "p_stream_id": string }; Returns: Json
+                           },
 "leave_business":
 { Args: { "p_business_id": string }; Returns: undefined
+                           },
+"leave_stream":
+{ Args: { "p_stream_id": string }; Returns: boolean
                            },
 "ledger_balances":
 { Args: { "p_currency"?: string }; Returns: {
@@ -2550,55 +2558,6 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
-"list_my_orders":
-{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_role"?: string,"p_status"?: string }; Returns: {
-              "breakdown": NonNullable<Json>,
-"buyer_id": string,
-"buyer_note": string | null,
-"cancel_reason": string | null,
-"cancelled_at": string | null,
-"cancelled_by": string | null,
-"completed_at": string | null,
-"created_at": string,
-"currency": string,
-"customer_total": number,
-"delivery_address": string | null,
-"disputed_at": string | null,
-"expired_at": string | null,
-"fee_region_id": string | null,
-"fee_schedule_id": string,
-"fulfilment": string,
-"id": string,
-"meetup_place": string | null,
-"number": number,
-"offer_id": string | null,
-"paid_amount": number,
-"paid_at": string | null,
-"platform_revenue": number,
-"product_id": string,
-"quantity": number,
-"received_at": string | null,
-"reference": string | null,
-"refunded_amount": number,
-"reserved_until": string,
-"resolved_at": string | null,
-"seller_id": string,
-"seller_payout": number,
-"sent_at": string | null,
-"status": string,
-"status_changed_at": string,
-"subtotal": number,
-"tax": number,
-"trade_kind": string,
-"unit_price": number,
-"updated_at": string
-            }[]
-                          SetofOptions: {
-        from: "*"
-        to: "orders"
-        isOneToOne: false
-        isSetofReturn: true
-      } },
 "list_notifications":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
               "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
@@ -2647,6 +2606,50 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "products"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_stream_comments":
+{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_stream_id": string }; Returns: {
+              "author_id": string,
+"body": string,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"stream_id": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "stream_comments"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_streams":
+{ Args: { "p_before_at"?: string,"p_before_id"?: string,"p_category_id"?: string,"p_limit"?: number,"p_seller_id"?: string,"p_status"?: string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
         isOneToOne: false
         isSetofReturn: true
       } },
@@ -2702,6 +2705,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"move_stream_product":
+{ Args: { "p_position_x": number,"p_position_y": number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
+                           },
 "mute_conversation":
 { Args: { "p_conversation_id": string,"p_until"?: string }; Returns: {
               "archived_at": string | null,
@@ -2743,6 +2749,9 @@ isOneToOne: false
 "open_dispute":
 { Args: { "p_details"?: string,"p_kind": string,"p_reason": string,"p_trade_id": string }; Returns: Json
                            },
+"pin_stream_product":
+{ Args: { "p_featured"?: boolean,"p_position_x"?: number,"p_position_y"?: number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
+                           },
 "post_job":
 { Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
@@ -2781,14 +2790,26 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"post_stream_comment":
+{ Args: { "p_body": string,"p_stream_id": string }; Returns: {
+              "author_id": string,
+"body": string,
+"created_at": string,
+"hidden_at": string | null,
+"id": string,
+"stream_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "stream_comments"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "prepare_booking_payment":
 { Args: { "p_booking_id": string,"p_payment_method"?: string,"p_promo_code"?: string,"p_provider": string }; Returns: Json
                            },
 "prepare_payout_account":
 { Args: { "p_business_id"?: string,"p_provider": string }; Returns: Json
-                           },
-"prepare_subject_payment":
-{ Args: { "p_kind": string,"p_payment_method"?: string,"p_provider": string,"p_subject_id": string }; Returns: Json
                            },
 "prepare_tip_payment":
 { Args: { "p_amount": number,"p_booking_id": string,"p_payment_method"?: string,"p_provider": string }; Returns: Json
@@ -3600,52 +3621,32 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"transition_order":
-{ Args: { "p_action": string,"p_metadata"?: Json,"p_order_id": string,"p_reason"?: string }; Returns: {
-              "breakdown": NonNullable<Json>,
-"buyer_id": string,
-"buyer_note": string | null,
-"cancel_reason": string | null,
-"cancelled_at": string | null,
-"cancelled_by": string | null,
-"completed_at": string | null,
+"transition_stream":
+{ Args: { "p_reason"?: string,"p_stream_id": string,"p_transition": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
 "created_at": string,
-"currency": string,
-"customer_total": number,
-"delivery_address": string | null,
-"disputed_at": string | null,
-"expired_at": string | null,
-"fee_region_id": string | null,
-"fee_schedule_id": string,
-"fulfilment": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
 "id": string,
-"meetup_place": string | null,
-"number": number,
-"offer_id": string | null,
-"paid_amount": number,
-"paid_at": string | null,
-"platform_revenue": number,
-"product_id": string,
-"quantity": number,
-"received_at": string | null,
-"reference": string | null,
-"refunded_amount": number,
-"reserved_until": string,
-"resolved_at": string | null,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
 "seller_id": string,
-"seller_payout": number,
-"sent_at": string | null,
+"started_at": string | null,
 "status": string,
-"status_changed_at": string,
-"subtotal": number,
-"tax": number,
-"trade_kind": string,
-"unit_price": number,
-"updated_at": string
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
             }
                           SetofOptions: {
         from: "*"
-        to: "orders"
+        to: "streams"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -3657,6 +3658,9 @@ isOneToOne: false
                            },
 "unlike_product":
 { Args: { "p_product_id": string }; Returns: boolean
+                           },
+"unpin_stream_product":
+{ Args: { "p_product_id": string,"p_stream_id": string }; Returns: boolean
                            },
 "unread_notification_count":
 { Args: Record<PropertyKey, never>; Returns: number
@@ -3697,6 +3701,35 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "products"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"update_stream":
+{ Args: { "p_changes": Json,"p_stream_id": string }; Returns: {
+              "category_id": string | null,
+"comment_count": number,
+"created_at": string,
+"description": string,
+"ended_at": string | null,
+"hidden_at": string | null,
+"id": string,
+"ingest_changed_at": string | null,
+"ingest_status": string | null,
+"peak_viewers": number,
+"playback_id": string | null,
+"scheduled_at": string,
+"seller_id": string,
+"started_at": string | null,
+"status": string,
+"thumbnail_path": string | null,
+"title": string,
+"total_views": number,
+"updated_at": string,
+"viewer_count": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "streams"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -36,8 +36,8 @@ returning id as m_system \gset
 ------------------------------------------------------------------------------------------------
 -- The registry
 ------------------------------------------------------------------------------------------------
-select set_eq($$ select kind from private.report_targets $$, array['job', 'message', 'product', 'review', 'service_listing', 'user'],
-  'trust registers the kinds user, service_listing, message and job (the reviews file review, goods product)');
+select set_eq($$ select kind from private.report_targets $$, array['job', 'message', 'product', 'review', 'service_listing', 'stream', 'stream_comment', 'user'],
+  'trust registers the kinds user, service_listing, message and job (the reviews file review, goods product, live stream and stream_comment)');
 select is((select owner_handler || ' ' || hide_handler from private.report_targets where kind = 'message'),
   'private.message_report_owner(uuid) private.set_message_hidden(uuid,boolean)', 'handlers are stored schema-qualified');
 select throws_ok($$ insert into private.report_targets (kind, module, owner_handler, hide_handler, description)

@@ -57,13 +57,13 @@ let seq = 0;
 const octet = () => Math.floor(Math.random() * 250) + 1;
 
 /**
- * A UAE mobile number no earlier run used: +97158, then 7 digits from the clock (tenths of a
- * second, cycling every ~11 days) and the person's place in the story.
+ * A UAE mobile number no earlier run used: +97152, then 7 digits from the clock (tenths of a
+ * second, cycling every ~28 hours) and the person's place in the story.
  */
 function freshPhone(): string {
   seq += 1;
   const digits = String((Math.floor(Date.now() / 100) * 10 + (seq % 10)) % 10_000_000).padStart(7, "0");
-  return `+97158${digits}`;
+  return `+97152${digits}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * starts with Amira's code and completes; the capture, the escrow release and Omar's payout go
  * through the payments worker; both review each other and the reviews are revealed.
  */
-import { type Narrative, type Person, type Step, money } from "./narrative.ts";
+import { type Narrative, type Step, money } from "./narrative.ts";
 import { type World, offset, photo, signInByPhone } from "./world.ts";
 
 interface Job {
@@ -316,9 +316,6 @@ export async function servicesStory(n: Narrative, world: World): Promise<void> {
       amira.client.from("provider_profiles").select("rating_count, rating_avg").eq("id", omar.id));
     s.check(profile[0]?.rating_count === 1 && Number(profile[0].rating_avg) === 5, "Omar's profile now shows 1 rating, 5.00 stars", profile);
   });
-
-  // Karim's offer was closed; Omar's job is done. Nothing to clean: the next run has new people.
-  void karim;
 }
 
 /**
@@ -335,5 +332,3 @@ async function drainUntil<T>(s: Step, world: World, what: string, done: () => Pr
     return v;
   }, 30_000);
 }
-
-export type { Person };

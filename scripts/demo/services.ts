@@ -272,6 +272,12 @@ export async function servicesStory(n: Narrative, world: World): Promise<void> {
   });
   await n.step(world.studio, "lets the dispute window pass for this booking", async (s) => {
     n.note("Captured money stays in escrow for the dispute window (bookings.dispute_window_minutes, 2 days) so Amira can still dispute. When it has passed, pg_cron's hyperlocal-payment-timers releases it by calling private.release_payment for the payment. The demo cannot wait two days: it makes that one call now, for this payment only, as postgres.");
+    s.call(`select b.completed_at + make_interval(mins => private.setting('bookings.dispute_window_minutes')::int) from bookings b …   -- postgres`);
+    const windows = await world.sql<{ due: Date }[]>`
+      select b.completed_at + pg_catalog.make_interval(mins => (private.setting('bookings.dispute_window_minutes'))::integer) as due
+        from public.bookings b where b.id = ${booking.id} and b.status = 'completed'`;
+    s.check(windows.length === 1, "the booking is completed");
+    s.say(`The timer would release it at ${windows[0].due.toISOString()}.`);
     s.call(`select private.release_payment(${JSON.stringify(paymentId.slice(0, 8) + "…")})   -- postgres: the timer's work at the window's end`);
     const [{ released }] = await world.sql<{ released: boolean }[]>`select private.release_payment(${paymentId}) as released`;
     s.check(released, "escrow released: Omar's share is payable, a payout created");

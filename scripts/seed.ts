@@ -1,15 +1,15 @@
 /**
- * npm run seed -- [--size small|medium|large] [--write-sql]
+ * npm run seed -- [--size small|medium|large] [--seed N] [--write-sql]
  *
  * Loads the deterministic seed into the running local stack, or (--write-sql) regenerates
  * supabase/seed.sql for the Docker path.
  */
 import { parseArgs } from "node:util";
 import { profile, type ProfileName } from "./lib/config.ts";
-import { parseSize, seed, writeSeedSql } from "../seed/index.ts";
+import { parseSeed, parseSize, seed, writeSeedSql } from "../seed/index.ts";
 
 const { values } = parseArgs({
-  options: { size: { type: "string", default: "small" }, "write-sql": { type: "boolean", default: false }, profile: { type: "string" } },
+  options: { size: { type: "string", default: "small" }, seed: { type: "string" }, "write-sql": { type: "boolean", default: false }, profile: { type: "string" } },
 });
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.stdout.write(`wrote ${writeSeedSql()}\n`);
     return;
   }
-  await seed(profile((values.profile as ProfileName | undefined) ?? undefined), { size: parseSize(values.size) });
+  await seed(profile((values.profile as ProfileName | undefined) ?? undefined), { size: parseSize(values.size), seed: parseSeed(values.seed) });
 }
 
 main().catch((e) => {

@@ -12,6 +12,7 @@ import { Faker, en } from "@faker-js/faker";
 import { ROOT, type Profile } from "../scripts/lib/config.ts";
 import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
+import { reportChecks, runChecks } from "./check.ts";
 import { assistantSection } from "./assistant.ts";
 import { catalogSection } from "./catalog.ts";
 import { goodsSection } from "./goods.ts";
@@ -64,10 +65,12 @@ export async function seed(p: Profile, opts: { size?: string; seed?: number } = 
     await sql.begin(async (tx) => {
       await tx.unsafe(renderSeedSql(size, opts.seed ?? SEED));
     });
+    // The consistency check after every seed (seed/check.ts); it throws with the offending rows.
+    reportChecks(await runChecks(sql), () => {});
   } finally {
     await sql.end();
   }
-  log(`seeded (${size}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`seeded (${size}) in ${((Date.now() - started) / 1000).toFixed(1)} s; consistency check passed`);
 }
 
 export function writeSeedSql(file = path.join(ROOT, "supabase", "seed.sql")): string {

@@ -26,8 +26,10 @@ describe("seed consistency check", () => {
     await sql
       .begin(async (tx) => {
         const [p] = await tx`select id from public.provider_profiles order by id limit 1`;
+        const before = await checksIn(tx);
         await tx`update public.provider_profiles set rating_count = rating_count + 1, rating_sum = rating_sum + 5 where id = ${p.id as string}`;
-        failed = (await checksIn(tx)).filter((r) => r.offending).map((r) => r.name);
+        const after = await checksIn(tx);
+        failed = after.filter((r, i) => r.offending > before[i].offending).map((r) => r.name);
         throw new Rollback();
       })
       .catch((e) => {

@@ -739,6 +739,140 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"order_events": {
+                  Row: {
+                    "actor_id": string | null,"actor_role": string,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"order_id": string,"reason": string | null,"to_state": string,"transition": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actor_id"?: string | null,"actor_role": string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"order_id": string,"reason"?: string | null,"to_state": string,"transition": string
+                  }
+                  Update: {
+                    "actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"from_state"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"order_id"?: string,"reason"?: string | null,"to_state"?: string,"transition"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "order_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "order_events_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "order_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "order_events_order_id_fkey"
+      columns: ["order_id"]
+isOneToOne: false
+      referencedRelation: "orders"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "order_events_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "order_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"order_states": {
+                  Row: {
+                    "description": string,"holds_stock": boolean,"is_terminal": boolean,"sort_order": number,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"holds_stock": boolean,"is_terminal": boolean,"sort_order": number,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"holds_stock"?: boolean,"is_terminal"?: boolean,"sort_order"?: number,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"order_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"to_state": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "order_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "order_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "order_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "order_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"orders": {
+                  Row: {
+                    "breakdown": NonNullable<Json>,"buyer_id": string,"buyer_note": string | null,"cancel_reason": string | null,"cancelled_at": string | null,"cancelled_by": string | null,"completed_at": string | null,"created_at": string,"currency": string,"customer_total": number,"delivery_address": string | null,"disputed_at": string | null,"expired_at": string | null,"fee_region_id": string | null,"fee_schedule_id": string,"fulfilment": string,"id": string,"meetup_place": string | null,"number": number,"offer_id": string | null,"paid_amount": number,"paid_at": string | null,"platform_revenue": number,"product_id": string,"quantity": number,"received_at": string | null,"reference": string | null,"refunded_amount": number,"reserved_until": string,"resolved_at": string | null,"seller_id": string,"seller_payout": number,"sent_at": string | null,"status": string,"status_changed_at": string,"subtotal": number,"tax": number,"trade_kind": string,"unit_price": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "breakdown": NonNullable<Json>,"buyer_id": string,"buyer_note"?: string | null,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency": string,"customer_total": number,"delivery_address"?: string | null,"disputed_at"?: string | null,"expired_at"?: string | null,"fee_region_id"?: string | null,"fee_schedule_id": string,"fulfilment": string,"id"?: string,"meetup_place"?: string | null,"number"?: never,"offer_id"?: string | null,"paid_amount"?: number,"paid_at"?: string | null,"platform_revenue": number,"product_id": string,"quantity": number,"received_at"?: string | null,"reference"?: never,"refunded_amount"?: number,"reserved_until": string,"resolved_at"?: string | null,"seller_id": string,"seller_payout": number,"sent_at"?: string | null,"status"?: string,"status_changed_at": string,"subtotal": number,"tax": number,"trade_kind": string,"unit_price": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "breakdown"?: NonNullable<Json>,"buyer_id"?: string,"buyer_note"?: string | null,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"cancelled_by"?: string | null,"completed_at"?: string | null,"created_at"?: string,"currency"?: string,"customer_total"?: number,"delivery_address"?: string | null,"disputed_at"?: string | null,"expired_at"?: string | null,"fee_region_id"?: string | null,"fee_schedule_id"?: string,"fulfilment"?: string,"id"?: string,"meetup_place"?: string | null,"number"?: never,"offer_id"?: string | null,"paid_amount"?: number,"paid_at"?: string | null,"platform_revenue"?: number,"product_id"?: string,"quantity"?: number,"received_at"?: string | null,"reference"?: never,"refunded_amount"?: number,"reserved_until"?: string,"resolved_at"?: string | null,"seller_id"?: string,"seller_payout"?: number,"sent_at"?: string | null,"status"?: string,"status_changed_at"?: string,"subtotal"?: number,"tax"?: number,"trade_kind"?: string,"unit_price"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "orders_buyer_id_fkey"
+      columns: ["buyer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_fee_region_id_fkey"
+      columns: ["fee_region_id"]
+isOneToOne: false
+      referencedRelation: "money_regions"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_fee_schedule_id_fkey"
+      columns: ["fee_schedule_id"]
+isOneToOne: false
+      referencedRelation: "fee_schedules"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_fee_schedule_id_fkey"
+      columns: ["fee_schedule_id"]
+isOneToOne: false
+      referencedRelation: "operator_fee_schedules"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_product_id_fkey"
+      columns: ["product_id"]
+isOneToOne: false
+      referencedRelation: "products"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "orders_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "order_states"
+      referencedColumns: ["state"]
+    }
+                  ]
                 },"payment_events": {
                   Row: {
                     "amount": number | null,"created_at": string,"from_state": string | null,"id": number,"metadata": NonNullable<Json>,"payment_id": string,"provider_ref": string | null,"source": string,"to_state": string,"transition": string
@@ -821,14 +955,14 @@ isOneToOne: false
                   ]
                 },"payments": {
                   Row: {
-                    "amount": number,"amount_authorized": number,"amount_captured": number,"amount_refunded": number,"attempt": number,"authorization_due_at": string | null,"authorization_expires_at": string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id": string | null,"capture_method": string,"created_at": string,"currency": string,"customer_id": string,"id": string,"kind": string,"last_error": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_method": string | null,"previous_refs": (string)[],"provider": string,"provider_id": string,"provider_ref": string | null,"reauthorizations": number,"released_at": string | null,"resolution_refund": number | null,"settlement": Json | null,"status": string,"status_changed_at": string,"updated_at": string
+                    "amount": number,"amount_authorized": number,"amount_captured": number,"amount_refunded": number,"attempt": number,"authorization_due_at": string | null,"authorization_expires_at": string | null,"booking_id": string | null,"breakdown": NonNullable<Json>,"business_id": string | null,"capture_method": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"id": string,"kind": string,"last_error": string | null,"payee_business_id": string | null,"payee_profile_id": string | null,"payment_method": string | null,"previous_refs": (string)[],"provider": string,"provider_id": string | null,"provider_ref": string | null,"reauthorizations": number,"released_at": string | null,"resolution_refund": number | null,"settlement": Json | null,"status": string,"status_changed_at": string,"subject_id": string,"subject_kind": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "amount": number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id": string,"breakdown": NonNullable<Json>,"business_id"?: string | null,"capture_method": string,"created_at"?: string,"currency": string,"customer_id": string,"id"?: string,"kind": string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider": string,"provider_id": string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
+                    "amount": number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string | null,"breakdown": NonNullable<Json>,"business_id"?: string | null,"capture_method": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"id"?: string,"kind": string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider": string,"provider_id"?: string | null,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"subject_id": string,"subject_kind": string,"updated_at"?: string
                   }
                   Update: {
-                    "amount"?: number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string,"breakdown"?: NonNullable<Json>,"business_id"?: string | null,"capture_method"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"id"?: string,"kind"?: string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider"?: string,"provider_id"?: string,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"updated_at"?: string
+                    "amount"?: number,"amount_authorized"?: number,"amount_captured"?: number,"amount_refunded"?: number,"attempt"?: number,"authorization_due_at"?: string | null,"authorization_expires_at"?: string | null,"booking_id"?: string | null,"breakdown"?: NonNullable<Json>,"business_id"?: string | null,"capture_method"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"id"?: string,"kind"?: string,"last_error"?: string | null,"payee_business_id"?: string | null,"payee_profile_id"?: string | null,"payment_method"?: string | null,"previous_refs"?: (string)[],"provider"?: string,"provider_id"?: string | null,"provider_ref"?: string | null,"reauthorizations"?: number,"released_at"?: string | null,"resolution_refund"?: number | null,"settlement"?: Json | null,"status"?: string,"status_changed_at"?: string,"subject_id"?: string,"subject_kind"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -2003,6 +2137,55 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"buy_product":
+{ Args: { "p_delivery_address"?: string,"p_fulfilment"?: string,"p_meetup_place"?: string,"p_note"?: string,"p_product_id": string,"p_quantity"?: number }; Returns: {
+              "breakdown": NonNullable<Json>,
+"buyer_id": string,
+"buyer_note": string | null,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_total": number,
+"delivery_address": string | null,
+"disputed_at": string | null,
+"expired_at": string | null,
+"fee_region_id": string | null,
+"fee_schedule_id": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"number": number,
+"offer_id": string | null,
+"paid_amount": number,
+"paid_at": string | null,
+"platform_revenue": number,
+"product_id": string,
+"quantity": number,
+"received_at": string | null,
+"reference": string | null,
+"refunded_amount": number,
+"reserved_until": string,
+"resolved_at": string | null,
+"seller_id": string,
+"seller_payout": number,
+"sent_at": string | null,
+"status": string,
+"status_changed_at": string,
+"subtotal": number,
+"tax": number,
+"trade_kind": string,
+"unit_price": number,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "orders"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "cancel_job":
 { Args: { "p_job_id": string,"p_reason"?: string }; Returns: {
               "accepted_offer_id": string | null,
@@ -2391,6 +2574,9 @@ isOneToOne: false
 "get_notification_preferences":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_order":
+{ Args: { "p_order_id": string }; Returns: Json
+                           },
 "get_payment_customer":
 { Args: { "p_provider": string }; Returns: string
                            },
@@ -2555,6 +2741,55 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "disputes"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_my_orders":
+{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_role"?: string,"p_status"?: string }; Returns: {
+              "breakdown": NonNullable<Json>,
+"buyer_id": string,
+"buyer_note": string | null,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_total": number,
+"delivery_address": string | null,
+"disputed_at": string | null,
+"expired_at": string | null,
+"fee_region_id": string | null,
+"fee_schedule_id": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"number": number,
+"offer_id": string | null,
+"paid_amount": number,
+"paid_at": string | null,
+"platform_revenue": number,
+"product_id": string,
+"quantity": number,
+"received_at": string | null,
+"reference": string | null,
+"refunded_amount": number,
+"reserved_until": string,
+"resolved_at": string | null,
+"seller_id": string,
+"seller_payout": number,
+"sent_at": string | null,
+"status": string,
+"status_changed_at": string,
+"subtotal": number,
+"tax": number,
+"trade_kind": string,
+"unit_price": number,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "orders"
         isOneToOne: false
         isSetofReturn: true
       } },
@@ -2810,6 +3045,9 @@ isOneToOne: false
                            },
 "prepare_payout_account":
 { Args: { "p_business_id"?: string,"p_provider": string }; Returns: Json
+                           },
+"prepare_subject_payment":
+{ Args: { "p_kind": string,"p_payment_method"?: string,"p_provider": string,"p_subject_id": string }; Returns: Json
                            },
 "prepare_tip_payment":
 { Args: { "p_amount": number,"p_booking_id": string,"p_payment_method"?: string,"p_provider": string }; Returns: Json
@@ -3618,6 +3856,55 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transition_order":
+{ Args: { "p_action": string,"p_metadata"?: Json,"p_order_id": string,"p_reason"?: string }; Returns: {
+              "breakdown": NonNullable<Json>,
+"buyer_id": string,
+"buyer_note": string | null,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_total": number,
+"delivery_address": string | null,
+"disputed_at": string | null,
+"expired_at": string | null,
+"fee_region_id": string | null,
+"fee_schedule_id": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"number": number,
+"offer_id": string | null,
+"paid_amount": number,
+"paid_at": string | null,
+"platform_revenue": number,
+"product_id": string,
+"quantity": number,
+"received_at": string | null,
+"reference": string | null,
+"refunded_amount": number,
+"reserved_until": string,
+"resolved_at": string | null,
+"seller_id": string,
+"seller_payout": number,
+"sent_at": string | null,
+"status": string,
+"status_changed_at": string,
+"subtotal": number,
+"tax": number,
+"trade_kind": string,
+"unit_price": number,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "orders"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -27,7 +27,7 @@ beforeAll(async () => {
   category = await createCategory(sql, "it-moderation", { en: "Handyman", ar: "أعمال صيانة" });
   [customer, other, moderator] = await Promise.all([actor("mod.customer"), actor("mod.other"), operator(sql, "mod.moderator", "moderator")]);
   provider = await createProvider(sql, "mod.provider", { at: AT, categoryId: category, hours: { opens: "00:00", closes: "23:59" } });
-  const start = startTimes({ daysAhead: 3 });
+  const start = startTimes({ daysAhead: 3, utcHours: [4, 16] });
   bookingId = (await bookInState({ customer, provider, listing: provider.listing, start: start() }, "accepted")).id;
   jobId = (await postJob(other, { categoryId: category, at: AT, title: "Hang three shelves" })).id;
 

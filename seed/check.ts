@@ -24,12 +24,15 @@ export const CHECKS: Check[] = [
              and p.status is distinct from 'authorized'`,
   },
   {
-    name: "completed bookings with a price have a captured payment (or a refused capture operators follow up)",
+    name: "completed bookings with a price have a captured payment (or a capture the worker has queued, or a refused capture operators follow up)",
     sql: `select b.id, b.status, p.status as payment_status from public.bookings b
             left join public.payments p on p.booking_id = b.id and p.kind = 'booking'
            where b.status = 'completed' and b.price > 0
              and p.status is distinct from 'captured' and p.status is distinct from 'partially_refunded'
-             and p.status is distinct from 'refunded' and p.status is distinct from 'capture_failed'`,
+             and p.status is distinct from 'refunded' and p.status is distinct from 'capture_failed'
+             and not (p.status = 'authorized' and exists (
+                   select 1 from private.payment_operations o
+                    where o.payment_id = p.id and o.operation = 'capture' and o.status in ('pending', 'sending')))`,
   },
   {
     name: "bookings that never started hold no money",

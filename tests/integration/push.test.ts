@@ -213,9 +213,15 @@ describe("push dispatch (recording provider)", () => {
     }
     await sql`update private.settings set value = 'false' where key = 'push.dispatch_enabled'`;
     expect(status).toBe("sent");
-    // The request pg_net performed and the function's answer, as pg_net stores them.
-    const answers = await sql<{ status_code: number; content: string }[]>`
-      select status_code, content from net._http_response where created >= ${since} and content like '%"provider":"recording"%'`;
+    // The request pg_net performed and the function's answer, as pg_net stores them: its
+    // background worker writes the response after the function has answered (and so after the
+    // delivery is marked sent), so wait for the row too.
+    let answers: { status_code: number; content: string }[] = [];
+    for (let i = 0; i < 30 && answers.length === 0; i++) {
+      answers = await sql<{ status_code: number; content: string }[]>`
+        select status_code, content from net._http_response where created >= ${since} and content like '%"provider":"recording"%'`;
+      if (answers.length === 0) await sleep(1000);
+    }
     expect(answers.length).toBeGreaterThanOrEqual(1);
     expect(answers[0].status_code).toBe(200);
   }, 120_000);

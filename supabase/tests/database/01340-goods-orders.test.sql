@@ -3,7 +3,7 @@
 -- sold on payment of the last units, timers with a frozen clock, reads under RLS, the handler
 -- registry, disputes and reviews of purchases through trust, suspension and account deletion.
 begin;
-select plan(63);
+select plan(64);
 
 select tests.freeze_time('2030-07-01 08:00+00');
 
@@ -88,7 +88,8 @@ select is(public.get_order(tests.id('o1')) -> 'actions', '["cancel"]'::jsonb, 't
 select tests.authenticate_as('go_buyer');
 select is((select count(*)::integer from public.list_my_orders('buyer', p_limit => 1)), 1, 'keyset pages: limit');
 select is((select count(*)::integer from public.list_my_orders('buyer', p_limit => 1,
-  p_before_created_at => (select created_at from public.orders where id = tests.id('c1')), p_before_id => tests.id('c1'))), 1,
+  p_before_created_at => (select created_at from public.list_my_orders('buyer', p_limit => 1)),
+  p_before_id => (select id from public.list_my_orders('buyer', p_limit => 1)))), 1,
   'keyset pages: the next page');
 select is(public.get_order(tests.id('o1')) ->> 'my_role', 'buyer', 'get_order: my_role');
 select tests.authenticate_as('go_support');
@@ -105,7 +106,10 @@ select throws_ok(format($$ select public.transition_order(%L, 'send') $$, tests.
 select throws_ok(format($$ select public.transition_order(%L, 'fly') $$, tests.id('o1')), 'HL841', null, 'unknown action: HL841');
 select throws_ok(format($$ select public.transition_order(%L, 'dispute') $$, tests.id('o1')), 'HL853', null, 'disputes go through open_dispute');
 select tests.authenticate_as_service_role();
-select is((public.transition_order(tests.id('o1'), 'pay')).status, 'paid', 'the payment back end (service role) marks it paid');
+select throws_ok(format($$ select public.transition_order(%L, 'pay') $$, tests.id('o1')), 'HL624', null,
+  'pay needs the buyer''s authorised payment (HL624)');
+select tests.authorize_subject_payment('go_buyer', 'order', tests.id('o1'));
+select is((select status from public.orders where id = tests.id('o1')), 'paid', 'the buyer''s authorised payment marks it paid');
 select results_eq(format($$ select available_quantity, status, sold_at is not null from public.products where id = %L $$, tests.id('lamp')),
   $$ values (0, 'sold', true) $$, 'the last unit paid: the product is sold');
 select is((select paid_amount = customer_total from public.orders where id = tests.id('o1')), true, 'paid_amount is what the buyer pays');
@@ -168,8 +172,7 @@ select is((select reviewee_role from public.my_reviews_to_write() where trade_ki
 ------------------------------------------------------------------------------------------------
 select tests.authenticate_as('go_buyer2');
 select tests.keep('c2', (public.buy_product(tests.id('cases'), 1)).id);
-select tests.authenticate_as_service_role();
-select public.transition_order(tests.id('c2'), 'pay');
+select tests.authorize_subject_payment('go_buyer2', 'order', tests.id('c2'));
 select tests.authenticate_as('go_buyer2');
 select throws_ok(format($$ select public.transition_order(%L, 'cancel') $$, tests.id('c2')), 'HL850', null, 'cancelling a paid order needs a reason');
 select is((public.transition_order(tests.id('c2'), 'cancel', 'Found one elsewhere')).refunded_amount,

@@ -119,7 +119,7 @@ begin
   end if;
   select coalesce(sum(r.amount), 0) into v_pending from public.payment_refunds r
    where r.payment_id = v_payment.id and r.status = 'pending';
-  v_missing := pg_catalog.least(p_order.refunded_amount - v_payment.amount_refunded - v_pending,
+  v_missing := least(p_order.refunded_amount - v_payment.amount_refunded - v_pending,
                                 v_payment.amount_captured - v_payment.amount_refunded - v_pending);
   if v_missing > 0 then
     perform private.refund_subject_payment(v_payment.id, v_missing, 'dispute_resolution');

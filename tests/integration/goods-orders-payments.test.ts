@@ -3,7 +3,8 @@
  * the buyer reserves (buy_product) and pays with the payments function (`payments/subject`, kind
  * order), the worker captures into escrow, the seller sends, the buyer receives, the order timer's
  * completion step (frozen clock) releases the escrow and the seller sees the payable and the held
- * payout, then paid once verified; a cancellation after capture refunds everything; a dispute
+ * payout, then paid once verified; a declined card leaves the reservation, 3-D Secure is confirmed;
+ * a cancellation after capture refunds everything; a dispute
  * resolved with a partial refund refunds it and releases the rest. The ledger is checked after each
  * (money's ledger_check, and the local provider's objects against the ledger).
  */
@@ -136,6 +137,30 @@ describe("paying for a goods order", () => {
     expect((await seller.client.rpc("my_balance")).data?.find((b) => b.currency === "AED"))
       .toMatchObject({ payable: 0, paid_out: order.seller_payout });
     await expectLedgerAgrees([paymentId], [account]);
+  }, 120_000);
+
+  it("a declined card leaves the reservation for another try; 3-D Secure is confirmed through payments/subject/confirm", async () => {
+    const [seller, buyer] = await Promise.all([actor("orderpay.3ds.seller"), actor("orderpay.3ds.buyer")]);
+    const order = await buy(buyer, await listProduct(seller, "Gravel bike"));
+    const declined = await payments(buyer.client, "subject", { kind: "order", id: order.id, payment_method: "pm_card_chargeDeclined" });
+    expect([declined.status, declined.body.code]).toEqual([402, "HL670"]);
+    expect(await orderOf(buyer, order.id)).toMatchObject({ status: "reserved" });
+    const { data: told } = await buyer.client.from("notifications").select("kind").eq("kind", "order.payment_failed");
+    expect(told?.length).toBe(1);
+
+    const challenge = await payments(buyer.client, "subject", { kind: "order", id: order.id, payment_method: "pm_card_authenticationRequired" });
+    expect(challenge.status).toBe(200);
+    expect(challenge.body).toMatchObject({ status: "requires_action", intent_status: "requires_action" });
+    expect(challenge.body.client_secret).toBeTruthy();
+    expect(await orderOf(buyer, order.id)).toMatchObject({ status: "reserved" });
+    const confirmed = await payments(buyer.client, "subject/confirm", { kind: "order", id: order.id });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ status: "authorized", subject_kind: "order" });
+    expect(await orderOf(buyer, order.id)).toMatchObject({ status: "paid" });
+    const paymentId = String(confirmed.body.payment_id);
+    await settle(sql, [paymentId]);
+    expect(await paymentRow(paymentId)).toMatchObject({ status: "captured" });
+    await expectLedgerAgrees([paymentId]);
   }, 120_000);
 
   it("a paid order cancelled after the capture: everything is refunded to the buyer", async () => {

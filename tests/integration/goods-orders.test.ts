@@ -1,11 +1,12 @@
 /**
  * Goods orders through the gateway with supabase-js: 100 signed-in buyers race for a single item
  * (exactly one order, the others HL845) and for a stock of 5 (exactly 5, never negative); a buyer
- * buys with delivery, the payment back end (service role) marks it paid, the seller sends it, the
+ * buys with delivery, pays through the payments function (local provider), the seller sends it, the
  * buyer receives it and reads the timeline; strangers see nothing; errors are JSON codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actor, adminSql, serviceClient, type Actor } from "../support.ts";
+import { payments } from "./payments-support.ts";
 
 const sql = adminSql();
 let category: string;
@@ -61,7 +62,7 @@ describe("the purchase race", () => {
 });
 
 describe("an order from reservation to receipt", () => {
-  it("buy with delivery, pay (service role), send, receive; strangers see nothing", async () => {
+  it("buy with delivery, pay (payments function), send, receive; strangers see nothing", async () => {
     const productId = await listProduct("Vintage jacket", 1);
     const [buyer, stranger] = [buyers[0], buyers[1]];
     const own = await seller.client.rpc("buy_product", { p_product_id: productId });
@@ -81,9 +82,11 @@ describe("an order from reservation to receipt", () => {
     expect((await stranger.client.rpc("get_order", { p_order_id: order.id })).error?.code).toBe("HL840");
     expect((await buyer.client.rpc("transition_order", { p_order_id: order.id, p_action: "pay" })).error?.code).toBe("HL843");
 
-    const paid = await serviceClient().rpc("transition_order", { p_order_id: order.id, p_action: "pay" });
-    expect(paid.error).toBeNull();
-    expect(paid.data!.status).toBe("paid");
+    expect((await serviceClient().rpc("transition_order", { p_order_id: order.id, p_action: "pay" })).error?.code).toBe("HL624");
+    const paid = await payments(buyer.client, "subject", { kind: "order", id: order.id, payment_method: "pm_card_visa" });
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe("authorized");
+    expect((await buyer.client.rpc("get_order", { p_order_id: order.id })).data).toMatchObject({ status: "paid" });
     const sent = await seller.client.rpc("transition_order", { p_order_id: order.id, p_action: "send" });
     expect(sent.data?.status).toBe("sent");
     const received = await buyer.client.rpc("transition_order", { p_order_id: order.id, p_action: "receive" });

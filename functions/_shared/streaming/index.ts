@@ -11,14 +11,12 @@
  *   LOCAL_STREAM_INGEST_URL   local: the URL shown to the seller (default rtmp://127.0.0.1:1935/live)
  */
 import { optionalEnv, requireEnv } from "../env.ts";
-import { LocalStreamingProvider } from "./local.ts";
+import { LOCAL_STREAM_WEBHOOK_SECRET, LocalStreamingProvider } from "./local.ts";
 import { MuxProvider } from "./mux.ts";
 import type { StreamingProvider, StreamingProviderName } from "./types.ts";
 
 export * from "./types.ts";
-
-/** The development signing secret of stream-webhook with the local provider (never in production). */
-export const LOCAL_STREAM_WEBHOOK_SECRET = "hyperlocal_local_stream_webhook_secret";
+export { LOCAL_STREAM_WEBHOOK_SECRET };
 
 export function streamingProviderName(): StreamingProviderName {
   const name = optionalEnv("STREAMING_PROVIDER", "local");

@@ -8,6 +8,9 @@
  */
 import type { LiveInput, StreamingProvider } from "./types.ts";
 
+/** The development signing secret of stream-webhook with the local provider (never in production). */
+export const LOCAL_STREAM_WEBHOOK_SECRET = "hyperlocal_local_stream_webhook_secret";
+
 /** Where a local encoder would point (nothing listens; it is shown to the seller like Mux's URL). */
 export const LOCAL_INGEST_URL = "rtmp://127.0.0.1:1935/live";
 

@@ -35,7 +35,10 @@ export function parseIngestEvent(provider: StreamingProviderName, body: string):
   const eventId = str(ev.id);
   const providerType = str(ev.type);
   if (!eventId || !providerType) throw new MalformedIngestEvent("an event needs id and type");
-  const object = (typeof ev.object === "object" && ev.object !== null ? ev.object : {}) as { type?: unknown; id?: unknown };
+  const object = (typeof ev.object === "object" && ev.object !== null ? ev.object : {}) as {
+    type?: unknown;
+    id?: unknown;
+  };
   const data = (typeof ev.data === "object" && ev.data !== null ? ev.data : {}) as {
     id?: unknown;
     live_stream_id?: unknown;

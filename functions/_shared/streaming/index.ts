@@ -30,7 +30,9 @@ export function streamingProviderFromEnv(): StreamingProvider {
   if (cached) return cached;
   if (streamingProviderName() === "mux") {
     const policy = optionalEnv("MUX_PLAYBACK_POLICY", "public");
-    if (policy !== "public" && policy !== "signed") throw new Error(`MUX_PLAYBACK_POLICY ${policy}: use public or signed`);
+    if (policy !== "public" && policy !== "signed") {
+      throw new Error(`MUX_PLAYBACK_POLICY ${policy}: use public or signed`);
+    }
     cached = new MuxProvider({
       tokenId: requireEnv("MUX_TOKEN_ID"),
       tokenSecret: requireEnv("MUX_TOKEN_SECRET"),
@@ -47,7 +49,9 @@ export function streamingProviderFromEnv(): StreamingProvider {
 /** The secrets stream-webhook accepts: required with Mux, a fixed development secret locally. */
 export function streamWebhookSecrets(): string[] {
   if (streamingProviderName() === "mux") {
-    return [requireEnv("MUX_WEBHOOK_SECRET"), optionalEnv("MUX_WEBHOOK_SECRET_PREVIOUS")].filter((s): s is string => !!s);
+    return [requireEnv("MUX_WEBHOOK_SECRET"), optionalEnv("MUX_WEBHOOK_SECRET_PREVIOUS")].filter((s): s is string =>
+      !!s
+    );
   }
   return [optionalEnv("STREAM_WEBHOOK_SECRET", LOCAL_STREAM_WEBHOOK_SECRET)!];
 }

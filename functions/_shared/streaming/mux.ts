@@ -71,7 +71,10 @@ export class MuxProvider implements StreamingProvider {
         const e = JSON.parse(text) as { error?: { type?: unknown; messages?: unknown } };
         if (e.error) detail = `${String(e.error.type ?? "")}: ${JSON.stringify(e.error.messages ?? [])}`;
       } catch { /* not JSON */ }
-      throw new StreamingProviderError(`Mux answered ${res.status} to ${method} ${path.split("/").slice(0, 4).join("/")} ${detail}`.trim(), res.status);
+      throw new StreamingProviderError(
+        `Mux answered ${res.status} to ${method} ${path.split("/").slice(0, 4).join("/")} ${detail}`.trim(),
+        res.status,
+      );
     }
     if (!text) return null;
     try {

@@ -11,7 +11,11 @@
 export const SIGNATURE_HEADER = "mux-signature";
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-export type SignatureFailure = "missing_header" | "malformed_header" | "timestamp_outside_tolerance" | "signature_mismatch";
+export type SignatureFailure =
+  | "missing_header"
+  | "malformed_header"
+  | "timestamp_outside_tolerance"
+  | "signature_mismatch";
 
 export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reason: SignatureFailure };
 

@@ -49,6 +49,7 @@ as $$
 declare
   v_stream public.streams;
   v_ingest private.stream_ingest;
+  v_replace boolean;
 begin
   if not private.is_service_role() then
     perform private.raise_error('HL002', 'record_stream_ingest is for the stream-ingest function (service role)');
@@ -68,7 +69,8 @@ begin
     perform private.raise_error('HL866', pg_catalog.format('the stream is %s', v_stream.status));
   end if;
   select * into v_ingest from private.stream_ingest i where i.stream_id = v_stream.id for update;
-  if found and v_ingest.disabled_at is null then
+  v_replace := found;
+  if v_replace and v_ingest.disabled_at is null then
     -- Already provisioned (a second or concurrent call): the first recording stands; the caller
     -- deletes its own live input at the provider when it differs.
     return private.stream_ingest_json(v_ingest) || pg_catalog.jsonb_build_object('created', false);
@@ -77,7 +79,7 @@ begin
               where i.provider = p_provider and i.live_input_id = p_live_input_id and i.stream_id <> v_stream.id) then
     perform private.raise_error('HL877', 'that live input belongs to another stream');
   end if;
-  if found then
+  if v_replace then
     -- The previous live input was deleted at the provider: this one replaces it.
     update private.stream_ingest i
        set provider = p_provider, live_input_id = p_live_input_id, stream_key = p_stream_key, ingest_url = p_ingest_url,

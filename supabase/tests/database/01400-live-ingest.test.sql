@@ -4,7 +4,7 @@
 -- input, unhandled type, out of order, a stream that is over, a hidden stream), and product.updated
 -- on the stream's topic when a pinned product is bought.
 begin;
-select plan(35);
+select plan(42);
 
 select tests.freeze_time('2030-07-01 08:00+00');
 select tests.keep('cat', tests.create_category('li-bags', kind => 'goods', names => '{"en": "Bags", "ar": "حقائب"}'));
@@ -110,6 +110,29 @@ select private.set_stream_hidden(tests.id('st3'), true);
 select tests.authenticate_as_service_role();
 select is((public.apply_stream_ingest_event('mux', 'm6', 'active', 'mux_3')) ->> 'note', 'the stream is hidden',
   'a hidden stream does not go live');
+select is((public.apply_stream_ingest_event('mux', 'm7', 'deleted', 'mux_3')) ->> 'status', 'applied', 'st3''s input is deleted');
+select is((public.record_stream_ingest(tests.id('st3'), 'mux', 'mux_4', 'mux-key-4444', 'rtmps://global-live.mux.com:443/app', 'mpb_4'))
+  ->> 'created', 'true', 'after a deletion a new live input replaces the old one');
+reset role;
+select is((select live_input_id || '/' || (disabled_at is null)::text from private.stream_ingest where stream_id = tests.id('st3')),
+  'mux_4/true', 'one enabled ingest per stream');
+
+-- The no-ingest timer counts from going live when ingest was provisioned long before.
+select tests.freeze_time('2030-07-01 09:00+00');
+reset role;
+select tests.authenticate_as('li_seller');
+select tests.keep('st4', (public.create_stream('Late start')).id);
+select tests.authenticate_as_service_role();
+select lives_ok(format($$ select public.record_stream_ingest(%L, 'local', 'in_4', 'key-4444444444', 'rtmp://h/live', 'pb_4') $$,
+  tests.id('st4')), 'ingest provisioned at 09:00');
+select tests.freeze_time('2030-07-01 09:30+00');
+select tests.authenticate_as('li_seller');
+select is((public.transition_stream(tests.id('st4'), 'start')).status, 'live', 'the seller starts at 09:30 without the encoder');
+select tests.clear_authentication();
+reset role;
+select is((private.run_live_timers()) ->> 'ended', '0', 'right after, the timer leaves it live');
+select tests.freeze_time('2030-07-01 09:41+00');
+select is((private.run_live_timers()) ->> 'ended', '1', 'live.no_ingest_minutes after going live without ingest it ends');
 
 select * from finish();
 rollback;

@@ -2030,6 +2030,9 @@ isOneToOne: false
 "apply_refund":
 { Args: { "p_provider": string,"p_refund": Json }; Returns: Json
                            },
+"apply_stream_ingest_event":
+{ Args: { "p_event_id": string,"p_live_input_id": string,"p_occurred_at"?: string,"p_provider": string,"p_type": string }; Returns: Json
+                           },
 "apply_transfer":
 { Args: { "p_provider": string,"p_transfer": Json }; Returns: Json
                            },
@@ -3060,6 +3063,9 @@ isOneToOne: false
                            },
 "record_product_view":
 { Args: { "p_product_id": string }; Returns: boolean
+                           },
+"record_stream_ingest":
+{ Args: { "p_ingest_url": string,"p_live_input_id": string,"p_playback_id": string,"p_provider": string,"p_stream_id": string,"p_stream_key": string }; Returns: Json
                            },
 "refresh_marketplace_metrics":
 { Args: Record<PropertyKey, never>; Returns: Json

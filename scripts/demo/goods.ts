@@ -6,6 +6,7 @@
  * goods orders, offers and live modules exist.
  */
 import { type Narrative, type Person, money } from "./narrative.ts";
+import { liveChapter } from "./live.ts";
 import { type World, photo, signInByPhone } from "./world.ts";
 
 /** What the goods chapters share. */
@@ -81,8 +82,8 @@ const findAndLike: Chapter = async (n, _world, scene) => {
   });
 };
 
-/** The goods chapters after the listing, in order. */
-export const goodsChapters: Chapter[] = [findAndLike];
+/** The goods chapters after the listing, in order (live selling last: it sells its own item). */
+export const goodsChapters: Chapter[] = [findAndLike, liveChapter];
 
 export async function goodsStory(n: Narrative, world: World): Promise<GoodsScene> {
   const scene = await listLamp(n, world);

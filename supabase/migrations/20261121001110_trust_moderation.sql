@@ -144,7 +144,7 @@ insert into public.report_reasons (code, names, kinds, details_required, positio
   ('scam', '{"en": "Scam or fraud", "ar": "احتيال"}', null, false, 20),
   ('offensive', '{"en": "Offensive or abusive", "ar": "محتوى مسيء"}', null, false, 30),
   ('prohibited', '{"en": "Prohibited item or service", "ar": "سلعة أو خدمة محظورة"}',
-   '{service_listing,product,job,message}', false, 40),
+   '{service_listing,product,job,message,stream,stream_comment}', false, 40),
   ('impersonation', '{"en": "Impersonation or fake account", "ar": "انتحال شخصية أو حساب مزيف"}', '{user}', false, 50),
   ('safety', '{"en": "Safety concern", "ar": "مخاوف تتعلق بالسلامة"}', null, false, 60),
   ('other', '{"en": "Something else", "ar": "سبب آخر"}', null, true, 70)

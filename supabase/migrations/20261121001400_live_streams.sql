@@ -194,11 +194,18 @@ create table private.stream_ingest_events (
   live_input_id text,
   stream_id uuid references public.streams (id) on delete set null,
   status text not null check (status in ('applied', 'ignored')),
+  -- When the provider says it happened (out-of-order deliveries older than the last applied one are ignored).
+  occurred_at timestamptz,
+  -- Why it was ignored, or the transition it fired.
+  note text,
   received_at timestamptz not null default now(),
   primary key (provider, event_id)
 );
 comment on table private.stream_ingest_events is
-  'Ingest webhook events already processed (idempotency by provider and event id) and what they did.';
+  'Ingest webhook events already processed (idempotency by provider and event id) and what they did '
+  '(apply_stream_ingest_event).';
+create index stream_ingest_events_applied_idx on private.stream_ingest_events (stream_id, occurred_at desc)
+  where status = 'applied';
 create index stream_ingest_events_stream_id_idx on private.stream_ingest_events (stream_id);
 
 ------------------------------------------------------------------------------------------------

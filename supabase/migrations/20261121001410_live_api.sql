@@ -759,7 +759,9 @@ begin
   for v_stream in
     select s.id from public.streams s
      where s.status = 'live' and coalesce(s.ingest_status, 'idle') <> 'active'
-       and coalesce(s.ingest_changed_at, s.started_at)
+       -- Counted from the later of going live and the ingest's last change (ingest provisioned or
+       -- connected long before the seller started does not end it at once).
+       and greatest(s.ingest_changed_at, s.started_at)
            < private.now() - pg_catalog.make_interval(mins => private.setting('live.no_ingest_minutes')::integer)
   loop
     perform private.apply_stream_transition(v_stream.id, 'end', 'system', null, 'no ingest');

@@ -93,10 +93,19 @@ values (tests.get_supabase_uid('disc_far'), 'Far away',
         extensions.st_multi(extensions.st_makeenvelope(134.9, -20.1, 135.1, -19.9, 4326))::extensions.geography);
 insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price)
 values (tests.get_supabase_uid('disc_far'), tests.category_id('disc-other-leaf'), 'Far listing', 'fixed', 5000);
+-- Monday hours for the bulk providers who take work (08:00-20:00), so that the planner sees
+-- availability_rules at the fixture's scale and not whatever the database's other rows (seed,
+-- earlier tests) left in its statistics. The row trigger's overlap check is skipped for this bulk
+-- fixture (one rule per provider cannot overlap; the exclusion constraint still holds).
+alter table public.availability_rules disable trigger availability_rules_check;
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select b.id, 1, '08:00', '20:00' from bulk b where b.n % 3 = 0;
+alter table public.availability_rules enable trigger availability_rules_check;
 analyze public.provider_profiles;
 analyze public.service_listings;
 analyze public.profiles;
 analyze public.categories;
+analyze public.availability_rules;
 
 create function pg_temp.plan(p_entity text, p_area text, p_sort text, p_filters jsonb default '{}',
                              p_mode text default 'rows') returns jsonb language plpgsql as $$

@@ -203,7 +203,8 @@ select is(tests.notification_count('gof_buyer', 'product_offer.declined', 'offer
 select tests.authenticate_as('gof_buyer2');
 select tests.keep('o5', (public.make_product_offer(tests.id('cases'), 2200, 1)).id);
 select tests.reset_authentication();
-select is(private.run_offer_timers(), '{"expired": 0, "failed": 0}'::jsonb, 'nothing due yet');
+select private.run_offer_timers();
+select is((select status from public.product_offers where id = tests.id('o5')), 'pending', 'not due yet: the timer leaves it');
 select throws_ok(format($$ select private.apply_offer_transition(%L, 'expire', 'system', null) $$, tests.id('o5')), 'HL832', null,
   'the system cannot expire it early');
 select tests.freeze_time('2030-07-03 09:00+00');
@@ -211,7 +212,7 @@ select tests.authenticate_as('gof_seller');
 select throws_ok(format($$ select public.respond_to_product_offer(%L, 'accept') $$, tests.id('o5')), 'HL830', null,
   'past expires_at no side can move, even before the timer runs');
 select tests.reset_authentication();
-select is((private.run_offer_timers()) ->> 'expired', '1', 'the timer expires it');
+select cmp_ok(((private.run_offer_timers()) ->> 'expired')::integer, '>=', 1, 'the timer expires it');
 select results_eq(format($$ select status, closed_reason from public.product_offers where id = %L $$, tests.id('o5')),
   $$ values ('expired', 'expired') $$, 'expired');
 select is(tests.notification_count('gof_buyer2', 'product_offer.expired', 'offer_id', tests.id('o5'))
@@ -230,7 +231,8 @@ select tests.keep('order6', (public.respond_to_product_offer(tests.id('o6'), 'ac
 select is((select available_quantity from public.products where id = tests.id('cases')), 1, 'two of three units reserved');
 select tests.freeze_time('2030-07-03 09:31+00');
 select tests.reset_authentication();
-select is((private.run_order_timers()) ->> 'expired', '1', 'the unpaid reservation expires');
+select private.run_order_timers();
+select is((select status from public.orders where id = tests.id('order6')), 'expired', 'the unpaid reservation expires');
 select results_eq(format($$ select status, closed_reason, order_id from public.product_offers where id = %L $$, tests.id('o6')),
   format($$ values ('lapsed', 'order_expired', %L::uuid) $$, tests.id('order6')), 'the accepted offer lapses');
 select is((select available_quantity from public.products where id = tests.id('cases')), 3, 'the units are back');

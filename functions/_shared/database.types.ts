@@ -1105,6 +1105,140 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"product_offer_events": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"amount": number,"created_at": string,"from_state": string | null,"id": number,"message_id": number | null,"offer_id": string,"reason": string | null,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"amount": number,"created_at"?: string,"from_state"?: string | null,"id"?: never,"message_id"?: number | null,"offer_id": string,"reason"?: string | null,"to_state": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"amount"?: number,"created_at"?: string,"from_state"?: string | null,"id"?: never,"message_id"?: number | null,"offer_id"?: string,"reason"?: string | null,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "product_offer_events_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offer_events_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "product_offer_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "product_offer_events_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offer_events_offer_id_fkey"
+      columns: ["offer_id"]
+isOneToOne: false
+      referencedRelation: "product_offers"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offer_events_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "product_offer_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"product_offer_states": {
+                  Row: {
+                    "description": string,"is_live": boolean,"sort_order": number,"state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"is_live": boolean,"sort_order": number,"state": string
+                  }
+                  Update: {
+                    "description"?: string,"is_live"?: boolean,"sort_order"?: number,"state"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"product_offer_transitions": {
+                  Row: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"side": string | null,"to_state": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "actors": (string)[],"description": string,"from_state": string,"name": string,"side"?: string | null,"to_state": string
+                  }
+                  Update: {
+                    "actors"?: (string)[],"description"?: string,"from_state"?: string,"name"?: string,"side"?: string | null,"to_state"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "product_offer_transitions_from_state_fkey"
+      columns: ["from_state"]
+isOneToOne: false
+      referencedRelation: "product_offer_states"
+      referencedColumns: ["state"]
+    },{
+      foreignKeyName: "product_offer_transitions_to_state_fkey"
+      columns: ["to_state"]
+isOneToOne: false
+      referencedRelation: "product_offer_states"
+      referencedColumns: ["state"]
+    }
+                  ]
+                },"product_offers": {
+                  Row: {
+                    "amount": number,"buyer_id": string,"closed_reason": string | null,"conversation_id": string,"counter_count": number,"created_at": string,"currency": string,"delivery_address": string | null,"expires_at": string,"fulfilment": string,"id": string,"meetup_place": string | null,"order_id": string | null,"product_id": string,"quantity": number,"seller_id": string,"status": string,"status_changed_at": string,"turn": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount": number,"buyer_id": string,"closed_reason"?: string | null,"conversation_id": string,"counter_count"?: number,"created_at"?: string,"currency": string,"delivery_address"?: string | null,"expires_at": string,"fulfilment"?: string,"id"?: string,"meetup_place"?: string | null,"order_id"?: string | null,"product_id": string,"quantity": number,"seller_id": string,"status"?: string,"status_changed_at": string,"turn"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount"?: number,"buyer_id"?: string,"closed_reason"?: string | null,"conversation_id"?: string,"counter_count"?: number,"created_at"?: string,"currency"?: string,"delivery_address"?: string | null,"expires_at"?: string,"fulfilment"?: string,"id"?: string,"meetup_place"?: string | null,"order_id"?: string | null,"product_id"?: string,"quantity"?: number,"seller_id"?: string,"status"?: string,"status_changed_at"?: string,"turn"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "product_offers_buyer_id_fkey"
+      columns: ["buyer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offers_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offers_order_id_fkey"
+      columns: ["order_id"]
+isOneToOne: false
+      referencedRelation: "orders"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offers_product_id_fkey"
+      columns: ["product_id"]
+isOneToOne: false
+      referencedRelation: "products"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offers_seller_id_fkey"
+      columns: ["seller_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "product_offers_status_fkey"
+      columns: ["status"]
+isOneToOne: false
+      referencedRelation: "product_offer_states"
+      referencedColumns: ["state"]
+    }
+                  ]
                 },"products": {
                   Row: {
                     "available_quantity": number,"building": string | null,"category_id": string,"condition": string,"created_at": string,"currency": string,"description": string,"feed": string,"hidden_at": string | null,"id": string,"image_paths": (string)[],"like_count": number,"location": unknown,"neighbourhood": string | null,"original_price": number | null,"price": number,"quantity": number,"seller_id": string,"sold_at": string | null,"status": string,"tags": (string)[],"title": string,"updated_at": string,"video_path": string | null,"video_thumbnail_path": string | null,"view_count": number,"withdrawn_at": string | null
@@ -2806,6 +2940,35 @@ isOneToOne: false
               "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
             }[]
                            },
+"list_product_offers":
+{ Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_product_id"?: string,"p_role"?: string,"p_status"?: string }; Returns: {
+              "amount": number,
+"buyer_id": string,
+"closed_reason": string | null,
+"conversation_id": string,
+"counter_count": number,
+"created_at": string,
+"currency": string,
+"delivery_address": string | null,
+"expires_at": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"order_id": string | null,
+"product_id": string,
+"quantity": number,
+"seller_id": string,
+"status": string,
+"status_changed_at": string,
+"turn": string | null,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "product_offers"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_reviews":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_role"?: string,"p_user_id": string }; Returns: {
               "author_avatar_path": string,"author_id": string,"author_side": string,"author_username": string,"comment": string,"cursor": string,"id": string,"published_at": string,"rating": number,"replied_at": string,"reply": string,"reviewee_id": string,"reviewee_role": string,"subratings": Json,"trade_kind": string
@@ -2916,6 +3079,35 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"make_product_offer":
+{ Args: { "p_amount": number,"p_delivery_address"?: string,"p_fulfilment"?: string,"p_meetup_place"?: string,"p_message"?: string,"p_product_id": string,"p_quantity"?: number }; Returns: {
+              "amount": number,
+"buyer_id": string,
+"closed_reason": string | null,
+"conversation_id": string,
+"counter_count": number,
+"created_at": string,
+"currency": string,
+"delivery_address": string | null,
+"expires_at": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"order_id": string | null,
+"product_id": string,
+"quantity": number,
+"seller_id": string,
+"status": string,
+"status_changed_at": string,
+"turn": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "product_offers"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -3267,6 +3459,35 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "job_offers"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"respond_to_product_offer":
+{ Args: { "p_action": string,"p_amount"?: number,"p_message"?: string,"p_offer_id": string }; Returns: {
+              "amount": number,
+"buyer_id": string,
+"closed_reason": string | null,
+"conversation_id": string,
+"counter_count": number,
+"created_at": string,
+"currency": string,
+"delivery_address": string | null,
+"expires_at": string,
+"fulfilment": string,
+"id": string,
+"meetup_place": string | null,
+"order_id": string | null,
+"product_id": string,
+"quantity": number,
+"seller_id": string,
+"status": string,
+"status_changed_at": string,
+"turn": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "product_offers"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -26,13 +26,11 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL501', 'not_conversation_participant', 403, 'Only the conversation''s participants can do this.',
    'Business members read and answer for the business; archiving and muting are for the participants themselves.'),
   ('HL502', 'invalid_conversation_context', 400, 'The conversation context is invalid.',
-   'p_context_kind: job, booking, service_listing, goods_listing or direct; direct takes no p_context_id, the others need one.'),
+   'p_context_kind: job, booking, service_listing, direct, or a kind registered in private.conversation_contexts (goods_listing); direct takes no p_context_id, the others need one.'),
   ('HL503', 'context_not_found', 404, 'The job, booking or listing of this conversation does not exist.',
-   'Check p_context_id; inactive listings cannot be asked about.'),
+   'Check p_context_id; inactive, hidden or withdrawn listings and products cannot be asked about.'),
   ('HL504', 'not_context_party', 403, 'You and the other user are not the two sides of this context.',
    'Jobs: the customer and a provider who was shown the job or offered on it; bookings: the customer and the provider; listings: a customer and the provider.'),
-  ('HL505', 'context_not_available', 409, 'Conversations about this kind of context cannot be started yet.',
-   'goods_listing is reserved for the goods marketplace, which is not built yet.'),
   ('HL506', 'direct_not_allowed', 403, 'This user has not allowed direct messages from you.',
    'Direct conversations open once you have a booking together or the other user has written to you.'),
   ('HL507', 'blocked_by_user', 403, 'This user does not accept messages from you.',
@@ -82,11 +80,46 @@ insert into private.settings (key, value, description) values
 on conflict (key) do nothing;
 
 ------------------------------------------------------------------------------------------------
+-- Conversation contexts of later modules (a registry owned here). Messaging knows its built-in
+-- kinds (job, booking, service_listing, direct); a later module registers another kind with a
+-- handler (p_context_id uuid, p_caller uuid) -> private.conversation_party that names the other
+-- side of the caller's conversation about that context (and the business answering for it, if
+-- any), or raises (not found, not allowed). start_conversation calls it for registered kinds.
+------------------------------------------------------------------------------------------------
+create type private.conversation_party as (
+  other_user_id uuid,
+  business_id uuid,
+  business_user_id uuid
+);
+comment on type private.conversation_party is
+  'What a conversation context handler answers: the other participant, and the business answering for one side '
+  '(business_user_id: the participant it answers for), both null when none.';
+
+create table private.conversation_contexts (
+  kind text primary key check (kind ~ '^[a-z][a-z_]{1,39}$' and kind not in ('job', 'booking', 'service_listing', 'direct')),
+  handler text not null unique,
+  module text not null check (module ~ '^[a-z][a-z0-9_]*$'),
+  description text not null
+);
+comment on table private.conversation_contexts is
+  'Conversation context kinds of later modules: kind -> handler (p_context_id uuid, p_caller uuid) returning '
+  'private.conversation_party (the other side) or raising when the context is unknown (HL503) or the caller may not talk '
+  'about it (HL504, HL516). Called by start_conversation; the built-in kinds are not registered.';
+
+create or replace trigger conversation_contexts_check_handler
+  before insert or update on private.conversation_contexts
+  for each row execute function private.check_registry_handler('uuid, uuid', 'private.conversation_party');
+
+revoke all on table private.conversation_contexts from anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
 -- Conversations and participants
 ------------------------------------------------------------------------------------------------
 create table public.conversations (
   id uuid primary key default gen_random_uuid(),
-  context_kind text not null check (context_kind in ('job', 'booking', 'service_listing', 'goods_listing', 'direct')),
+  -- Built in: job, booking, service_listing, direct; other kinds are registered by later modules
+  -- (private.conversation_contexts) and checked by start_conversation.
+  context_kind text not null check (context_kind ~ '^[a-z][a-z_]{1,39}$'),
   context_id uuid,
   user_low uuid not null references public.profiles (id),
   user_high uuid not null references public.profiles (id),
@@ -106,7 +139,7 @@ create table public.conversations (
 );
 comment on table public.conversations is
   'A conversation between two users (ordered pair user_low < user_high) about a context (job, booking, service_listing, '
-  'goods_listing, or direct without one); one per pair and context. business_id/business_user_id: the business whose owners '
+  'a kind registered in private.conversation_contexts such as goods_listing, or direct without one); one per pair and context. business_id/business_user_id: the business whose owners '
   'and managers answer for that participant. Counters kept by triggers. Written through RPCs only.';
 create index conversations_pair_idx on public.conversations (user_low, user_high);
 create index conversations_user_high_idx on public.conversations (user_high);

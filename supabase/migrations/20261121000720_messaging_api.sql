@@ -108,15 +108,16 @@ declare
   v_provider uuid;
   v_id uuid;
   v_row public.conversations;
+  v_handler text;
+  v_party private.conversation_party;
 begin
-  if p_context_kind is null or p_context_kind not in ('job', 'booking', 'service_listing', 'goods_listing', 'direct')
+  if p_context_kind is null
+     or (p_context_kind not in ('job', 'booking', 'service_listing', 'direct')
+         and not exists (select 1 from private.conversation_contexts k where k.kind = p_context_kind))
      or (p_context_kind = 'direct') <> (p_context_id is null) then
     perform private.raise_error('HL502',
       pg_catalog.format('p_context_kind %s with %s', coalesce(p_context_kind, 'null'),
                         case when p_context_id is null then 'no p_context_id' else 'a p_context_id' end));
-  end if;
-  if p_context_kind = 'goods_listing' then
-    perform private.raise_error('HL505', 'goods_listing');
   end if;
 
   if p_context_kind = 'booking' then
@@ -177,6 +178,23 @@ begin
     v_other := v_provider;
     select pp.business_id into v_business from public.provider_profiles pp where pp.id = v_provider;
     v_business_user := v_provider;
+  elsif p_context_kind <> 'direct' then
+    -- A kind registered by a later module: its handler names the other side or raises.
+    select pg_catalog.format('select * from %I.%I($1, $2)', n.nspname, p.proname) into v_handler
+      from private.conversation_contexts k
+      join pg_catalog.pg_proc p on p.oid = pg_catalog.to_regprocedure(k.handler)
+      join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+     where k.kind = p_context_kind;
+    execute v_handler into v_party using p_context_id, v_uid;
+    if v_party.other_user_id is null then
+      perform private.raise_error('HL503', p_context_kind);
+    end if;
+    if p_other_user_id is not null and p_other_user_id <> v_party.other_user_id then
+      perform private.raise_error('HL504', pg_catalog.format('p_other_user_id is not the other side of this %s', p_context_kind));
+    end if;
+    v_other := v_party.other_user_id;
+    v_business := v_party.business_id;
+    v_business_user := v_party.business_user_id;
   else
     v_other := p_other_user_id;
     if v_other is null then
@@ -210,8 +228,8 @@ $$;
 comment on function public.start_conversation(text, uuid, uuid) is
   'The caller''s conversation about a context, created when missing: job (customer and a provider shown the job or who '
   'offered; the customer names the provider), booking (its customer and provider, or the provider''s business owner or '
-  'manager), service_listing (a customer and the listing''s provider), direct (p_other_user_id, once allowed). '
-  'goods_listing is reserved (HL505). Blocks refuse it (HL507/HL508). 30 new conversations an hour.';
+  'manager), service_listing (a customer and the listing''s provider), direct (p_other_user_id, once allowed), or a kind '
+  'registered in private.conversation_contexts (goods_listing: a buyer and the product''s seller). Blocks refuse it (HL507/HL508). 30 new conversations an hour.';
 
 ------------------------------------------------------------------------------------------------
 -- Sending

@@ -33,8 +33,8 @@ select is((select count(*)::int from public.conversation_participants where conv
   'a listing conversation has the customer and the provider as participants');
 select is((public.start_conversation('service_listing', tests.listing_id('mt_prov service'))).id, tests.id('c_listing'),
   'one conversation per pair and context: starting again returns it');
-select throws_ok($$ select public.start_conversation('goods_listing', gen_random_uuid()) $$, 'HL505', null,
-  'goods listings are reserved for the goods module');
+select throws_ok($$ select public.start_conversation('goods_listing', gen_random_uuid()) $$, 'HL503', null,
+  'a registered kind (goods_listing) asks its handler: an unknown product is HL503');
 select throws_ok($$ select public.start_conversation('chatroom', gen_random_uuid()) $$, 'HL502', null, 'unknown context kind');
 select throws_ok(format($$ select public.start_conversation('direct', %L) $$, tests.id('prov')), 'HL502', null,
   'a direct conversation takes no context id');

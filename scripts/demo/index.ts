@@ -36,7 +36,6 @@ async function main(): Promise<number> {
     if (parts.has("goods")) await goodsStory(n, world);
     out("");
     out(`━━ The end: ${n.stepCount} steps, every check passed, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    out("   Not in the story yet (their modules are not built): haggling over the lamp in chat and buying it.");
     return 0;
   } catch (e) {
     out("");

@@ -328,7 +328,7 @@ export async function servicesStory(n: Narrative, world: World): Promise<void> {
  * Calls the payments worker as pg_cron does (POST /functions/v1/payments/worker with the service
  * role) until `done` answers; pg_cron may be running it at the same moment, which is harmless.
  */
-async function drainUntil<T>(s: Step, world: World, what: string, done: () => Promise<T | null>): Promise<T> {
+export async function drainUntil<T>(s: Step, world: World, what: string, done: () => Promise<T | null>): Promise<T> {
   s.call(`service.functions.invoke("payments/worker", { body: {} })   // pg_cron's hyperlocal-payments job, every minute`);
   return s.until(what, async () => {
     const { error } = await world.service.functions.invoke("payments/worker", { body: {} });

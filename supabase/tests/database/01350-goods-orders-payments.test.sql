@@ -103,7 +103,8 @@ select is((public.transition_order(tests.id('o1'), 'receive')).status, 'received
 select tests.reset_authentication();
 select is((pg_temp.pay_of(tests.id('o1'))).released_at, null, 'nothing is released inside the dispute window');
 select tests.freeze_time('2030-08-03 08:01+00');
-select is((private.run_order_timers()) ->> 'completed', '1', 'the timer completes the order after the dispute window');
+select private.run_order_timers();
+select is((select status from public.orders where id = tests.id('o1')), 'completed', 'the timer completes the order after the dispute window');
 select ok((pg_temp.pay_of(tests.id('o1'))).released_at is not null, 'completion releases the escrow');
 select results_eq(format($$ select po.amount, po.status, po.held_reason from public.payouts po where po.payment_id = %L $$, tests.id('p1')),
   format($$ select seller_payout, 'held', 'payee_not_verified' from public.orders where id = %L $$, tests.id('o1')),
@@ -140,7 +141,7 @@ select tests.authenticate_as('gp_buyer');
 select throws_ok(format($$ select public.prepare_subject_payment('order', %L, 'local', 'pm_card_visa') $$, tests.id('o3')),
   'HL859', null, 'the reservation ran out: HL859');
 select tests.reset_authentication();
-select is((private.run_order_timers()) ->> 'expired', '1', 'the reservation timer expires it');
+select ok((private.run_order_timers() ->> 'expired')::integer >= 1, 'the reservation timer expires it');
 select results_eq(format($$ select o.status, p.status from public.orders o join public.payments p on p.subject_id = o.id where o.id = %L $$,
                          tests.id('o3')),
   $$ values ('expired', 'canceled') $$, 'its unfinished payment is canceled (and the intent voided)');

@@ -46,7 +46,7 @@ insert into private.settings (key, value, description) values
   ('goods.feed.freshness_half_life_hours', '72', 'Age at which the freshness component halves (hours).'),
   ('goods.feed.popularity_saturation', '200', 'Value of 3 likes + views at which popularity reaches 1.'),
   ('goods.feed.affinity_days', '30', 'How far back likes and views count for the personal affinity (days).'),
-  ('goods.feed.candidates', '500',
+  ('goods.feed.candidates', '300',
    'Candidates a feed or search page ranks: the nearest visible, available products within the radius (matching, for search).'),
   ('goods.search.weight_text', '0.5',
    'Search relevance = weight_text * text match + (1 - weight_text) * the feed score of the product.')
@@ -88,8 +88,13 @@ comment on function private.product_search_query(text) is
   'The tsquery of a search text: websearch_to_tsquery in english OR in arabic.';
 revoke all on function private.product_search_query(text) from public, anon, authenticated, service_role;
 
-create index products_feed_location_live_idx on public.products using gist (feed, location)
+-- GiST indexes for the KNN walks: all live products, the community feed's, and per category (the
+-- category first, so a category's products are walked alone). Not (feed, location): a GiST index
+-- split on a two-valued first column loses the spatial locality the walk needs.
+create index products_location_live_idx on public.products using gist (location)
   where hidden_at is null and withdrawn_at is null and status = 'available';
+create index products_community_location_live_idx on public.products using gist (location)
+  where hidden_at is null and withdrawn_at is null and status = 'available' and feed = 'community';
 create index products_category_location_live_idx on public.products using gist (category_id, location)
   where hidden_at is null and withdrawn_at is null and status = 'available';
 create index products_search_live_idx on public.products
@@ -165,7 +170,11 @@ revoke all on function private.goods_cursor_decode(text, text, text) from public
 -- Parameters: $1 point, $2 radius_m, $3 category ids (with descendants), $4 conditions, $5 min
 -- price, $6 max price, $7 feed, $8 tsquery, $9 lower-cased search text, $10 anchor time, $11
 -- viewer, $12 settings (jsonb), $13 mode, $14 fingerprint, $15 cursor key, $16 cursor id, $17
--- page size, $18 neighbourhood, $19 building (both lower-cased).
+-- page size, $18 neighbourhood, $19 building (both lower-cased), $20 the box around the circle,
+-- $21 the category when it has no subcategories.
+-- The area is `&&` against the box (an index condition with good estimates) and the exact
+-- distance; not ST_DWithin, whose near-zero selectivity and high cost per row make the planner
+-- sort whole neighbourhoods instead of walking the KNN index to the limit (as discovery found).
 create or replace function private.goods_feed_sql(p_mode text, p_sort text, p_filters text[])
 returns text
 language plpgsql
@@ -174,6 +183,7 @@ set search_path = ''
 as $$
 declare
   v_where text := '';
+  v_select text;
 begin
   if p_mode = 'community' then
     v_where := v_where || ' and p.feed = ''community''';
@@ -181,7 +191,8 @@ begin
     v_where := v_where || ' and p.feed = $7';
   end if;
   if 'category' = any (p_filters) then
-    v_where := v_where || ' and p.category_id = any ($3)';
+    -- One category (no subcategories): an index condition of the (category_id, location) index.
+    v_where := v_where || case when 'one_category' = any (p_filters) then ' and p.category_id = $21' else ' and p.category_id = any ($3)' end;
   end if;
   if 'conditions' = any (p_filters) then
     v_where := v_where || ' and p.condition = any ($4)';
@@ -195,24 +206,31 @@ begin
   if 'viewer' = any (p_filters) then
     v_where := v_where || ' and p.seller_id <> $11';
   end if;
+  v_select := 'select p.id, p.seller_id, p.category_id, p.title, p.neighbourhood, p.building, p.like_count, p.view_count,
+                     p.created_at, p.location operator(extensions.<->) $1 as dist
+                from public.products p
+               where p.hidden_at is null and p.withdrawn_at is null and p.status = ''available''
+                 and p.location operator(extensions.&&) $20
+                 and (p.location operator(extensions.<->) $1) <= $2' || v_where;
   if p_mode = 'search' then
-    v_where := v_where || ' and (private.product_search_document(p.title, p.description, p.tags) @@ $8'
-      || case when 'fuzzy' = any (p_filters) then ' or $9 operator(extensions.<%) p.title' else '' end || ')';
+    -- Full-text matches, and title trigram matches (typos) as a second branch: each reads its
+    -- own GIN index, and the full-text one needs no recheck (an OR of both would recompute the
+    -- document of every row read).
+    v_select := v_select || ' and private.product_search_document(p.title, p.description, p.tags) @@ $8'
+      || case when 'fuzzy' = any (p_filters)
+           then ' union ' || v_select || ' and $9 operator(extensions.<%) p.title' else '' end;
   end if;
 
   return pg_catalog.format($q$
-    with cand as (
+    with cand as materialized (
       select c.*
-        from (select p.*, p as prod, p.location operator(extensions.<->) $1 as dist
-                from public.products p
-               where p.hidden_at is null and p.withdrawn_at is null and p.status = 'available'
-                 and extensions.st_dwithin(p.location, $1, $2::double precision)
-                 %1$s
-               %2$s) c
-       where exists (select 1 from public.profiles s where s.id = c.seller_id and s.deleted_at is null and s.hidden_at is null)
-         and not exists (select 1 from public.user_suspensions u
-                          where u.user_id = c.seller_id and u.ended_at is null and u.starts_at <= $10
-                            and (u.ends_at is null or u.ends_at > $10))
+        from (%1$s %2$s) c
+       -- Scalar subqueries (one index probe per candidate), not joins: the planner cannot
+       -- estimate the candidates and would otherwise join all profiles.
+       where coalesce((select s.deleted_at is null and s.hidden_at is null from public.profiles s where s.id = c.seller_id), false)
+         and (select u.id from public.user_suspensions u
+               where u.user_id = c.seller_id and u.ended_at is null and u.starts_at <= $10
+                 and (u.ends_at is null or u.ends_at > $10) limit 1) is null
        order by c.dist, c.id
        limit ($12 ->> 'goods.feed.candidates')::integer
     ),
@@ -229,10 +247,10 @@ begin
          where v.viewer_id = $11 and v.viewed_at >= $10 - make_interval(days => ($12 ->> 'goods.feed.affinity_days')::integer)
          order by v.viewed_at desc limit 200) views
     ),
-    cat_affinity as (
+    cat_affinity as materialized (
       select e.category_id, sum(e.w) / max(sum(e.w)) over () as a from events e group by e.category_id
     ),
-    seller_affinity as (
+    seller_affinity as materialized (
       select x.seller_id, max(x.a) as a from (
         select e.seller_id, sum(e.w) / max(sum(e.w)) over () as a from events e group by e.seller_id
         union all
@@ -246,14 +264,14 @@ begin
                         / ($12 ->> 'goods.feed.freshness_half_life_hours')::float8) as k_freshness,
              least(1, ln(1 + 3 * c.like_count + c.view_count)::float8
                       / ln(1 + ($12 ->> 'goods.feed.popularity_saturation')::float8)) as k_popularity,
-             coalesce((select r.reputation_score from public.user_reputation r
-                        where r.user_id = c.seller_id and r.role = 'seller' and r.rating_count > 0),
-                      ($12 ->> 'reputation.prior_mean')::numeric)::float8 / 5 as k_reputation,
-             coalesce(0.5 * (select ca.a from cat_affinity ca where ca.category_id = c.category_id), 0)::float8
-               + coalesce(0.5 * (select sa.a from seller_affinity sa where sa.seller_id = c.seller_id), 0)::float8 as k_affinity,
+             coalesce(r.reputation_score, ($12 ->> 'reputation.prior_mean')::numeric)::float8 / 5 as k_reputation,
+             coalesce(0.5 * ca.a, 0)::float8 + coalesce(0.5 * sa.a, 0)::float8 as k_affinity,
              %3$s as k_text,
              %4$s as tier
         from cand c
+        left join public.user_reputation r on r.user_id = c.seller_id and r.role = 'seller' and r.rating_count > 0
+        left join cat_affinity ca on ca.category_id = c.category_id
+        left join seller_affinity sa on sa.seller_id = c.seller_id
     ),
     scored as (
       select pa.*,
@@ -268,7 +286,7 @@ begin
     keyed as (
       select sc.*, %7$s as sort_key from scored sc
     )
-    select k.prod,
+    select (select p from public.products p where p.id = k.id),
            k.dist, k.s,
            jsonb_strip_nulls(jsonb_build_object(
              'distance', round(k.k_distance::numeric, 4), 'freshness', round(k.k_freshness::numeric, 4),
@@ -281,10 +299,10 @@ begin
      order by k.sort_key desc, k.id desc
      limit $17
     $q$,
-    v_where,
+    v_select,
     -- Search reads the matches (GIN, ANDed with the GiST box) then keeps the nearest; feeds walk
     -- the GiST index in distance order (KNN).
-    case when p_mode = 'search' then 'offset 0' else 'order by p.location operator(extensions.<->) $1 limit ($12 ->> ''goods.feed.candidates'')::integer * 2' end,
+    case when p_mode = 'search' then '' else 'order by p.location operator(extensions.<->) $1 limit ($12 ->> ''goods.feed.candidates'')::integer * 2' end,
     case when p_mode = 'search' then
       'case when (pg_catalog.to_tsvector(''pg_catalog.english''::pg_catalog.regconfig, c.title)
                    || pg_catalog.to_tsvector(''pg_catalog.arabic''::pg_catalog.regconfig, c.title)) @@ $8 then 1.0
@@ -309,7 +327,7 @@ end;
 $$;
 comment on function private.goods_feed_sql(text, text, text[]) is
   'The SQL of a goods feed or search page for a mode, sort and the active filters (feed, category, conditions, min_price, '
-  'max_price, viewer, fuzzy); parameters $1-$19 as listed above it. Used by private.goods_feed_page and the plan tests.';
+  'max_price, viewer, fuzzy, one_category); parameters $1-$19 as listed above it. Used by private.goods_feed_page and the plan tests.';
 revoke all on function private.goods_feed_sql(text, text, text[]) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -424,6 +442,7 @@ begin
   v_sql := private.goods_feed_sql(p_mode, v_sort, array_remove(array[
     case when p_feed is not null then 'feed' end,
     case when v_category_ids is not null then 'category' end,
+    case when pg_catalog.cardinality(v_category_ids) = 1 then 'one_category' end,
     case when p_conditions is not null then 'conditions' end,
     case when p_min_price is not null then 'min_price' end,
     case when p_max_price is not null then 'max_price' end,
@@ -433,7 +452,7 @@ begin
   return query execute v_sql
     using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
           v_at, v_viewer, v_settings, p_mode, v_fingerprint, v_after_key, v_after_id, p_limit,
-          v_neighbourhood, v_building;
+          v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1];
 end;
 $$;
 comment on function private.goods_feed_page(text, double precision, double precision, integer, uuid, text[], bigint, bigint,

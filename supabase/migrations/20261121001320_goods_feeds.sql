@@ -46,7 +46,7 @@ insert into private.settings (key, value, description) values
   ('goods.feed.freshness_half_life_hours', '72', 'Age at which the freshness component halves (hours).'),
   ('goods.feed.popularity_saturation', '200', 'Value of 3 likes + views at which popularity reaches 1.'),
   ('goods.feed.affinity_days', '30', 'How far back likes and views count for the personal affinity (days).'),
-  ('goods.feed.candidates', '300',
+  ('goods.feed.candidates', '200',
    'Candidates a feed or search page ranks: the nearest visible, available products within the radius (matching, for search).'),
   ('goods.search.weight_text', '0.5',
    'Search relevance = weight_text * text match + (1 - weight_text) * the feed score of the product.')
@@ -206,20 +206,20 @@ begin
   if 'viewer' = any (p_filters) then
     v_where := v_where || ' and p.seller_id <> $11';
   end if;
+  -- Search (mode search: the words; search_fuzzy: title trigrams, for a query no product
+  -- matches) reads its GIN index, then keeps the nearest matches; no `&&` box there, so the
+  -- planner does not AND a whole neighbourhood's bitmap to a few hundred matches.
   v_select := 'select p.id, p.seller_id, p.category_id, p.title, p.neighbourhood, p.building, p.like_count, p.view_count,
                      p.created_at, p.location operator(extensions.<->) $1 as dist
                 from public.products p
                where p.hidden_at is null and p.withdrawn_at is null and p.status = ''available''
-                 and p.location operator(extensions.&&) $20
-                 and (p.location operator(extensions.<->) $1) <= $2' || v_where;
-  if p_mode = 'search' then
-    -- Full-text matches, and title trigram matches (typos) as a second branch: each reads its
-    -- own GIN index, and the full-text one needs no recheck (an OR of both would recompute the
-    -- document of every row read).
-    v_select := v_select || ' and private.product_search_document(p.title, p.description, p.tags) @@ $8'
-      || case when 'fuzzy' = any (p_filters)
-           then ' union ' || v_select || ' and $9 operator(extensions.<%) p.title' else '' end;
-  end if;
+                 and (p.location operator(extensions.<->) $1) <= $2'
+    || case when p_mode in ('search', 'search_fuzzy') then '' else ' and p.location operator(extensions.&&) $20' end
+    || v_where
+    || case p_mode
+         when 'search' then ' and private.product_search_document(p.title, p.description, p.tags) @@ $8'
+         when 'search_fuzzy' then ' and $9 operator(extensions.<%) p.title'
+         else '' end;
 
   return pg_catalog.format($q$
     with cand as materialized (
@@ -300,23 +300,22 @@ begin
      limit $17
     $q$,
     v_select,
-    -- Search reads the matches (GIN, ANDed with the GiST box) then keeps the nearest; feeds walk
-    -- the GiST index in distance order (KNN).
-    case when p_mode = 'search' then '' else 'order by p.location operator(extensions.<->) $1 limit ($12 ->> ''goods.feed.candidates'')::integer * 2' end,
-    case when p_mode = 'search' then
+    -- The nearest first (feeds: a KNN walk of the GiST index; search: a sort of the matches).
+    'order by p.location operator(extensions.<->) $1 limit ($12 ->> ''goods.feed.candidates'')::integer * 2',
+    case p_mode
+      when 'search' then
       'case when (pg_catalog.to_tsvector(''pg_catalog.english''::pg_catalog.regconfig, c.title)
                    || pg_catalog.to_tsvector(''pg_catalog.arabic''::pg_catalog.regconfig, c.title)) @@ $8 then 1.0
-            when pg_catalog.char_length($9) >= 3 and $9 operator(extensions.<%) c.title
-              then 0.8 * extensions.word_similarity($9, c.title)
             else 0.4 end::float8'
+      when 'search_fuzzy' then '0.8 * extensions.word_similarity($9, c.title)::float8'
       else 'null::float8' end,
     case when p_mode = 'community' then
       'case when $19 is not null and lower(btrim(c.building)) = $19
                  and ($18 is null or lower(btrim(c.neighbourhood)) = $18) then 2
             when $18 is not null and lower(btrim(c.neighbourhood)) = $18 then 1 else 0 end'
       else 'null::integer' end,
-    case when p_mode = 'search' then '(1 - ($12 ->> ''goods.search.weight_text'')::float8)' else '1' end,
-    case when p_mode = 'search' then '($12 ->> ''goods.search.weight_text'')::float8 * pa.k_text' else '0' end,
+    case when p_mode in ('search', 'search_fuzzy') then '(1 - ($12 ->> ''goods.search.weight_text'')::float8)' else '1' end,
+    case when p_mode in ('search', 'search_fuzzy') then '($12 ->> ''goods.search.weight_text'')::float8 * pa.k_text' else '0' end,
     case p_sort
       when 'distance' then '-round(sc.dist::numeric, 3)'
       when 'newest' then 'extract(epoch from sc.created_at)::numeric'
@@ -334,7 +333,7 @@ revoke all on function private.goods_feed_sql(text, text, text[]) from public, a
 -- One page of a feed or a search
 ------------------------------------------------------------------------------------------------
 create or replace function private.goods_feed_page(
-  p_mode text,                -- discover | community | search
+  p_mode text,                -- discover | community | search (search_fuzzy is chosen inside)
   p_lat double precision,
   p_lng double precision,
   p_radius_m integer,
@@ -370,7 +369,8 @@ declare
   v_at timestamptz;
   v_after_key numeric;
   v_after_id uuid;
-  v_sql text;
+  v_variant text;
+  v_filters text[];
 begin
   v_point := private.discovery_point(p_lat, p_lng);
   if p_radius_m is null or p_radius_m not between 100 and 50000 then
@@ -431,28 +431,46 @@ begin
   -- A cursor belongs to one request: everything but the page size.
   v_fingerprint := pg_catalog.md5(pg_catalog.concat_ws('|', p_mode, p_lat, p_lng, p_radius_m, p_category_id,
     p_conditions::text, p_min_price, p_max_price, p_feed, v_query_text, v_sort, v_neighbourhood, v_building, v_viewer));
+  -- Search pages of a fuzzy search (no product matched the words) say so in their cursor.
+  v_variant := p_mode;
+  if p_mode = 'search' and p_cursor is not null then
+    begin
+      if pg_catalog.convert_from(pg_catalog.decode(pg_catalog.translate(p_cursor, '-_', '+/')
+           || pg_catalog.repeat('=', (4 - pg_catalog.length(p_cursor) % 4) % 4), 'base64'), 'UTF8')::jsonb ->> 1 = 'search_fuzzy' then
+        v_variant := 'search_fuzzy';
+      end if;
+    exception when others then
+      null;  -- goods_cursor_decode reports it
+    end;
+  end if;
   if p_cursor is not null then
     select d.at, d.key, d.id into v_at, v_after_key, v_after_id
-      from private.goods_cursor_decode(p_cursor, p_mode, v_fingerprint) d;
+      from private.goods_cursor_decode(p_cursor, v_variant, v_fingerprint) d;
   else
     v_at := private.now();
   end if;
 
   -- Only the active filters become SQL (planned with their values).
-  v_sql := private.goods_feed_sql(p_mode, v_sort, array_remove(array[
+  v_filters := array_remove(array[
     case when p_feed is not null then 'feed' end,
     case when v_category_ids is not null then 'category' end,
     case when pg_catalog.cardinality(v_category_ids) = 1 then 'one_category' end,
     case when p_conditions is not null then 'conditions' end,
     case when p_min_price is not null then 'min_price' end,
     case when p_max_price is not null then 'max_price' end,
-    case when v_viewer is not null then 'viewer' end,
-    case when pg_catalog.char_length(v_query_text) >= 3 then 'fuzzy' end], null));
+    case when v_viewer is not null then 'viewer' end], null);
 
-  return query execute v_sql
+  return query execute private.goods_feed_sql(v_variant, v_sort, v_filters)
     using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
-          v_at, v_viewer, v_settings, p_mode, v_fingerprint, v_after_key, v_after_id, p_limit,
+          v_at, v_viewer, v_settings, v_variant, v_fingerprint, v_after_key, v_after_id, p_limit,
           v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1];
+  -- No product matches the words on a first page: match titles by trigram similarity (typos).
+  if not found and p_mode = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3 then
+    return query execute private.goods_feed_sql('search_fuzzy', v_sort, v_filters)
+      using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
+            v_at, v_viewer, v_settings, 'search_fuzzy'::text, v_fingerprint, v_after_key, v_after_id, p_limit,
+            v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1];
+  end if;
 end;
 $$;
 comment on function private.goods_feed_page(text, double precision, double precision, integer, uuid, text[], bigint, bigint,

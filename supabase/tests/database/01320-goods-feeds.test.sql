@@ -5,7 +5,7 @@
 -- no gap, anchored at the first page's time), the community feed's building and neighbourhood
 -- tiers, search (English stemming, Arabic, tags, typos, geo, sorts) and every error code.
 begin;
-select plan(64);
+select plan(65);
 
 select tests.freeze_time(now());
 
@@ -239,6 +239,10 @@ select is((select d.reasons ->> 'text' from public.search_products('chair or sof
   '1.0000', 'a title match scores text 1');
 select is((select d.reasons ->> 'text' from public.search_products('brown', 25.2, 55.3) d where (d.product).id = tests.id('D')),
   '0.4000', 'a description-only match scores text 0.4');
+select is((select tests.fd_keys(array[(p1.product).id, (p2.product).id])
+             from public.search_products('lamx', 25.2, 55.3, p_radius_m => 50000, p_limit => 1) p1
+             cross join lateral public.search_products('lamx', 25.2, 55.3, p_radius_m => 50000, p_limit => 1, p_cursor => p1.cursor) p2),
+  'L E', 'a fuzzy search pages on with its cursor (the second page stays fuzzy)');
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('desk', 25.2, 55.3, p_sort => 'newest') d)),
   'Q', 'sort newest');
 

@@ -298,7 +298,13 @@ async function main(): Promise<void> {
           await explainer.end();
         }
         const inner = lines.filter((l) => /with cand as/.test(l));
-        plans.push({ name: s.name, plan: (inner[0] ?? lines[0] ?? "").replace(/^duration: [\d.]+ ms\s+plan:\s*/, "") });
+        // Each page statement the request ran (a typo search runs the words first, then the
+        // trigrams), without auto_explain's "Query Text:" (the statement itself).
+        const strip = (m: string) => {
+          const text = m.split("\n");
+          return text.slice(Math.max(0, text.findIndex((l) => /^[A-Z][A-Za-z ]*[a-z]  \(cost=/.test(l)))).join("\n");
+        };
+        plans.push({ name: s.name, plan: (inner.length ? inner : lines.slice(0, 1)).map(strip).join("\n\n-- then --\n\n") });
       }
     } finally {
       await admin.end();
@@ -384,9 +390,9 @@ keeping the nearest, which for a word as common as a category's main noun is tho
 search reads the trigram candidates of the whole city. A geo-aware text index (lexemes with a coarse grid cell, read ring by ring
 from the point) is the known next step for search; it is not built.
 
-Plans (auto_explain of the statement the RPC executes, first request of each shape):
+Plans (auto_explain of the statement the RPC executes, first request of the discover and search shapes):
 
-${plans.map((x) => `${x.name}:\n\n\`\`\`\n${x.plan.trim()}\n\`\`\``).join("\n\n")}
+${plans.filter((x) => /default|search/.test(x.name)).map((x) => `${x.name}:\n\n\`\`\`\n${x.plan.trim()}\n\`\`\``).join("\n\n")}
 `;
     if (!values["no-docs"]) {
       writeSection("Goods feeds and search (issue 13)", body);

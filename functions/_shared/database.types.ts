@@ -2410,6 +2410,11 @@ isOneToOne: false
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
             }[]
                            },
+"community_feed":
+{ Args: { "p_building"?: string,"p_category_id"?: string,"p_conditions"?: (string)[],"p_cursor"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_neighbourhood"?: string,"p_radius_m"?: number }; Returns: {
+              "cursor": string,"distance_m": number,"product": Database["public"]['Tables']["products"]['Row'],"reasons": Json,"score": number
+            }[]
+                           },
 "complete_payment_operation":
 { Args: { "p_attempt": number,"p_error"?: string,"p_operation_id": number,"p_outcome": string,"p_result"?: Json }; Returns: Json
                            },
@@ -2602,6 +2607,11 @@ isOneToOne: false
       } },
 "delete_user_account":
 { Args: { "p_reason": string,"p_requested_by"?: string,"p_user_id": string }; Returns: Json
+                           },
+"discover_products":
+{ Args: { "p_category_id"?: string,"p_conditions"?: (string)[],"p_cursor"?: string,"p_feed"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_radius_m"?: number }; Returns: {
+              "cursor": string,"distance_m": number,"product": Database["public"]['Tables']["products"]['Row'],"reasons": Json,"score": number
+            }[]
                            },
 "dismiss_reports":
 { Args: { "p_kind": string,"p_reason": string,"p_target_id": string }; Returns: {
@@ -3649,6 +3659,11 @@ isOneToOne: false
 "search_listings_nearby":
 { Args: { "p_after"?: string,"p_available_now"?: boolean,"p_category_id"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_open_from"?: string,"p_open_to"?: string,"p_radius_m"?: number,"p_sort"?: string,"p_verified_only"?: boolean }; Returns: {
               "base_price": number,"category_id": string,"cover_image_path": string,"currency": string,"cursor": string,"distance_m": number,"duration_minutes": number,"is_available": boolean,"is_verified": boolean,"lat": number,"listing_id": string,"lng": number,"pricing_unit": string,"provider_avatar_path": string,"provider_display_name": string,"provider_id": string,"rating_avg": number,"rating_count": number,"relevance": number,"reputation_score": number,"title": string
+            }[]
+                           },
+"search_products":
+{ Args: { "p_category_id"?: string,"p_conditions"?: (string)[],"p_cursor"?: string,"p_feed"?: string,"p_lat": number,"p_limit"?: number,"p_lng": number,"p_max_price"?: number,"p_min_price"?: number,"p_query": string,"p_radius_m"?: number,"p_sort"?: string }; Returns: {
+              "cursor": string,"distance_m": number,"product": Database["public"]['Tables']["products"]['Row'],"reasons": Json,"score": number
             }[]
                            },
 "search_providers_covering":

@@ -7,7 +7,7 @@
 -- Writes go through the RPCs of 20261121001310_goods_products_api.sql; clients write no column.
 
 ------------------------------------------------------------------------------------------------
--- Error codes (HL800-HL819)
+-- Error codes (HL800-HL809; the feeds use HL810-HL819)
 ------------------------------------------------------------------------------------------------
 insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL800', 'product_not_found', 404, 'The product does not exist or you cannot see it.',

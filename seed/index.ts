@@ -13,20 +13,21 @@ import { ROOT, type Profile } from "../scripts/lib/config.ts";
 import { connect } from "../scripts/lib/db.ts";
 import { log } from "../scripts/lib/proc.ts";
 import { reportChecks, runChecks } from "./check.ts";
+import { activitySection } from "./activity.ts";
 import { assistantSection } from "./assistant.ts";
 import { catalogSection } from "./catalog.ts";
 import { goodsSection } from "./goods.ts";
 import { SIZES, type SeedContext, type SeedSize, type Section } from "./context.ts";
 import { demoUsers, usersSection } from "./users.ts";
 
-export const sections: Section[] = [usersSection, catalogSection, goodsSection, assistantSection];
+export const sections: Section[] = [usersSection, catalogSection, goodsSection, assistantSection, activitySection];
 
 export const SEED = 20261121;
 
 export function buildContext(size: SeedSize, seed = SEED): SeedContext {
   const faker = new Faker({ locale: [en] });
   faker.seed(seed);
-  return { faker, size, counts: SIZES[size], users: demoUsers() };
+  return { faker, size, counts: SIZES[size], users: demoUsers(), providers: [] };
 }
 
 /** The whole seed as SQL text (deterministic for a given size). */
@@ -62,11 +63,15 @@ export async function seed(p: Profile, opts: { size?: string; seed?: number } = 
   const started = Date.now();
   const sql = connect(p, "postgres", { max: 1 });
   try {
+    const [seeded] = await sql`select exists (select 1 from auth.users where id = ${demoUsers()[0].id}) as yes`;
+    if (seeded.yes) {
+      throw new Error("the database is seeded already: `npm run stack -- reset --size <size>` seeds a fresh one");
+    }
     await sql.begin(async (tx) => {
       await tx.unsafe(renderSeedSql(size, opts.seed ?? SEED));
     });
     // The consistency check after every seed (seed/check.ts); it throws with the offending rows.
-    reportChecks(await runChecks(sql), () => {});
+    reportChecks(await runChecks(sql, { afterSeed: true }), (line) => log(`check: ${line}`));
   } finally {
     await sql.end();
   }

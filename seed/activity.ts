@@ -23,7 +23,6 @@ import type { Faker } from "@faker-js/faker";
 import { AREAS, CATEGORY_TREE } from "./catalog.ts";
 import type { SeedContext, SeedProvider, SeedUser } from "./context.ts";
 import { GOODS_CATEGORIES } from "./goods.ts";
-import { RUNTIME_SQL } from "./runtime.ts";
 import { lit } from "./sql.ts";
 
 const DEMO_CUSTOMER = "00000000-0000-4000-8000-000000000001";
@@ -135,7 +134,11 @@ const listingSql = (p: SeedProvider, i: number) =>
 
 export function activitySection(ctx: SeedContext): string[] {
   const { faker, counts } = ctx;
-  const out: string[] = [RUNTIME_SQL];
+  // The seed runs in one transaction on tables that start empty: fresh statistics at each phase
+  // keep the planner (and the process functions' cached plans) on the indexes.
+  // (Not for small: its tables stay tiny and it must load in seconds.)
+  const ANALYZE = ctx.size === "small" ? "select 1;" : "analyze;";
+  const out: string[] = [ANALYZE];
   const providers = ctx.providers;
   const providerIds = new Set(providers.map((p) => p.id));
   const customers: SeedUser[] = ctx.users.filter((u) => !providerIds.has(u.id));
@@ -220,6 +223,7 @@ export function activitySection(ctx: SeedContext): string[] {
     }
   }
 
+  out.push(ANALYZE);
   // Jobs with offers. Every fourth job's first offer is accepted (its booking done if it was in
   // the past, accepted if ahead), the others are countered, declined or still pending.
   const roots = CATEGORY_TREE.flatMap((r) => r.children);
@@ -289,6 +293,7 @@ export function activitySection(ctx: SeedContext): string[] {
   from (values ${reviews.slice(i, i + 500).join(",\n    ")}) v(author, booking, at, rating, comment) order by v.at;`);
   }
 
+  out.push(ANALYZE);
   // Sellers with products.
   const sellers = [ctx.users.find((u) => u.id === DEMO_SELLER)!, ...customers.filter((u) => u.id !== DEMO_SELLER && u.id !== DEMO_CUSTOMER).slice(0, counts.sellers - 1)];
   const products: Array<{ key: string; seller: string; createdAgo: number; quantity: number }> = [];
@@ -311,6 +316,7 @@ export function activitySection(ctx: SeedContext): string[] {
     );
   }
 
+  out.push(ANALYZE);
   // Likes, views (one per viewer, product and day) and follows by other users.
   const acts: string[] = [];
   const seen = new Set<string>();
@@ -337,6 +343,7 @@ export function activitySection(ctx: SeedContext): string[] {
     out.push(`select count(*) filter (where pg_temp.seed_goods_act(v.u, v.a, v.t, v.at)) from (values ${acts.slice(i, i + 1000).join(",\n    ")}) v(u, a, t, at);`);
   }
 
+  out.push(ANALYZE);
   // Customers ask providers about a service listing before booking (conversations about
   // products open with the goods marketplace's messaging, not yet).
   for (let i = 0; i < counts.chats; i++) {
@@ -372,6 +379,5 @@ export function activitySection(ctx: SeedContext): string[] {
   // Oldest first: the order timer of an expired reservation runs at its time.
   orders.sort((a, b) => b.ago - a.ago).forEach((o) => out.push(o.sql));
 
-  out.push("select pg_temp.seed_finish();");
   return out;
 }

@@ -8,8 +8,8 @@ import type { Faker } from "@faker-js/faker";
  */
 export const SIZES = {
   small: { users: 25, providers: 10, businesses: 2, sellers: 4, products: 16, likes: 40, views: 80, follows: 12, jobs: 6, bookingsPerState: 3, orders: 6, chats: 6 },
-  medium: { users: 2_000, providers: 300, businesses: 30, sellers: 150, products: 1_000, likes: 3_000, views: 8_000, follows: 600, jobs: 200, bookingsPerState: 60, orders: 200, chats: 300 },
-  large: { users: 50_000, providers: 5_000, businesses: 300, sellers: 1_500, products: 10_000, likes: 30_000, views: 60_000, follows: 5_000, jobs: 1_500, bookingsPerState: 300, orders: 1_500, chats: 2_000 },
+  medium: { users: 2_000, providers: 300, businesses: 30, sellers: 150, products: 1_000, likes: 3_000, views: 6_000, follows: 600, jobs: 200, bookingsPerState: 40, orders: 200, chats: 300 },
+  large: { users: 50_000, providers: 5_000, businesses: 250, sellers: 1_500, products: 8_000, likes: 15_000, views: 30_000, follows: 4_000, jobs: 1_000, bookingsPerState: 200, orders: 1_000, chats: 1_500 },
 } as const;
 
 export type SeedSize = keyof typeof SIZES;

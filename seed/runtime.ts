@@ -57,7 +57,8 @@ create or replace function pg_temp.seed_forget_limits(p_uid uuid)
 returns void language plpgsql as $$
 begin
   delete from private.rate_limit_hits h
-   where h.key in (select pg_catalog.substr(s.key, 12) || ':' || p_uid::text from private.settings s where s.key like 'rate_limit.%');
+   where h.key = any (array(select pg_catalog.substr(s.key, 12) || ':' || p_uid::text from private.settings s
+                             where s.key like 'rate_limit.%'));
 end $$;
 
 -- Ids of the rows the seed created, under keys the generator chose ('product:12', 'job:3', ...).

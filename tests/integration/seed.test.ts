@@ -1,9 +1,14 @@
 /**
- * The seed's consistency check (seed/check.ts) on what the stack was seeded with, and proof that
- * it catches a broken counter (inside a transaction that is rolled back).
+ * The seed: its consistency check (seed/check.ts) on what the stack was seeded with, proof that
+ * the check catches a broken counter (inside a transaction that is rolled back), what the
+ * activity section left (through the real process functions), and the generated SQL's contract.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checksIn, CHECKS, runChecks } from "../../seed/check.ts";
+import { renderSeedSql } from "../../seed/index.ts";
+import { ROOT } from "../../scripts/lib/config.ts";
 import { adminSql } from "../support.ts";
 
 const sql = adminSql();
@@ -14,10 +19,14 @@ afterAll(async () => {
 
 class Rollback extends Error {}
 
+const DEMO_CUSTOMER = "00000000-0000-4000-8000-000000000001";
+const DEMO_PROVIDER = "00000000-0000-4000-8000-000000000002";
+const DEMO_SELLER = "00000000-0000-4000-8000-000000000003";
+
 describe("seed consistency check", () => {
   it("passes on the seeded stack, every check run", async () => {
     const results = await runChecks(sql);
-    expect(results.map((r) => r.name)).toEqual(CHECKS.map((c) => c.name));
+    expect(results.map((r) => r.name)).toEqual(CHECKS.filter((c) => !c.afterSeedOnly).map((c) => c.name));
     expect(results.filter((r) => r.offending)).toEqual([]);
   });
 
@@ -36,5 +45,79 @@ describe("seed consistency check", () => {
         if (!(e instanceof Rollback)) throw e;
       });
     expect(failed).toEqual(["provider ratings match published, visible reviews"]);
+  });
+
+  it("catches a participant's unread count and a provider's completed jobs that disagree with the rows", async () => {
+    let failed: string[] = [];
+    await sql
+      .begin(async (tx) => {
+        const before = await checksIn(tx, { afterSeed: true });
+        await tx`update public.conversation_participants set unread_count = unread_count + 1
+                  where (conversation_id, user_id) = (select conversation_id, user_id from public.conversation_participants
+                                                       where user_id = ${DEMO_CUSTOMER} order by conversation_id limit 1)`;
+        await tx`update public.provider_profiles set completed_jobs = completed_jobs + 1 where id = ${DEMO_PROVIDER}`;
+        const after = await checksIn(tx, { afterSeed: true });
+        failed = after.filter((r, i) => r.offending > before[i].offending).map((r) => r.name);
+        throw new Rollback();
+      })
+      .catch((e) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+    expect(failed).toEqual([
+      "participants' unread counts match the messages after their read receipt",
+      "providers' completed jobs match their completed bookings",
+    ]);
+  });
+});
+
+describe("seeded activity (small)", () => {
+  it("the demo provider has bookings in many states, paid through money with real ledger postings", async () => {
+    const states = await sql`select distinct b.status from public.bookings b where b.provider_id = ${DEMO_PROVIDER}`;
+    // Every state but the three happening now (one at a time per provider) and those timers moved.
+    expect(states.length).toBeGreaterThanOrEqual(8);
+    const [money] = await sql`
+      select count(*) filter (where p.status = 'captured')::int as captured,
+             count(*) filter (where p.status in ('refunded', 'partially_refunded'))::int as refunded,
+             (select count(*)::int from private.ledger_entries e
+                join private.ledger_transactions t on t.id = e.transaction_id
+                join public.payments p2 on p2.id = t.payment_id
+                join public.bookings b2 on b2.id = p2.booking_id
+               where b2.provider_id = ${DEMO_PROVIDER}) as entries
+        from public.payments p join public.bookings b on b.id = p.booking_id
+       where b.provider_id = ${DEMO_PROVIDER}`;
+    expect(money.captured).toBeGreaterThan(0);
+    expect(money.refunded).toBeGreaterThan(0);
+    expect(money.entries).toBeGreaterThan(money.captured * 2);
+  });
+
+  it("reviews are published, conversations carry chats, the demo seller's products are liked and viewed, jobs have offers", async () => {
+    const [r] = await sql`
+      select (select count(*)::int from public.reviews where published_at is not null) as published,
+             (select count(*)::int from public.messages m join public.conversations c on c.id = m.conversation_id
+               where c.context_kind = 'booking' and m.author_id is not null) as chat_messages,
+             (select coalesce(sum(like_count + view_count), 0)::int from public.products where seller_id = ${DEMO_SELLER}) as attention,
+             (select count(*)::int from public.job_offers o join public.job_requests j on j.id = o.job_id where j.customer_id = ${DEMO_CUSTOMER}) as offers,
+             (select count(*)::int from public.business_members m join public.businesses b on b.id = m.business_id where b.owner_id = ${DEMO_PROVIDER}) as members`;
+    expect(r.published).toBeGreaterThan(0);
+    expect(r.chat_messages).toBeGreaterThan(0);
+    expect(r.attention).toBeGreaterThan(0);
+    expect(r.offers).toBeGreaterThan(0);
+    expect(r.members).toBe(3);
+  });
+
+  it("left the clock unfrozen and no session helpers or rate-limit hits of the seed behind", async () => {
+    const [r] = await sql`select abs(extract(epoch from private.now() - clock_timestamp())) < 5 as live,
+                                 current_setting('hyperlocal.frozen_now', true) as frozen`;
+    expect(r.live).toBe(true);
+    expect(r.frozen ?? "").toBe("");
+  });
+});
+
+describe("generated seed SQL", () => {
+  it("is deterministic for a faker seed, differs for another, and supabase/seed.sql is the current small seed", () => {
+    const small = renderSeedSql("small");
+    expect(renderSeedSql("small")).toBe(small);
+    expect(renderSeedSql("small", 7)).not.toBe(small);
+    expect(readFileSync(path.join(ROOT, "supabase", "seed.sql"), "utf8")).toBe(small);
   });
 });

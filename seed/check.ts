@@ -43,6 +43,14 @@ export const CHECKS: Check[] = [
            where b.status in ('declined', 'expired') and p.status in ('authorized', 'captured', 'partially_refunded')`,
   },
   {
+    name: "cancelled and resolved bookings hold no authorised money (once their payment operations are done)",
+    sql: `select b.id, b.status, p.status as payment_status from public.bookings b
+            join public.payments p on p.booking_id = b.id and p.kind = 'booking'
+           where b.status in ('cancelled', 'resolved') and p.status = 'authorized'
+             and not exists (select 1 from private.payment_operations o
+                              where o.payment_id = p.id and o.status in ('pending', 'sending', 'failed'))`,
+  },
+  {
     name: "provider ratings match published, visible reviews",
     sql: `select p.id, p.rating_count, p.rating_sum, r.n, r.s from public.provider_profiles p
             left join (select reviewee_id, count(*) as n, sum(rating) as s from public.reviews

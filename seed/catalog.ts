@@ -6,7 +6,7 @@
  * re-seeds. Provider counts scale with the seed size; rows are written as the `postgres` role,
  * so the catalog's validation and derived-data triggers run exactly as for API writes.
  */
-import type { SeedContext } from "./context.ts";
+import type { SeedContext, SeedProvider } from "./context.ts";
 import { insertRows, lit } from "./sql.ts";
 
 type Unit = "hourly" | "fixed" | "per_item" | "quote";
@@ -127,7 +127,7 @@ export const CATEGORY_TREE: Root[] = [
 ];
 
 /** Neighbourhoods of Dubai (approximate centres) providers are spread around. */
-const AREAS: Array<{ name: string; lat: number; lng: number }> = [
+export const AREAS: Array<{ name: string; lat: number; lng: number }> = [
   { name: "Dubai Marina", lat: 25.0805, lng: 55.1403 },
   { name: "Jumeirah Lake Towers", lat: 25.0693, lng: 55.1418 },
   { name: "Downtown Dubai", lat: 25.1972, lng: 55.2744 },
@@ -203,8 +203,11 @@ export function catalogSection(ctx: SeedContext): string[] {
       `(${lit(user.id)}, ${lit(displayName)}, ${lit(businessName)}, ${lit(demo ? "Licensed plumber and electrician serving Dubai Marina, JLT and the Palm. Same-day call-outs." : faker.lorem.sentence({ min: 8, max: 16 }))}, ` +
         `array[${skills.map((s) => lit(s)).join(", ")}]::text[], private.make_point(${lat}, ${lng}), ${radius}, ${hourly}, 'AED', 'Asia/Dubai', ${lit(available)})`,
     );
+    const seeded: SeedProvider = { id: user.id, area: area.name, lat, lng, listings: [] };
+    ctx.providers.push(seeded);
     for (const c of offered) {
       const price = c.unit === "quote" ? 0 : faker.number.int({ min: c.price[0], max: c.price[1] }) * 100;
+      seeded.listings.push({ categorySlug: c.slug, unit: c.unit, price, minutes: c.minutes });
       const title = demo ? c.titles[0] : faker.helpers.arrayElement(c.titles);
       listings.push(
         `(${lit(user.id)}, ${categoryId(c.slug)}, ${lit(title)}, ${lit(`${title} by ${displayName}.`)}, ${lit(c.unit)}, ${price}, ${c.minutes})`,

@@ -50,10 +50,37 @@ begin
   perform pg_catalog.set_config('hyperlocal.frozen_now', coalesce(p_at::text, ''), true);
 end $$;
 
+-- Rate-limit hits are keyed '<action>:<subject>' (private.rate_limit); the seed's acting users'
+-- hits are removed by exact key (indexed), and every hit the seed left is removed at its end
+-- (seed_finish), so the seeded users start with their full allowance.
 create or replace function pg_temp.seed_forget_limits(p_uid uuid)
 returns void language plpgsql as $$
 begin
-  delete from private.rate_limit_hits h where h.key like '%' || p_uid::text;
+  delete from private.rate_limit_hits h
+   where h.key = any (array(select pg_catalog.substr(s.key, 12) || ':' || p_uid::text from private.settings s
+                             where s.key like 'rate_limit.%'));
+end $$;
+
+-- Ids of the rows the seed created, under keys the generator chose ('product:12', 'job:3', ...).
+-- Session tables (the seed may run outside one transaction: supabase db reset); seed_finish drops them.
+create temporary table seed_keys (key text primary key, id uuid not null);
+create temporary table seed_start (rate_limit_hit bigint not null);
+insert into seed_start select coalesce(max(id), 0) from private.rate_limit_hits;
+
+create or replace function pg_temp.seed_keep(p_key text, p_id uuid)
+returns uuid language sql as $$
+  insert into pg_temp.seed_keys (key, id) values (p_key, p_id) returning id;
+$$;
+
+create or replace function pg_temp.seed_id(p_key text)
+returns uuid language plpgsql stable as $$
+declare
+  v_id uuid := (select k.id from pg_temp.seed_keys k where k.key = p_key);
+begin
+  if v_id is null then
+    raise exception 'seed: no row kept under %', p_key;
+  end if;
+  return v_id;
 end $$;
 
 -- A PaymentIntent as the provider sends it (the fields apply_payment_intent reads).
@@ -155,82 +182,151 @@ begin
     p_metadata, p_transition = 'start');
 end $$;
 
--- A booking walked to p_state. Times: p_created (the request or instant booking), p_start and
--- p_minutes (the period); progress happens around the start, completion at the end, later steps
--- after it. p_variant picks among the paths to a state (cancellations: customer early, customer
--- late, provider; resolutions: refund share in percent).
-create or replace function pg_temp.seed_booking(
-  p_customer uuid, p_provider uuid, p_listing uuid, p_state text, p_created timestamptz,
-  p_start timestamptz, p_minutes integer, p_price bigint, p_lat float8, p_lng float8, p_address text,
-  p_instant boolean, p_variant integer)
+-- A message from p_author in a conversation at p_at (send_message as the author).
+create or replace function pg_temp.seed_message(p_conversation uuid, p_author uuid, p_at timestamptz, p_body text)
+returns bigint language plpgsql as $$
+declare
+  v_id bigint;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_author);
+  v_id := (public.send_message(p_conversation, p_body)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_author);
+  return v_id;
+end $$;
+
+-- A chat between two users: p_bodies alternate between p_first and p_second, a few minutes
+-- apart from p_at; the second user reads everything up to the last message when p_read.
+create or replace function pg_temp.seed_chat(p_conversation uuid, p_first uuid, p_second uuid, p_at timestamptz,
+                                             p_bodies text[], p_read boolean)
+returns void language plpgsql as $$
+declare
+  v_i integer;
+begin
+  for v_i in 1 .. coalesce(pg_catalog.array_length(p_bodies, 1), 0) loop
+    perform pg_temp.seed_message(p_conversation, case when v_i % 2 = 1 then p_first else p_second end,
+      p_at + pg_catalog.make_interval(mins => 3 * v_i), p_bodies[v_i]);
+  end loop;
+  if p_read then
+    perform pg_temp.seed_at(p_at + pg_catalog.make_interval(mins => 3 * coalesce(pg_catalog.array_length(p_bodies, 1), 0) + 2));
+    perform pg_temp.seed_as(p_second);
+    perform public.mark_read(p_conversation);
+    perform pg_temp.seed_reset();
+  end if;
+  perform pg_temp.seed_at(null);
+end $$;
+
+-- A booking (requested, or accepted when it was made by an offer or instantly) walked on to
+-- p_state. Times come from the booking: p_created when it was made, its period; progress
+-- happens around the start, completion at the end, later steps after it. p_variant picks among
+-- the paths to a state (cancellations: 0 customer early, 1 customer late, 2 provider;
+-- resolutions: the refund share in percent). p_messages: a chat between the customer and the
+-- provider in the booking's conversation after it was accepted (or requested).
+create or replace function pg_temp.seed_walk(p_id uuid, p_state text, p_created timestamptz, p_variant integer,
+                                             p_messages text[] default null)
 returns uuid language plpgsql as $$
 declare
-  v_id uuid;
-  v_end timestamptz := p_start + pg_catalog.make_interval(mins => p_minutes);
-  v_accepted timestamptz := least(p_created + interval '20 minutes', p_start - interval '30 minutes');
-  v_booking public.bookings;
+  v_booking public.bookings := (select b from public.bookings b where b.id = p_id);
+  v_customer uuid := v_booking.customer_id;
+  v_provider uuid := v_booking.provider_id;
+  v_start timestamptz := pg_catalog.lower(v_booking.period);
+  v_end timestamptz := pg_catalog.upper(v_booking.period);
+  v_requested boolean := v_booking.status = 'requested';
+  v_accepted timestamptz := least(p_created + interval '20 minutes', pg_catalog.lower(v_booking.period) - interval '30 minutes');
+  v_conversation uuid;
 begin
-  perform pg_temp.seed_at(p_created);
-  v_id := (private.create_booking(p_customer, p_provider, pg_catalog.tstzrange(p_start, v_end), p_price, 'AED',
-             case when p_instant then 'accepted' else 'requested' end, 'customer', p_listing,
-             p_location => private.make_point(p_lat, p_lng), p_address => p_address)).id;
+  if p_messages is not null and p_state not in ('declined', 'expired') and not (p_state = 'cancelled' and p_variant = 0 and v_requested) then
+    if v_requested and p_state <> 'requested' then
+      perform pg_temp.seed_step(p_id, p_created + interval '1 minute', 'accept', 'provider', v_provider);
+      v_requested := false;
+      v_accepted := p_created + interval '1 minute';
+    end if;
+    v_conversation := (select c.id from public.conversations c where c.context_kind = 'booking' and c.context_id = p_id);
+    if v_conversation is null then
+      perform pg_temp.seed_at(p_created + interval '1 minute');
+      perform pg_temp.seed_as(v_customer);
+      v_conversation := (public.start_conversation('booking', p_id)).id;
+      perform pg_temp.seed_reset();
+      perform pg_temp.seed_forget_limits(v_customer);
+    end if;
+    perform pg_temp.seed_chat(v_conversation, v_customer, v_provider, p_created + interval '1 minute', p_messages,
+                              p_state not in ('requested', 'accepted'));
+    v_accepted := v_accepted + pg_catalog.make_interval(mins => 3 * pg_catalog.array_length(p_messages, 1) + 3);
+  end if;
   if p_state = 'requested' then
     perform pg_temp.seed_at(null);
-    return v_id;
+    return p_id;
   end if;
   if p_state = 'declined' then
-    perform pg_temp.seed_step(v_id, p_created + interval '25 minutes', 'decline', 'provider', p_provider);
+    perform pg_temp.seed_step(p_id, p_created + interval '25 minutes', 'decline', 'provider', v_provider);
   elsif p_state = 'expired' then
-    select * into v_booking from public.bookings b where b.id = v_id;
-    perform pg_temp.seed_step(v_id, v_booking.request_expires_at + interval '1 minute', 'expire', 'system', null);
-  elsif p_state = 'cancelled' and p_variant = 0 and not p_instant then
-    perform pg_temp.seed_step(v_id, p_created + interval '10 minutes', 'cancel', 'customer', p_customer, 'Found another time');
+    perform pg_temp.seed_step(p_id, v_booking.request_expires_at + interval '1 minute', 'expire', 'system', null);
+  elsif p_state = 'cancelled' and p_variant = 0 and v_requested then
+    perform pg_temp.seed_step(p_id, p_created + interval '10 minutes', 'cancel', 'customer', v_customer, 'Found another time');
   else
-    if not p_instant then
-      perform pg_temp.seed_step(v_id, v_accepted, 'accept', 'provider', p_provider);
+    if v_requested then
+      perform pg_temp.seed_step(p_id, v_accepted, 'accept', 'provider', v_provider);
     end if;
-    if p_price > 0 then
+    if v_booking.price > 0 then
       perform pg_temp.seed_at(v_accepted + interval '5 minutes');
-      perform pg_temp.seed_pay(v_id);
+      perform pg_temp.seed_pay(p_id);
     end if;
     if p_state = 'cancelled' then
-      select * into v_booking from public.bookings b where b.id = v_id;
+      select * into v_booking from public.bookings b where b.id = p_id;
       if p_variant = 2 then
-        perform pg_temp.seed_step(v_id, v_accepted + interval '1 hour', 'cancel', 'provider', p_provider, 'Unavailable that day');
-      elsif p_variant = 1 and v_booking.free_cancellation_until is not null and v_booking.free_cancellation_until < p_start then
+        perform pg_temp.seed_step(p_id, v_accepted + interval '1 hour', 'cancel', 'provider', v_provider, 'Unavailable that day');
+      elsif p_variant = 1 and v_booking.free_cancellation_until is not null and v_booking.free_cancellation_until < v_start then
         -- Late: after the free cancellation window, before the start.
-        perform pg_temp.seed_step(v_id, greatest(v_booking.free_cancellation_until + interval '1 minute', v_accepted + interval '10 minutes'),
-          'cancel', 'customer', p_customer, 'Plans changed');
+        perform pg_temp.seed_step(p_id, greatest(v_booking.free_cancellation_until + interval '1 minute', v_accepted + interval '10 minutes'),
+          'cancel', 'customer', v_customer, 'Plans changed');
       else
-        perform pg_temp.seed_step(v_id, v_accepted + interval '10 minutes', 'cancel', 'customer', p_customer, 'Plans changed');
+        perform pg_temp.seed_step(p_id, v_accepted + interval '10 minutes', 'cancel', 'customer', v_customer, 'Plans changed');
       end if;
       perform pg_temp.seed_worker();
     elsif p_state = 'en_route' then
-      perform pg_temp.seed_step(v_id, p_start - interval '20 minutes', 'start_travel', 'provider', p_provider);
+      perform pg_temp.seed_step(p_id, v_start - interval '20 minutes', 'start_travel', 'provider', v_provider);
     elsif p_state in ('arrived', 'in_progress', 'completed', 'disputed', 'resolved') then
-      perform pg_temp.seed_step(v_id, p_start - interval '25 minutes', 'start_travel', 'provider', p_provider);
-      perform pg_temp.seed_step(v_id, p_start - interval '3 minutes', 'arrive', 'provider', p_provider);
+      perform pg_temp.seed_step(p_id, v_start - interval '25 minutes', 'start_travel', 'provider', v_provider);
+      perform pg_temp.seed_step(p_id, v_start - interval '3 minutes', 'arrive', 'provider', v_provider);
       if p_state <> 'arrived' then
-        perform pg_temp.seed_step(v_id, p_start, 'start', 'provider', p_provider);
+        perform pg_temp.seed_step(p_id, v_start, 'start', 'provider', v_provider);
       end if;
       if p_state in ('completed', 'disputed', 'resolved') then
-        perform pg_temp.seed_step(v_id, v_end, 'complete', 'provider', p_provider);
+        perform pg_temp.seed_step(p_id, v_end, 'complete', 'provider', v_provider);
         perform pg_temp.seed_worker();
       end if;
       if p_state in ('disputed', 'resolved') then
-        perform pg_temp.seed_step(v_id, v_end + interval '3 hours', 'dispute', 'customer', p_customer,
+        perform pg_temp.seed_step(p_id, v_end + interval '3 hours', 'dispute', 'customer', v_customer,
           'The job was not finished');
       end if;
       if p_state = 'resolved' then
-        perform pg_temp.seed_step(v_id, v_end + interval '1 day', 'resolve', 'system', null, 'Partial refund agreed',
+        perform pg_temp.seed_step(p_id, v_end + interval '1 day', 'resolve', 'system', null, 'Partial refund agreed',
           pg_catalog.jsonb_build_object('refund_amount',
-            (select (c.customer_total * p_variant / 100) from public.booking_charges c where c.booking_id = v_id)));
+            (select (c.customer_total * p_variant / 100) from public.booking_charges c where c.booking_id = p_id)));
         perform pg_temp.seed_worker();
       end if;
     end if;
   end if;
   perform pg_temp.seed_at(null);
-  return v_id;
+  return p_id;
+end $$;
+
+-- A booking made by the customer (request, or instant) and walked to p_state (seed_walk).
+create or replace function pg_temp.seed_booking(
+  p_customer uuid, p_provider uuid, p_listing uuid, p_state text, p_created timestamptz,
+  p_start timestamptz, p_minutes integer, p_price bigint, p_lat float8, p_lng float8, p_address text,
+  p_instant boolean, p_variant integer, p_messages text[] default null)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_created);
+  v_id := (private.create_booking(p_customer, p_provider,
+             pg_catalog.tstzrange(p_start, p_start + pg_catalog.make_interval(mins => p_minutes)), p_price, 'AED',
+             case when p_instant then 'accepted' else 'requested' end, 'customer', p_listing,
+             p_location => private.make_point(p_lat, p_lng), p_address => p_address)).id;
+  return pg_temp.seed_walk(v_id, p_state, p_created, p_variant, p_messages);
 end $$;
 
 -- A review by p_author of a trade at p_at (submit_review as the author).
@@ -243,6 +339,189 @@ begin
   perform public.submit_review('booking', p_booking, p_rating, p_subratings, p_comment);
   perform pg_temp.seed_reset();
   perform pg_temp.seed_at(null);
+end $$;
+
+-- A provider business: the owner creates it (and becomes its owner member), adds the other
+-- providers as staff or managers and attaches every member's provider profile to it.
+create or replace function pg_temp.seed_business(p_key text, p_owner uuid, p_at timestamptz, p_name text,
+                                                 p_description text, p_members uuid[], p_roles text[])
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+  v_i integer;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_owner);
+  insert into public.businesses (owner_id, name, description) values (p_owner, p_name, p_description) returning id into v_id;
+  perform public.set_provider_business(p_owner, v_id);
+  for v_i in 1 .. coalesce(pg_catalog.array_length(p_members, 1), 0) loop
+    perform public.add_business_member(v_id, p_members[v_i], null, p_roles[v_i]);
+    perform public.set_provider_business(p_members[v_i], v_id);
+  end loop;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- A product listed by p_seller at p_at (create_product).
+create or replace function pg_temp.seed_product(p_key text, p_seller uuid, p_at timestamptz, p_title text, p_price bigint,
+  p_category text, p_condition text, p_lat float8, p_lng float8, p_description text, p_original_price bigint,
+  p_feed text, p_neighbourhood text, p_building text, p_quantity integer, p_tags text[])
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_seller);
+  v_id := (public.create_product(p_title, p_price, pg_catalog.md5('hyperlocal:category:' || p_category)::uuid, p_condition,
+    p_lat, p_lng, p_description, p_original_price, 'AED', p_feed, p_neighbourhood, p_building, p_quantity,
+    '{}'::text[], null, null, p_tags)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_seller);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- A user's goods activity at p_at: 'like' or 'view' a product, 'follow' a seller.
+create or replace function pg_temp.seed_goods_act(p_user uuid, p_action text, p_target uuid, p_at timestamptz)
+returns boolean language plpgsql as $$
+declare
+  v_done boolean;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_user);
+  v_done := case p_action when 'like' then public.like_product(p_target)
+                          when 'view' then public.record_product_view(p_target)
+                          when 'follow' then public.follow_seller(p_target) end;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_at(null);
+  return v_done;
+end $$;
+
+-- A job posted by p_customer at p_at (post_job; a fixed budget, a preferred window).
+create or replace function pg_temp.seed_job(p_key text, p_customer uuid, p_at timestamptz, p_category text, p_title text,
+  p_lat float8, p_lng float8, p_minutes integer, p_description text, p_address text, p_neighbourhood text,
+  p_budget bigint, p_window_start timestamptz)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_customer);
+  v_id := (public.post_job(pg_catalog.md5('hyperlocal:category:' || p_category)::uuid, p_title, p_lat, p_lng, p_minutes,
+    p_description, p_address, p_neighbourhood, p_budget, null, null, 'AED', false,
+    p_window_start, p_window_start + interval '3 days')).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_customer);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- An offer by p_provider on a job at p_at (make_offer).
+create or replace function pg_temp.seed_offer(p_key text, p_provider uuid, p_job uuid, p_at timestamptz, p_price bigint,
+                                              p_start timestamptz, p_minutes integer, p_message text)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_provider);
+  v_id := (public.make_offer(p_job, p_price, p_start, p_minutes, p_message, p_start - interval '1 hour', 'AED')).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_provider);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- The customer answers an offer at p_at: 'accept' (accept_offer: the booking, then walked to
+-- p_state by seed_walk), 'decline', or 'counter' (counter_offer at 90% of the price); the
+-- provider may 'withdraw'.
+create or replace function pg_temp.seed_answer(p_offer uuid, p_action text, p_at timestamptz,
+                                               p_state text default null, p_variant integer default 0)
+returns uuid language plpgsql as $$
+declare
+  v_offer public.job_offers := (select o from public.job_offers o where o.id = p_offer);
+  v_customer uuid := (select j.customer_id from public.job_requests j where j.id = v_offer.job_id);
+  v_booking uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  if p_action = 'withdraw' then
+    perform pg_temp.seed_as(v_offer.provider_id);
+    perform public.withdraw_offer(p_offer);
+  else
+    perform pg_temp.seed_as(v_customer);
+    if p_action = 'accept' then
+      v_booking := (public.accept_offer(p_offer)).id;
+    elsif p_action = 'decline' then
+      perform public.decline_offer(p_offer, 'Chose another offer');
+    elsif p_action = 'counter' then
+      perform public.counter_offer(p_offer, v_offer.price * 9 / 10, 'Could you do it for a little less?');
+    end if;
+  end if;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(v_customer);
+  if v_booking is not null then
+    perform pg_temp.seed_walk(v_booking, p_state, p_at, p_variant);
+  end if;
+  perform pg_temp.seed_at(null);
+  return v_booking;
+end $$;
+
+-- A goods order by p_buyer at p_at (buy_product), left reserved or cancelled by p_canceller
+-- ('buyer' or 'seller') ten minutes later, or expired by the order timer after its reservation.
+-- (Paying is the payment back end's; the seed does not record payments for orders.)
+create or replace function pg_temp.seed_order(p_buyer uuid, p_product uuid, p_at timestamptz, p_quantity integer,
+                                              p_state text, p_place text)
+returns uuid language plpgsql as $$
+declare
+  v_order public.orders;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_buyer);
+  v_order := public.buy_product(p_product, p_quantity, 'meetup', null, p_place, null);
+  perform pg_temp.seed_reset();
+  if p_state = 'cancelled' then
+    perform pg_temp.seed_at(p_at + interval '10 minutes');
+    perform pg_temp.seed_as(p_buyer);
+    perform public.transition_order(v_order.id, 'cancel', 'Changed my mind');
+    perform pg_temp.seed_reset();
+  elsif p_state = 'expired' then
+    perform pg_temp.seed_at(v_order.reserved_until + interval '1 minute');
+    perform private.run_order_timers();
+  end if;
+  perform pg_temp.seed_forget_limits(p_buyer);
+  perform pg_temp.seed_at(null);
+  return v_order.id;
+end $$;
+
+-- A conversation started by p_from with p_to about a context ('goods_listing' with a product,
+-- 'service_listing', or 'direct'), then a chat (seed_chat).
+create or replace function pg_temp.seed_conversation(p_from uuid, p_to uuid, p_kind text, p_context uuid,
+                                                     p_at timestamptz, p_bodies text[], p_read boolean)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_from);
+  v_id := (public.start_conversation(p_kind, p_context, case when p_kind = 'direct' then p_to end)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_from);
+  perform pg_temp.seed_chat(v_id, p_from, p_to, p_at, p_bodies, p_read);
+  return v_id;
+end $$;
+
+-- The end of the activity: reviews whose window has passed (real time) are published by the
+-- reveal job's function, the rate-limit hits the seed left are removed, the session tables go.
+create or replace function pg_temp.seed_finish()
+returns void language plpgsql as $$
+begin
+  perform pg_temp.seed_at(null);
+  perform pg_temp.seed_reset();
+  perform private.publish_due_reviews(1000000);
+  delete from private.rate_limit_hits h where h.id > (select s.rate_limit_hit from pg_temp.seed_start s);
+  drop table pg_temp.seed_keys;
+  drop table pg_temp.seed_start;
 end $$;
 
 -- Acts as p_uid at p_at for one SQL expression's worth of work (callers use it around RPCs).
@@ -260,5 +539,6 @@ begin
   for f in select p.oid::regprocedure as sig from pg_catalog.pg_proc p where p.pronamespace = pg_catalog.pg_my_temp_schema() loop
     execute pg_catalog.format('grant execute on function %s to authenticated, service_role', f.sig);
   end loop;
+  grant select, insert on pg_temp.seed_keys, pg_temp.seed_start to authenticated, service_role;
 end $$;
 `;

@@ -2,6 +2,526 @@
 -- Do not edit by hand: change the generators and regenerate.
 -- Demo users sign in with the password 'password123'.
 
+create or replace function pg_temp.seed_reset()
+returns void language plpgsql as $$
+begin
+  perform pg_catalog.set_config('role', 'none', true);
+  perform pg_catalog.set_config('request.jwt.claims', '', true);
+end $$;
+
+create or replace function pg_temp.seed_as(p_uid uuid)
+returns void language plpgsql as $$
+begin
+  perform pg_catalog.set_config('role', 'authenticated', true);
+  perform pg_catalog.set_config('request.jwt.claims',
+    pg_catalog.json_build_object('sub', p_uid, 'role', 'authenticated', 'aud', 'authenticated')::text, true);
+end $$;
+
+create or replace function pg_temp.seed_as_service()
+returns void language plpgsql as $$
+begin
+  perform pg_catalog.set_config('role', 'service_role', true);
+  perform pg_catalog.set_config('request.jwt.claims', '{"role":"service_role"}', true);
+end $$;
+
+create or replace function pg_temp.seed_at(p_at timestamptz)
+returns void language plpgsql as $$
+begin
+  perform pg_catalog.set_config('hyperlocal.frozen_now', coalesce(p_at::text, ''), true);
+end $$;
+
+-- Rate-limit hits are keyed '<action>:<subject>' (private.rate_limit); the seed's acting users'
+-- hits are removed by exact key (indexed), and every hit the seed left is removed at its end
+-- (seed_finish), so the seeded users start with their full allowance.
+create or replace function pg_temp.seed_forget_limits(p_uid uuid)
+returns void language plpgsql as $$
+begin
+  delete from private.rate_limit_hits h
+   where h.key = any (array(select pg_catalog.substr(s.key, 12) || ':' || p_uid::text from private.settings s
+                             where s.key like 'rate_limit.%'));
+end $$;
+
+-- Ids of the rows the seed created, under keys the generator chose ('product:12', 'job:3', ...).
+-- Session tables (the seed may run outside one transaction: supabase db reset); seed_finish drops them.
+create temporary table seed_keys (key text primary key, id uuid not null);
+create temporary table seed_start (rate_limit_hit bigint not null);
+insert into seed_start select coalesce(max(id), 0) from private.rate_limit_hits;
+
+create or replace function pg_temp.seed_keep(p_key text, p_id uuid)
+returns uuid language sql as $$
+  insert into pg_temp.seed_keys (key, id) values (p_key, p_id) returning id;
+$$;
+
+create or replace function pg_temp.seed_id(p_key text)
+returns uuid language plpgsql stable as $$
+declare
+  v_id uuid := (select k.id from pg_temp.seed_keys k where k.key = p_key);
+begin
+  if v_id is null then
+    raise exception 'seed: no row kept under %', p_key;
+  end if;
+  return v_id;
+end $$;
+
+-- A PaymentIntent as the provider sends it (the fields apply_payment_intent reads).
+create or replace function pg_temp.seed_intent(p_payment_id uuid, p_status text, p_amount bigint, p_id text,
+                                               p_received bigint default 0, p_cancellation text default null)
+returns jsonb language sql stable as $$
+  select pg_catalog.jsonb_build_object(
+    'id', p_id, 'object', 'payment_intent', 'status', p_status, 'amount', p_amount,
+    'amount_capturable', case when p_status = 'requires_capture' then p_amount else 0 end,
+    'amount_received', p_received, 'currency', pg_catalog.lower(p.currency), 'capture_method', 'manual',
+    'payment_method', 'pm_card_visa', 'cancellation_reason', p_cancellation,
+    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id))
+    from public.payments p where p.id = p_payment_id;
+$$;
+
+-- The customer authorises the booking's payment (local provider, a Visa test card).
+create or replace function pg_temp.seed_pay(p_booking uuid)
+returns uuid language plpgsql as $$
+declare
+  v_customer uuid := (select b.customer_id from public.bookings b where b.id = p_booking);
+  v_request jsonb;
+begin
+  perform pg_temp.seed_as(v_customer);
+  v_request := public.prepare_booking_payment(p_booking, 'local', 'pm_card_visa');
+  perform pg_temp.seed_as_service();
+  perform public.apply_payment_intent('local', pg_temp.seed_intent((v_request ->> 'payment_id')::uuid, 'requires_capture',
+    (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(v_customer);
+  return (v_request ->> 'payment_id')::uuid;
+end $$;
+
+-- The payments worker against a simulated provider that accepts everything.
+create or replace function pg_temp.seed_worker()
+returns integer language plpgsql as $$
+declare
+  v_op record;
+  v_n integer := 0;
+  v_payment public.payments;
+begin
+  perform pg_temp.seed_as_service();
+  loop
+    for v_op in select * from public.claim_payment_operations(100) loop
+      v_n := v_n + 1;
+      select * into v_payment from public.payments p where p.id = v_op.payment_id;
+      if v_op.operation = 'capture' then
+        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'succeeded',
+          v_payment.amount, v_op.provider_ref, v_op.amount));
+      elsif v_op.operation = 'cancel' then
+        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'canceled',
+          v_payment.amount, v_op.provider_ref, 0, 'requested_by_customer'));
+      elsif v_op.operation = 'reauthorize' then
+        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'requires_capture',
+          v_op.amount, 'pi_reauth_' || v_op.operation_id));
+      elsif v_op.operation = 'refund' then
+        perform public.apply_refund(v_op.provider, pg_catalog.jsonb_build_object(
+          'id', 're_' || v_op.operation_id, 'object', 'refund', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
+          'payment_intent', v_op.provider_ref, 'status', 'succeeded', 'metadata', v_op.metadata));
+      elsif v_op.operation = 'transfer' then
+        perform public.apply_transfer(v_op.provider, pg_catalog.jsonb_build_object(
+          'id', 'tr_' || v_op.operation_id, 'object', 'transfer', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
+          'destination', v_op.destination_account, 'reversed', false, 'metadata', v_op.metadata));
+      end if;
+      perform public.complete_payment_operation(v_op.operation_id, v_op.attempt, 'succeeded');
+    end loop;
+    exit when not found;
+  end loop;
+  perform pg_temp.seed_reset();
+  return v_n;
+end $$;
+
+-- A payee ready to be paid: verified, with a payouts-enabled connected account (local provider).
+create or replace function pg_temp.seed_enable_payouts(p_uid uuid, p_business uuid default null)
+returns void language plpgsql as $$
+declare
+  v_account jsonb;
+begin
+  if p_business is null then
+    update public.profiles set is_verified = true where id = p_uid;
+  else
+    update public.businesses set is_verified = true where id = p_business;
+  end if;
+  perform pg_temp.seed_as(p_uid);
+  v_account := public.prepare_payout_account('local', p_business);
+  perform pg_temp.seed_as_service();
+  perform public.apply_account('local', pg_catalog.jsonb_build_object(
+    'id', 'acct_' || pg_catalog.replace(v_account ->> 'payout_account_id', '-', ''), 'object', 'account',
+    'charges_enabled', true, 'payouts_enabled', true, 'details_submitted', true, 'metadata', v_account -> 'metadata'));
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_uid);
+end $$;
+
+create or replace function pg_temp.seed_step(p_booking uuid, p_at timestamptz, p_transition text, p_role text,
+                                             p_actor uuid, p_reason text default null, p_metadata jsonb default '{}')
+returns void language plpgsql as $$
+begin
+  perform pg_temp.seed_at(p_at);
+  perform private.apply_booking_transition(p_booking, p_transition, p_role, p_actor, p_reason,
+    p_metadata, p_transition = 'start');
+end $$;
+
+-- A message from p_author in a conversation at p_at (send_message as the author).
+create or replace function pg_temp.seed_message(p_conversation uuid, p_author uuid, p_at timestamptz, p_body text)
+returns bigint language plpgsql as $$
+declare
+  v_id bigint;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_author);
+  v_id := (public.send_message(p_conversation, p_body)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_author);
+  return v_id;
+end $$;
+
+-- A chat between two users: p_bodies alternate between p_first and p_second, a few minutes
+-- apart from p_at; the second user reads everything up to the last message when p_read.
+create or replace function pg_temp.seed_chat(p_conversation uuid, p_first uuid, p_second uuid, p_at timestamptz,
+                                             p_bodies text[], p_read boolean)
+returns void language plpgsql as $$
+declare
+  v_i integer;
+begin
+  for v_i in 1 .. coalesce(pg_catalog.array_length(p_bodies, 1), 0) loop
+    perform pg_temp.seed_message(p_conversation, case when v_i % 2 = 1 then p_first else p_second end,
+      p_at + pg_catalog.make_interval(mins => 3 * v_i), p_bodies[v_i]);
+  end loop;
+  if p_read then
+    perform pg_temp.seed_at(p_at + pg_catalog.make_interval(mins => 3 * coalesce(pg_catalog.array_length(p_bodies, 1), 0) + 2));
+    perform pg_temp.seed_as(p_second);
+    perform public.mark_read(p_conversation);
+    perform pg_temp.seed_reset();
+  end if;
+  perform pg_temp.seed_at(null);
+end $$;
+
+-- A booking (requested, or accepted when it was made by an offer or instantly) walked on to
+-- p_state. Times come from the booking: p_created when it was made, its period; progress
+-- happens around the start, completion at the end, later steps after it. p_variant picks among
+-- the paths to a state (cancellations: 0 customer early, 1 customer late, 2 provider;
+-- resolutions: the refund share in percent). p_messages: a chat between the customer and the
+-- provider in the booking's conversation after it was accepted (or requested).
+create or replace function pg_temp.seed_walk(p_id uuid, p_state text, p_created timestamptz, p_variant integer,
+                                             p_messages text[] default null)
+returns uuid language plpgsql as $$
+declare
+  v_booking public.bookings := (select b from public.bookings b where b.id = p_id);
+  v_customer uuid := v_booking.customer_id;
+  v_provider uuid := v_booking.provider_id;
+  v_start timestamptz := pg_catalog.lower(v_booking.period);
+  v_end timestamptz := pg_catalog.upper(v_booking.period);
+  v_requested boolean := v_booking.status = 'requested';
+  v_accepted timestamptz := least(p_created + interval '20 minutes', pg_catalog.lower(v_booking.period) - interval '30 minutes');
+  v_conversation uuid;
+begin
+  if p_messages is not null and p_state not in ('declined', 'expired') and not (p_state = 'cancelled' and p_variant = 0 and v_requested) then
+    if v_requested and p_state <> 'requested' then
+      perform pg_temp.seed_step(p_id, p_created + interval '1 minute', 'accept', 'provider', v_provider);
+      v_requested := false;
+      v_accepted := p_created + interval '1 minute';
+    end if;
+    v_conversation := (select c.id from public.conversations c where c.context_kind = 'booking' and c.context_id = p_id);
+    if v_conversation is null then
+      perform pg_temp.seed_at(p_created + interval '1 minute');
+      perform pg_temp.seed_as(v_customer);
+      v_conversation := (public.start_conversation('booking', p_id)).id;
+      perform pg_temp.seed_reset();
+      perform pg_temp.seed_forget_limits(v_customer);
+    end if;
+    perform pg_temp.seed_chat(v_conversation, v_customer, v_provider, p_created + interval '1 minute', p_messages,
+                              p_state not in ('requested', 'accepted'));
+    v_accepted := v_accepted + pg_catalog.make_interval(mins => 3 * pg_catalog.array_length(p_messages, 1) + 3);
+  end if;
+  if p_state = 'requested' then
+    perform pg_temp.seed_at(null);
+    return p_id;
+  end if;
+  if p_state = 'declined' then
+    perform pg_temp.seed_step(p_id, p_created + interval '25 minutes', 'decline', 'provider', v_provider);
+  elsif p_state = 'expired' then
+    perform pg_temp.seed_step(p_id, v_booking.request_expires_at + interval '1 minute', 'expire', 'system', null);
+  elsif p_state = 'cancelled' and p_variant = 0 and v_requested then
+    perform pg_temp.seed_step(p_id, p_created + interval '10 minutes', 'cancel', 'customer', v_customer, 'Found another time');
+  else
+    if v_requested then
+      perform pg_temp.seed_step(p_id, v_accepted, 'accept', 'provider', v_provider);
+    end if;
+    if v_booking.price > 0 then
+      perform pg_temp.seed_at(v_accepted + interval '5 minutes');
+      perform pg_temp.seed_pay(p_id);
+    end if;
+    if p_state = 'cancelled' then
+      select * into v_booking from public.bookings b where b.id = p_id;
+      if p_variant = 2 then
+        perform pg_temp.seed_step(p_id, v_accepted + interval '1 hour', 'cancel', 'provider', v_provider, 'Unavailable that day');
+      elsif p_variant = 1 and v_booking.free_cancellation_until is not null and v_booking.free_cancellation_until < v_start then
+        -- Late: after the free cancellation window, before the start.
+        perform pg_temp.seed_step(p_id, greatest(v_booking.free_cancellation_until + interval '1 minute', v_accepted + interval '10 minutes'),
+          'cancel', 'customer', v_customer, 'Plans changed');
+      else
+        perform pg_temp.seed_step(p_id, v_accepted + interval '10 minutes', 'cancel', 'customer', v_customer, 'Plans changed');
+      end if;
+      perform pg_temp.seed_worker();
+    elsif p_state = 'en_route' then
+      perform pg_temp.seed_step(p_id, v_start - interval '20 minutes', 'start_travel', 'provider', v_provider);
+    elsif p_state in ('arrived', 'in_progress', 'completed', 'disputed', 'resolved') then
+      perform pg_temp.seed_step(p_id, v_start - interval '25 minutes', 'start_travel', 'provider', v_provider);
+      perform pg_temp.seed_step(p_id, v_start - interval '3 minutes', 'arrive', 'provider', v_provider);
+      if p_state <> 'arrived' then
+        perform pg_temp.seed_step(p_id, v_start, 'start', 'provider', v_provider);
+      end if;
+      if p_state in ('completed', 'disputed', 'resolved') then
+        perform pg_temp.seed_step(p_id, v_end, 'complete', 'provider', v_provider);
+        perform pg_temp.seed_worker();
+      end if;
+      if p_state in ('disputed', 'resolved') then
+        perform pg_temp.seed_step(p_id, v_end + interval '3 hours', 'dispute', 'customer', v_customer,
+          'The job was not finished');
+      end if;
+      if p_state = 'resolved' then
+        perform pg_temp.seed_step(p_id, v_end + interval '1 day', 'resolve', 'system', null, 'Partial refund agreed',
+          pg_catalog.jsonb_build_object('refund_amount',
+            (select (c.customer_total * p_variant / 100) from public.booking_charges c where c.booking_id = p_id)));
+        perform pg_temp.seed_worker();
+      end if;
+    end if;
+  end if;
+  perform pg_temp.seed_at(null);
+  return p_id;
+end $$;
+
+-- A booking made by the customer (request, or instant) and walked to p_state (seed_walk).
+create or replace function pg_temp.seed_booking(
+  p_customer uuid, p_provider uuid, p_listing uuid, p_state text, p_created timestamptz,
+  p_start timestamptz, p_minutes integer, p_price bigint, p_lat float8, p_lng float8, p_address text,
+  p_instant boolean, p_variant integer, p_messages text[] default null)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_created);
+  v_id := (private.create_booking(p_customer, p_provider,
+             pg_catalog.tstzrange(p_start, p_start + pg_catalog.make_interval(mins => p_minutes)), p_price, 'AED',
+             case when p_instant then 'accepted' else 'requested' end, 'customer', p_listing,
+             p_location => private.make_point(p_lat, p_lng), p_address => p_address)).id;
+  return pg_temp.seed_walk(v_id, p_state, p_created, p_variant, p_messages);
+end $$;
+
+-- A review by p_author of a trade at p_at (submit_review as the author).
+create or replace function pg_temp.seed_review(p_author uuid, p_booking uuid, p_at timestamptz, p_rating integer,
+                                               p_subratings jsonb, p_comment text)
+returns void language plpgsql as $$
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_author);
+  perform public.submit_review('booking', p_booking, p_rating, p_subratings, p_comment);
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_at(null);
+end $$;
+
+-- A provider business: the owner creates it (and becomes its owner member), adds the other
+-- providers as staff or managers and attaches every member's provider profile to it.
+create or replace function pg_temp.seed_business(p_key text, p_owner uuid, p_at timestamptz, p_name text,
+                                                 p_description text, p_members uuid[], p_roles text[])
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+  v_i integer;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_owner);
+  insert into public.businesses (owner_id, name, description) values (p_owner, p_name, p_description) returning id into v_id;
+  perform public.set_provider_business(p_owner, v_id);
+  for v_i in 1 .. coalesce(pg_catalog.array_length(p_members, 1), 0) loop
+    perform public.add_business_member(v_id, p_members[v_i], null, p_roles[v_i]);
+    perform public.set_provider_business(p_members[v_i], v_id);
+  end loop;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- A product listed by p_seller at p_at (create_product).
+create or replace function pg_temp.seed_product(p_key text, p_seller uuid, p_at timestamptz, p_title text, p_price bigint,
+  p_category text, p_condition text, p_lat float8, p_lng float8, p_description text, p_original_price bigint,
+  p_feed text, p_neighbourhood text, p_building text, p_quantity integer, p_tags text[])
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_seller);
+  v_id := (public.create_product(p_title, p_price, pg_catalog.md5('hyperlocal:category:' || p_category)::uuid, p_condition,
+    p_lat, p_lng, p_description, p_original_price, 'AED', p_feed, p_neighbourhood, p_building, p_quantity,
+    '{}'::text[], null, null, p_tags)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_seller);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- A user's goods activity at p_at: 'like' or 'view' a product, 'follow' a seller.
+create or replace function pg_temp.seed_goods_act(p_user uuid, p_action text, p_target uuid, p_at timestamptz)
+returns boolean language plpgsql as $$
+declare
+  v_done boolean;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_user);
+  v_done := case p_action when 'like' then public.like_product(p_target)
+                          when 'view' then public.record_product_view(p_target)
+                          when 'follow' then public.follow_seller(p_target) end;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_at(null);
+  return v_done;
+end $$;
+
+-- A job posted by p_customer at p_at (post_job; a fixed budget, a preferred window).
+create or replace function pg_temp.seed_job(p_key text, p_customer uuid, p_at timestamptz, p_category text, p_title text,
+  p_lat float8, p_lng float8, p_minutes integer, p_description text, p_address text, p_neighbourhood text,
+  p_budget bigint, p_window_start timestamptz)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_customer);
+  v_id := (public.post_job(pg_catalog.md5('hyperlocal:category:' || p_category)::uuid, p_title, p_lat, p_lng, p_minutes,
+    p_description, p_address, p_neighbourhood, p_budget, null, null, 'AED', false,
+    p_window_start, p_window_start + interval '3 days')).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_customer);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- An offer by p_provider on a job at p_at (make_offer).
+create or replace function pg_temp.seed_offer(p_key text, p_provider uuid, p_job uuid, p_at timestamptz, p_price bigint,
+                                              p_start timestamptz, p_minutes integer, p_message text)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_provider);
+  v_id := (public.make_offer(p_job, p_price, p_start, p_minutes, p_message, p_start - interval '1 hour', 'AED')).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_provider);
+  perform pg_temp.seed_at(null);
+  return pg_temp.seed_keep(p_key, v_id);
+end $$;
+
+-- The customer answers an offer at p_at: 'accept' (accept_offer: the booking, then walked to
+-- p_state by seed_walk), 'decline', or 'counter' (counter_offer at 90% of the price); the
+-- provider may 'withdraw'.
+create or replace function pg_temp.seed_answer(p_offer uuid, p_action text, p_at timestamptz,
+                                               p_state text default null, p_variant integer default 0)
+returns uuid language plpgsql as $$
+declare
+  v_offer public.job_offers := (select o from public.job_offers o where o.id = p_offer);
+  v_customer uuid := (select j.customer_id from public.job_requests j where j.id = v_offer.job_id);
+  v_booking uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  if p_action = 'withdraw' then
+    perform pg_temp.seed_as(v_offer.provider_id);
+    perform public.withdraw_offer(p_offer);
+  else
+    perform pg_temp.seed_as(v_customer);
+    if p_action = 'accept' then
+      v_booking := (public.accept_offer(p_offer)).id;
+    elsif p_action = 'decline' then
+      perform public.decline_offer(p_offer, 'Chose another offer');
+    elsif p_action = 'counter' then
+      perform public.counter_offer(p_offer, v_offer.price * 9 / 10, 'Could you do it for a little less?');
+    end if;
+  end if;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(v_customer);
+  if v_booking is not null then
+    perform pg_temp.seed_walk(v_booking, p_state, p_at, p_variant);
+  end if;
+  perform pg_temp.seed_at(null);
+  return v_booking;
+end $$;
+
+-- A goods order by p_buyer at p_at (buy_product), left reserved or cancelled by p_canceller
+-- ('buyer' or 'seller') ten minutes later, or expired by the order timer after its reservation.
+-- (Paying is the payment back end's; the seed does not record payments for orders.)
+create or replace function pg_temp.seed_order(p_buyer uuid, p_product uuid, p_at timestamptz, p_quantity integer,
+                                              p_state text, p_place text)
+returns uuid language plpgsql as $$
+declare
+  v_order public.orders;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_buyer);
+  v_order := public.buy_product(p_product, p_quantity, 'meetup', null, p_place, null);
+  perform pg_temp.seed_reset();
+  if p_state = 'cancelled' then
+    perform pg_temp.seed_at(p_at + interval '10 minutes');
+    perform pg_temp.seed_as(p_buyer);
+    perform public.transition_order(v_order.id, 'cancel', 'Changed my mind');
+    perform pg_temp.seed_reset();
+  elsif p_state = 'expired' then
+    perform pg_temp.seed_at(v_order.reserved_until + interval '1 minute');
+    perform private.run_order_timers();
+  end if;
+  perform pg_temp.seed_forget_limits(p_buyer);
+  perform pg_temp.seed_at(null);
+  return v_order.id;
+end $$;
+
+-- A conversation started by p_from with p_to about a context ('goods_listing' with a product,
+-- 'service_listing', or 'direct'), then a chat (seed_chat).
+create or replace function pg_temp.seed_conversation(p_from uuid, p_to uuid, p_kind text, p_context uuid,
+                                                     p_at timestamptz, p_bodies text[], p_read boolean)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  perform pg_temp.seed_at(p_at);
+  perform pg_temp.seed_as(p_from);
+  v_id := (public.start_conversation(p_kind, p_context, case when p_kind = 'direct' then p_to end)).id;
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_forget_limits(p_from);
+  perform pg_temp.seed_chat(v_id, p_from, p_to, p_at, p_bodies, p_read);
+  return v_id;
+end $$;
+
+-- The end of the activity: reviews whose window has passed (real time) are published by the
+-- reveal job's function, the rate-limit hits the seed left are removed, the session tables go.
+create or replace function pg_temp.seed_finish()
+returns void language plpgsql as $$
+begin
+  perform pg_temp.seed_at(null);
+  perform pg_temp.seed_reset();
+  perform private.publish_due_reviews(1000000);
+  delete from private.rate_limit_hits h where h.id > (select s.rate_limit_hit from pg_temp.seed_start s);
+  drop table pg_temp.seed_keys;
+  drop table pg_temp.seed_start;
+end $$;
+
+-- Acts as p_uid at p_at for one SQL expression's worth of work (callers use it around RPCs).
+create or replace function pg_temp.seed_act(p_uid uuid, p_at timestamptz)
+returns void language plpgsql as $$
+begin
+  perform pg_temp.seed_at(p_at);
+  if p_uid is null then perform pg_temp.seed_reset(); else perform pg_temp.seed_as(p_uid); end if;
+end $$;
+
+-- The project revokes EXECUTE from PUBLIC by default: the acting roles need these helpers.
+do $$
+declare f record;
+begin
+  for f in select p.oid::regprocedure as sig from pg_catalog.pg_proc p where p.pronamespace = pg_catalog.pg_my_temp_schema() loop
+    execute pg_catalog.format('grant execute on function %s to authenticated, service_role', f.sig);
+  end loop;
+  grant select, insert on pg_temp.seed_keys, pg_temp.seed_start to authenticated, service_role;
+end $$;
+
 with pw as (select extensions.crypt('password123', extensions.gen_salt('bf', 6)) as h)
 insert into auth.users (
   instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, phone, phone_confirmed_at,
@@ -675,3 +1195,352 @@ values
   (md5('hyperlocal:category:' || 'dj')::uuid, 'ar', 'منسق اغاني'),
   (md5('hyperlocal:category:' || 'dj')::uuid, 'ar', 'نظام صوت')
 on conflict do nothing;
+
+select 1;
+
+select pg_temp.seed_business('business:0', '00000000-0000-4000-8000-000000000002'::uuid, (now() - interval '129600 minutes'), 'Omar Plumbing & Electrical', 'Omar Plumbing & Electrical: a team serving Dubai Marina and nearby.', array['46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid]::uuid[], array['manager', 'staff']::text[]);
+
+select pg_temp.seed_enable_payouts('00000000-0000-4000-8000-000000000002'::uuid, pg_temp.seed_id('business:0'));
+
+select pg_temp.seed_business('business:1', 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (now() - interval '129599 minutes'), 'Stroman Technical Services', 'Stroman Technical Services: a team serving Downtown Dubai and nearby.', array['4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid]::uuid[], array['manager', 'staff']::text[]);
+
+select pg_temp.seed_enable_payouts('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, pg_temp.seed_id('business:1'));
+
+select pg_temp.seed_enable_payouts('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid);
+
+select pg_temp.seed_enable_payouts('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid);
+
+select pg_temp.seed_keep('booking:0', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'requested', (now() - interval '15 minutes'), (date_trunc('day', now()) + interval '12 days' + interval '360 minutes'), 60, 12200, 25.0698, 55.15177, 'Villa 21, Dubai Marina, Dubai', false, 0, array['I will leave the key with the concierge.', 'I will message you when I park.', 'Is it possible to come a bit earlier?', 'On my way shortly.', 'Is it possible to come a bit earlier?']::text[]));
+
+select pg_temp.seed_keep('booking:1', pg_temp.seed_booking('00000000-0000-4000-8000-000000000003'::uuid, 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-detailing')::uuid order by l.id limit 1), 'requested', (now() - interval '33 minutes'), (date_trunc('day', now()) + interval '37 days' + interval '360 minutes'), 240, 101200, 25.19974, 55.28068, 'Building 37, Downtown Dubai, Dubai', false, 0, array['Is it possible to come a bit earlier?', 'Done, thanks for choosing us.']::text[]));
+
+select pg_temp.seed_keep('booking:2', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-wash')::uuid order by l.id limit 1), 'requested', (now() - interval '23 minutes'), (date_trunc('day', now()) + interval '28 days' + interval '360 minutes'), 45, 7700, 25.20015, 55.27084, 'Villa 20, Downtown Dubai, Dubai', false, 0, array['Is it possible to come a bit earlier?', 'Noted, I will bring everything needed.', 'The building has visitor parking at the back.']::text[]));
+
+select pg_temp.seed_keep('booking:3', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'accepted', (now() - interval '2269 minutes'), (date_trunc('day', now()) + interval '26 days' + interval '360 minutes'), 60, 12200, 25.08407, 55.13229, 'Tower 40, Dubai Marina, Dubai', true, 0, array['Hi, is the time still fine for you?', 'I will message you when I park.', 'Please call when you are at the gate.', 'Yes, all good, see you at the booked time.', 'Thanks, see you then!', 'Yes, all good, see you at the booked time.']::text[]));
+
+select pg_temp.seed_keep('booking:4', pg_temp.seed_booking('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, (select l.id from public.service_listings l where l.provider_id = 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid and l.category_id = md5('hyperlocal:category:' || 'ac-servicing')::uuid order by l.id limit 1), 'accepted', (now() - interval '935 minutes'), (date_trunc('day', now()) + interval '13 days' + interval '360 minutes'), 60, 12500, 25.06556, 55.15356, 'Residence 12, Jumeirah Lake Towers, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:5', pg_temp.seed_booking('00000000-0000-4000-8000-000000000003'::uuid, 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, (select l.id from public.service_listings l where l.provider_id = 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid and l.category_id = md5('hyperlocal:category:' || 'ac-servicing')::uuid order by l.id limit 1), 'accepted', (now() - interval '1635 minutes'), (date_trunc('day', now()) + interval '32 days' + interval '360 minutes'), 60, 12500, 25.06487, 55.13118, 'Building 33, Jumeirah Lake Towers, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:6', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'electrical')::uuid order by l.id limit 1), 'en_route', (now() - interval '4320 minutes'), (now() + interval '15 minutes'), 90, 14700, 25.08444, 55.14794, 'Heights 19, Dubai Marina, Dubai', false, 0, array['The entrance is next to the pharmacy.', 'Noted, I will bring everything needed.', 'Is it possible to come a bit earlier?', 'On my way shortly.']::text[]));
+
+select pg_temp.seed_keep('booking:7', pg_temp.seed_booking('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid, (select l.id from public.service_listings l where l.provider_id = '58d9382b-5782-4fab-b11c-1577630812d0'::uuid and l.category_id = md5('hyperlocal:category:' || 'tyre-service')::uuid order by l.id limit 1), 'en_route', (now() - interval '7200 minutes'), (now() + interval '15 minutes'), 90, 7300, 25.07995, 55.15342, 'Villa 17, Jumeirah Lake Towers, Dubai', false, 0, array['Thanks, see you then!', 'Thank you! Please share the flat number.', 'The building has visitor parking at the back.', 'Done, thanks for choosing us.']::text[]));
+
+select pg_temp.seed_keep('booking:8', pg_temp.seed_booking('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-detailing')::uuid order by l.id limit 1), 'en_route', (now() - interval '2880 minutes'), (now() + interval '15 minutes'), 240, 101200, 25.20533, 55.28795, 'Building 27, Downtown Dubai, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:9', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, 'fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid and l.category_id = md5('hyperlocal:category:' || 'language-lessons')::uuid order by l.id limit 1), 'arrived', (now() - interval '4320 minutes'), (now() + interval '2 minutes'), 90, 10400, 25.1225, 55.38494, 'Building 21, Dubai Silicon Oasis, Dubai', false, 0, array['The building has visitor parking at the back.', 'I will message you when I park.', 'Can you bring the spare parts with you?']::text[]));
+
+select pg_temp.seed_keep('booking:10', pg_temp.seed_booking('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, (select l.id from public.service_listings l where l.provider_id = '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid and l.category_id = md5('hyperlocal:category:' || 'pet-grooming')::uuid order by l.id limit 1), 'arrived', (now() - interval '2880 minutes'), (now() + interval '2 minutes'), 90, 32500, 25.23893, 55.30568, 'Building 7, Karama, Dubai', true, 0, null));
+
+select pg_temp.seed_keep('booking:11', pg_temp.seed_booking('5532adc2-3969-4858-986c-18531ac8c949'::uuid, '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, (select l.id from public.service_listings l where l.provider_id = '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid and l.category_id = md5('hyperlocal:category:' || 'catering')::uuid order by l.id limit 1), 'arrived', (now() - interval '8640 minutes'), (now() + interval '2 minutes'), 240, 61000, 25.20362, 55.28183, 'Heights 3, Downtown Dubai, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:12', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, (select l.id from public.service_listings l where l.provider_id = 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid and l.category_id = md5('hyperlocal:category:' || 'ac-servicing')::uuid order by l.id limit 1), 'in_progress', (now() - interval '7200 minutes'), (now() + interval '-30 minutes'), 90, 12500, 25.05795, 55.12809, 'Building 30, Jumeirah Lake Towers, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:13', pg_temp.seed_booking('3df32e4b-9fa5-41f9-b6eb-8157c0e4c82a'::uuid, '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, (select l.id from public.service_listings l where l.provider_id = '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid and l.category_id = md5('hyperlocal:category:' || 'storage')::uuid order by l.id limit 1), 'in_progress', (now() - interval '4320 minutes'), (now() + interval '-30 minutes'), 90, 59000, 25.08271, 55.14614, 'Heights 23, Dubai Marina, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:14', pg_temp.seed_booking('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, (select l.id from public.service_listings l where l.provider_id = 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid and l.category_id = md5('hyperlocal:category:' || 'computer-repair')::uuid order by l.id limit 1), 'in_progress', (now() - interval '2880 minutes'), (now() + interval '-30 minutes'), 90, 18600, 25.26765, 55.30498, 'Residence 21, Deira, Dubai', true, 0, array['Great, thank you so much.', 'I will message you when I park.', 'The building has visitor parking at the back.', 'Noted, I will bring everything needed.']::text[]));
+
+select pg_temp.seed_keep('booking:15', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-86 days' + interval '360 minutes') - interval '88 hours'), (date_trunc('day', now()) + interval '-86 days' + interval '360 minutes'), 60, 12200, 25.08888, 55.13195, 'Residence 9, Dubai Marina, Dubai', true, 0, array['Great, thank you so much.', 'Sure, no problem.', 'I will leave the key with the concierge.', 'I will message you when I park.', 'Great, thank you so much.', 'I will message you when I park.']::text[]));
+
+select pg_temp.seed_keep('booking:16', pg_temp.seed_booking('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-wash')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-41 days' + interval '360 minutes') - interval '119 hours'), (date_trunc('day', now()) + interval '-41 days' + interval '360 minutes'), 45, 7700, 25.1971, 55.26178, 'Tower 17, Downtown Dubai, Dubai', false, 0, array['Great, thank you so much.', 'On my way shortly.', 'Can you bring the spare parts with you?', 'Noted, I will bring everything needed.']::text[]));
+
+select pg_temp.seed_keep('booking:17', pg_temp.seed_booking('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-detailing')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-49 days' + interval '360 minutes') - interval '85 hours'), (date_trunc('day', now()) + interval '-49 days' + interval '360 minutes'), 240, 101200, 25.19034, 55.267, 'Heights 27, Downtown Dubai, Dubai', false, 0, array['I will leave the key with the concierge.', 'Sure, no problem.', 'The building has visitor parking at the back.']::text[]));
+
+select pg_temp.seed_keep('booking:18', pg_temp.seed_booking('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'electrical')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-51 days' + interval '360 minutes') - interval '58 hours'), (date_trunc('day', now()) + interval '-51 days' + interval '360 minutes'), 60, 14700, 25.09153, 55.13938, 'Residence 30, Dubai Marina, Dubai', false, 0, array['Can you bring the spare parts with you?', 'I will message you when I park.']::text[]));
+
+select pg_temp.seed_keep('booking:19', pg_temp.seed_booking('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, (select l.id from public.service_listings l where l.provider_id = 'bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid and l.category_id = md5('hyperlocal:category:' || 'ac-servicing')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-120 days' + interval '360 minutes') - interval '58 hours'), (date_trunc('day', now()) + interval '-120 days' + interval '360 minutes'), 60, 12500, 25.07737, 55.13994, 'Villa 8, Jumeirah Lake Towers, Dubai', true, 0, array['Thanks, see you then!', 'Done, thanks for choosing us.', 'I will leave the key with the concierge.', 'I will message you when I park.', 'The entrance is next to the pharmacy.', 'I will message you when I park.']::text[]));
+
+select pg_temp.seed_keep('booking:20', pg_temp.seed_booking('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, (select l.id from public.service_listings l where l.provider_id = '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid and l.category_id = md5('hyperlocal:category:' || 'furniture-assembly')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-37 days' + interval '360 minutes') - interval '109 hours'), (date_trunc('day', now()) + interval '-37 days' + interval '360 minutes'), 60, 9700, 25.07234, 55.15044, 'Tower 2, Dubai Marina, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:21', pg_temp.seed_booking('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-116 days' + interval '360 minutes') - interval '69 hours'), (date_trunc('day', now()) + interval '-116 days' + interval '360 minutes'), 60, 12200, 25.09016, 55.13005, 'Building 40, Dubai Marina, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:22', pg_temp.seed_booking('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, (select l.id from public.service_listings l where l.provider_id = '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid and l.category_id = md5('hyperlocal:category:' || 'pet-grooming')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-46 days' + interval '360 minutes') - interval '38 hours'), (date_trunc('day', now()) + interval '-46 days' + interval '360 minutes'), 90, 32500, 25.25021, 55.3034, 'Building 39, Karama, Dubai', true, 0, null));
+
+select pg_temp.seed_keep('booking:23', pg_temp.seed_booking('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, 'fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, (select l.id from public.service_listings l where l.provider_id = 'fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid and l.category_id = md5('hyperlocal:category:' || 'massage')::uuid order by l.id limit 1), 'completed', ((date_trunc('day', now()) + interval '-115 days' + interval '360 minutes') - interval '27 hours'), (date_trunc('day', now()) + interval '-115 days' + interval '360 minutes'), 60, 45000, 25.20684, 55.27711, 'Heights 32, Downtown Dubai, Dubai', false, 0, array['Is it possible to come a bit earlier?', 'I can come 15 minutes earlier if that helps.', 'Thanks, see you then!']::text[]));
+
+select pg_temp.seed_keep('booking:24', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'plumbing')::uuid order by l.id limit 1), 'declined', ((date_trunc('day', now()) + interval '-24 days' + interval '360 minutes') - interval '83 hours'), (date_trunc('day', now()) + interval '-24 days' + interval '360 minutes'), 60, 25200, 25.07771, 55.13284, 'Tower 34, Dubai Marina, Dubai', false, 0, array['The building has visitor parking at the back.', 'On my way shortly.']::text[]));
+
+select pg_temp.seed_keep('booking:25', pg_temp.seed_booking('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, (select l.id from public.service_listings l where l.provider_id = '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid and l.category_id = md5('hyperlocal:category:' || 'pet-grooming')::uuid order by l.id limit 1), 'declined', ((date_trunc('day', now()) + interval '-114 days' + interval '360 minutes') - interval '85 hours'), (date_trunc('day', now()) + interval '-114 days' + interval '360 minutes'), 90, 32500, 25.24242, 55.30111, 'Villa 1, Karama, Dubai', false, 0, array['The entrance is next to the pharmacy.', 'On my way shortly.', 'The building has visitor parking at the back.']::text[]));
+
+select pg_temp.seed_keep('booking:26', pg_temp.seed_booking('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, (select l.id from public.service_listings l where l.provider_id = '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid and l.category_id = md5('hyperlocal:category:' || 'catering')::uuid order by l.id limit 1), 'declined', ((date_trunc('day', now()) + interval '-7 days' + interval '360 minutes') - interval '91 hours'), (date_trunc('day', now()) + interval '-7 days' + interval '360 minutes'), 240, 87000, 25.20693, 55.28353, 'Building 30, Downtown Dubai, Dubai', false, 0, array['The building has visitor parking at the back.', 'Noted, I will bring everything needed.', 'Hi, is the time still fine for you?']::text[]));
+
+select pg_temp.seed_keep('booking:27', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'expired', ((date_trunc('day', now()) + interval '-112 days' + interval '360 minutes') - interval '70 hours'), (date_trunc('day', now()) + interval '-112 days' + interval '360 minutes'), 60, 12200, 25.07668, 55.14939, 'Villa 1, Dubai Marina, Dubai', false, 0, null));
+
+select pg_temp.seed_keep('booking:28', pg_temp.seed_booking('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, (select l.id from public.service_listings l where l.provider_id = '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid and l.category_id = md5('hyperlocal:category:' || 'catering')::uuid order by l.id limit 1), 'expired', ((date_trunc('day', now()) + interval '-54 days' + interval '360 minutes') - interval '109 hours'), (date_trunc('day', now()) + interval '-54 days' + interval '360 minutes'), 240, 60000, 25.19781, 55.27344, 'Villa 14, Downtown Dubai, Dubai', false, 0, array['Is it possible to come a bit earlier?', 'I can come 15 minutes earlier if that helps.']::text[]));
+
+select pg_temp.seed_keep('booking:29', pg_temp.seed_booking('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, (select l.id from public.service_listings l where l.provider_id = '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid and l.category_id = md5('hyperlocal:category:' || 'storage')::uuid order by l.id limit 1), 'expired', ((date_trunc('day', now()) + interval '-112 days' + interval '360 minutes') - interval '35 hours'), (date_trunc('day', now()) + interval '-112 days' + interval '360 minutes'), 60, 92000, 25.07328, 55.12948, 'Heights 1, Dubai Marina, Dubai', false, 0, array['Thanks, see you then!', 'I will message you when I park.', 'The building has visitor parking at the back.', 'Thank you! Please share the flat number.', 'Thanks, see you then!']::text[]));
+
+select pg_temp.seed_keep('booking:30', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'cancelled', ((date_trunc('day', now()) + interval '-98 days' + interval '360 minutes') - interval '95 hours'), (date_trunc('day', now()) + interval '-98 days' + interval '360 minutes'), 60, 12200, 25.08941, 55.13437, 'Villa 4, Dubai Marina, Dubai', false, 0, array['Hi, is the time still fine for you?', 'Thank you! Please share the flat number.', 'The entrance is next to the pharmacy.', 'I can come 15 minutes earlier if that helps.']::text[]));
+
+select pg_temp.seed_keep('booking:31', pg_temp.seed_booking('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid, (select l.id from public.service_listings l where l.provider_id = '58d9382b-5782-4fab-b11c-1577630812d0'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-detailing')::uuid order by l.id limit 1), 'cancelled', ((date_trunc('day', now()) + interval '-31 days' + interval '360 minutes') - interval '54 hours'), (date_trunc('day', now()) + interval '-31 days' + interval '360 minutes'), 240, 111400, 25.07785, 55.14327, 'Building 33, Jumeirah Lake Towers, Dubai', false, 1, null));
+
+select pg_temp.seed_keep('booking:32', pg_temp.seed_booking('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, (select l.id from public.service_listings l where l.provider_id = 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid and l.category_id = md5('hyperlocal:category:' || 'computer-repair')::uuid order by l.id limit 1), 'cancelled', ((date_trunc('day', now()) + interval '-3 days' + interval '360 minutes') - interval '48 hours'), (date_trunc('day', now()) + interval '-3 days' + interval '360 minutes'), 90, 18600, 25.27217, 55.30452, 'Villa 40, Deira, Dubai', false, 2, null));
+
+select pg_temp.seed_keep('booking:33', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'handyman')::uuid order by l.id limit 1), 'disputed', ((date_trunc('day', now()) + interval '-1 days' + interval '360 minutes') - interval '87 hours'), (date_trunc('day', now()) + interval '-1 days' + interval '360 minutes'), 60, 12200, 25.06902, 55.15182, 'Tower 14, Dubai Marina, Dubai', true, 0, array['Great, thank you so much.', 'Yes, all good, see you at the booked time.', 'Can you bring the spare parts with you?', 'Sure, no problem.', 'Is it possible to come a bit earlier?']::text[]));
+
+select pg_temp.seed_keep('booking:34', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid, (select l.id from public.service_listings l where l.provider_id = '58d9382b-5782-4fab-b11c-1577630812d0'::uuid and l.category_id = md5('hyperlocal:category:' || 'tyre-service')::uuid order by l.id limit 1), 'disputed', ((date_trunc('day', now()) + interval '-1 days' + interval '360 minutes') - interval '80 hours'), (date_trunc('day', now()) + interval '-1 days' + interval '360 minutes'), 60, 7300, 25.07467, 55.13883, 'Tower 12, Jumeirah Lake Towers, Dubai', true, 0, array['Please call when you are at the gate.', 'Thank you! Please share the flat number.', 'The entrance is next to the pharmacy.', 'Done, thanks for choosing us.', 'Can you bring the spare parts with you?', 'Yes, all good, see you at the booked time.']::text[]));
+
+select pg_temp.seed_keep('booking:35', pg_temp.seed_booking('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'electrical')::uuid order by l.id limit 1), 'resolved', ((date_trunc('day', now()) + interval '-63 days' + interval '360 minutes') - interval '119 hours'), (date_trunc('day', now()) + interval '-63 days' + interval '360 minutes'), 60, 14700, 25.08978, 55.13561, 'Residence 21, Dubai Marina, Dubai', true, 50, null));
+
+select pg_temp.seed_keep('booking:36', pg_temp.seed_booking('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, (select l.id from public.service_listings l where l.provider_id = '5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid and l.category_id = md5('hyperlocal:category:' || 'furniture-assembly')::uuid order by l.id limit 1), 'resolved', ((date_trunc('day', now()) + interval '-101 days' + interval '360 minutes') - interval '114 hours'), (date_trunc('day', now()) + interval '-101 days' + interval '360 minutes'), 60, 9700, 25.09152, 55.14062, 'Tower 5, Dubai Marina, Dubai', false, 25, array['I will leave the key with the concierge.', 'Sure, no problem.']::text[]));
+
+select pg_temp.seed_keep('booking:37', pg_temp.seed_booking('82a94361-9635-480e-9fcc-3762250004c1'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'plumbing')::uuid order by l.id limit 1), 'resolved', ((date_trunc('day', now()) + interval '-3 days' + interval '360 minutes') - interval '113 hours'), (date_trunc('day', now()) + interval '-3 days' + interval '360 minutes'), 60, 25200, 25.084, 55.15015, 'Heights 1, Dubai Marina, Dubai', true, 50, array['Thanks, see you then!', 'I can come 15 minutes earlier if that helps.', 'The entrance is next to the pharmacy.']::text[]));
+
+select 1;
+
+select pg_temp.seed_job('job:0', '00000000-0000-4000-8000-000000000001'::uuid, (now() - interval '25920 minutes'), 'quran-lessons', 'Quran memorisation needed', 25.22448, 55.41777, 45, 'Corrigo aegre studio adeo tertius averto cohibeo demergo crux vetus tergum corrigo.', 'Heights 25, Mirdif, Dubai', 'Mirdif', 40000, (date_trunc('day', now()) + interval '-17 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:0:0', '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, pg_temp.seed_id('job:0'), (now() - interval '25860 minutes'), 36800, (date_trunc('day', now()) + interval '-16 days' + interval '360 minutes'), 45, 'I can do this, all materials included.');
+
+select pg_temp.seed_offer('offer:0:1', 'fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, pg_temp.seed_id('job:0'), (now() - interval '25820 minutes'), 34400, (date_trunc('day', now()) + interval '-15 days' + interval '360 minutes'), 45, 'Happy to help, I am nearby.');
+
+select pg_temp.seed_keep('booking:job:0', pg_temp.seed_answer(pg_temp.seed_id('offer:0:0'), 'accept', (now() - interval '25680 minutes'), 'completed'));
+
+select pg_temp.seed_job('job:1', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '2160 minutes'), 'phone-repair', 'Screen replacement needed', 25.11736, 55.3894, 60, 'Ab culpa conspergo conturbo voluptates colo spes acquiro sonitus totus abundans pax audeo.', 'Tower 1, Dubai Silicon Oasis, Dubai', 'Dubai Silicon Oasis', 45000, (date_trunc('day', now()) + interval '2 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:1:0', '00000000-0000-4000-8000-000000000002'::uuid, pg_temp.seed_id('job:1'), (now() - interval '2100 minutes'), 50900, (date_trunc('day', now()) + interval '3 days' + interval '360 minutes'), 60, 'Happy to help, I am nearby.');
+
+select pg_temp.seed_answer(pg_temp.seed_id('offer:1:0'), 'decline', (now() - interval '1920 minutes'));
+
+select pg_temp.seed_job('job:2', '7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, (now() - interval '2160 minutes'), 'electrical', 'Socket and switch repair needed', 25.24916, 55.31054, 60, 'Benevolentia curiositas adstringo nam vorax corona cumque adimpleo placeat.', 'Heights 34, Karama, Dubai', 'Karama', 22000, (date_trunc('day', now()) + interval '1 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:2:0', '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, pg_temp.seed_id('job:2'), (now() - interval '2100 minutes'), 19800, (date_trunc('day', now()) + interval '4 days' + interval '360 minutes'), 60, 'Happy to help, I am nearby.');
+
+select pg_temp.seed_answer(pg_temp.seed_id('offer:2:0'), 'counter', (now() - interval '1920 minutes'));
+
+select pg_temp.seed_job('job:3', '3df32e4b-9fa5-41f9-b6eb-8157c0e4c82a'::uuid, (now() - interval '780 minutes'), 'pet-grooming', 'Cat grooming needed', 25.19605, 55.25932, 90, 'Magni bibo tristis delinquo bardus cinis bene decet.', 'Residence 19, Business Bay, Dubai', 'Business Bay', 45000, (date_trunc('day', now()) + interval '9 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:3:0', '4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, pg_temp.seed_id('job:3'), (now() - interval '720 minutes'), 38300, (date_trunc('day', now()) + interval '10 days' + interval '360 minutes'), 90, 'Happy to help, I am nearby.');
+
+select pg_temp.seed_offer('offer:3:1', 'fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, pg_temp.seed_id('job:3'), (now() - interval '680 minutes'), 46800, (date_trunc('day', now()) + interval '12 days' + interval '360 minutes'), 90, 'Available that day, ten years of experience.');
+
+select pg_temp.seed_answer(pg_temp.seed_id('offer:3:1'), 'withdraw', (now() - interval '540 minutes'));
+
+select pg_temp.seed_job('job:4', '634d3910-75ea-496a-9168-0bf97d38e907'::uuid, (now() - interval '1260 minutes'), 'water-heater', 'Water heater replacement needed', 25.11517, 55.37744, 90, 'Caelum tantillus ater angulus volubilis atque amissio coma.', 'Building 7, Dubai Silicon Oasis, Dubai', 'Dubai Silicon Oasis', 26000, (date_trunc('day', now()) + interval '6 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:4:0', 'fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, pg_temp.seed_id('job:4'), (now() - interval '1200 minutes'), 23400, (date_trunc('day', now()) + interval '9 days' + interval '360 minutes'), 90, 'I can do this, all materials included.');
+
+select pg_temp.seed_offer('offer:4:1', 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, pg_temp.seed_id('job:4'), (now() - interval '1160 minutes'), 28600, (date_trunc('day', now()) + interval '7 days' + interval '360 minutes'), 90, 'Available that day, ten years of experience.');
+
+select pg_temp.seed_offer('offer:4:2', 'fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, pg_temp.seed_id('job:4'), (now() - interval '1120 minutes'), 28300, (date_trunc('day', now()) + interval '9 days' + interval '360 minutes'), 90, 'I can do this, all materials included.');
+
+select pg_temp.seed_keep('booking:job:4', pg_temp.seed_answer(pg_temp.seed_id('offer:4:0'), 'accept', (now() - interval '1020 minutes'), 'accepted'));
+
+select pg_temp.seed_job('job:5', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '1680 minutes'), 'car-wash', 'Interior and exterior wash needed', 25.12055, 55.20353, 45, 'Auxilium bene soluta comburo voluptatum sollicito calcar.', 'Residence 5, Al Barsha, Dubai', 'Al Barsha', 95000, (date_trunc('day', now()) + interval '7 days' + interval '360 minutes'));
+
+select pg_temp.seed_offer('offer:5:0', '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, pg_temp.seed_id('job:5'), (now() - interval '1620 minutes'), 88400, (date_trunc('day', now()) + interval '10 days' + interval '360 minutes'), 45, 'Happy to help, I am nearby.');
+
+select pg_temp.seed_answer(pg_temp.seed_id('offer:5:0'), 'decline', (now() - interval '1440 minutes'));
+
+select pg_temp.seed_review(v.author, v.booking, v.at, v.rating, '{}'::jsonb, v.comment)
+  from (values ('00000000-0000-4000-8000-000000000001'::uuid, pg_temp.seed_id('booking:15'), (((date_trunc('day', now()) + interval '-86 days' + interval '360 minutes') + interval '60 minutes') + interval '104 minutes'), 4, 'Fixed it quickly, fair price.'),
+    ('00000000-0000-4000-8000-000000000002'::uuid, pg_temp.seed_id('booking:15'), (((date_trunc('day', now()) + interval '-86 days' + interval '360 minutes') + interval '60 minutes') + interval '270 minutes'), 4, 'Paid promptly, thank you.'),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, pg_temp.seed_id('booking:16'), (((date_trunc('day', now()) + interval '-41 days' + interval '360 minutes') + interval '45 minutes') + interval '1327 minutes'), 5, 'Not great, had to call twice.'),
+    ('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, pg_temp.seed_id('booking:16'), (((date_trunc('day', now()) + interval '-41 days' + interval '360 minutes') + interval '45 minutes') + interval '1357 minutes'), 4, 'Great customer, clear instructions.'),
+    ('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, pg_temp.seed_id('booking:17'), (((date_trunc('day', now()) + interval '-49 days' + interval '360 minutes') + interval '240 minutes') + interval '731 minutes'), 5, 'Great customer, clear instructions.'),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, pg_temp.seed_id('booking:18'), (((date_trunc('day', now()) + interval '-51 days' + interval '360 minutes') + interval '60 minutes') + interval '363 minutes'), 4, 'Good work, would book again.'),
+    ('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, pg_temp.seed_id('booking:19'), (((date_trunc('day', now()) + interval '-120 days' + interval '360 minutes') + interval '60 minutes') + interval '1698 minutes'), 5, 'Very professional and on time.'),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, pg_temp.seed_id('booking:20'), (((date_trunc('day', now()) + interval '-37 days' + interval '360 minutes') + interval '60 minutes') + interval '1781 minutes'), 5, 'Okay, but arrived late.'),
+    ('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, pg_temp.seed_id('booking:21'), (((date_trunc('day', now()) + interval '-116 days' + interval '360 minutes') + interval '60 minutes') + interval '777 minutes'), 3, 'Not great, had to call twice.'),
+    ('00000000-0000-4000-8000-000000000002'::uuid, pg_temp.seed_id('booking:21'), (((date_trunc('day', now()) + interval '-116 days' + interval '360 minutes') + interval '60 minutes') + interval '1097 minutes'), 5, 'Paid promptly, thank you.'),
+    ('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, pg_temp.seed_id('booking:22'), (((date_trunc('day', now()) + interval '-46 days' + interval '360 minutes') + interval '90 minutes') + interval '605 minutes'), 5, 'Okay, but arrived late.'),
+    ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, pg_temp.seed_id('booking:22'), (((date_trunc('day', now()) + interval '-46 days' + interval '360 minutes') + interval '90 minutes') + interval '1053 minutes'), 5, 'Easy to work with.'),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, pg_temp.seed_id('booking:23'), (((date_trunc('day', now()) + interval '-115 days' + interval '360 minutes') + interval '60 minutes') + interval '1718 minutes'), 4, 'Great customer, clear instructions.'),
+    ('00000000-0000-4000-8000-000000000001'::uuid, pg_temp.seed_id('booking:job:0'), (((date_trunc('day', now()) + interval '-16 days' + interval '360 minutes') + interval '45 minutes') + interval '299 minutes'), 4, 'Good work, would book again.')) v(author, booking, at, rating, comment) order by v.at;
+
+select 1;
+
+select pg_temp.seed_product('product:0', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '10149 minutes'), 'Baby stroller', 163000, 'kids-baby', 'new', 25.11168, 55.19061, 'Baby stroller. Adduco ascisco victoria venia crebro.', null, 'discover', 'Al Barsha', 'Residence 10', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:1', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '5157 minutes'), 'Baby stroller', 38000, 'kids-baby', 'new', 25.13749, 55.22803, 'Baby stroller. Vinum vinum subseco dolorum vorago delego tametsi rem.', 83000, 'discover', 'Al Quoz', 'Tower 18', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:2', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '28217 minutes'), 'Magic the Gathering commander deck', 128500, 'trading-cards', 'like_new', 25.06742, 55.1479, 'Magic the Gathering commander deck. Vociferor timidus agnitio vorax aegrus defetiscor amplexus corroboro.', 132000, 'discover', 'Jumeirah Lake Towers', 'Tower 2', 1, array[]::text[]);
+
+select pg_temp.seed_product('product:3', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '72302 minutes'), 'Vintage Dubai postcard set', 112000, 'collectibles', 'like_new', 25.19599, 55.26432, 'Vintage Dubai postcard set. Thesis aveho ipsa quo sortitus ipsam perferendis sordeo spiculum esse via.', null, 'discover', 'Business Bay', 'Building 13', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:4', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '47738 minutes'), 'iPhone 14, 128 GB', 68000, 'electronics', 'good', 25.23099, 55.41906, 'iPhone 14, 128 GB. Cunabula enim uredo voluptatem aegrus.', 108500, 'discover', 'Mirdif', 'Building 27', 1, array[]::text[]);
+
+select pg_temp.seed_product('product:5', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '85403 minutes'), 'Linen kandura, size M', 9500, 'mens-fashion', 'new', 25.2514, 55.28954, 'Linen kandura, size M. Id aperio velum substantia usitas termes.', null, 'discover', 'Karama', 'Tower 27', 4, array[]::text[]);
+
+select pg_temp.seed_product('product:6', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '69360 minutes'), 'New Balance 550, EU 44', 38500, 'sneakers', 'good', 25.0856, 55.13684, 'New Balance 550, EU 44. Causa vilicus certus suggero cinis crustulum.', null, 'discover', 'Dubai Marina', 'Building 29', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:7', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '19131 minutes'), 'Arabic novels bundle', 49000, 'books', 'fair', 25.06459, 55.22062, 'Arabic novels bundle. Ante perferendis vero urbs pectus uterque vester depulso.', null, 'community', 'Jumeirah Village Circle', 'Tower 2', 1, array[]::text[]);
+
+select pg_temp.seed_product('product:8', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '82709 minutes'), 'Adidas Samba, EU 42', 11000, 'sneakers', 'new', 25.20452, 55.23615, 'Adidas Samba, EU 42. Thesaurus spiritus averto bellicus artificiose curtus accommodo crustulum.', null, 'discover', 'Jumeirah', 'Residence 2', 5, array[]::text[]);
+
+select pg_temp.seed_product('product:9', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '27968 minutes'), 'Yu-Gi-Oh starter deck bundle', 39500, 'trading-cards', 'new', 25.07529, 55.15033, 'Yu-Gi-Oh starter deck bundle. Aliqua tamen atavus conqueror quibusdam crebro ipsam itaque decet tracto vito.', 73000, 'community', 'Dubai Marina', 'Residence 6', 1, array['lifestyle']::text[]);
+
+select pg_temp.seed_product('product:10', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '48792 minutes'), 'Vintage Dubai postcard set', 144500, 'collectibles', 'good', 25.06843, 55.22208, 'Vintage Dubai postcard set. Aqua suscipio inventore baiulus vergo angulus thema voluptate comparo capto asporto varietas.', null, 'community', 'Jumeirah Village Circle', 'Building 22', 5, array[]::text[]);
+
+select pg_temp.seed_product('product:11', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '73576 minutes'), 'Golf clubs set', 169500, 'other-goods', 'new', 25.07225, 55.14453, 'Golf clubs set. Creo vitae aureus vis damno.', null, 'discover', 'Jumeirah Lake Towers', 'Building 20', 5, array[]::text[]);
+
+select pg_temp.seed_product('product:12', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '32355 minutes'), 'Golf clubs set', 53000, 'other-goods', 'like_new', 25.0647, 55.15263, 'Golf clubs set. Tres urbanus appositus dedecor cilicium cursus.', null, 'community', 'Jumeirah Lake Towers', 'Tower 15', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:13', '0aa57047-3884-4424-97b3-506c965caa0f'::uuid, (now() - interval '68006 minutes'), 'Baby stroller', 193000, 'kids-baby', 'good', 25.20311, 55.25221, 'Baby stroller. Tondeo artificiose molestias auctus acquiro soleo comminor.', null, 'community', 'Jumeirah', 'Tower 20', 1, array['event']::text[]);
+
+select pg_temp.seed_product('product:14', '0aa57047-3884-4424-97b3-506c965caa0f'::uuid, (now() - interval '82127 minutes'), 'Golf clubs set', 86500, 'other-goods', 'like_new', 25.20866, 55.40766, 'Golf clubs set. Utroque conatus expedita tabgo bellicus pax delibero illum ancilla optio correptius nihil.', 90500, 'discover', 'Mirdif', 'Tower 17', 3, array[]::text[]);
+
+select pg_temp.seed_product('product:15', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '45013 minutes'), 'Handwoven rug 160x230', 66000, 'home-decor', 'fair', 25.1326, 55.38216, 'Handwoven rug 160x230. Crur spes admoveo paens caecus timor virga caritas studio texo demergo adflicto.', null, 'discover', 'Dubai Silicon Oasis', 'Building 17', 3, array[]::text[]);
+
+select 1;
+
+select count(*) filter (where pg_temp.seed_goods_act(v.u, v.a, v.t, v.at)) from (values ('00000000-0000-4000-8000-000000000003'::uuid, 'view', pg_temp.seed_id('product:8'), (now() - interval '34 days' - interval '777 minutes')),
+    ('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '5 days' - interval '1019 minutes')),
+    ('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, 'view', pg_temp.seed_id('product:13'), (now() - interval '40 days' - interval '706 minutes')),
+    ('3df32e4b-9fa5-41f9-b6eb-8157c0e4c82a'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '27 days' - interval '161 minutes')),
+    ('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, 'view', pg_temp.seed_id('product:13'), (now() - interval '14 days' - interval '856 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '23 days' - interval '640 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '23 days' - interval '186 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'view', pg_temp.seed_id('product:2'), (now() - interval '16 days' - interval '926 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:8'), (now() - interval '23 days' - interval '151 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'view', pg_temp.seed_id('product:0'), (now() - interval '0 days' - interval '513 minutes')),
+    ('00000000-0000-4000-8000-000000000001'::uuid, 'view', pg_temp.seed_id('product:7'), (now() - interval '3 days' - interval '475 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '49 days' - interval '756 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'view', pg_temp.seed_id('product:13'), (now() - interval '16 days' - interval '409 minutes')),
+    ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '22 days' - interval '313 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '5 days' - interval '450 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '21 days' - interval '1072 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:9'), (now() - interval '6 days' - interval '350 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '26 days' - interval '880 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:14'), (now() - interval '45 days' - interval '1157 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '25 days' - interval '1090 minutes')),
+    ('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '28 days' - interval '88 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:6'), (now() - interval '1 days' - interval '895 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '50 days' - interval '606 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'view', pg_temp.seed_id('product:12'), (now() - interval '12 days' - interval '532 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '10 days' - interval '928 minutes')),
+    ('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, 'view', pg_temp.seed_id('product:1'), (now() - interval '1 days' - interval '824 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'view', pg_temp.seed_id('product:1'), (now() - interval '2 days' - interval '166 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '22 days' - interval '293 minutes')),
+    ('e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '1 days' - interval '421 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:7'), (now() - interval '7 days' - interval '695 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:13'), (now() - interval '37 days' - interval '358 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:0'), (now() - interval '3 days' - interval '995 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '4 days' - interval '782 minutes')),
+    ('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '10 days' - interval '126 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:6'), (now() - interval '11 days' - interval '365 minutes')),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, 'view', pg_temp.seed_id('product:2'), (now() - interval '16 days' - interval '257 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'view', pg_temp.seed_id('product:15'), (now() - interval '11 days' - interval '669 minutes')),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, 'view', pg_temp.seed_id('product:0'), (now() - interval '6 days' - interval '500 minutes')),
+    ('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, 'view', pg_temp.seed_id('product:12'), (now() - interval '15 days' - interval '473 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'view', pg_temp.seed_id('product:9'), (now() - interval '7 days' - interval '1183 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '6 days' - interval '465 minutes')),
+    ('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, 'view', pg_temp.seed_id('product:9'), (now() - interval '0 days' - interval '1002 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '19 days' - interval '347 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:12'), (now() - interval '2 days' - interval '519 minutes')),
+    ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '9 days' - interval '516 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'view', pg_temp.seed_id('product:11'), (now() - interval '3 days' - interval '927 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:15'), (now() - interval '29 days' - interval '744 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'view', pg_temp.seed_id('product:14'), (now() - interval '46 days' - interval '1146 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '0 days' - interval '371 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '3 days' - interval '1028 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '2 days' - interval '850 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'view', pg_temp.seed_id('product:15'), (now() - interval '23 days' - interval '309 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'view', pg_temp.seed_id('product:12'), (now() - interval '18 days' - interval '312 minutes')),
+    ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'view', pg_temp.seed_id('product:6'), (now() - interval '5 days' - interval '219 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:6'), (now() - interval '26 days' - interval '365 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '21 days' - interval '1137 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '6 days' - interval '532 minutes')),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '20 days' - interval '213 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:14'), (now() - interval '25 days' - interval '624 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '8 days' - interval '174 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'view', pg_temp.seed_id('product:14'), (now() - interval '7 days' - interval '859 minutes')),
+    ('5532adc2-3969-4858-986c-18531ac8c949'::uuid, 'view', pg_temp.seed_id('product:14'), (now() - interval '19 days' - interval '663 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '12 days' - interval '524 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:15'), (now() - interval '23 days' - interval '801 minutes')),
+    ('00000000-0000-4000-8000-000000000001'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '14 days' - interval '1053 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '31 days' - interval '616 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'view', pg_temp.seed_id('product:9'), (now() - interval '17 days' - interval '1049 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'view', pg_temp.seed_id('product:12'), (now() - interval '12 days' - interval '957 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '13 days' - interval '834 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '20 days' - interval '359 minutes')),
+    ('00000000-0000-4000-8000-000000000001'::uuid, 'view', pg_temp.seed_id('product:4'), (now() - interval '10 days' - interval '902 minutes')),
+    ('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, 'view', pg_temp.seed_id('product:1'), (now() - interval '0 days' - interval '988 minutes')),
+    ('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, 'view', pg_temp.seed_id('product:2'), (now() - interval '15 days' - interval '1054 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:13'), (now() - interval '43 days' - interval '65 minutes')),
+    ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, 'view', pg_temp.seed_id('product:6'), (now() - interval '17 days' - interval '341 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '11 days' - interval '226 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:3'), (now() - interval '16 days' - interval '279 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'view', pg_temp.seed_id('product:5'), (now() - interval '27 days' - interval '155 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '11 days' - interval '367 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'view', pg_temp.seed_id('product:10'), (now() - interval '8 days' - interval '788 minutes')),
+    ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'like', pg_temp.seed_id('product:8'), (now() - interval '55 days' - interval '937 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'like', pg_temp.seed_id('product:12'), (now() - interval '18 days' - interval '714 minutes')),
+    ('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, 'like', pg_temp.seed_id('product:15'), (now() - interval '13 days' - interval '321 minutes')),
+    ('0aa57047-3884-4424-97b3-506c965caa0f'::uuid, 'like', pg_temp.seed_id('product:0'), (now() - interval '5 days' - interval '79 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'like', pg_temp.seed_id('product:8'), (now() - interval '0 days' - interval '85 minutes')),
+    ('fb0437b0-32d7-420e-851a-7c698c6c8636'::uuid, 'like', pg_temp.seed_id('product:3'), (now() - interval '15 days' - interval '971 minutes')),
+    ('66f611c3-3c23-45a4-ab6f-0f0455421e42'::uuid, 'like', pg_temp.seed_id('product:7'), (now() - interval '4 days' - interval '177 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'like', pg_temp.seed_id('product:0'), (now() - interval '4 days' - interval '304 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'like', pg_temp.seed_id('product:14'), (now() - interval '30 days' - interval '496 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:3'), (now() - interval '8 days' - interval '720 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:2'), (now() - interval '15 days' - interval '1086 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'like', pg_temp.seed_id('product:0'), (now() - interval '6 days' - interval '442 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'like', pg_temp.seed_id('product:11'), (now() - interval '7 days' - interval '808 minutes')),
+    ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'like', pg_temp.seed_id('product:13'), (now() - interval '6 days' - interval '321 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'like', pg_temp.seed_id('product:8'), (now() - interval '7 days' - interval '685 minutes')),
+    ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'like', pg_temp.seed_id('product:7'), (now() - interval '5 days' - interval '950 minutes')),
+    ('46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'like', pg_temp.seed_id('product:14'), (now() - interval '43 days' - interval '1078 minutes')),
+    ('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, 'like', pg_temp.seed_id('product:3'), (now() - interval '10 days' - interval '67 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'like', pg_temp.seed_id('product:13'), (now() - interval '10 days' - interval '285 minutes')),
+    ('4d873c92-fdc3-43a7-9f18-9d4cb1ae6079'::uuid, 'like', pg_temp.seed_id('product:7'), (now() - interval '3 days' - interval '1055 minutes')),
+    ('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, 'like', pg_temp.seed_id('product:10'), (now() - interval '8 days' - interval '1152 minutes')),
+    ('a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'like', pg_temp.seed_id('product:1'), (now() - interval '1 days' - interval '904 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'like', pg_temp.seed_id('product:12'), (now() - interval '2 days' - interval '659 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'like', pg_temp.seed_id('product:4'), (now() - interval '7 days' - interval '509 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'like', pg_temp.seed_id('product:0'), (now() - interval '6 days' - interval '465 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:0'), (now() - interval '4 days' - interval '627 minutes')),
+    ('5359694f-a5dc-4fc5-b215-45c5b3a6467a'::uuid, 'like', pg_temp.seed_id('product:13'), (now() - interval '40 days' - interval '768 minutes')),
+    ('fa48ced2-3a0c-4ed2-a1ba-8a28f955eeb3'::uuid, 'like', pg_temp.seed_id('product:7'), (now() - interval '11 days' - interval '92 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'like', pg_temp.seed_id('product:12'), (now() - interval '20 days' - interval '807 minutes')),
+    ('0aa57047-3884-4424-97b3-506c965caa0f'::uuid, 'like', pg_temp.seed_id('product:12'), (now() - interval '7 days' - interval '464 minutes')),
+    ('00000000-0000-4000-8000-000000000003'::uuid, 'like', pg_temp.seed_id('product:10'), (now() - interval '13 days' - interval '485 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:7'), (now() - interval '11 days' - interval '297 minutes')),
+    ('5532adc2-3969-4858-986c-18531ac8c949'::uuid, 'like', pg_temp.seed_id('product:3'), (now() - interval '26 days' - interval '1134 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'like', pg_temp.seed_id('product:15'), (now() - interval '17 days' - interval '723 minutes')),
+    ('7bbd6dd5-988d-4962-b303-76fc71a48d00'::uuid, 'like', pg_temp.seed_id('product:12'), (now() - interval '4 days' - interval '589 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'like', pg_temp.seed_id('product:2'), (now() - interval '8 days' - interval '1103 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'like', pg_temp.seed_id('product:1'), (now() - interval '1 days' - interval '1103 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:5'), (now() - interval '8 days' - interval '79 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:13'), (now() - interval '31 days' - interval '227 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'like', pg_temp.seed_id('product:10'), (now() - interval '1 days' - interval '752 minutes')),
+    ('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, 'follow', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '2 days' - interval '1099 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'follow', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '21 days' - interval '127 minutes')),
+    ('00000000-0000-4000-8000-000000000002'::uuid, 'follow', '0aa57047-3884-4424-97b3-506c965caa0f'::uuid, (now() - interval '25 days' - interval '373 minutes')),
+    ('58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'follow', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '13 days' - interval '63 minutes')),
+    ('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, 'follow', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '13 days' - interval '849 minutes')),
+    ('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, 'follow', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '17 days' - interval '468 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'follow', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '1 days' - interval '390 minutes')),
+    ('82a94361-9635-480e-9fcc-3762250004c1'::uuid, 'follow', 'a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, (now() - interval '4 days' - interval '978 minutes')),
+    ('a465d8de-3e13-4cf2-9876-5f8e43b3e988'::uuid, 'follow', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '1 days' - interval '1010 minutes')),
+    ('bdd3b5f3-a67c-43d1-a991-14610c5a40b7'::uuid, 'follow', '00000000-0000-4000-8000-000000000003'::uuid, (now() - interval '6 days' - interval '249 minutes')),
+    ('fbe33630-e96a-44f9-bfcf-b875d825124a'::uuid, 'follow', '0aa57047-3884-4424-97b3-506c965caa0f'::uuid, (now() - interval '17 days' - interval '115 minutes')),
+    ('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, 'follow', 'e1008d8f-a9da-4dae-9b11-05a12c2aabd7'::uuid, (now() - interval '24 days' - interval '211 minutes'))) v(u, a, t, at);
+
+select 1;
+
+select pg_temp.seed_conversation('00000000-0000-4000-8000-000000000001'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'electrical')::uuid order by l.id limit 1), (now() - interval '22258 minutes'), array['Can you send a quote for a two-bedroom flat?', 'Yes, Marina and JLT are in my area.', 'Hi, are you available this weekend?', 'Yes, Saturday morning is free.']::text[], true);
+
+select pg_temp.seed_conversation('634d3910-75ea-496a-9168-0bf97d38e907'::uuid, '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = '46aad87b-1a7f-4f00-b770-c3d4684e6b73'::uuid and l.category_id = md5('hyperlocal:category:' || 'catering')::uuid order by l.id limit 1), (now() - interval '19140 minutes'), array['Hi, are you available this weekend?', 'Yes, Saturday morning is free.', 'How long does it usually take?', 'Fixed price, materials extra if needed.', 'Hi, are you available this weekend?']::text[], false);
+
+select pg_temp.seed_conversation('0aa57047-3884-4424-97b3-506c965caa0f'::uuid, 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = 'a63a8d6f-8b93-43ff-80c4-f6e13c5e81cc'::uuid and l.category_id = md5('hyperlocal:category:' || 'math-tutoring')::uuid order by l.id limit 1), (now() - interval '39183 minutes'), array['How long does it usually take?', 'Sure, book a slot and I will confirm.', 'Can you send a quote for a two-bedroom flat?']::text[], false);
+
+select pg_temp.seed_conversation('275d8e41-a44f-4901-b56e-4b38e8d90588'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = '58d9382b-5782-4fab-b11c-1577630812d0'::uuid and l.category_id = md5('hyperlocal:category:' || 'car-wash')::uuid order by l.id limit 1), (now() - interval '35389 minutes'), array['Do you cover Dubai Marina?', 'Fixed price, materials extra if needed.', 'Do you bring your own tools and materials?', 'Yes, Marina and JLT are in my area.', 'Is the price per hour or fixed?']::text[], true);
+
+select pg_temp.seed_conversation('ae1e8205-9c6a-4310-8c6c-edd1a3d9605c'::uuid, '00000000-0000-4000-8000-000000000002'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = '00000000-0000-4000-8000-000000000002'::uuid and l.category_id = md5('hyperlocal:category:' || 'electrical')::uuid order by l.id limit 1), (now() - interval '428 minutes'), array['Do you bring your own tools and materials?', 'Yes, Saturday morning is free.']::text[], true);
+
+select pg_temp.seed_conversation('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, '58d9382b-5782-4fab-b11c-1577630812d0'::uuid, 'service_listing', (select l.id from public.service_listings l where l.provider_id = '58d9382b-5782-4fab-b11c-1577630812d0'::uuid and l.category_id = md5('hyperlocal:category:' || 'tyre-service')::uuid order by l.id limit 1), (now() - interval '4811 minutes'), array['Do you bring your own tools and materials?', 'Fixed price, materials extra if needed.', 'Do you cover Dubai Marina?', 'Fixed price, materials extra if needed.', 'How long does it usually take?']::text[], false);
+
+select pg_temp.seed_order('00000000-0000-4000-8000-000000000001'::uuid, pg_temp.seed_id('product:13'), (now() - interval '55822 minutes'), 1, 'cancelled', 'Lobby of Al Barsha Mall');
+
+select pg_temp.seed_order('4eacfdc2-fa96-46ae-9d4f-2dff42e76f0d'::uuid, pg_temp.seed_id('product:3'), (now() - interval '51278 minutes'), 1, 'cancelled', 'Lobby of Dubai Silicon Oasis Mall');
+
+select pg_temp.seed_order('4335984f-1fe3-4c6d-8b46-c8eeed60e2c6'::uuid, pg_temp.seed_id('product:4'), (now() - interval '45007 minutes'), 1, 'expired', 'Lobby of Dubai Marina Mall');
+
+select pg_temp.seed_order('00000000-0000-4000-8000-000000000001'::uuid, pg_temp.seed_id('product:10'), (now() - interval '42834 minutes'), 1, 'expired', 'Lobby of Deira Mall');
+
+select pg_temp.seed_order('00000000-0000-4000-8000-000000000001'::uuid, pg_temp.seed_id('product:15'), (now() - interval '15 minutes'), 1, 'reserved', 'Lobby of Al Quoz Mall');
+
+select pg_temp.seed_order('5532adc2-3969-4858-986c-18531ac8c949'::uuid, pg_temp.seed_id('product:1'), (now() - interval '15 minutes'), 1, 'reserved', 'Lobby of Jumeirah Mall');
+
+select pg_temp.seed_finish();

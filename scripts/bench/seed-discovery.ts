@@ -21,13 +21,11 @@
  *
  * Only for the bench stack (.hyperlocal/bench): it writes around the project's triggers.
  */
-import type postgres from "postgres";
 import type { Profile } from "../lib/config.ts";
 import { connect } from "../lib/db.ts";
-import { log } from "../lib/proc.ts";
+import { bulkSession, inParallel, type Sql, sqlArray, timed } from "./bulk.ts";
 import { METRO, M_PER_DEG } from "./metro.ts";
 
-type Sql = postgres.Sql<Record<string, unknown>>;
 
 /** Service categories used by the benchmark (created when missing; slugs are reused when present). */
 export const BENCH_CATEGORIES: Array<{
@@ -94,8 +92,6 @@ const LAST_NAMES = ["Al Mansouri", "Khan", "Al Hashimi", "Sharma", "Fernandes", 
   "Qureshi", "Santos", "Rahman", "Menon", "Al Falasi", "Pillai", "Mathew", "Saleh", "Iqbal", "Reyes", "Aziz",
   "Das", "Al Marri", "George", "Hussain", "Verma", "Chowdhury", "Al Nuaimi", "Pereira", "Siddiqui", "Kapoor", "Farouk"];
 
-const arr = (xs: Array<string | number | null>, type: string): string =>
-  `array[${xs.map((x) => (x === null ? "null" : typeof x === "number" ? String(x) : `'${x.replace(/'/g, "''")}'`)).join(", ")}]::${type}[]`;
 
 export interface SeedReport {
   providers: number;
@@ -104,34 +100,6 @@ export interface SeedReport {
   users: number;
   seconds: number;
   steps: Array<{ step: string; seconds: number }>;
-}
-
-async function timed<T>(steps: SeedReport["steps"], step: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const out = await fn();
-  const seconds = (Date.now() - started) / 1000;
-  steps.push({ step, seconds });
-  log(`  ${step}: ${seconds.toFixed(1)} s`);
-  return out;
-}
-
-/** Session settings for bulk work (superuser session). */
-async function bulkSession(sql: Sql): Promise<void> {
-  await sql.unsafe(`
-    set session_replication_role = replica;
-    set synchronous_commit = off;
-    set work_mem = '512MB';
-    set maintenance_work_mem = '1GB';
-    set max_parallel_workers_per_gather = 0;
-    set statement_timeout = 0;
-    set client_min_messages = warning`);
-}
-
-/** Runs statements on two connections at once (the machine has 2 cores), one list per connection. */
-async function inParallel(conns: Sql[], work: string[][]): Promise<void> {
-  await Promise.all(work.map(async (stmts, i) => {
-    for (const s of stmts) await conns[i % conns.length].unsafe(s);
-  }));
 }
 
 export async function seedDiscovery(p: Profile, providers: number): Promise<SeedReport> {
@@ -173,8 +141,8 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
       cum += l.weight / totalWeight;
     }
 
-    await bulkSession(a as unknown as Sql);
-    await bulkSession(b as unknown as Sql);
+    await bulkSession(a as unknown as Sql, { workMem: "512MB", maintenanceWorkMem: "1GB" });
+    await bulkSession(b as unknown as Sql, { workMem: "512MB", maintenanceWorkMem: "1GB" });
 
     // 2. Staging: providers drawn from the metro model (deterministic: setseed + md5 ids).
     const hoods = METRO.neighbourhoods;
@@ -199,17 +167,17 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
                  random() as u11, random() as u12, random() as u13, random() as u14, random() as u15, random() as u16
             from generate_series(1, ${providers}) n
         ), h as (
-          select r.*, width_bucket(r.u_pick, ${arr(hoodLower, "float8")}) as hood from r
+          select r.*, width_bucket(r.u_pick, ${sqlArray(hoodLower, "float8")}) as hood from r
         ), p as (
           select h.*,
                  case when h.hood <= ${hoods.length}
-                   then (${arr(hoods.map((x) => x.lat), "float8")})[h.hood]
-                        + (${arr(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * cos(2 * pi() * h.u2) / ${M_PER_DEG}
+                   then (${sqlArray(hoods.map((x) => x.lat), "float8")})[h.hood]
+                        + (${sqlArray(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * cos(2 * pi() * h.u2) / ${M_PER_DEG}
                    else ${bg.south} + h.u3 * ${bg.north - bg.south} end as lat,
                  case when h.hood <= ${hoods.length}
-                   then (${arr(hoods.map((x) => x.lng), "float8")})[h.hood]
-                        + (${arr(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * sin(2 * pi() * h.u2)
-                          / (${M_PER_DEG} * cos(radians((${arr(hoods.map((x) => x.lat), "float8")})[h.hood])))
+                   then (${sqlArray(hoods.map((x) => x.lng), "float8")})[h.hood]
+                        + (${sqlArray(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * sin(2 * pi() * h.u2)
+                          / (${M_PER_DEG} * cos(radians((${sqlArray(hoods.map((x) => x.lat), "float8")})[h.hood])))
                    else ${bg.west} + h.u4 * ${bg.east - bg.west} end as lng,
                  h.u6 < 0.75 as rated
             from h
@@ -218,8 +186,8 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
                md5('bench-provider-' || n)::uuid as id,
                'bench.provider.' || n || '@example.test' as email,
                'bench_p' || n as username,
-               (${arr(FIRST_NAMES, "text")})[1 + (n * 7) % ${FIRST_NAMES.length}] || ' '
-                 || (${arr(LAST_NAMES, "text")})[1 + (n * 13) % ${LAST_NAMES.length}] as display_name,
+               (${sqlArray(FIRST_NAMES, "text")})[1 + (n * 7) % ${FIRST_NAMES.length}] || ' '
+                 || (${sqlArray(LAST_NAMES, "text")})[1 + (n * 13) % ${LAST_NAMES.length}] as display_name,
                extensions.st_setsrid(extensions.st_makepoint(lng, lat), 4326)::extensions.geography as geog,
                2000 + floor(u5 * 37)::int * 500 as radius,
                case when rated then floor(exp(u7 * ln(400)))::int else 0 end as rating_count,
@@ -265,16 +233,16 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
             from bench_seed.providers p
            cross join lateral generate_series(1, p.n_listings) as g(k)
         ), c as (
-          select l.*, width_bucket(l.u_cat, ${arr(catLower, "float8")}) as cat from l
+          select l.*, width_bucket(l.u_cat, ${sqlArray(catLower, "float8")}) as cat from l
         )
         select md5('bench-listing-' || c.n || '-' || c.k)::uuid as id,
                c.n, c.provider_id,
-               (${arr(leaves.map((l) => idBySlug.get(l.slug) ?? null), "uuid")})[c.cat] as category_id,
-               (${arr(leaves.map((l) => l.en), "text")})[c.cat] || ' by ' || c.display_name as title,
-               case when c.u_quote < 0.08 then 'quote' else (${arr(leaves.map((l) => l.unit), "text")})[c.cat] end as pricing_unit,
+               (${sqlArray(leaves.map((l) => idBySlug.get(l.slug) ?? null), "uuid")})[c.cat] as category_id,
+               (${sqlArray(leaves.map((l) => l.en), "text")})[c.cat] || ' by ' || c.display_name as title,
+               case when c.u_quote < 0.08 then 'quote' else (${sqlArray(leaves.map((l) => l.unit), "text")})[c.cat] end as pricing_unit,
                case when c.u_quote < 0.08 then 0
-                    when (${arr(leaves.map((l) => l.unit), "text")})[c.cat] = 'hourly' then (50 + floor(c.u_price * 26)::int * 10) * 100
-                    when (${arr(leaves.map((l) => l.unit), "text")})[c.cat] = 'per_item' then (10 + floor(c.u_price * 20)::int * 5) * 100
+                    when (${sqlArray(leaves.map((l) => l.unit), "text")})[c.cat] = 'hourly' then (50 + floor(c.u_price * 26)::int * 10) * 100
+                    when (${sqlArray(leaves.map((l) => l.unit), "text")})[c.cat] = 'per_item' then (10 + floor(c.u_price * 20)::int * 5) * 100
                     else (100 + floor(c.u_price * 29)::int * 50) * 100 end::bigint as base_price,
                (array[60, 90, 120, 180])[1 + floor(c.u_duration * 4)::int] as duration_minutes,
                case when c.u_override < 0.05 then 1000 + floor(c.u_radius * 10)::int * 1000 end as radius,

@@ -18,13 +18,11 @@
  *
  * Only for the bench stack (.hyperlocal/bench): it writes around the project's triggers.
  */
-import type postgres from "postgres";
 import type { Profile } from "../lib/config.ts";
 import { connect } from "../lib/db.ts";
-import { log } from "../lib/proc.ts";
+import { bulkSession, inParallel, type Sql, sqlArray, timed } from "./bulk.ts";
 import { METRO, M_PER_DEG } from "./metro.ts";
 
-type Sql = postgres.Sql<Record<string, unknown>>;
 
 /** Per goods category (seeded slugs): weight, typical price (AED), nouns in English and Arabic. */
 export const GOODS_VOCABULARY: Array<{ slug: string; weight: number; price: number; nouns: Array<[string, string]> }> = [
@@ -62,8 +60,6 @@ const PHRASES_EN = ["Moving out, must go this week.", "Works perfectly, no scrat
 const PHRASES_AR = ["للبيع بسبب السفر.", "بحالة ممتازة بدون خدوش.", "مع العلبة الأصلية والفاتورة.", "السعر قابل للتفاوض.",
   "الاستلام من الموقع فقط.", "استخدام قليل جدا."];
 
-const arr = (xs: Array<string | number | null>, type: string): string =>
-  `array[${xs.map((x) => (x === null ? "null" : typeof x === "number" ? String(x) : `'${x.replace(/'/g, "''")}'`)).join(", ")}]::${type}[]`;
 
 export interface GoodsSeedReport {
   products: number;
@@ -73,32 +69,6 @@ export interface GoodsSeedReport {
   available: number;
   seconds: number;
   steps: Array<{ step: string; seconds: number }>;
-}
-
-async function timed<T>(steps: GoodsSeedReport["steps"], step: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const out = await fn();
-  const seconds = (Date.now() - started) / 1000;
-  steps.push({ step, seconds });
-  log(`  ${step}: ${seconds.toFixed(1)} s`);
-  return out;
-}
-
-async function bulkSession(sql: Sql): Promise<void> {
-  await sql.unsafe(`
-    set session_replication_role = replica;
-    set synchronous_commit = off;
-    set work_mem = '256MB';
-    set maintenance_work_mem = '512MB';
-    set max_parallel_workers_per_gather = 0;
-    set statement_timeout = 0;
-    set client_min_messages = warning`);
-}
-
-async function inParallel(conns: Sql[], work: string[][]): Promise<void> {
-  await Promise.all(work.map(async (stmts, i) => {
-    for (const s of stmts) await conns[i % conns.length].unsafe(s);
-  }));
 }
 
 /** Cumulative lower bounds of weights (for width_bucket). */
@@ -125,8 +95,8 @@ export async function seedGoods(p: Profile, products: number): Promise<GoodsSeed
     const idBySlug = new Map(cats.map((r) => [r.slug as string, r.id as string]));
     const missing = GOODS_VOCABULARY.filter((v) => !idBySlug.has(v.slug)).map((v) => v.slug);
     if (missing.length) throw new Error(`goods categories missing from the seed: ${missing.join(", ")}`);
-    await bulkSession(a as unknown as Sql);
-    await bulkSession(b as unknown as Sql);
+    await bulkSession(a as unknown as Sql, { workMem: "256MB", maintenanceWorkMem: "512MB" });
+    await bulkSession(b as unknown as Sql, { workMem: "256MB", maintenanceWorkMem: "512MB" });
 
     const hoods = METRO.neighbourhoods;
     const hoodLower = lowers([...hoods.map((h) => h.weight), METRO.background.weight]);
@@ -146,21 +116,21 @@ export async function seedGoods(p: Profile, products: number): Promise<GoodsSeed
           select n, random() as u_pick, 1 - random() as u1, random() as u2, random() as u3, random() as u4, random() as u5
             from generate_series(1, ${sellers}) n
         ), h as (
-          select r.*, width_bucket(r.u_pick, ${arr(hoodLower, "float8")}) as hood from r
+          select r.*, width_bucket(r.u_pick, ${sqlArray(hoodLower, "float8")}) as hood from r
         )
         select n, md5('bench-goods-seller-' || n)::uuid as id,
                'bench.goods.' || n || '@example.test' as email, 'bench_g' || n as username,
                'Seller ' || n as display_name,
-               case when h.hood <= ${hoods.length} then (${arr(hoods.map((x) => x.name), "text")})[h.hood] end as neighbourhood,
+               case when h.hood <= ${hoods.length} then (${sqlArray(hoods.map((x) => x.name), "text")})[h.hood] end as neighbourhood,
                case when h.hood <= ${hoods.length} and h.u5 < 0.8 then 'Tower ' || (1 + (n * 31) % 40) end as building,
                case when h.hood <= ${hoods.length}
-                 then (${arr(hoods.map((x) => x.lat), "float8")})[h.hood]
-                      + (${arr(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * cos(2 * pi() * h.u2) / ${M_PER_DEG}
+                 then (${sqlArray(hoods.map((x) => x.lat), "float8")})[h.hood]
+                      + (${sqlArray(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * cos(2 * pi() * h.u2) / ${M_PER_DEG}
                  else ${bg.south} + h.u3 * ${bg.north - bg.south} end as lat,
                case when h.hood <= ${hoods.length}
-                 then (${arr(hoods.map((x) => x.lng), "float8")})[h.hood]
-                      + (${arr(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * sin(2 * pi() * h.u2)
-                        / (${M_PER_DEG} * cos(radians((${arr(hoods.map((x) => x.lat), "float8")})[h.hood])))
+                 then (${sqlArray(hoods.map((x) => x.lng), "float8")})[h.hood]
+                      + (${sqlArray(hoods.map((x) => x.sigmaM), "float8")})[h.hood] * sqrt(-2 * ln(h.u1)) * sin(2 * pi() * h.u2)
+                        / (${M_PER_DEG} * cos(radians((${sqlArray(hoods.map((x) => x.lat), "float8")})[h.hood])))
                  else ${bg.west} + h.u4 * ${bg.east - bg.west} end as lng
           from h;
         alter table bench_goods.sellers add primary key (n);`);
@@ -196,7 +166,7 @@ export async function seedGoods(p: Profile, products: number): Promise<GoodsSeed
                  random() as u_phrase, random() as u_qty, 1 - random() as j1, random() as j2
             from generate_series(1, ${products}) n
         ), c as (
-          select r.*, width_bucket(r.u_cat, ${arr(catLower, "float8")}) as cat,
+          select r.*, width_bucket(r.u_cat, ${sqlArray(catLower, "float8")}) as cat,
                  1 + least(5, floor(r.u_noun * 6)::int) as noun, 1 + floor(r.u_adj * ${ADJECTIVES.length})::int as adj,
                  1 + floor(power(r.u_seller, 1.5) * ${sellers})::int as seller_n
             from r
@@ -210,18 +180,18 @@ export async function seedGoods(p: Profile, products: number): Promise<GoodsSeed
         )
         select d.n, md5('bench-goods-product-' || d.n)::uuid as id, s.id as seller_id,
                case when d.arabic
-                 then (${arr(nounsAr, "text")})[d.w] || ' ' || (${arr(ADJECTIVES.map((x) => x[1]), "text")})[d.adj]
-                 else (${arr(ADJECTIVES.map((x) => x[0]), "text")})[d.adj] || ' ' || (${arr(nounsEn, "text")})[d.w] end as title,
+                 then (${sqlArray(nounsAr, "text")})[d.w] || ' ' || (${sqlArray(ADJECTIVES.map((x) => x[1]), "text")})[d.adj]
+                 else (${sqlArray(ADJECTIVES.map((x) => x[0]), "text")})[d.adj] || ' ' || (${sqlArray(nounsEn, "text")})[d.w] end as title,
                case when d.arabic
-                 then (${arr(nounsAr, "text")})[d.w] || ' ' || (${arr(ADJECTIVES.map((x) => x[1]), "text")})[d.adj] || '. '
-                      || (${arr(PHRASES_AR, "text")})[1 + floor(d.u_phrase * ${PHRASES_AR.length})::int]
+                 then (${sqlArray(nounsAr, "text")})[d.w] || ' ' || (${sqlArray(ADJECTIVES.map((x) => x[1]), "text")})[d.adj] || '. '
+                      || (${sqlArray(PHRASES_AR, "text")})[1 + floor(d.u_phrase * ${PHRASES_AR.length})::int]
                       || ' ' || coalesce(s.neighbourhood, 'دبي')
-                 else (${arr(ADJECTIVES.map((x) => x[0]), "text")})[d.adj] || ' ' || (${arr(nounsEn, "text")})[d.w] || ' in '
+                 else (${sqlArray(ADJECTIVES.map((x) => x[0]), "text")})[d.adj] || ' ' || (${sqlArray(nounsEn, "text")})[d.w] || ' in '
                       || (array['new', 'like new', 'good', 'fair'])[1 + (d.n % 4)] || ' condition. '
-                      || (${arr(PHRASES_EN, "text")})[1 + floor(d.u_phrase * ${PHRASES_EN.length})::int]
+                      || (${sqlArray(PHRASES_EN, "text")})[1 + floor(d.u_phrase * ${PHRASES_EN.length})::int]
                       || ' Pick up in ' || coalesce(s.neighbourhood, 'Dubai') || '.' end as description,
-               (round((${arr(GOODS_VOCABULARY.map((v) => v.price), "float8")})[d.cat] * exp((d.u_price - 0.5) * 3)) * 100)::bigint as price,
-               (${arr(GOODS_VOCABULARY.map((v) => idBySlug.get(v.slug) ?? null), "uuid")})[d.cat] as category_id,
+               (round((${sqlArray(GOODS_VOCABULARY.map((v) => v.price), "float8")})[d.cat] * exp((d.u_price - 0.5) * 3)) * 100)::bigint as price,
+               (${sqlArray(GOODS_VOCABULARY.map((v) => idBySlug.get(v.slug) ?? null), "uuid")})[d.cat] as category_id,
                (array['new', 'like_new', 'good', 'fair'])[1 + (d.n % 4)] as condition,
                case when d.u_feed < 0.2 then 'community' else 'discover' end as feed,
                extensions.st_setsrid(extensions.st_makepoint(

@@ -538,14 +538,15 @@ begin
     case when v_viewer is not null then 'viewer' end], null);
 
   -- A first search page whose words match nothing within the radius matches titles by trigram
-  -- similarity instead (typos). A search reads its matches ring by ring from the point (1 km,
+  -- similarity instead (typos). A word search reads its matches ring by ring from the point (1 km,
   -- doubling up to the radius) through the cells of each ring, until a ring holds the candidates
   -- a page ranks (then the nearest ones are all inside it) or the ring is the radius.
   foreach v_try in array case when v_variant = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3
                               then array['search', 'search_fuzzy'] else array[v_variant] end loop
     v_run_filters := v_filters;
     v_cells := null;
-    if v_try in ('search', 'search_fuzzy') then
+    -- (Not for a fuzzy search: its trigram index has no cells, each ring would read the city's matches again.)
+    if v_try = 'search' then
       v_ring := least(p_radius_m, 1000);
       loop
         v_cells := private.goods_search_cells(p_lat, p_lng, v_ring::double precision);

@@ -385,10 +385,10 @@ ${table}
 
 How to read the figures: everything runs on one machine (database, PostgREST, gateway, load generator), so with the machine busy
 the figures include waiting for CPU. What a request costs by design: a feed page walks \`goods.feed.candidates\` products in distance
-order (a heap fetch and a distance check each) and scores them; a search reads every match of its words within the radius before
-keeping the nearest, which for a word as common as a category's main noun is thousands of rows at a million products, and a typo
-search reads the trigram candidates of the whole city. A geo-aware text index (lexemes with a coarse grid cell, read ring by ring
-from the point) is the known next step for search; it is not built.
+order (a heap fetch and a distance check each) and scores them; a search reads the matches of its words in the grid cells around
+the point (words and cells in one GIN index scan), ring by ring from 1 km until a ring holds twice the candidates, so a common
+word reads the matches of a few square kilometres (read twice: a count per ring, then the page); a typo search still reads the
+trigram candidates of the whole radius (its index has no cells).
 
 Plans (auto_explain of the statement the RPC executes, first request of the discover and search shapes):
 

@@ -88,6 +88,65 @@ comment on function private.product_search_query(text) is
   'The tsquery of a search text: websearch_to_tsquery in english OR in arabic.';
 revoke all on function private.product_search_query(text) from public, anon, authenticated, service_role;
 
+-- The grid cells of a place, for the search indexes: a fine cell (0.01 degree, about 1.1 km) and a
+-- coarse one (0.1 degree), as 'f<lat>:<lng>' and 'c<lat>:<lng>' of the floored scaled degrees.
+create or replace function private.product_geo_cells(p_location extensions.geography)
+returns text[]
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select array['f' || pg_catalog.floor(v.lat * 100)::bigint || ':' || pg_catalog.floor(v.lng * 100)::bigint,
+               'c' || pg_catalog.floor(v.lat * 10)::bigint || ':' || pg_catalog.floor(v.lng * 10)::bigint]
+    from (select extensions.st_y(p_location::extensions.geometry) as lat,
+                 extensions.st_x(p_location::extensions.geometry) as lng) v
+   where p_location is not null;
+$$;
+comment on function private.product_geo_cells(extensions.geography) is
+  'The grid cells of a product''s place (fine 0.01 and coarse 0.1 degree), the second column of the search indexes.';
+revoke all on function private.product_geo_cells(extensions.geography) from public, anon, authenticated, service_role;
+
+-- The cells that cover a circle: fine cells when at most 64 of them do, else coarse ones. Null
+-- when the circle crosses a pole or the antimeridian (the search then reads every cell: no filter).
+create or replace function private.goods_search_cells(p_lat double precision, p_lng double precision, p_radius_m double precision)
+returns text[]
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  v_lat0 double precision := p_lat - p_radius_m / 111000.0;
+  v_lat1 double precision := p_lat + p_radius_m / 111000.0;
+  v_dlng double precision;
+  v_k integer := 100;
+  v_cells text[] := '{}';
+begin
+  if v_lat0 <= -89 or v_lat1 >= 89 then
+    return null;
+  end if;
+  v_dlng := p_radius_m / (111000.0 * pg_catalog.cos(pg_catalog.radians(greatest(abs(v_lat0), abs(v_lat1)))));
+  if p_lng - v_dlng <= -180 or p_lng + v_dlng >= 180 then
+    return null;
+  end if;
+  if (pg_catalog.floor(v_lat1 * 100) - pg_catalog.floor(v_lat0 * 100) + 1)
+     * (pg_catalog.floor((p_lng + v_dlng) * 100) - pg_catalog.floor((p_lng - v_dlng) * 100) + 1) > 64 then
+    v_k := 10;
+  end if;
+  for i in pg_catalog.floor(v_lat0 * v_k)::integer .. pg_catalog.floor(v_lat1 * v_k)::integer loop
+    for j in pg_catalog.floor((p_lng - v_dlng) * v_k)::integer .. pg_catalog.floor((p_lng + v_dlng) * v_k)::integer loop
+      v_cells := v_cells || ((case v_k when 100 then 'f' else 'c' end) || i || ':' || j);
+    end loop;
+  end loop;
+  return v_cells;
+end;
+$$;
+comment on function private.goods_search_cells(double precision, double precision, double precision) is
+  'The grid cells (private.product_geo_cells) covering a circle: fine ones when at most 64, else coarse; null across a pole or the antimeridian.';
+revoke all on function private.goods_search_cells(double precision, double precision, double precision)
+  from public, anon, authenticated, service_role;
+
 -- GiST indexes for the KNN walks: all live products, the community feed's, and per category (the
 -- category first, so a category's products are walked alone). Not (feed, location): a GiST index
 -- split on a two-valued first column loses the spatial locality the walk needs.
@@ -97,9 +156,14 @@ create index products_community_location_live_idx on public.products using gist 
   where hidden_at is null and withdrawn_at is null and status = 'available' and feed = 'community';
 create index products_category_location_live_idx on public.products using gist (category_id, location)
   where hidden_at is null and withdrawn_at is null and status = 'available';
+-- The search index pairs the words with the product's grid cells (private.product_geo_cells) in one
+-- multicolumn GIN index: a search ANDs its words with the cells around the point inside the index,
+-- so it reads only the matches near the point, not the city's (a fuzzy search filters its trigram
+-- matches by the cells).
 create index products_search_live_idx on public.products
-  using gin (private.product_search_document(title, description, tags))
+  using gin (private.product_search_document(title, description, tags), private.product_geo_cells(location))
   where hidden_at is null and withdrawn_at is null and status = 'available';
+-- Not the cells with the trigrams: the planner would then read a search's cells alone through it.
 create index products_title_trgm_live_idx on public.products using gin (title extensions.gin_trgm_ops)
   where hidden_at is null and withdrawn_at is null and status = 'available';
 
@@ -171,11 +235,11 @@ revoke all on function private.goods_cursor_decode(text, text, text) from public
 -- price, $6 max price, $7 feed, $8 tsquery, $9 lower-cased search text, $10 anchor time, $11
 -- viewer, $12 settings (jsonb), $13 mode, $14 fingerprint, $15 cursor key, $16 cursor id, $17
 -- page size, $18 neighbourhood, $19 building (both lower-cased), $20 the box around the circle,
--- $21 the category when it has no subcategories.
+-- $21 the category when it has no subcategories, $22 the grid cells around the point (search).
 -- The area is `&&` against the box (an index condition with good estimates) and the exact
 -- distance; not ST_DWithin, whose near-zero selectivity and high cost per row make the planner
 -- sort whole neighbourhoods instead of walking the KNN index to the limit (as discovery found).
-create or replace function private.goods_feed_sql(p_mode text, p_sort text, p_filters text[])
+create or replace function private.goods_feed_sql(p_mode text, p_sort text, p_filters text[], p_count boolean default false)
 returns text
 language plpgsql
 immutable
@@ -219,7 +283,14 @@ begin
     || case p_mode
          when 'search' then ' and private.product_search_document(p.title, p.description, p.tags) @@ $8'
          when 'search_fuzzy' then ' and $9 operator(extensions.<%) p.title'
-         else '' end;
+         else '' end
+    -- Search near the point: only the matches in the cells $22 (both columns of one GIN index).
+    || case when p_mode in ('search', 'search_fuzzy') and 'cells' = any (p_filters)
+            then ' and private.product_geo_cells(p.location) operator(pg_catalog.&&) $22' else '' end;
+  -- How many candidates the area holds (up to the page's need): the search widens its ring until enough.
+  if p_count then
+    return pg_catalog.format('select count(*)::integer from (%s limit ($12 ->> ''goods.feed.candidates'')::integer * 2) c', v_select);
+  end if;
 
   return pg_catalog.format($q$
     with cand as materialized (
@@ -324,10 +395,11 @@ begin
 
 end;
 $$;
-comment on function private.goods_feed_sql(text, text, text[]) is
+comment on function private.goods_feed_sql(text, text, text[], boolean) is
   'The SQL of a goods feed or search page for a mode, sort and the active filters (feed, category, conditions, min_price, '
-  'max_price, viewer, fuzzy, one_category); parameters $1-$19 as listed above it. Used by private.goods_feed_page and the plan tests.';
-revoke all on function private.goods_feed_sql(text, text, text[]) from public, anon, authenticated, service_role;
+  'max_price, viewer, one_category, cells); parameters $1-$22 as listed above it; p_count: the count of candidates instead. '
+  'Used by private.goods_feed_page and the plan tests.';
+revoke all on function private.goods_feed_sql(text, text, text[], boolean) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- One page of a feed or a search
@@ -371,6 +443,11 @@ declare
   v_after_id uuid;
   v_variant text;
   v_filters text[];
+  v_run_filters text[];
+  v_try text;
+  v_cells text[];
+  v_ring integer;
+  v_count integer;
 begin
   v_point := private.discovery_point(p_lat, p_lng);
   if p_radius_m is null or p_radius_m not between 100 and 50000 then
@@ -460,17 +537,37 @@ begin
     case when p_max_price is not null then 'max_price' end,
     case when v_viewer is not null then 'viewer' end], null);
 
-  return query execute private.goods_feed_sql(v_variant, v_sort, v_filters)
-    using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
-          v_at, v_viewer, v_settings, v_variant, v_fingerprint, v_after_key, v_after_id, p_limit,
-          v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1];
-  -- No product matches the words on a first page: match titles by trigram similarity (typos).
-  if not found and p_mode = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3 then
-    return query execute private.goods_feed_sql('search_fuzzy', v_sort, v_filters)
+  -- A first search page whose words match nothing within the radius matches titles by trigram
+  -- similarity instead (typos). A word search reads its matches ring by ring from the point (1 km,
+  -- doubling up to the radius) through the cells of each ring, until a ring holds the candidates
+  -- a page ranks (then the nearest ones are all inside it) or the ring is the radius.
+  foreach v_try in array case when v_variant = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3
+                              then array['search', 'search_fuzzy'] else array[v_variant] end loop
+    v_run_filters := v_filters;
+    v_cells := null;
+    -- (Not for a fuzzy search: its trigram index has no cells, each ring would read the city's matches again.)
+    if v_try = 'search' then
+      v_ring := least(p_radius_m, 1000);
+      loop
+        v_cells := private.goods_search_cells(p_lat, p_lng, v_ring::double precision);
+        exit when v_cells is null or v_ring >= p_radius_m;
+        execute private.goods_feed_sql(v_try, v_sort, v_filters || 'cells'::text, true) into v_count
+          using v_point, v_ring, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
+                v_at, v_viewer, v_settings, v_try, v_fingerprint, v_after_key, v_after_id, p_limit,
+                v_neighbourhood, v_building, null::extensions.geography, v_category_ids[1], v_cells;
+        exit when v_count >= (v_settings ->> 'goods.feed.candidates')::integer * 2;
+        v_ring := least(p_radius_m, v_ring * 2);
+      end loop;
+      if v_cells is not null then
+        v_run_filters := v_filters || 'cells'::text;
+      end if;
+    end if;
+    return query execute private.goods_feed_sql(v_try, v_sort, v_run_filters)
       using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
-            v_at, v_viewer, v_settings, 'search_fuzzy'::text, v_fingerprint, v_after_key, v_after_id, p_limit,
-            v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1];
-  end if;
+            v_at, v_viewer, v_settings, v_try, v_fingerprint, v_after_key, v_after_id, p_limit,
+            v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1], v_cells;
+    exit when found;
+  end loop;
 end;
 $$;
 comment on function private.goods_feed_page(text, double precision, double precision, integer, uuid, text[], bigint, bigint,

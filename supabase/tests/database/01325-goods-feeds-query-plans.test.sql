@@ -1,9 +1,10 @@
 -- Module goods, feeds and search query plans: on enough rows for the planner to prefer indexes,
 -- no feed or search reads products sequentially; feeds walk the partial GiST index in distance
--- order (KNN) and search reads its GIN indexes (full text; trigram for typos). Each check EXPLAINs the exact
+-- order (KNN) and search reads its GIN indexes (full text; trigram for typos), the words with the
+-- grid cells around the point in the same index scan. Each check EXPLAINs the exact
 -- text the RPCs execute (private.goods_feed_sql) with arguments bound as private.goods_feed_page binds them.
 begin;
-select plan(10);
+select plan(12);
 
 select tests.freeze_time(now());
 select tests.keep('cat', tests.create_category('fq-furniture', kind => 'goods'));
@@ -43,7 +44,8 @@ begin
     using tests.point(25.1, 55.2), 10000, array[tests.id('cat')], array['new', 'good']::text[], 1000::bigint, 40000::bigint,
           'discover'::text, private.product_search_query(coalesce(p_query, 'chair')), lower(coalesce(p_query, 'chair')),
           now(), tests.id('viewer'), v_settings, p_mode, 'fp'::text, null::numeric, null::uuid, 20,
-          'marina'::text, 'tower 1'::text, extensions._st_expand(tests.point(25.1, 55.2), 10000), tests.id('cat')
+          'marina'::text, 'tower 1'::text, extensions._st_expand(tests.point(25.1, 55.2), 10000), tests.id('cat'),
+          private.goods_search_cells(25.1, 55.2, 2000)
   loop
     v_plan := v_plan || v_row."QUERY PLAN" || E'\n';
   end loop;
@@ -67,6 +69,11 @@ select matches(tests.fq_plan('search', 'relevance', '{viewer}'), 'Bitmap Index S
   'search: the full-text GIN index');
 select matches(tests.fq_plan('search_fuzzy', 'relevance', '{viewer}', 'zebrra'), 'Bitmap Index Scan on products_title_trgm_live_idx',
   'search with a typo (no word matched): the trigram GIN index on titles');
+select matches(tests.fq_plan('search', 'relevance', '{viewer,cells}'),
+  'Bitmap Index Scan on products_search_live_idx\s+Index Cond: \(\(private.product_search_document\(title, description, tags\) @@ [^\n]+ AND \(private.product_geo_cells\(location\) &&',
+  'search near the point: the words and the grid cells in one scan of the GIN index');
+select matches(tests.fq_plan('search_fuzzy', 'relevance', '{viewer,cells}', 'zebrra'), 'Bitmap Index Scan on products_title_trgm_live_idx',
+  'fuzzy search near the point: still the trigram GIN index (the cells filter its matches)');
 select unalike(tests.fq_plan('search', 'distance', '{viewer,category,feed}', 'كرسي'), '%Seq Scan on products%',
   'search in Arabic with filters, by distance: no sequential scan');
 select unalike(tests.fq_plan('discover', 'score', '{viewer}'), '%Seq Scan on product_likes%',

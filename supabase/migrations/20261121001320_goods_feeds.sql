@@ -6,11 +6,12 @@
 -- keep a page fast at a million products. See docs/goods.md "Feeds and search".
 --
 -- How a page is built (private.goods_feed_page): a bounded candidate set read in index order
--- (the nearest goods.feed.candidates visible, available products within the radius through the
--- partial GiST index; for search, the text and trigram matches within the radius through their
--- GIN indexes ANDed with the GiST one, nearest first), then scored, sorted on (sort key, id) and
--- cut after the cursor. The functions are security definer with their own visibility predicate
--- (products' row level security would hide the partial indexes from the planner).
+-- (the nearest goods.feed.candidates visible, available products within the radius through a
+-- partial GiST index; for search, the word matches near the point through the GIN index of words
+-- and grid cells, nearest first), then scored, sorted on (sort key, id) and cut after the cursor;
+-- the sellers' standing is checked on the sorted rows until the page is full. The functions are
+-- security definer with their own visibility predicate (products' row level security would hide
+-- the partial indexes from the planner).
 
 create extension if not exists pg_trgm with schema extensions;
 
@@ -158,13 +159,10 @@ create index products_category_location_live_idx on public.products using gist (
   where hidden_at is null and withdrawn_at is null and status = 'available';
 -- The search index pairs the words with the product's grid cells (private.product_geo_cells) in one
 -- multicolumn GIN index: a search ANDs its words with the cells around the point inside the index,
--- so it reads only the matches near the point, not the city's (a fuzzy search filters its trigram
--- matches by the cells).
+-- so it reads only the matches near the point, not the city's (a corrected search too: see
+-- 20261121001322_goods_search_words.sql).
 create index products_search_live_idx on public.products
   using gin (private.product_search_document(title, description, tags), private.product_geo_cells(location))
-  where hidden_at is null and withdrawn_at is null and status = 'available';
--- Not the cells with the trigrams: the planner would then read a search's cells alone through it.
-create index products_title_trgm_live_idx on public.products using gin (title extensions.gin_trgm_ops)
   where hidden_at is null and withdrawn_at is null and status = 'available';
 
 ------------------------------------------------------------------------------------------------
@@ -229,17 +227,24 @@ comment on function private.goods_cursor_decode(text, text, text) is
 revoke all on function private.goods_cursor_decode(text, text, text) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
--- The query of a page: built from the active filters only, run with its arguments bound
+-- The candidates of a page: built from the active filters only, run with its arguments bound
 ------------------------------------------------------------------------------------------------
--- Parameters: $1 point, $2 radius_m, $3 category ids (with descendants), $4 conditions, $5 min
--- price, $6 max price, $7 feed, $8 tsquery, $9 lower-cased search text, $10 anchor time, $11
--- viewer, $12 settings (jsonb), $13 mode, $14 fingerprint, $15 cursor key, $16 cursor id, $17
--- page size, $18 neighbourhood, $19 building (both lower-cased), $20 the box around the circle,
--- $21 the category when it has no subcategories, $22 the grid cells around the point (search).
--- The area is `&&` against the box (an index condition with good estimates) and the exact
--- distance; not ST_DWithin, whose near-zero selectivity and high cost per row make the planner
--- sort whole neighbourhoods instead of walking the KNN index to the limit (as discovery found).
-create or replace function private.goods_feed_sql(p_mode text, p_sort text, p_filters text[], p_count boolean default false)
+-- Returns one value: the candidates (private.goods_candidate[], nearest first). Parameters: $1 point,
+-- $2 radius_m (for search: the ring read), $3 category ids (with descendants), $4 conditions, $5 min
+-- price, $6 max price, $7 feed, $8 tsquery, $9 viewer, $10 the box around the circle, $11 the
+-- category when it has no subcategories, $12 the grid cells around the point (search), $13 how many.
+-- Feeds walk the GiST index nearest first (KNN) and stop after $13 rows; the radius cuts them after
+-- the walk (a distance or box condition inside the walk costs more than the rows it saves). Only when
+-- a filter may reject rows does the walk carry the box as an index condition, so a rare filter does
+-- not walk past the radius. Search reads the GIN index (words and cells) and sorts its matches.
+-- A candidate of a page: the columns the score needs, read once by the candidate query.
+create type private.goods_candidate as (
+  id uuid, seller_id uuid, category_id uuid, title text, neighbourhood text, building text,
+  like_count bigint, view_count bigint, created_at timestamptz, dist double precision
+);
+comment on type private.goods_candidate is 'A candidate product of a goods feed or search page, with its distance (private.goods_feed_page).';
+
+create or replace function private.goods_candidates_sql(p_mode text, p_filters text[])
 returns text
 language plpgsql
 immutable
@@ -247,159 +252,73 @@ set search_path = ''
 as $$
 declare
   v_where text := '';
-  v_select text;
+  v_filtered boolean := false;
 begin
   if p_mode = 'community' then
     v_where := v_where || ' and p.feed = ''community''';
   elsif 'feed' = any (p_filters) then
     v_where := v_where || ' and p.feed = $7';
+    v_filtered := true;
   end if;
   if 'category' = any (p_filters) then
     -- One category (no subcategories): an index condition of the (category_id, location) index.
-    v_where := v_where || case when 'one_category' = any (p_filters) then ' and p.category_id = $21' else ' and p.category_id = any ($3)' end;
+    if 'one_category' = any (p_filters) then
+      v_where := v_where || ' and p.category_id = $11';
+    else
+      v_where := v_where || ' and p.category_id = any ($3)';
+      v_filtered := true;
+    end if;
   end if;
   if 'conditions' = any (p_filters) then
     v_where := v_where || ' and p.condition = any ($4)';
+    v_filtered := true;
   end if;
   if 'min_price' = any (p_filters) then
     v_where := v_where || ' and p.price >= $5';
+    v_filtered := true;
   end if;
   if 'max_price' = any (p_filters) then
     v_where := v_where || ' and p.price <= $6';
+    v_filtered := true;
   end if;
   if 'viewer' = any (p_filters) then
-    v_where := v_where || ' and p.seller_id <> $11';
+    v_where := v_where || ' and p.seller_id <> $9';
   end if;
-  -- Search (mode search: the words; search_fuzzy: title trigrams, for a query no product
-  -- matches) reads its GIN index, then keeps the nearest matches; no `&&` box there, so the
-  -- planner does not AND a whole neighbourhood's bitmap to a few hundred matches.
-  v_select := 'select p.id, p.seller_id, p.category_id, p.title, p.neighbourhood, p.building, p.like_count, p.view_count,
+  if p_mode in ('discover', 'community') then
+    return pg_catalog.format($q$
+      select pg_catalog.array_agg((c.id, c.seller_id, c.category_id, c.title, c.neighbourhood, c.building, c.like_count,
+                                    c.view_count, c.created_at, c.dist)::private.goods_candidate order by c.dist, c.id)
+        from (select p.id, p.seller_id, p.category_id, p.title, p.neighbourhood, p.building, p.like_count, p.view_count,
                      p.created_at, p.location operator(extensions.<->) $1 as dist
                 from public.products p
-               where p.hidden_at is null and p.withdrawn_at is null and p.status = ''available''
-                 and (p.location operator(extensions.<->) $1) <= $2'
-    || case when p_mode in ('search', 'search_fuzzy') then '' else ' and p.location operator(extensions.&&) $20' end
-    || v_where
-    || case p_mode
-         when 'search' then ' and private.product_search_document(p.title, p.description, p.tags) @@ $8'
-         when 'search_fuzzy' then ' and $9 operator(extensions.<%) p.title'
-         else '' end
-    -- Search near the point: only the matches in the cells $22 (both columns of one GIN index).
-    || case when p_mode in ('search', 'search_fuzzy') and 'cells' = any (p_filters)
-            then ' and private.product_geo_cells(p.location) operator(pg_catalog.&&) $22' else '' end;
-  -- How many candidates the area holds (up to the page's need): the search widens its ring until enough.
-  if p_count then
-    return pg_catalog.format('select count(*)::integer from (%s limit ($12 ->> ''goods.feed.candidates'')::integer * 2) c', v_select);
+               where p.hidden_at is null and p.withdrawn_at is null and p.status = 'available'%s%s
+               order by p.location operator(extensions.<->) $1
+               limit $13) c
+       where c.dist <= $2$q$,
+      v_where, case when v_filtered then ' and p.location operator(extensions.&&) $10' else '' end);
   end if;
-
+  -- Search: the words (and the cells around the point, in the same GIN index scan), nearest first.
   return pg_catalog.format($q$
-    with cand as materialized (
-      select c.*
-        from (%1$s %2$s) c
-       -- Scalar subqueries (one index probe per candidate), not joins: the planner cannot
-       -- estimate the candidates and would otherwise join all profiles.
-       where coalesce((select s.deleted_at is null and s.hidden_at is null from public.profiles s where s.id = c.seller_id), false)
-         and (select u.id from public.user_suspensions u
-               where u.user_id = c.seller_id and u.ended_at is null and u.starts_at <= $10
-                 and (u.ends_at is null or u.ends_at > $10) limit 1) is null
-       order by c.dist, c.id
-       limit ($12 ->> 'goods.feed.candidates')::integer
-    ),
-    events as (
-      select * from (
-        select pr.category_id, pr.seller_id, 3.0 as w
-          from public.product_likes l join public.products pr on pr.id = l.product_id
-         where l.user_id = $11 and l.created_at >= $10 - make_interval(days => ($12 ->> 'goods.feed.affinity_days')::integer)
-         order by l.created_at desc limit 200) likes
-      union all
-      select * from (
-        select pr.category_id, pr.seller_id, 1.0 as w
-          from private.product_views v join public.products pr on pr.id = v.product_id
-         where v.viewer_id = $11 and v.viewed_at >= $10 - make_interval(days => ($12 ->> 'goods.feed.affinity_days')::integer)
-         order by v.viewed_at desc limit 200) views
-    ),
-    cat_affinity as materialized (
-      select e.category_id, sum(e.w) / max(sum(e.w)) over () as a from events e group by e.category_id
-    ),
-    seller_affinity as materialized (
-      select x.seller_id, max(x.a) as a from (
-        select e.seller_id, sum(e.w) / max(sum(e.w)) over () as a from events e group by e.seller_id
-        union all
-        select f.seller_id, 1.0 from public.seller_follows f where f.follower_id = $11) x
-      group by x.seller_id
-    ),
-    parts as (
-      select c.*,
-             power(0.5, c.dist / ($12 ->> 'goods.feed.distance_half_m')::float8) as k_distance,
-             power(0.5, greatest(0, extract(epoch from ($10 - c.created_at)))::float8 / 3600
-                        / ($12 ->> 'goods.feed.freshness_half_life_hours')::float8) as k_freshness,
-             least(1, ln(1 + 3 * c.like_count + c.view_count)::float8
-                      / ln(1 + ($12 ->> 'goods.feed.popularity_saturation')::float8)) as k_popularity,
-             coalesce(r.reputation_score, ($12 ->> 'reputation.prior_mean')::numeric)::float8 / 5 as k_reputation,
-             coalesce(0.5 * ca.a, 0)::float8 + coalesce(0.5 * sa.a, 0)::float8 as k_affinity,
-             %3$s as k_text,
-             %4$s as tier
-        from cand c
-        left join public.user_reputation r on r.user_id = c.seller_id and r.role = 'seller' and r.rating_count > 0
-        left join cat_affinity ca on ca.category_id = c.category_id
-        left join seller_affinity sa on sa.seller_id = c.seller_id
-    ),
-    scored as (
-      select pa.*,
-             round(((($12 ->> 'goods.feed.weight_distance')::float8 * pa.k_distance
-                   + ($12 ->> 'goods.feed.weight_freshness')::float8 * pa.k_freshness
-                   + ($12 ->> 'goods.feed.weight_popularity')::float8 * pa.k_popularity
-                   + ($12 ->> 'goods.feed.weight_reputation')::float8 * pa.k_reputation
-                   + ($12 ->> 'goods.feed.weight_affinity')::float8 * pa.k_affinity) * %5$s
-                   + %6$s)::numeric, 6) as s
-        from parts pa
-    ),
-    keyed as (
-      select sc.*, %7$s as sort_key from scored sc
-    )
-    select (select p from public.products p where p.id = k.id),
-           k.dist, k.s,
-           jsonb_strip_nulls(jsonb_build_object(
-             'distance', round(k.k_distance::numeric, 4), 'freshness', round(k.k_freshness::numeric, 4),
-             'popularity', round(k.k_popularity::numeric, 4), 'reputation', round(k.k_reputation::numeric, 4),
-             'affinity', round(k.k_affinity::numeric, 4), 'text', round(k.k_text::numeric, 4),
-             'community', case k.tier when 2 then 'building' when 1 then 'neighbourhood' end)),
-           private.goods_cursor_encode($13, $14, $10, k.sort_key, k.id)
-      from keyed k
-     where $15::numeric is null or (k.sort_key, k.id) < ($15, $16)
-     order by k.sort_key desc, k.id desc
-     limit $17
-    $q$,
-    v_select,
-    -- The nearest first (feeds: a KNN walk of the GiST index; search: a sort of the matches).
-    'order by p.location operator(extensions.<->) $1 limit ($12 ->> ''goods.feed.candidates'')::integer * 2',
-    case p_mode
-      when 'search' then
-      'case when (pg_catalog.to_tsvector(''pg_catalog.english''::pg_catalog.regconfig, c.title)
-                   || pg_catalog.to_tsvector(''pg_catalog.arabic''::pg_catalog.regconfig, c.title)) @@ $8 then 1.0
-            else 0.4 end::float8'
-      when 'search_fuzzy' then '0.8 * extensions.word_similarity($9, c.title)::float8'
-      else 'null::float8' end,
-    case when p_mode = 'community' then
-      'case when $19 is not null and lower(btrim(c.building)) = $19
-                 and ($18 is null or lower(btrim(c.neighbourhood)) = $18) then 2
-            when $18 is not null and lower(btrim(c.neighbourhood)) = $18 then 1 else 0 end'
-      else 'null::integer' end,
-    case when p_mode in ('search', 'search_fuzzy') then '(1 - ($12 ->> ''goods.search.weight_text'')::float8)' else '1' end,
-    case when p_mode in ('search', 'search_fuzzy') then '($12 ->> ''goods.search.weight_text'')::float8 * pa.k_text' else '0' end,
-    case p_sort
-      when 'distance' then '-round(sc.dist::numeric, 3)'
-      when 'newest' then 'extract(epoch from sc.created_at)::numeric'
-      else case when p_mode = 'community' then 'sc.tier + sc.s' else 'sc.s' end end
-  );
-
+    select pg_catalog.array_agg((c.id, c.seller_id, c.category_id, c.title, c.neighbourhood, c.building, c.like_count,
+                                    c.view_count, c.created_at, c.dist)::private.goods_candidate order by c.dist, c.id)
+      from (select m.*
+              from (select p.id, p.seller_id, p.category_id, p.title, p.neighbourhood, p.building, p.like_count, p.view_count,
+                           p.created_at, p.location operator(extensions.<->) $1 as dist
+                      from public.products p
+                     where p.hidden_at is null and p.withdrawn_at is null and p.status = 'available'
+                       and private.product_search_document(p.title, p.description, p.tags) @@ $8%s%s) m
+             where m.dist <= $2
+             order by m.dist, m.id
+             limit $13) c$q$,
+    case when 'cells' = any (p_filters) then ' and private.product_geo_cells(p.location) operator(pg_catalog.&&) $12' else '' end,
+    v_where);
 end;
 $$;
-comment on function private.goods_feed_sql(text, text, text[], boolean) is
-  'The SQL of a goods feed or search page for a mode, sort and the active filters (feed, category, conditions, min_price, '
-  'max_price, viewer, one_category, cells); parameters $1-$22 as listed above it; p_count: the count of candidates instead. '
-  'Used by private.goods_feed_page and the plan tests.';
-revoke all on function private.goods_feed_sql(text, text, text[], boolean) from public, anon, authenticated, service_role;
+comment on function private.goods_candidates_sql(text, text[]) is
+  'The SQL reading the candidates of a goods feed or search page (private.goods_candidate[], nearest first) for a mode (discover, '
+  'community, search) and the active filters (feed, category, one_category, conditions, min_price, max_price, viewer, cells); '
+  'parameters $1-$13 as listed above it. Used by private.goods_feed_page and the plan tests.';
+revoke all on function private.goods_candidates_sql(text, text[]) from public, anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- One page of a feed or a search
@@ -426,6 +345,9 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- The scoring statement is planned once per connection (its custom plans are no better and cost a
+-- few milliseconds each); the candidate queries are dynamic SQL, planned with their values anyway.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_point extensions.geography;
@@ -437,17 +359,32 @@ declare
   v_neighbourhood text;
   v_building text;
   v_settings jsonb;
+  v_candidates integer;
   v_fingerprint text;
   v_at timestamptz;
   v_after_key numeric;
   v_after_id uuid;
   v_variant text;
   v_filters text[];
-  v_run_filters text[];
   v_try text;
   v_cells text[];
   v_ring integer;
-  v_count integer;
+  v_cands private.goods_candidate[];
+  v_found integer;
+  -- The settings the score reads, as values (not looked up per candidate).
+  v_w_distance float8;
+  v_w_freshness float8;
+  v_w_popularity float8;
+  v_w_reputation float8;
+  v_w_affinity float8;
+  v_w_text float8;
+  v_distance_half float8;
+  v_freshness_half float8;
+  v_popularity_log float8;
+  v_prior numeric;
+  v_since timestamptz;
+  v_category_affinity jsonb := '{}';
+  v_seller_affinity jsonb := '{}';
 begin
   v_point := private.discovery_point(p_lat, p_lng);
   if p_radius_m is null or p_radius_m not between 100 and 50000 then
@@ -504,11 +441,12 @@ begin
   select pg_catalog.jsonb_object_agg(s.key, s.value) into v_settings
     from private.settings s where s.key ^@ 'goods.feed.' or s.key ^@ 'goods.search.';
   v_settings := v_settings || pg_catalog.jsonb_build_object('reputation.prior_mean', private.setting('reputation.prior_mean'));
+  v_candidates := (v_settings ->> 'goods.feed.candidates')::integer;
 
   -- A cursor belongs to one request: everything but the page size.
   v_fingerprint := pg_catalog.md5(pg_catalog.concat_ws('|', p_mode, p_lat, p_lng, p_radius_m, p_category_id,
     p_conditions::text, p_min_price, p_max_price, p_feed, v_query_text, v_sort, v_neighbourhood, v_building, v_viewer));
-  -- Search pages of a fuzzy search (no product matched the words) say so in their cursor.
+  -- Search pages of a corrected search (no product matched the words) say so in their cursor.
   v_variant := p_mode;
   if p_mode = 'search' and p_cursor is not null then
     begin
@@ -537,37 +475,144 @@ begin
     case when p_max_price is not null then 'max_price' end,
     case when v_viewer is not null then 'viewer' end], null);
 
-  -- A first search page whose words match nothing within the radius matches titles by trigram
-  -- similarity instead (typos). A word search reads its matches ring by ring from the point (1 km,
-  -- doubling up to the radius) through the cells of each ring, until a ring holds the candidates
-  -- a page ranks (then the nearest ones are all inside it) or the ring is the radius.
+  -- The candidates (ids and distances, nearest first). A word search reads its matches ring by
+  -- ring from the point (1 km, then wider as the density seen asks, up to the radius) through the
+  -- grid cells of each ring, until a ring holds the candidates a page ranks (then the nearest ones are all inside it) or
+  -- the ring is the radius. A first search page whose words match nothing within the radius
+  -- searches the corrected words instead (private.product_search_correction), its pages too.
   foreach v_try in array case when v_variant = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3
                               then array['search', 'search_fuzzy'] else array[v_variant] end loop
-    v_run_filters := v_filters;
-    v_cells := null;
-    -- (Not for a fuzzy search: its trigram index has no cells, each ring would read the city's matches again.)
-    if v_try = 'search' then
+    if v_try = 'search_fuzzy' then
+      v_query := private.product_search_correction(v_query_text);
+      exit when v_query is null;
+    end if;
+    if v_try = 'discover' or v_try = 'community' then
+      execute private.goods_candidates_sql(v_try, v_filters) into v_cands
+        using v_point, p_radius_m::double precision, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed,
+              null::tsquery, v_viewer, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1],
+              null::text[], v_candidates;
+    else
       v_ring := least(p_radius_m, 1000);
       loop
         v_cells := private.goods_search_cells(p_lat, p_lng, v_ring::double precision);
-        exit when v_cells is null or v_ring >= p_radius_m;
-        execute private.goods_feed_sql(v_try, v_sort, v_filters || 'cells'::text, true) into v_count
-          using v_point, v_ring, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
-                v_at, v_viewer, v_settings, v_try, v_fingerprint, v_after_key, v_after_id, p_limit,
-                v_neighbourhood, v_building, null::extensions.geography, v_category_ids[1], v_cells;
-        exit when v_count >= (v_settings ->> 'goods.feed.candidates')::integer * 2;
-        v_ring := least(p_radius_m, v_ring * 2);
+        execute private.goods_candidates_sql('search', case when v_cells is not null then v_filters || 'cells'::text else v_filters end)
+          into v_cands
+          using v_point, v_ring::double precision, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed,
+                v_query, v_viewer, null::extensions.geography, v_category_ids[1], v_cells, v_candidates;
+        v_found := coalesce(pg_catalog.cardinality(v_cands), 0);
+        exit when v_cells is null or v_ring >= p_radius_m or v_found >= v_candidates;
+        -- The next ring where the density seen so far would hold the candidates (x 1.3 to 4 the area's side).
+        v_ring := least(p_radius_m, (v_ring * case when v_found = 0 then 4
+          else least(4, greatest(1.3, 1.25 * pg_catalog.sqrt(v_candidates::double precision / v_found))) end)::integer);
       end loop;
-      if v_cells is not null then
-        v_run_filters := v_filters || 'cells'::text;
-      end if;
     end if;
-    return query execute private.goods_feed_sql(v_try, v_sort, v_run_filters)
-      using v_point, p_radius_m, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed, v_query, v_query_text,
-            v_at, v_viewer, v_settings, v_try, v_fingerprint, v_after_key, v_after_id, p_limit,
-            v_neighbourhood, v_building, extensions._st_expand(v_point, p_radius_m::double precision), v_category_ids[1], v_cells;
-    exit when found;
+    v_variant := v_try;
+    exit when v_cands is not null;
   end loop;
+  if v_cands is null then
+    return;
+  end if;
+
+  v_w_distance := (v_settings ->> 'goods.feed.weight_distance')::float8;
+  v_w_freshness := (v_settings ->> 'goods.feed.weight_freshness')::float8;
+  v_w_popularity := (v_settings ->> 'goods.feed.weight_popularity')::float8;
+  v_w_reputation := (v_settings ->> 'goods.feed.weight_reputation')::float8;
+  v_w_affinity := (v_settings ->> 'goods.feed.weight_affinity')::float8;
+  v_w_text := case when v_variant in ('search', 'search_fuzzy') then (v_settings ->> 'goods.search.weight_text')::float8 else 0 end;
+  v_distance_half := (v_settings ->> 'goods.feed.distance_half_m')::float8;
+  v_freshness_half := (v_settings ->> 'goods.feed.freshness_half_life_hours')::float8 * 3600;
+  v_popularity_log := pg_catalog.ln(1 + (v_settings ->> 'goods.feed.popularity_saturation')::float8);
+  v_prior := (v_settings ->> 'reputation.prior_mean')::numeric;
+  v_since := v_at - pg_catalog.make_interval(days => (v_settings ->> 'goods.feed.affinity_days')::integer);
+
+  -- The caller's affinities (docs/goods.md "The personal signal"): per category and per seller,
+  -- the weight of their recent likes (3) and views (1) over the weight of their top one; 1 for a
+  -- seller they follow.
+  if v_viewer is not null then
+    with events as (
+      select * from (
+        select pr.category_id, pr.seller_id, 3.0 as w
+          from public.product_likes l join public.products pr on pr.id = l.product_id
+         where l.user_id = v_viewer and l.created_at >= v_since
+         order by l.created_at desc limit 200) likes
+      union all
+      select * from (
+        select pr.category_id, pr.seller_id, 1.0 as w
+          from private.product_views v join public.products pr on pr.id = v.product_id
+         where v.viewer_id = v_viewer and v.viewed_at >= v_since
+         order by v.viewed_at desc limit 200) views
+    )
+    select coalesce((select pg_catalog.jsonb_object_agg(x.category_id, x.a) from (
+                       select e.category_id, pg_catalog.sum(e.w) / pg_catalog.max(pg_catalog.sum(e.w)) over () as a
+                         from events e group by e.category_id) x), '{}'),
+           coalesce((select pg_catalog.jsonb_object_agg(y.seller_id, y.a) from (
+                       select x.seller_id, pg_catalog.max(x.a) as a from (
+                         select e.seller_id, pg_catalog.sum(e.w) / pg_catalog.max(pg_catalog.sum(e.w)) over () as a
+                           from events e group by e.seller_id
+                         union all
+                         select f.seller_id, 1.0 from public.seller_follows f where f.follower_id = v_viewer) x
+                       group by x.seller_id) y), '{}')
+      into v_category_affinity, v_seller_affinity;
+  end if;
+
+  -- Score the candidates, sort them on (sort key, id), cut after the cursor; the sellers' standing
+  -- is checked on the sorted rows only until the page is full. One statement, few plan nodes: a
+  -- candidate costs a handful of expressions and one reputation probe.
+  return query
+  select (select p from public.products p where p.id = k.id),
+         k.dist, k.s,
+         pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'distance', round(k.k_distance::numeric, 4), 'freshness', round(k.k_freshness::numeric, 4),
+           'popularity', round(k.k_popularity::numeric, 4), 'reputation', round(k.k_reputation::numeric, 4),
+           'affinity', round(k.k_affinity::numeric, 4), 'text', round(k.k_text::numeric, 4),
+           'community', case k.tier when 2 then 'building' when 1 then 'neighbourhood' end)),
+         private.goods_cursor_encode(v_variant, v_fingerprint, v_at, k.sort_key, k.id)
+    from (
+      select kk.* from (
+      select sc.*, case v_sort when 'distance' then -round(sc.dist::numeric, 3)
+                               when 'newest' then extract(epoch from sc.created_at)::numeric
+                               else sc.s + coalesce(sc.tier, 0) end as sort_key
+        from (
+          select pa.*,
+                 round(((v_w_distance * pa.k_distance + v_w_freshness * pa.k_freshness + v_w_popularity * pa.k_popularity
+                         + v_w_reputation * pa.k_reputation + v_w_affinity * pa.k_affinity) * (1 - v_w_text)
+                        + v_w_text * coalesce(pa.k_text, 0))::numeric, 6) as s
+            from (
+              select c.id, c.seller_id, c.dist, c.created_at,
+                     pg_catalog.power(0.5::float8, c.dist / v_distance_half) as k_distance,
+                     pg_catalog.power(0.5::float8, greatest(0, extract(epoch from (v_at - c.created_at)))::float8 / v_freshness_half) as k_freshness,
+                     least(1, pg_catalog.ln(1 + 3 * c.like_count + c.view_count)::float8 / v_popularity_log) as k_popularity,
+                     coalesce((select r.reputation_score from public.user_reputation r
+                                where r.user_id = c.seller_id and r.role = 'seller' and r.rating_count > 0), v_prior)::float8 / 5
+                       as k_reputation,
+                     coalesce(0.5 * (v_category_affinity ->> c.category_id::text)::float8, 0)
+                       + coalesce(0.5 * (v_seller_affinity ->> c.seller_id::text)::float8, 0) as k_affinity,
+                     -- Search: 1 when the title holds the words, 0.4 when only the description or tags do; x 0.8 when corrected.
+                     case when v_variant in ('search', 'search_fuzzy') then
+                       (case when (pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig, c.title)
+                                   || pg_catalog.to_tsvector('pg_catalog.arabic'::pg_catalog.regconfig, c.title)) @@ v_query
+                             then 1.0 else 0.4 end
+                        * case when v_variant = 'search_fuzzy' then 0.8 else 1.0 end)::float8 end as k_text,
+                     case when v_variant = 'community' then
+                       case when v_building is not null and pg_catalog.lower(pg_catalog.btrim(c.building)) = v_building
+                                 and (v_neighbourhood is null or pg_catalog.lower(pg_catalog.btrim(c.neighbourhood)) = v_neighbourhood) then 2
+                            when v_neighbourhood is not null and pg_catalog.lower(pg_catalog.btrim(c.neighbourhood)) = v_neighbourhood then 1
+                            else 0 end end as tier
+                from pg_catalog.unnest(v_cands) c
+              offset 0  -- each component computed once per candidate
+            ) pa
+        ) sc
+      ) kk
+       where v_after_key is null or (kk.sort_key, kk.id) < (v_after_key, v_after_id)
+       order by kk.sort_key desc, kk.id desc
+      offset 0  -- the sellers' checks below run on the sorted rows, not on every candidate
+    ) k
+   where coalesce((select s.deleted_at is null and s.hidden_at is null from public.profiles s where s.id = k.seller_id), false)
+     and not exists (select 1 from public.user_suspensions u
+                      where u.user_id = k.seller_id and u.ended_at is null and u.starts_at <= v_at
+                        and (u.ends_at is null or u.ends_at > v_at))
+   order by k.sort_key desc, k.id desc
+   limit p_limit;
 end;
 $$;
 comment on function private.goods_feed_page(text, double precision, double precision, integer, uuid, text[], bigint, bigint,

@@ -5,7 +5,7 @@
 -- no gap, anchored at the first page's time), the community feed's building and neighbourhood
 -- tiers, search (English stemming, Arabic, tags, typos, geo, sorts) and every error code.
 begin;
-select plan(65);
+select plan(72);
 
 select tests.freeze_time(now());
 
@@ -224,9 +224,9 @@ select is(tests.fd_keys(array(select (d.product).id from public.search_products(
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('moving', 25.2, 55.3) d)),
   'Q', 'descriptions are searched');
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('bookshelv', 25.2, 55.3) d)),
-  'B', 'a typo finds the title by trigram similarity');
-select ok((select (d.reasons ->> 'text')::numeric between 0.48 and 0.8 from public.search_products('walnat bookshelf', 25.2, 55.3) d
-            where (d.product).id = tests.id('B')), 'a fuzzy match scores 0.8 × word similarity');
+  'B', 'a typo is corrected to the nearest listed word (bookshelv: bookshelf)');
+select is((select d.reasons ->> 'text' from public.search_products('walnat bookshelf', 25.2, 55.3) d
+            where (d.product).id = tests.id('B')), '0.8000', 'a corrected search scores 0.8 x the text score (title match)');
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('lamp', 25.2, 55.3) d)),
   'L', 'geo: the far lamp is outside 10 km; hidden, withdrawn, reserved, sold and bad sellers'' lamps never show');
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('lamp', 25.2, 55.3, p_radius_m => 50000) d)),
@@ -242,9 +242,27 @@ select is((select d.reasons ->> 'text' from public.search_products('brown', 25.2
 select is((select tests.fd_keys(array[(p1.product).id, (p2.product).id])
              from public.search_products('lamx', 25.2, 55.3, p_radius_m => 50000, p_limit => 1) p1
              cross join lateral public.search_products('lamx', 25.2, 55.3, p_radius_m => 50000, p_limit => 1, p_cursor => p1.cursor) p2),
-  'L E', 'a fuzzy search pages on with its cursor (the second page stays fuzzy)');
+  'L E', 'a corrected search pages on with its cursor (the second page stays corrected)');
 select is(tests.fd_keys(array(select (d.product).id from public.search_products('desk', 25.2, 55.3, p_sort => 'newest') d)),
   'Q', 'sort newest');
+
+------------------------------------------------------------------------------------------------
+-- The vocabulary for typo correction
+------------------------------------------------------------------------------------------------
+reset role;
+select ok(exists (select 1 from private.product_words where word = 'bookshelf'), 'listing a product adds its words to the vocabulary');
+update public.products set description = 'Solid walnut, zanzibarian style' where id = tests.id('B');
+select ok(exists (select 1 from private.product_words where word = 'zanzibarian'), 'editing a product adds its new words');
+select is(private.product_search_correction('qqqqxyz'), null, 'a word with no near listed word: no correction (no result)');
+select is(private.product_search_correction('lamp'), null, 'known words only: nothing to correct');
+select ok(private.refresh_product_words() > 0, 'the daily refresh recounts the vocabulary');
+select is((select products from private.product_words where word = 'bookshelf'),
+  (select count(*)::integer from public.products p
+    where 'bookshelf' = any (private.product_words_of(p.title, p.description, p.tags))
+      and p.hidden_at is null and p.withdrawn_at is null and p.status = 'available'),
+  'its counts are the visible, available products holding the word');
+select ok(exists (select 1 from cron.job where jobname = 'hyperlocal-product-words' and command = 'select private.refresh_product_words()'),
+  'the refresh is scheduled daily with pg_cron');
 
 ------------------------------------------------------------------------------------------------
 -- Errors

@@ -14,6 +14,8 @@ export interface Check {
    * change later (a request expires after two hours), so `--check` on an older stack skips them.
    */
   afterSeedOnly?: boolean;
+  /** Only where this query returns true (e.g. the local stack's own schemas exist). */
+  onlyIf?: string;
 }
 
 export const CHECKS: Check[] = [
@@ -124,6 +126,24 @@ export const CHECKS: Check[] = [
            where j.status = 'assigned' and (j.booking_id is null or o.booking_id is distinct from j.booking_id)`,
   },
   {
+    // Intents named by the local provider (pi_local_…: its own and the seed's); the SQL tests'
+    // simulated provider (pi_test_…) keeps no store.
+    name: "the local payment provider holds each of its payments' intents, in the payment's state",
+    onlyIf: "select to_regclass('local_payments.objects') is not null as ok",
+    sql: `select p.id, p.status, p.provider_ref, o.data ->> 'status' as provider_status from public.payments p
+            left join local_payments.objects o on o.id = p.provider_ref and o.object = 'payment_intent'
+           where p.provider = 'local' and p.provider_ref like 'pi\\_local\\_%'
+             and (o.id is null
+                  or (p.status in ('authorized', 'capture_failed') and o.data ->> 'status' <> 'requires_capture')
+                  or (p.status in ('captured', 'partially_refunded', 'refunded') and o.data ->> 'status' <> 'succeeded')
+                  or (p.status in ('canceled', 'expired') and o.data ->> 'status' <> 'canceled')
+                  or (p.status in ('captured', 'partially_refunded', 'refunded')
+                      and ((o.data ->> 'amount_received')::bigint <> p.amount_captured
+                           -- the charge's refunded amount counts the released uncaptured rest too
+                           or (o.data #>> '{latest_charge,amount_refunded}')::bigint
+                              - ((o.data ->> 'amount')::bigint - (o.data ->> 'amount_received')::bigint) <> p.amount_refunded)))`,
+  },
+  {
     name: "every booking state is present",
     afterSeedOnly: true,
     sql: `select s.state as missing from public.booking_states s
@@ -145,6 +165,7 @@ export async function checksIn(tx: postgres.TransactionSql, opts: { afterSeed?: 
   await tx.unsafe(`select set_config('request.jwt.claims', '{"role":"service_role"}', true)`);
   for (const c of CHECKS) {
     if (c.afterSeedOnly && !opts.afterSeed) continue;
+    if (c.onlyIf && !(await tx.unsafe(c.onlyIf))[0]?.ok) continue;
     const asService = c.name.startsWith("ledger");
     if (asService) await tx.unsafe(`select set_config('role', 'service_role', true)`);
     const rows = await tx.unsafe(c.sql);

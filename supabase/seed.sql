@@ -63,18 +63,124 @@ begin
   return v_id;
 end $$;
 
--- A PaymentIntent as the provider sends it (the fields apply_payment_intent reads).
-create or replace function pg_temp.seed_intent(p_payment_id uuid, p_status text, p_amount bigint, p_id text,
-                                               p_received bigint default 0, p_cancellation text default null)
-returns jsonb language sql stable as $$
-  select pg_catalog.jsonb_build_object(
-    'id', p_id, 'object', 'payment_intent', 'status', p_status, 'amount', p_amount,
-    'amount_capturable', case when p_status = 'requires_capture' then p_amount else 0 end,
-    'amount_received', p_received, 'currency', pg_catalog.lower(p.currency), 'capture_method', 'manual',
-    'payment_method', 'pm_card_visa', 'cancellation_reason', p_cancellation,
-    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id))
+-- The local payment provider's store (schema local_payments of the local platform shim; absent on
+-- hosted Supabase, where nothing is written): what the seed's simulated provider answers is kept
+-- there as functions/_shared/payments/local.ts keeps it, so the payments worker later finds the
+-- seeded customers, intents, refunds, transfers and accounts (a capture or a void of a seeded
+-- authorisation then works like any other).
+-- (As the seed's own login role, whatever role the caller acts as: the store is no API role's.)
+create or replace function pg_temp.seed_provider_get(p_id text)
+returns jsonb language plpgsql as $$
+declare
+  v_data jsonb;
+  v_role text := pg_catalog.current_setting('role');
+begin
+  perform pg_catalog.set_config('role', 'none', true);
+  if pg_catalog.to_regclass('local_payments.objects') is not null then
+    execute 'select data from local_payments.objects where id = $1' into v_data using p_id;
+  end if;
+  perform pg_catalog.set_config('role', v_role, true);
+  return v_data;
+end $$;
+
+create or replace function pg_temp.seed_provider_put(p_obj jsonb, p_ref text default null)
+returns jsonb language plpgsql as $$
+declare
+  v_role text := pg_catalog.current_setting('role');
+begin
+  perform pg_catalog.set_config('role', 'none', true);
+  if pg_catalog.to_regclass('local_payments.objects') is not null then
+    execute 'insert into local_payments.objects (id, object, ref, data) values ($1, $2, $3, $4)
+             on conflict (id) do update set data = excluded.data, ref = coalesce(excluded.ref, local_payments.objects.ref),
+                                            updated_at = now()'
+      using p_obj ->> 'id', p_obj ->> 'object', p_ref, p_obj;
+  end if;
+  perform pg_catalog.set_config('role', v_role, true);
+  return p_obj;
+end $$;
+
+create or replace function pg_temp.seed_epoch()
+returns bigint language sql stable as $$ select pg_catalog.floor(extract(epoch from private.now()))::bigint $$;
+
+-- The user's customer at the local provider, with a saved Visa test card (created and recorded
+-- once, as the payments function does on a first payment). Returns the customer id.
+create or replace function pg_temp.seed_customer(p_uid uuid)
+returns text language plpgsql as $$
+declare
+  v_ref text := (select c.customer_ref from private.payment_customers c where c.profile_id = p_uid and c.provider = 'local');
+begin
+  if v_ref is not null then
+    return v_ref;
+  end if;
+  v_ref := 'cus_local_' || pg_catalog.substr(pg_catalog.md5('customer:' || p_uid), 1, 14);
+  perform pg_temp.seed_provider_put(pg_catalog.jsonb_build_object('id', v_ref, 'object', 'customer', 'email', null,
+    'name', null, 'created', pg_temp.seed_epoch(), 'metadata', pg_catalog.jsonb_build_object('hl_user_id', p_uid)), p_uid::text);
+  perform pg_temp.seed_provider_put(pg_catalog.jsonb_build_object('id', pg_temp.seed_card(v_ref), 'object', 'payment_method',
+    'type', 'card', 'customer', v_ref,
+    'card', pg_catalog.jsonb_build_object('brand', 'visa', 'last4', '4242', 'exp_month', 12, 'exp_year', 2034, 'funding', 'credit'),
+    'created', pg_temp.seed_epoch(), 'metadata', pg_catalog.jsonb_build_object('test_token', 'pm_card_visa')), v_ref);
+  perform pg_temp.seed_as_service();
+  perform public.record_payment_customer(p_uid, 'local', v_ref);
+  return v_ref;
+end $$;
+
+-- The saved card of a customer (its payment method id).
+create or replace function pg_temp.seed_card(p_customer text)
+returns text language sql immutable as $$ select 'pm_local_' || pg_catalog.substr(pg_catalog.md5('card:' || p_customer), 1, 24) $$;
+
+-- An authorised manual-capture PaymentIntent as the local provider returns it (its charge holds
+-- capture_before: 7 days, the provider's authorisation window), kept in the provider's store.
+create or replace function pg_temp.seed_authorised_intent(p_payment_id uuid, p_amount bigint, p_id text, p_customer text)
+returns jsonb language sql as $$
+  select pg_temp.seed_provider_put(pg_catalog.jsonb_build_object(
+    'id', p_id, 'object', 'payment_intent', 'amount', p_amount, 'amount_capturable', p_amount, 'amount_received', 0,
+    'currency', pg_catalog.lower(p.currency), 'status', 'requires_capture', 'capture_method', 'manual',
+    'customer', p_customer, 'payment_method', pg_temp.seed_card(p_customer),
+    'client_secret', p_id || '_secret_' || pg_catalog.substr(pg_catalog.md5(p_id), 1, 14),
+    'canceled_at', null, 'cancellation_reason', null, 'created', pg_temp.seed_epoch(), 'livemode', false,
+    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id), 'transfer_group', null, 'next_action', null,
+    'last_payment_error', null,
+    'latest_charge', pg_catalog.jsonb_build_object(
+      'id', 'ch_local_' || pg_catalog.substr(pg_catalog.md5('charge:' || p_id), 1, 24), 'object', 'charge',
+      'amount', p_amount, 'amount_captured', 0, 'amount_refunded', 0, 'captured', false, 'refunded', false,
+      'currency', pg_catalog.lower(p.currency), 'payment_intent', p_id, 'status', 'succeeded',
+      'payment_method_details', pg_catalog.jsonb_build_object('type', 'card', 'card', pg_catalog.jsonb_build_object(
+        'brand', 'visa', 'last4', '4242', 'capture_before', pg_temp.seed_epoch() + 168 * 3600)))))
     from public.payments p where p.id = p_payment_id;
 $$;
+
+-- The intent after a capture of p_received or a cancellation, as the local provider changes it.
+create or replace function pg_temp.seed_settled_intent(p_payment_id uuid, p_id text, p_status text, p_received bigint,
+                                                       p_cancellation text default null)
+returns jsonb language plpgsql as $$
+declare
+  v_pi jsonb := pg_temp.seed_provider_get(p_id);
+  v_amount bigint;
+begin
+  if v_pi is null then
+    -- No provider store (hosted): the fields apply_payment_intent reads.
+    select pg_catalog.jsonb_build_object('id', p_id, 'object', 'payment_intent', 'amount', p.amount,
+             'currency', pg_catalog.lower(p.currency), 'capture_method', 'manual', 'payment_method', p.payment_method,
+             'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id))
+      into v_pi from public.payments p where p.id = p_payment_id;
+  end if;
+  v_amount := (v_pi ->> 'amount')::bigint;
+  if p_status = 'succeeded' then
+    v_pi := v_pi || pg_catalog.jsonb_build_object('status', 'succeeded', 'amount_capturable', 0, 'amount_received', p_received);
+    if v_pi ? 'latest_charge' then
+      v_pi := pg_catalog.jsonb_set(v_pi, '{latest_charge}', (v_pi -> 'latest_charge') || pg_catalog.jsonb_build_object(
+        'amount_captured', p_received, 'captured', true, 'amount_refunded', v_amount - p_received, 'refunded', p_received = 0));
+    end if;
+  else
+    v_pi := v_pi || pg_catalog.jsonb_build_object('status', 'canceled', 'amount_capturable', 0, 'amount_received', 0,
+      'canceled_at', pg_temp.seed_epoch(), 'cancellation_reason', p_cancellation, 'next_action', null);
+    if v_pi ? 'latest_charge' then
+      v_pi := pg_catalog.jsonb_set(v_pi, '{latest_charge}', (v_pi -> 'latest_charge') || pg_catalog.jsonb_build_object(
+        'amount_refunded', v_amount, 'refunded', true));
+    end if;
+  end if;
+  return pg_temp.seed_provider_put(v_pi);
+end $$;
 
 -- The customer authorises the booking's payment (local provider, a Visa test card).
 create or replace function pg_temp.seed_pay(p_booking uuid)
@@ -82,47 +188,67 @@ returns uuid language plpgsql as $$
 declare
   v_customer uuid := (select b.customer_id from public.bookings b where b.id = p_booking);
   v_request jsonb;
+  v_customer_ref text;
 begin
+  v_customer_ref := pg_temp.seed_customer(v_customer);
   perform pg_temp.seed_as(v_customer);
   v_request := public.prepare_booking_payment(p_booking, 'local', 'pm_card_visa');
   perform pg_temp.seed_as_service();
-  perform public.apply_payment_intent('local', pg_temp.seed_intent((v_request ->> 'payment_id')::uuid, 'requires_capture',
-    (v_request ->> 'amount')::bigint, 'pi_' || pg_catalog.replace(v_request ->> 'payment_id', '-', '') || '_' || (v_request ->> 'attempt')));
+  perform public.apply_payment_intent('local', pg_temp.seed_authorised_intent((v_request ->> 'payment_id')::uuid,
+    (v_request ->> 'amount')::bigint, 'pi_local_' || pg_catalog.substr(pg_catalog.md5((v_request ->> 'payment_id') || ':'
+      || (v_request ->> 'attempt')), 1, 24), v_customer_ref));
   perform pg_temp.seed_reset();
   perform pg_temp.seed_forget_limits(v_customer);
   return (v_request ->> 'payment_id')::uuid;
 end $$;
 
--- The payments worker against a simulated provider that accepts everything.
+-- The payments worker against a simulated provider that accepts everything (and keeps what it
+-- answers in the local provider's store, as the local provider would).
 create or replace function pg_temp.seed_worker()
 returns integer language plpgsql as $$
 declare
   v_op record;
   v_n integer := 0;
-  v_payment public.payments;
+  v_pi jsonb;
+  v_refund jsonb;
+  v_refunded bigint;
+  v_transfer jsonb;
 begin
   perform pg_temp.seed_as_service();
   loop
     for v_op in select * from public.claim_payment_operations(100) loop
       v_n := v_n + 1;
-      select * into v_payment from public.payments p where p.id = v_op.payment_id;
       if v_op.operation = 'capture' then
-        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'succeeded',
-          v_payment.amount, v_op.provider_ref, v_op.amount));
+        perform public.apply_payment_intent(v_op.provider,
+          pg_temp.seed_settled_intent(v_op.payment_id, v_op.provider_ref, 'succeeded', v_op.amount));
       elsif v_op.operation = 'cancel' then
-        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'canceled',
-          v_payment.amount, v_op.provider_ref, 0, 'requested_by_customer'));
+        perform public.apply_payment_intent(v_op.provider,
+          pg_temp.seed_settled_intent(v_op.payment_id, v_op.provider_ref, 'canceled', 0, 'abandoned'));
       elsif v_op.operation = 'reauthorize' then
-        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_intent(v_op.payment_id, 'requires_capture',
-          v_op.amount, 'pi_reauth_' || v_op.operation_id));
+        perform public.apply_payment_intent(v_op.provider, pg_temp.seed_authorised_intent(v_op.payment_id, v_op.amount,
+          'pi_local_' || pg_catalog.substr(pg_catalog.md5('reauth:' || v_op.operation_id), 1, 24), v_op.provider_customer_ref));
       elsif v_op.operation = 'refund' then
-        perform public.apply_refund(v_op.provider, pg_catalog.jsonb_build_object(
-          'id', 're_' || v_op.operation_id, 'object', 'refund', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
-          'payment_intent', v_op.provider_ref, 'status', 'succeeded', 'metadata', v_op.metadata));
+        v_refund := pg_catalog.jsonb_build_object(
+          'id', 're_local_' || pg_catalog.substr(pg_catalog.md5('refund:' || v_op.operation_id), 1, 24), 'object', 'refund',
+          'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency), 'payment_intent', v_op.provider_ref,
+          'status', 'succeeded', 'reason', null, 'created', pg_temp.seed_epoch(), 'metadata', v_op.metadata, 'failure_reason', null);
+        v_pi := pg_temp.seed_provider_get(v_op.provider_ref);
+        if v_pi is not null then
+          v_refund := v_refund || pg_catalog.jsonb_build_object('charge', v_pi #>> '{latest_charge,id}');
+          v_refunded := (v_pi #>> '{latest_charge,amount_refunded}')::bigint + v_op.amount;
+          perform pg_temp.seed_provider_put(pg_catalog.jsonb_set(v_pi, '{latest_charge}', (v_pi -> 'latest_charge')
+            || pg_catalog.jsonb_build_object('amount_refunded', v_refunded,
+                 'refunded', v_refunded - ((v_pi ->> 'amount')::bigint - (v_pi ->> 'amount_received')::bigint)
+                             >= (v_pi ->> 'amount_received')::bigint)));
+        end if;
+        perform public.apply_refund(v_op.provider, pg_temp.seed_provider_put(v_refund, v_op.provider_ref));
       elsif v_op.operation = 'transfer' then
-        perform public.apply_transfer(v_op.provider, pg_catalog.jsonb_build_object(
-          'id', 'tr_' || v_op.operation_id, 'object', 'transfer', 'amount', v_op.amount, 'currency', pg_catalog.lower(v_op.currency),
-          'destination', v_op.destination_account, 'reversed', false, 'metadata', v_op.metadata));
+        v_transfer := pg_catalog.jsonb_build_object(
+          'id', 'tr_local_' || pg_catalog.substr(pg_catalog.md5('transfer:' || v_op.operation_id), 1, 24), 'object', 'transfer',
+          'amount', v_op.amount, 'amount_reversed', 0, 'currency', pg_catalog.lower(v_op.currency),
+          'destination', v_op.destination_account, 'reversed', false, 'transfer_group', null, 'created', pg_temp.seed_epoch(),
+          'metadata', v_op.metadata);
+        perform public.apply_transfer(v_op.provider, pg_temp.seed_provider_put(v_transfer, v_op.destination_account));
       end if;
       perform public.complete_payment_operation(v_op.operation_id, v_op.attempt, 'succeeded');
     end loop;
@@ -146,9 +272,15 @@ begin
   perform pg_temp.seed_as(p_uid);
   v_account := public.prepare_payout_account('local', p_business);
   perform pg_temp.seed_as_service();
-  perform public.apply_account('local', pg_catalog.jsonb_build_object(
-    'id', 'acct_' || pg_catalog.replace(v_account ->> 'payout_account_id', '-', ''), 'object', 'account',
-    'charges_enabled', true, 'payouts_enabled', true, 'details_submitted', true, 'metadata', v_account -> 'metadata'));
+  perform public.apply_account('local', pg_temp.seed_provider_put(pg_catalog.jsonb_build_object(
+    'id', 'acct_local_' || pg_catalog.substr(pg_catalog.md5(v_account ->> 'payout_account_id'), 1, 16), 'object', 'account',
+    'type', 'express', 'country', 'AE', 'default_currency', 'aed', 'email', null,
+    'charges_enabled', true, 'payouts_enabled', true, 'details_submitted', true, 'created', pg_temp.seed_epoch(),
+    'metadata', (v_account -> 'metadata') || pg_catalog.jsonb_build_object(
+      'hl_owner_kind', case when p_business is null then 'user' else 'business' end,
+      'hl_owner_id', coalesce(p_business, p_uid)),
+    'requirements', pg_catalog.jsonb_build_object('currently_due', '[]'::jsonb, 'disabled_reason', null)),
+    case when p_business is null then 'user:' || p_uid else 'business:' || p_business end));
   perform pg_temp.seed_reset();
   perform pg_temp.seed_forget_limits(p_uid);
 end $$;

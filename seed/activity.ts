@@ -13,9 +13,12 @@
  * - chats in booking conversations and about products (send_message, mark_read);
  * - reviews of completed bookings by both sides (submit_review; published when both wrote, or by
  *   the reveal job's function at the end once the window has passed);
- * - goods orders reserved, cancelled or expired (buy_product, transition_order, the order
- *   timer). Orders are not paid: paying an order is the payment back end's (system) transition,
- *   and the seed records no payment it did not make.
+ * - haggling in products' conversations (make_product_offer, respond_to_product_offer: open,
+ *   declined, withdrawn, countered, accepted) and orders paid through money (the payment subject
+ *   `order`, the intent authorised at the provider, the capture by the worker), then sent,
+ *   received, completed with the escrow released (the order timer) or cancelled and refunded;
+ * - goods orders bought at the listing price, reserved, cancelled or expired (buy_product,
+ *   transition_order, the order timer).
  *
  * Places are Dubai neighbourhoods (catalog's AREAS), prices AED. Counts come from SIZES.
  */
@@ -56,6 +59,14 @@ const PROVIDER_LINES = [
   "Yes, all good, see you at the booked time.", "Noted, I will bring everything needed.", "On my way shortly.",
   "I can come 15 minutes earlier if that helps.", "Thank you! Please share the flat number.", "Sure, no problem.",
   "I will message you when I park.", "Done, thanks for choosing us.",
+];
+const HAGGLE_ASK_LINES = [
+  "Hi! Is this still available?", "Does it come with the original box?", "Any scratches or marks?",
+  "Could I see it this evening?", "Would you deliver to the Marina?", "How old is it?",
+];
+const HAGGLE_ANSWER_LINES = [
+  "Yes, still available.", "Barely used, no marks at all.", "Box and receipt included.",
+  "Evenings after 7 work for me.", "I can meet you at the mall lobby.", "About a year old, works perfectly.",
 ];
 const ASK_LINES = [
   "Hi, are you available this weekend?", "Do you cover Dubai Marina?", "How long does it usually take?", "Is the price per hour or fixed?",
@@ -296,7 +307,7 @@ export function activitySection(ctx: SeedContext): string[] {
   out.push(ANALYZE);
   // Sellers with products.
   const sellers = [ctx.users.find((u) => u.id === DEMO_SELLER)!, ...customers.filter((u) => u.id !== DEMO_SELLER && u.id !== DEMO_CUSTOMER).slice(0, counts.sellers - 1)];
-  const products: Array<{ key: string; seller: string; createdAgo: number; quantity: number }> = [];
+  const products: Array<{ key: string; seller: string; createdAgo: number; quantity: number; price: number }> = [];
   for (let i = 0; i < counts.products; i++) {
     const seller = i < 4 ? sellers[0] : faker.helpers.arrayElement(sellers);
     const cat = faker.helpers.arrayElement(GOODS_CATEGORIES);
@@ -306,7 +317,7 @@ export function activitySection(ctx: SeedContext): string[] {
     const quantity = faker.helpers.weightedArrayElement([{ weight: 8, value: 1 }, { weight: 2, value: faker.number.int({ min: 2, max: 5 }) }]);
     const createdAgo = faker.number.int({ min: 3 * 1440, max: 60 * 1440 });
     const key = `product:${i}`;
-    products.push({ key, seller: seller.id, createdAgo, quantity });
+    products.push({ key, seller: seller.id, createdAgo, quantity, price: p });
     out.push(
       `select pg_temp.seed_product(${lit(key)}, ${uuid(seller.id)}, ${ago(createdAgo)}, ${lit(title)}, ${p}, ${lit(cat.slug)}, ` +
         `${lit(faker.helpers.arrayElement(["new", "like_new", "good", "fair"]))}, ${spot.lat}, ${spot.lng}, ` +
@@ -357,15 +368,60 @@ export function activitySection(ctx: SeedContext): string[] {
     );
   }
 
-  // Goods orders: cancelled and expired in the past, then reservations made minutes ago (distinct
-  // single-unit products, so each buyer's open reservations stay within the limit).
-  const orderStates = ["cancelled", "expired", "reserved"] as const;
+  // Haggling in the products' conversations (each on a product of its own): offers left open,
+  // declined, withdrawn, countered, accepted minutes ago (the unit reserved at the offer's price),
+  // and accepted then paid, in each state of a paid order (paid, sent, received, completed with the
+  // escrow released, cancelled and refunded). Times keep every open step inside its window: open
+  // offers within the last day, reservations minutes old, orders in transit within the last days,
+  // finished ones older.
   const used = new Set<string>();
+  const outcomes = [
+    { outcome: "paid", order: "completed", min: 5 * 1440, max: 40 * 1440 },
+    { outcome: "pending", order: null, min: 60, max: 1200 },
+    { outcome: "paid", order: "sent", min: 8 * 60, max: 20 * 60 },
+    { outcome: "declined", order: null, min: 1440, max: 30 * 1440 },
+    { outcome: "paid", order: "received", min: 28 * 60, max: 40 * 60 },
+    { outcome: "countered", order: null, min: 60, max: 1200 },
+    { outcome: "accepted", order: null, min: 95, max: 115 },
+    { outcome: "paid", order: "cancelled", min: 2 * 1440, max: 20 * 1440 },
+    { outcome: "withdrawn", order: null, min: 1440, max: 30 * 1440 },
+    { outcome: "paid", order: "paid", min: 120, max: 180 },
+  ] as const;
+  const haggles: Array<{ ago: number; sql: string }> = [];
+  const reserving = new Set<string>();
+  const shuffled = faker.helpers.shuffle([...products]);
+  for (let i = 0; i < counts.haggles; i++) {
+    const o = outcomes[i % outcomes.length];
+    const at = faker.number.int({ min: o.min, max: o.max });
+    const pr = shuffled.find((x) => !used.has(x.key) && x.createdAgo > at + 120 && x.price >= 2000);
+    if (!pr) continue;
+    // An accepted offer holds a reservation: one per buyer, within the open-reservation limit.
+    const pool = customers.filter((u) => u.id !== pr.seller && !(o.outcome === "accepted" && reserving.has(u.id)));
+    const buyer = i === 0 && ctx.users[0].id !== pr.seller ? ctx.users[0] : faker.helpers.arrayElement(pool.slice(0, 2000));
+    if (!buyer) continue;
+    used.add(pr.key);
+    if (o.outcome === "accepted") reserving.add(buyer.id);
+    const amount = Math.round((pr.price * faker.number.int({ min: 60, max: 90 })) / 100 / 100) * 100;
+    const counter = Math.round((amount + pr.price) / 2 / 100) * 100;
+    haggles.push({
+      ago: at,
+      sql: `select pg_temp.seed_haggle(${uuid(buyer.id)}, pg_temp.seed_id(${lit(pr.key)}), ${ago(at)}, ${amount}, ${counter}, ` +
+        `${lit(o.outcome)}, ${lit(`Lobby of ${near(faker).name} Mall`)}, ${arr(chat(faker, HAGGLE_ASK_LINES, HAGGLE_ANSWER_LINES, 1, 3))}, ` +
+        `${o.order ? lit(o.order) : "null"});`,
+    });
+  }
+  // Oldest first, as they happened (a finished order's timers run at their own times).
+  haggles.sort((a, b) => b.ago - a.ago).forEach((h) => out.push(h.sql));
+
+  // Goods orders bought at the listing price: cancelled and expired in the past, then reservations
+  // made minutes ago (distinct single-unit products, so each buyer's open reservations stay within
+  // the limit), on products nobody haggled over.
+  const orderStates = ["cancelled", "expired", "reserved"] as const;
   const orders: Array<{ state: string; sql: string; ago: number }> = [];
   for (let i = 0; i < counts.orders; i++) {
     const state = orderStates[i % 3];
     const pr = products[faker.number.int({ min: 0, max: products.length - 1 })];
-    if (state === "reserved" && used.has(pr.key)) continue;
+    if (used.has(pr.key)) continue;
     const buyer = i < 3 ? ctx.users[0] : faker.helpers.arrayElement(customers.filter((u) => u.id !== pr.seller).slice(0, 2000));
     if (buyer.id === pr.seller) continue;
     if (state === "reserved") used.add(pr.key);

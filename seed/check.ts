@@ -126,15 +126,15 @@ export const CHECKS: Check[] = [
            where j.status = 'assigned' and (j.booking_id is null or o.booking_id is distinct from j.booking_id)`,
   },
   {
-    // Intents named by the local provider (pi_local_…: its own and the seed's); the SQL tests'
-    // simulated provider (pi_test_…) keeps no store.
-    name: "the local payment provider holds each of its payments' intents, in the payment's state",
+    // The intents the seed made (metadata hl_seed); tests that fake provider events on a shared
+    // stack leave the local provider's other intents behind on purpose.
+    name: "the local payment provider holds each seeded payment's intent, in the payment's state",
     onlyIf: "select to_regclass('local_payments.objects') is not null as ok",
-    sql: `select p.id, p.status, p.provider_ref, o.data ->> 'status' as provider_status from public.payments p
-            left join local_payments.objects o on o.id = p.provider_ref and o.object = 'payment_intent'
-           where p.provider = 'local' and p.provider_ref like 'pi\\_local\\_%'
-             and (o.id is null
-                  or (p.status in ('authorized', 'capture_failed') and o.data ->> 'status' <> 'requires_capture')
+    sql: `select p.id, p.status, p.provider_ref, o.data ->> 'status' as provider_status
+            from local_payments.objects o
+            join public.payments p on p.provider = 'local' and p.provider_ref = o.id
+           where o.object = 'payment_intent' and o.data #>> '{metadata,hl_seed}' = 'true'
+             and ((p.status in ('authorized', 'capture_failed') and o.data ->> 'status' <> 'requires_capture')
                   or (p.status in ('captured', 'partially_refunded', 'refunded') and o.data ->> 'status' <> 'succeeded')
                   or (p.status in ('canceled', 'expired') and o.data ->> 'status' <> 'canceled')
                   or (p.status in ('captured', 'partially_refunded', 'refunded')

@@ -162,7 +162,8 @@ returns jsonb language sql as $$
     'customer', p_customer, 'payment_method', pg_temp.seed_card(p_customer),
     'client_secret', p_id || '_secret_' || pg_catalog.substr(pg_catalog.md5(p_id), 1, 14),
     'canceled_at', null, 'cancellation_reason', null, 'created', pg_temp.seed_epoch(), 'livemode', false,
-    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id), 'transfer_group', null, 'next_action', null,
+    'metadata', pg_catalog.jsonb_build_object('hl_payment_id', p_payment_id, 'hl_seed', 'true'), 'transfer_group', null,
+    'next_action', null,
     'last_payment_error', null,
     'latest_charge', pg_catalog.jsonb_build_object(
       'id', 'ch_local_' || pg_catalog.substr(pg_catalog.md5('charge:' || p_id), 1, 24), 'object', 'charge',
@@ -628,6 +629,115 @@ begin
   perform pg_temp.seed_forget_limits(p_buyer);
   perform pg_temp.seed_at(null);
   return v_order.id;
+end $$;
+
+-- The buyer pays a reserved order (local provider, a Visa test card), as the payments function
+-- does: prepare_subject_payment as the buyer, then the authorised intent (service role); the
+-- order's payment handler moves it to paid and queues the capture, which the worker runs.
+create or replace function pg_temp.seed_pay_order(p_order uuid, p_at timestamptz)
+returns uuid language plpgsql as $$
+declare
+  v_buyer uuid := (select o.buyer_id from public.orders o where o.id = p_order);
+  v_customer_ref text;
+  v_request jsonb;
+begin
+  perform pg_temp.seed_at(p_at);
+  v_customer_ref := pg_temp.seed_customer(v_buyer);
+  perform pg_temp.seed_as(v_buyer);
+  v_request := public.prepare_subject_payment('order', p_order, 'local', 'pm_card_visa');
+  perform pg_temp.seed_as_service();
+  perform public.apply_payment_intent('local', pg_temp.seed_authorised_intent((v_request ->> 'payment_id')::uuid,
+    (v_request ->> 'amount')::bigint, 'pi_local_' || pg_catalog.substr(pg_catalog.md5((v_request ->> 'payment_id') || ':'
+      || (v_request ->> 'attempt')), 1, 24), v_customer_ref));
+  perform pg_temp.seed_reset();
+  perform pg_temp.seed_worker();
+  perform pg_temp.seed_forget_limits(v_buyer);
+  perform pg_temp.seed_at(null);
+  return (v_request ->> 'payment_id')::uuid;
+end $$;
+
+-- A paid order walked on from p_at to p_state: paid, sent, received, completed (the order timer
+-- after the dispute window; the escrow released, paid out by the worker when the seller can be
+-- paid), or cancelled after payment (refunded by the worker).
+create or replace function pg_temp.seed_paid_order(p_order uuid, p_at timestamptz, p_state text)
+returns void language plpgsql as $$
+declare
+  v_order public.orders := (select o from public.orders o where o.id = p_order);
+  v_at timestamptz := p_at;
+begin
+  perform pg_temp.seed_pay_order(p_order, v_at);
+  if p_state = 'cancelled' then
+    perform pg_temp.seed_at(v_at + interval '3 hours');
+    perform pg_temp.seed_as(v_order.seller_id);
+    perform public.transition_order(p_order, 'cancel', 'Sorry, the item was damaged when packing');
+    perform pg_temp.seed_reset();
+  elsif p_state in ('sent', 'received', 'completed') then
+    v_at := v_at + interval '5 hours';
+    perform pg_temp.seed_at(v_at);
+    perform pg_temp.seed_as(v_order.seller_id);
+    perform public.transition_order(p_order, 'send');
+    perform pg_temp.seed_reset();
+    if p_state in ('received', 'completed') then
+      v_at := v_at + interval '20 hours';
+      perform pg_temp.seed_at(v_at);
+      perform pg_temp.seed_as(v_order.buyer_id);
+      perform public.transition_order(p_order, 'receive');
+      perform pg_temp.seed_reset();
+    end if;
+    if p_state = 'completed' then
+      perform pg_temp.seed_at(v_at + pg_catalog.make_interval(hours => private.setting('goods.dispute_window_hours')::integer + 1));
+      perform private.run_order_timers();
+    end if;
+  end if;
+  perform pg_temp.seed_worker();
+  perform pg_temp.seed_forget_limits(v_order.buyer_id);
+  perform pg_temp.seed_forget_limits(v_order.seller_id);
+  perform pg_temp.seed_at(null);
+end $$;
+
+-- Haggling on a product: the buyer asks in the product's conversation, offers p_amount; then
+-- 'pending' (left open), 'declined' by the seller, 'withdrawn' by the buyer, 'countered' (the
+-- seller's counter left open), 'accepted' (the seller accepts: the unit is reserved at the
+-- offer's price) or 'paid' (accepted and paid, then p_order_state as seed_paid_order). Returns
+-- the offer.
+create or replace function pg_temp.seed_haggle(p_buyer uuid, p_product uuid, p_at timestamptz, p_amount bigint,
+                                               p_counter bigint, p_outcome text, p_place text, p_bodies text[],
+                                               p_order_state text default null)
+returns uuid language plpgsql as $$
+declare
+  v_seller uuid := (select p.seller_id from public.products p where p.id = p_product);
+  v_conversation uuid;
+  v_offer public.product_offers;
+begin
+  v_conversation := pg_temp.seed_conversation(p_buyer, v_seller, 'goods_listing', p_product, p_at, p_bodies, true);
+  perform pg_temp.seed_at(p_at + interval '30 minutes');
+  perform pg_temp.seed_as(p_buyer);
+  v_offer := public.make_product_offer(p_product, p_amount, 1, 'Would you take this?', 'meetup', null, p_place);
+  perform pg_temp.seed_reset();
+  if p_outcome <> 'pending' then
+    perform pg_temp.seed_at(p_at + interval '90 minutes');
+    if p_outcome = 'withdrawn' then
+      perform pg_temp.seed_as(p_buyer);
+      v_offer := public.respond_to_product_offer(v_offer.id, 'withdraw');
+    elsif p_outcome = 'declined' then
+      perform pg_temp.seed_as(v_seller);
+      v_offer := public.respond_to_product_offer(v_offer.id, 'decline', null, 'Sorry, that is too low for me.');
+    elsif p_outcome = 'countered' then
+      perform pg_temp.seed_as(v_seller);
+      v_offer := public.respond_to_product_offer(v_offer.id, 'counter', p_counter, 'I can do this price.');
+    else
+      perform pg_temp.seed_as(v_seller);
+      v_offer := public.respond_to_product_offer(v_offer.id, 'accept', null, 'Deal!');
+    end if;
+    perform pg_temp.seed_reset();
+  end if;
+  perform pg_temp.seed_forget_limits(p_buyer);
+  perform pg_temp.seed_forget_limits(v_seller);
+  perform pg_temp.seed_at(null);
+  if p_outcome = 'paid' then
+    perform pg_temp.seed_paid_order(v_offer.order_id, p_at + interval '100 minutes', p_order_state);
+  end if;
+  return v_offer.id;
 end $$;
 
 -- A conversation started by p_from with p_to about a context ('goods_listing' with a product,

@@ -11,7 +11,7 @@
  *      points drawn from the same metro model:
  *        (a) indexed, as an authenticated user (RLS applies)
  *        (b) indexed, with the service_role key (bypasses RLS)
- *        (c) the same query as (a) without the spatial index (dropped, then rebuilt)
+ *        (c) the same query as (a) without the spatial indexes (dropped, then rebuilt)
  *      (a) and (b) run interleaved in rounds on the same points, so caches and noise hit both;
  *   3. prints p50/p95/p99, throughput and the ratios against the targets, and rewrites the
  *      "Discovery (issue 3)" section of docs/benchmarks.md.
@@ -244,16 +244,22 @@ async function restoreDroppedIndexes(sql: postgres.Sql): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
-/** Drops every GiST index on provider_profiles.base_location (remembering their definitions). */
+/**
+ * Drops every GiST index on provider_profiles.base_location and the per-category spatial index
+ * (discovery's private.provider_category_points, all partitions), remembering their definitions.
+ */
 async function dropSpatialIndexes(sql: postgres.Sql): Promise<string[]> {
   const rows = await sql`
-    select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+    select i.indexrelid::regclass::text as name,
+           replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') as def
       from pg_index i
       join pg_class c on c.oid = i.indexrelid
       join pg_am am on am.oid = c.relam
-     where i.indrelid = 'public.provider_profiles'::regclass and am.amname = 'gist'
-       and (select a.attnum from pg_attribute a
-             where a.attrelid = i.indrelid and a.attname = 'base_location') = any (i.indkey::int2[])`;
+     where am.amname = 'gist'
+       and ((i.indrelid = 'public.provider_profiles'::regclass
+             and (select a.attnum from pg_attribute a
+                   where a.attrelid = i.indrelid and a.attname = 'base_location') = any (i.indkey::int2[]))
+            or i.indrelid = 'private.provider_category_points'::regclass)`;
   writeFileSync(DROPPED_INDEXES_FILE(), JSON.stringify(rows.map((r) => r.def)));
   for (const r of rows) await sql.unsafe(`drop index ${r.name as string}`);
   return rows.map((r) => r.name as string);
@@ -491,7 +497,7 @@ Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:d
   Seeded ${seed.seededAt} in **${seed.seconds.toFixed(0)} s** (${seed.steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join("; ")}).
 - **Query**: \`search_providers_nearby\` (POST /rest/v1/rpc) at random points drawn from the same metro model, radius ${RADIUS_M / 1000} km,
   category \`${BENCH_QUERY_CATEGORY}\`, p_min_rating ${MIN_RATING}, 20 rows, sorted by distance. ${WARMUP} warm-up requests per key;
-  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after dropping the GiST index on \`base_location\` (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
+  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after dropping the GiST indexes on \`base_location\` and on the per-category table's locations (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
 
 ${rowsTable}
 

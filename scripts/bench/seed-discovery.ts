@@ -326,9 +326,14 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
       const ordered = [...defs].sort((x, y) => Number(/gist/.test(y)) - Number(/gist/.test(x)));
       await inParallel(conns, [ordered.filter((_, i) => i % 2 === 0), ordered.filter((_, i) => i % 2 === 1)]);
     });
+    // The load skipped the triggers, the per-category search table's too: rebuild it.
+    await timed(steps, "per-category search table (private.refresh_provider_category_points)", async () => {
+      await a.unsafe("select private.refresh_provider_category_points()");
+    });
     await timed(steps, "vacuum analyze", async () => {
       await inParallel(conns, [
-        ["vacuum (analyze) public.provider_profiles", "vacuum (analyze) public.profiles", "vacuum (analyze) auth.users"],
+        ["vacuum (analyze) public.provider_profiles", "vacuum (analyze) public.profiles", "vacuum (analyze) auth.users",
+         "vacuum (analyze) private.provider_category_points"],
         ["vacuum (analyze) public.service_listings", "vacuum (analyze) public.availability_rules",
          "vacuum (analyze) public.profile_private", "vacuum (analyze) public.categories"],
       ]);

@@ -12,7 +12,12 @@
  *        (a) indexed, as an authenticated user (RLS applies)
  *        (b) indexed, with the service_role key (bypasses RLS)
  *        (c) the same query as (a) without the spatial indexes (dropped, then rebuilt)
- *      (a) and (b) run interleaved in rounds on the same points, so caches and noise hit both;
+ *      and the layers of (a) side by side (issue 14):
+ *        (d) the same call through PostgREST alone (its own port, the user's JWT: no gateway)
+ *        (e) the same call over direct SQL as the user (postgres.js; claims and role in the
+ *            transaction, as PostgREST sets them)
+ *      (a), (b), (d) and (e) run interleaved in rounds on the same points (the order rotating), so
+ *      caches and noise hit all alike;
  *   3. prints p50/p95/p99, throughput and the ratios against the targets, and rewrites the
  *      "Discovery (issue 3)" section of docs/benchmarks.md.
  * Bounded: a fixed number of requests per scenario and a time cap per scenario; only 127.0.0.1.
@@ -32,6 +37,7 @@ import type { LoadJob, LoadResult } from "./loadgen.ts";
 import { cpuSample, cpuShares, type CpuSample } from "./cpu.ts";
 import { METRO, prng, samplePoint } from "./metro.ts";
 import { BENCH_QUERY_CATEGORY, seedDiscovery, type SeedReport } from "./seed-discovery.ts";
+import { sqlRun } from "./sql-rpc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -58,6 +64,8 @@ const ROUNDS = Number(values.rounds);
 const RADIUS_M = Number(values.radius);
 const MIN_RATING = Number(values["min-rating"]);
 const TARGETS = { p95Ms: 25, indexSpeedup: 20, rlsOverhead: 1.2 };
+/** Issue 14: the default search through the gateway and over SQL, and what the gateway adds. */
+const LAYER_TARGETS = { gatewayP95Ms: 10, sqlP95Ms: 3, gatewayAddsP50Ms: 1 };
 /** Where the definitions of the indexes dropped for scenario (c) wait until they are rebuilt. */
 const DROPPED_INDEXES_FILE = () => path.join(p.home, "bench-dropped-indexes.json");
 
@@ -161,6 +169,22 @@ function benchRoots(): number[] {
 }
 
 /** Runs a load job and records how much CPU the benchmark and the rest of the machine used meanwhile. */
+/** The same calls over direct SQL as the user (postgres.js, claims and role in the transaction), as a Measured. */
+async function measuredSql(conns: postgres.ReservedSql[], claims: string, bodies: Record<string, unknown>[],
+                           warmup: number): Promise<Measured> {
+  const roots = benchRoots();
+  const before: CpuSample = cpuSample(roots);
+  const t0 = performance.now();
+  const run = await sqlRun(conns, claims, "search_providers_nearby", bodies, warmup, "r.provider_id, r.distance_m, r.cursor");
+  const after = cpuSample(roots);
+  const seconds = (performance.now() - t0) / 1000;
+  const result: LoadResult = {
+    latenciesMs: run.lat, rows: run.rows, statuses: { 200: run.lat.length, ...(run.failures ? { error: run.failures } : {}) },
+    errors: [], seconds, completed: run.lat.length, timedOut: false,
+  };
+  return { result, ...cpuShares(before, after), seconds: (after.at - before.at) / 1000 };
+}
+
 async function measured(job: LoadJob): Promise<Measured> {
   const roots = benchRoots();
   const before: CpuSample = cpuSample(roots);
@@ -406,9 +430,17 @@ async function main(): Promise<void> {
     const url = `${p.apiUrl}/rest/v1/rpc/search_providers_nearby`;
     const userHeaders = { apikey: ANON_KEY, authorization: `Bearer ${session.accessToken}` };
     const serviceHeaders = { apikey: SERVICE_ROLE_KEY, authorization: `Bearer ${SERVICE_ROLE_KEY}` };
-    const job = (headers: Record<string, string>, b: unknown[], requests: number, warmup: number, maxSeconds = 300): LoadJob => ({
-      url, headers, bodies: b, requests, warmup, concurrency: CONCURRENCY, maxSeconds,
+    const job = (headers: Record<string, string>, b: unknown[], requests: number, warmup: number, maxSeconds = 300,
+                 at = url): LoadJob => ({
+      url: at, headers, bodies: b, requests, warmup, concurrency: CONCURRENCY, maxSeconds,
     });
+    // The layers: PostgREST alone (its own port, the user's JWT) and direct SQL as the same user.
+    const postgrestUrl = `http://127.0.0.1:${p.postgrestPort}/rpc/search_providers_nearby`;
+    const postgrestHeaders = { authorization: `Bearer ${session.accessToken}` };
+    const claims = JSON.stringify({ sub: session.user.id, role: "authenticated", aud: "authenticated" });
+    const sqlPool = connect(p, "postgres", { max: CONCURRENCY, idle_timeout: 0 });
+    const sqlConns: postgres.ReservedSql[] = [];
+    for (let i = 0; i < CONCURRENCY; i++) sqlConns.push(await sqlPool.reserve());
 
     const planIndexed = await planFor(sql, { ...points[0], categoryId });
 
@@ -416,21 +448,33 @@ async function main(): Promise<void> {
     log(`warming up (${WARMUP} requests each)`);
     await loadgen(job(userHeaders, bodies.slice(REQUESTS), WARMUP, 0));
     await loadgen(job(serviceHeaders, bodies.slice(REQUESTS), WARMUP, 0));
+    await loadgen(job(postgrestHeaders, bodies.slice(REQUESTS), WARMUP, 0, 300, postgrestUrl));
+    await sqlRun(sqlConns, claims, "search_providers_nearby", bodies.slice(REQUESTS), WARMUP, "r.provider_id");
     const per = Math.ceil(REQUESTS / ROUNDS);
     const aRuns: Measured[] = [];
     const bRuns: Measured[] = [];
+    const dRuns: Measured[] = [];
+    const eRuns: Measured[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       // The measured slice, then 10 bodies from the warm-up region for the chunk's own warm-up.
       const slice = bodies.slice(r * per, Math.min(REQUESTS, (r + 1) * per));
       const withWarmup = [...slice, ...bodies.slice(REQUESTS, REQUESTS + 10)];
-      const first = r % 2 === 0;
-      log(`round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user and as service_role`);
-      if (first) aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10)));
-      bRuns.push(await measured(job(serviceHeaders, withWarmup, slice.length, 10)));
-      if (!first) aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10)));
+      log(`round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user (gateway, PostgREST alone, SQL) and as service_role`);
+      // Each path in turn, the order rotating from round to round, over the same points.
+      const paths = [
+        async () => aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10))),
+        async () => bRuns.push(await measured(job(serviceHeaders, withWarmup, slice.length, 10))),
+        async () => dRuns.push(await measured(job(postgrestHeaders, withWarmup, slice.length, 10, 300, postgrestUrl))),
+        async () => eRuns.push(await measuredSql(sqlConns, claims, [...bodies.slice(REQUESTS, REQUESTS + 10), ...slice], 10)),
+      ];
+      for (let k = 0; k < paths.length; k++) await paths[(k + r) % paths.length]();
     }
+    for (const c of sqlConns) c.release();
+    await sqlPool.end();
     const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
     const b = stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY);
+    const d = stats("(d) = (a) through PostgREST alone (no gateway)", dRuns, CONCURRENCY);
+    const e = stats("(e) = (a) over direct SQL (postgres.js, as the user)", eRuns, CONCURRENCY);
 
     // Other shapes, for the record (not targets): one client, a few requests each.
     const shapes = await otherShapes(userHeaders, categoryId as string);
@@ -459,13 +503,20 @@ async function main(): Promise<void> {
       { what: `p95 of (a) ≤ ${TARGETS.p95Ms} ms`, value: `${ms(a.p95)} ms`, pass: a.p95 <= TARGETS.p95Ms },
       { what: `(c)/(a) p50 ≥ ${TARGETS.indexSpeedup}×`, value: `${speedup.toFixed(1)}×`, pass: speedup >= TARGETS.indexSpeedup },
       { what: `(a)/(b) p95 ≤ ${TARGETS.rlsOverhead}×`, value: `${overhead.toFixed(2)}×`, pass: overhead <= TARGETS.rlsOverhead },
+      // The layers side by side (issue 14), measured in the same rounds over the same points.
+      { what: `issue 14: p95 of (a), through the gateway, ≤ ${LAYER_TARGETS.gatewayP95Ms} ms`, value: `${ms(a.p95)} ms`,
+        pass: a.p95 <= LAYER_TARGETS.gatewayP95Ms },
+      { what: `issue 14: p95 of (e), over SQL, ≤ ${LAYER_TARGETS.sqlP95Ms} ms`, value: `${ms(e.p95)} ms`, pass: e.p95 <= LAYER_TARGETS.sqlP95Ms },
+      { what: `issue 14: the gateway adds ≤ ${LAYER_TARGETS.gatewayAddsP50Ms} ms at p50 over PostgREST alone ((a) − (d))`,
+        value: `${ms(a.p50 - d.p50)} ms`, pass: a.p50 - d.p50 <= LAYER_TARGETS.gatewayAddsP50Ms },
+      { what: "for the record: PostgREST over SQL at p50 ((d)/(e))", value: `${(d.p50 / e.p50).toFixed(2)}×`, pass: true },
     ];
-    const failures = [a, b, c].reduce((n, s) => n + s.failures, 0);
+    const failures = [a, b, c, d, e].reduce((n, s) => n + s.failures, 0);
 
     const rowsTable = [
       "| scenario | requests | concurrency | p50 ms | p95 ms | p99 ms | mean ms | max ms | req/s | rows/response | empty | CPU: bench / others |",
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...[a, b, c].map((s) =>
+      ...[a, d, e, b, c].map((s) =>
         `| ${s.name} | ${s.requests} | ${s.concurrency} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.mean)} | ${ms(s.max)} | ${s.throughput.toFixed(0)} | ${s.meanRows.toFixed(1)} | ${s.emptyResponses} | ${pct(s.cpuOurs)} / ${pct(s.cpuOthers)} |`),
     ].join("\n");
     const verdictTable = [
@@ -497,7 +548,7 @@ Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:d
   Seeded ${seed.seededAt} in **${seed.seconds.toFixed(0)} s** (${seed.steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join("; ")}).
 - **Query**: \`search_providers_nearby\` (POST /rest/v1/rpc) at random points drawn from the same metro model, radius ${RADIUS_M / 1000} km,
   category \`${BENCH_QUERY_CATEGORY}\`, p_min_rating ${MIN_RATING}, 20 rows, sorted by distance. ${WARMUP} warm-up requests per key;
-  (a) and (b) interleaved in ${ROUNDS} rounds over the same points; (c) = (a) after dropping the GiST indexes on \`base_location\` and on the per-category table's locations (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
+  (a), (b), (d) = (a) through PostgREST alone and (e) = (a) over direct SQL as the user interleaved in ${ROUNDS} rounds over the same points (the order rotating); (c) = (a) after dropping the GiST indexes on \`base_location\` and on the per-category table's locations (rebuilt afterwards in ${rebuildSeconds.toFixed(0)} s).
 
 ${rowsTable}
 

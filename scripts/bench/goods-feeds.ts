@@ -32,6 +32,7 @@ import type { LoadJob, LoadResult } from "./loadgen.ts";
 import { METRO, prng, samplePoint } from "./metro.ts";
 import { GOODS_VOCABULARY, seedGoods, type GoodsSeedReport } from "./seed-goods.ts";
 import { stats, writeSection } from "./lib.ts";
+import { asUser, type Body, rpcSql, sqlRun } from "./sql-rpc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -135,8 +136,6 @@ function loadgen(job: LoadJob): Promise<LoadResult> {
   });
 }
 
-type Body = Record<string, unknown>;
-
 interface Shape {
   name: string;
   fn: "discover_products" | "community_feed" | "search_products";
@@ -146,54 +145,8 @@ interface Shape {
   sql: Body[];
 }
 
-/** The RPC call as SQL with named arguments (arrays typed). */
-function rpcSql(fn: string, body: Body): { text: string; params: unknown[] } {
-  const keys = Object.keys(body);
-  const args = keys.map((k, i) => `${k} => $${i + 1}${Array.isArray(body[k]) ? "::text[]" : ""}`);
-  return { text: `select (r.product).id, r.distance_m, r.score, r.cursor from public.${fn}(${args.join(", ")}) r`,
-    params: keys.map((k) => body[k]) };
-}
-
-/** One RPC call as the user: a transaction on a reserved connection (claims and role set in it). */
-async function asUser(c: postgres.ReservedSql, claims: string, q: { text: string; params: unknown[] }) {
-  await c.unsafe("begin");
-  try {
-    await c.unsafe("select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)", [claims]);
-    const rows = await c.unsafe(q.text, q.params as never[]);
-    await c.unsafe("commit");
-    return rows;
-  } catch (e) {
-    await c.unsafe("rollback").catch(() => {});
-    throw e;
-  }
-}
-
-/** Runs `bodies` over direct SQL as the shopper, `concurrency` at a time on reserved connections. */
-async function sqlRun(conns: postgres.ReservedSql[], claims: string, fn: string, bodies: Body[], warmup: number) {
-  const lat: number[] = [];
-  const rows: number[] = [];
-  let failures = 0;
-  let next = 0;
-  const total = bodies.length;
-  await Promise.all(conns.map(async (c) => {
-    while (next < total) {
-      const i = next++;
-      const q = rpcSql(fn, bodies[i]);
-      const t0 = performance.now();
-      try {
-        const r = await asUser(c, claims, q);
-        if (i >= warmup) {
-          lat.push(performance.now() - t0);
-          rows.push(r.length);
-        }
-      } catch (e) {
-        failures += 1;
-        if (failures <= 3) log(`  sql error (${fn}): ${(e as Error).message}`);
-      }
-    }
-  }));
-  return { lat, rows, failures };
-}
+/** What the SQL path selects from a feed or search page (what a client reads first). */
+const PAGE_COLUMNS = "(r.product).id, r.distance_m, r.score, r.cursor";
 
 const msf = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
 
@@ -276,7 +229,7 @@ async function main(): Promise<void> {
       });
       const rows = (await res.json()) as Array<{ cursor: string }>;
       if (rows.length) page2.gateway.push({ ...b, p_cursor: rows[rows.length - 1].cursor });
-      const q = rpcSql("discover_products", b);
+      const q = rpcSql("discover_products", b, PAGE_COLUMNS);
       const r = await asUser(conns[0], claims, q);
       if (r.length) page2.sql.push({ ...b, p_cursor: r[r.length - 1].cursor });
     }
@@ -288,7 +241,7 @@ async function main(): Promise<void> {
     try {
       for (const s of shapes) {
         const lines: string[] = [];
-        const q = rpcSql(s.fn, s.sql[0]);
+        const q = rpcSql(s.fn, s.sql[0], PAGE_COLUMNS);
         const explainer = connect(p, "supabase_admin", { max: 1, onnotice: (m) => lines.push(String(m.message)) });
         try {
           await explainer.begin(async (tx) => {
@@ -319,7 +272,7 @@ async function main(): Promise<void> {
     for (const s of shapes) {
       await loadgen({ url: `${p.apiUrl}/rest/v1/rpc/${s.fn}`, headers, bodies: s.gateway.slice(REQUESTS), requests: WARMUP,
         warmup: 0, concurrency: CONCURRENCY, maxSeconds: 120 });
-      await sqlRun(conns, claims, s.fn, s.sql.slice(REQUESTS), WARMUP);
+      await sqlRun(conns, claims, s.fn, s.sql.slice(REQUESTS), WARMUP, PAGE_COLUMNS);
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     const per = Math.ceil(REQUESTS / ROUNDS);
@@ -342,7 +295,7 @@ async function main(): Promise<void> {
             acc[i].gwFail += Object.entries(res.statuses).filter(([st]) => st !== "200").reduce((m, [, c]) => m + c, 0);
           };
           const runDb = async () => {
-            const res = await sqlRun(conns.slice(0, level), claims, s.fn, dbSlice, 0);
+            const res = await sqlRun(conns.slice(0, level), claims, s.fn, dbSlice, 0, PAGE_COLUMNS);
             acc[i].db.push(...res.lat);
             acc[i].dbRows.push(...res.rows);
             acc[i].dbFail += res.failures;

@@ -475,11 +475,13 @@ begin
     case when p_max_price is not null then 'max_price' end,
     case when v_viewer is not null then 'viewer' end], null);
 
-  -- The candidates (ids and distances, nearest first). A word search reads its matches ring by
-  -- ring from the point (1 km, then wider as the density seen asks, up to the radius) through the
-  -- grid cells of each ring, until a ring holds the candidates a page ranks (then the nearest ones are all inside it) or
-  -- the ring is the radius. A first search page whose words match nothing within the radius
-  -- searches the corrected words instead (private.product_search_correction), its pages too.
+  -- The candidates (private.goods_candidate[], nearest first). A word search reads its matches
+  -- ring by ring from the point (1 km, then wider as the density seen asks, up to the radius)
+  -- through the grid cells of each ring, until a ring holds the candidates a page ranks (then the
+  -- nearest ones are all inside it) or the ring is the radius; where no cells can be listed (the
+  -- circle crosses a pole or the antimeridian) it reads the whole radius at once. A first search
+  -- page whose words match nothing within the radius searches the corrected words instead
+  -- (private.product_search_correction), its pages too.
   foreach v_try in array case when v_variant = 'search' and p_cursor is null and pg_catalog.char_length(v_query_text) >= 3
                               then array['search', 'search_fuzzy'] else array[v_variant] end loop
     if v_try = 'search_fuzzy' then
@@ -495,6 +497,9 @@ begin
       v_ring := least(p_radius_m, 1000);
       loop
         v_cells := private.goods_search_cells(p_lat, p_lng, v_ring::double precision);
+        if v_cells is null then
+          v_ring := p_radius_m;
+        end if;
         execute private.goods_candidates_sql('search', case when v_cells is not null then v_filters || 'cells'::text else v_filters end)
           into v_cands
           using v_point, v_ring::double precision, v_category_ids, p_conditions, p_min_price, p_max_price, p_feed,

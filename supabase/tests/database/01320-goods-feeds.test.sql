@@ -5,7 +5,7 @@
 -- no gap, anchored at the first page's time), the community feed's building and neighbourhood
 -- tiers, search (English stemming, Arabic, tags, typos, geo, sorts) and every error code.
 begin;
-select plan(72);
+select plan(73);
 
 select tests.freeze_time(now());
 
@@ -250,6 +250,16 @@ select is(tests.fd_keys(array(select (d.product).id from public.search_products(
 -- The vocabulary for typo correction
 ------------------------------------------------------------------------------------------------
 reset role;
+-- Across the antimeridian no grid cells are listed: the search reads the whole radius at once.
+with x as (
+  insert into public.products (seller_id, title, description, price, category_id, condition, feed, location, quantity,
+                               available_quantity, tags)
+  values (tests.id('s1'), 'Antimeridian kayak', '', 9000, tests.id('furniture'), 'good', 'discover',
+          tests.point(-17.0, -179.97), 1, 1, '{}')
+  returning id)
+select tests.keep('AM', (select id from x));
+select is(array(select (d.product).id from public.search_products('kayak', -17.0, 179.99, p_radius_m => 10000) d),
+  array[tests.id('AM')], 'a search whose circle crosses the antimeridian finds a product 4 km away on the other side');
 select ok(exists (select 1 from private.product_words where word = 'bookshelf'), 'listing a product adds its words to the vocabulary');
 update public.products set description = 'Solid walnut, zanzibarian style' where id = tests.id('B');
 select ok(exists (select 1 from private.product_words where word = 'zanzibarian'), 'editing a product adds its new words');

@@ -32,7 +32,6 @@ create table private.provider_category_points_other partition of private.provide
 revoke all on table private.provider_category_points_other from public, anon, authenticated, service_role;
 
 create index provider_category_points_location_idx on private.provider_category_points using gist (location);
-create index provider_category_points_provider_idx on private.provider_category_points (provider_id);
 
 ------------------------------------------------------------------------------------------------
 -- A partition per category

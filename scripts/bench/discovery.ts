@@ -289,21 +289,24 @@ async function dropSpatialIndexes(sql: postgres.Sql): Promise<string[]> {
   return rows.map((r) => r.name as string);
 }
 
-/** EXPLAIN ANALYZE of the exact query text the RPC runs for one point (for the report). */
+/**
+ * EXPLAIN ANALYZE of the candidate walk the RPC runs for one point (for the report): the query of
+ * private.discovery_category_nearest on the category's partition, with the values. The providers
+ * and their profiles are then read by primary key (20 rows each).
+ */
 async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; categoryId: string }): Promise<string[]> {
-  await sql.unsafe(`
-    create or replace function pg_temp.bench_explain(p_lat float8, p_lng float8, p_radius float8, p_category uuid, p_rating numeric)
-    returns setof text language plpgsql as $$
-    declare s private.discovery_search;
-    begin
-      s := private.discovery_prepare('provider', 'near', p_lat, p_lng, p_radius, null, null, null, null, p_category, p_rating,
-                                     false, false, null, null, null, null, 'distance', null, 20, 100);
-      return query execute 'explain (analyze, costs off, timing off, summary off) ' || private.discovery_sql(s)
-        using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids, s.min_rating,
-              s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id, s.row_limit, s.sort, s.fingerprint;
-    end $$`);
-  const rows = await sql`select pg_temp.bench_explain(${args.lat}, ${args.lng}, ${RADIUS_M}, ${args.categoryId}, ${MIN_RATING}) as line`;
-  return rows.map((r) => r.line as string);
+  const partition = `private.provider_category_points_${args.categoryId.replace(/-/g, "")}`;
+  const rows = await sql.unsafe(`
+    explain (analyze, costs off, timing off, summary off)
+    select n.provider_id, n.distance
+      from (select x.provider_id, x.location operator(extensions.<->) $1::extensions.geography as distance
+              from ${partition} x
+             where x.category_id = $2 and x.rating_avg >= $3
+             order by x.location operator(extensions.<->) $1::extensions.geography
+             fetch first 20 rows with ties) n
+     where n.distance <= $4`,
+    [`SRID=4326;POINT(${args.lng} ${args.lat})`, args.categoryId, MIN_RATING, RADIUS_M]);
+  return rows.map((r) => r["QUERY PLAN"] as string);
 }
 
 interface ShapeResult {
@@ -558,7 +561,7 @@ Other search shapes at points from the same model, through the gateway, one clie
 
 ${shapesTable}
 
-Plan of the indexed query (EXPLAIN ANALYZE of the text the RPC executes, first point):
+Plan of the candidate walk (EXPLAIN ANALYZE of the query private.discovery_category_nearest runs on the category's partition, first point; then 20 providers and their profiles are read by primary key):
 
 \`\`\`
 ${planIndexed.join("\n")}

@@ -15,18 +15,22 @@ export function rpcSql(fn: string, body: Body, columns: string): { text: string;
   return { text: `select ${columns} from public.${fn}(${args.join(", ")}) r`, params: keys.map((k) => body[k]) };
 }
 
-/** One RPC call as the user: a transaction on a reserved connection (claims and role set in it). */
+/**
+ * One RPC call as the user: a transaction on a reserved connection (claims and role set in it).
+ * The four statements are pipelined (sent together, one round trip), as a driver close to the
+ * database would send them; a failed call's COMMIT rolls the transaction back.
+ */
 export async function asUser(c: postgres.ReservedSql, claims: string, q: { text: string; params: unknown[] }) {
-  await c.unsafe("begin");
-  try {
-    await c.unsafe("select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)", [claims]);
-    const rows = await c.unsafe(q.text, q.params as never[]);
-    await c.unsafe("commit");
-    return rows;
-  } catch (e) {
-    await c.unsafe("rollback").catch(() => {});
-    throw e;
-  }
+  const steps = [
+    c.unsafe("begin"),
+    c.unsafe("select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)", [claims]),
+    c.unsafe(q.text, q.params as never[]),
+    c.unsafe("commit"),
+  ];
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return (settled[2] as PromiseFulfilledResult<postgres.RowList<postgres.Row[]>>).value;
 }
 
 /**

@@ -20,14 +20,19 @@ export type Json = Record<string, unknown>;
  * The project's CORS headers (functions/_shared/cors.ts), also allowing the headers a preflight asks
  * for, as Kong's cors plugin does in `supabase start`.
  */
+/** The CORS headers for requests that ask for no extra headers (almost all), built once. */
+const DEFAULT_CORS: Readonly<Record<string, string>> = Object.freeze({
+  ...CORS_HEADERS,
+  "Access-Control-Allow-Headers": [...new Set(CORS_ALLOW_HEADERS)].join(", "),
+});
+
 export function corsHeaders(req: http.IncomingMessage): Record<string, string> {
-  const allow = new Set(CORS_ALLOW_HEADERS);
   const requested = req.headers["access-control-request-headers"];
-  if (typeof requested === "string") {
-    for (const h of requested.split(",")) {
-      const name = h.trim().toLowerCase();
-      if (/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) allow.add(name);
-    }
+  if (typeof requested !== "string") return { ...DEFAULT_CORS };
+  const allow = new Set(CORS_ALLOW_HEADERS);
+  for (const h of requested.split(",")) {
+    const name = h.trim().toLowerCase();
+    if (/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) allow.add(name);
   }
   return { ...CORS_HEADERS, "Access-Control-Allow-Headers": [...allow].join(", ") };
 }
@@ -128,6 +133,23 @@ export interface ForwardTarget {
   timeoutMs: number;
   /** Replace the upstream's CORS headers by the gateway's (PostgREST); functions answer CORS themselves. */
   cors: boolean;
+  /** Connection pool to the upstream (keep-alive); without it, a connection per request. */
+  agent?: http.Agent;
+  /**
+   * Answer a chunked upstream response of at most this many bytes in one piece, with its length
+   * (one write instead of re-chunking it); larger ones stream from there. 0: always stream.
+   */
+  bufferUpTo?: number;
+}
+
+/**
+ * A keep-alive pool for an upstream on the loopback: a new TCP connection per request (and its
+ * accept on the upstream's side) costs more than the proxying itself. Idle connections close after
+ * a few seconds, well before an upstream's own idle timeout, so a request never races a server
+ * closing the connection it was about to reuse.
+ */
+export function upstreamAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, timeout: 4000, scheduling: "lifo", maxFreeSockets: 64 });
 }
 
 /**
@@ -155,7 +177,7 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, t: 
       method: req.method,
       path: t.path,
       headers: t.headers,
-      agent: false,
+      agent: t.agent ?? false,
     });
     preq.on("socket", (sock) => {
       const go = () => {
@@ -177,11 +199,39 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, t: 
         headers[k] = v;
       }
       if (t.cors) Object.assign(headers, corsHeaders(req));
-      res.writeHead(pres.statusCode ?? 502, pres.statusMessage || undefined, headers);
-      pres.pipe(res);
+      const status = pres.statusCode ?? 502;
       pres.on("error", () => res.destroy());
       pres.on("aborted", () => res.destroy());
       res.on("finish", () => finish({ kind: "done" }));
+      const limit = t.bufferUpTo ?? 0;
+      if (limit <= 0 || pres.headers["content-length"] !== undefined || req.method === "HEAD") {
+        res.writeHead(status, pres.statusMessage || undefined, headers);
+        pres.pipe(res);
+        return;
+      }
+      // Small chunked bodies (PostgREST's JSON) go out in one write with their length.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > limit) {
+          pres.off("data", onData);
+          pres.off("end", onEnd);
+          pres.pause();
+          res.writeHead(status, pres.statusMessage || undefined, headers);
+          for (const c of chunks) res.write(c);
+          pres.pipe(res);
+          pres.resume();
+        }
+      };
+      const onEnd = () => {
+        if (status !== 204 && status !== 304) headers["content-length"] = size;
+        res.writeHead(status, pres.statusMessage || undefined, headers);
+        res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      };
+      pres.on("data", onData);
+      pres.on("end", onEnd);
     });
     preq.on("error", (err: NodeJS.ErrnoException) => {
       if (res.headersSent) {

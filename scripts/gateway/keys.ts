@@ -32,10 +32,22 @@ export interface Keys {
 export function createKeys(o: KeyOptions): Keys {
   const secret = new TextEncoder().encode(o.jwtSecret);
 
+  // Verified tokens, until their expiry: the API key (and a user's token) comes with every request,
+  // and checking its signature each time is most of the gateway's own work on a fast call.
+  const verified = new Map<string, { payload: JWTPayload; until: number }>();
+  const MAX_CACHED = 10_000;
+
   async function verify(token: string): Promise<JWTPayload | null> {
     if (!looksLikeJwt(token)) return null;
+    const hit = verified.get(token);
+    if (hit) {
+      if (Date.now() < hit.until) return hit.payload;
+      verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] });
+      if (verified.size >= MAX_CACHED) verified.clear();
+      verified.set(token, { payload, until: typeof payload.exp === "number" ? payload.exp * 1000 : Infinity });
       return payload;
     } catch {
       return null;

@@ -1,6 +1,15 @@
 /** /rest/v1 → PostgREST (prefix stripped; apikey required, key → JWT swap), as Kong does. */
 import type http from "node:http";
-import { bearer, firstHeader, forward, sendJson, sendPreflight, stripApikeyParam, upstreamHeaders } from "./http.ts";
+import {
+  bearer,
+  firstHeader,
+  forward,
+  sendJson,
+  sendPreflight,
+  stripApikeyParam,
+  upstreamAgent,
+  upstreamHeaders,
+} from "./http.ts";
 import type { Keys } from "./keys.ts";
 import type { Route } from "./route.ts";
 
@@ -18,6 +27,7 @@ export function restRoute(o: RestOptions): Route {
   const restHost = rest.hostname.replace(/^\[|\]$/g, "");
   const restPort = Number(rest.port || (rest.protocol === "https:" ? 443 : 80));
   const restBase = rest.pathname.replace(/\/+$/, "");
+  const agent = upstreamAgent();
   return {
     prefix: "/rest/v1",
     async handle(req: http.IncomingMessage, res: http.ServerResponse, subPath: string, rawQuery: string) {
@@ -40,6 +50,8 @@ export function restRoute(o: RestOptions): Route {
         headers,
         timeoutMs: o.timeoutMs,
         cors: true,
+        agent,
+        bufferUpTo: 64 * 1024,
       });
       if (r.kind === "done") return;
       if (r.kind === "refused") {

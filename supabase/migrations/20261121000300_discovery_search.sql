@@ -179,6 +179,23 @@ create type private.discovery_search as (
 );
 comment on type private.discovery_search is 'A validated discovery search: what private.discovery_prepare returns and the RPCs bind to the query of private.discovery_sql.';
 
+create or replace function private.discovery_cursor_encode(
+  p_sort text, p_fingerprint text, p_k1 double precision, p_k2 double precision, p_id uuid)
+returns text
+language sql
+immutable
+parallel safe
+-- The keys are written as shortest exact float text: every discovery RPC runs with
+-- extra_float_digits = 1, so they round-trip bit for bit (a SET here would cost a GUC change a row).
+set search_path = ''
+as $$
+  select pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
+           pg_catalog.json_build_array(1, p_sort, p_fingerprint, p_k1, p_k2, p_id)::text, 'UTF8'), 'base64'),
+           E'+/\n', '-_'), '=');
+$$;
+comment on function private.discovery_cursor_encode(text, text, double precision, double precision, uuid) is
+  'The keyset cursor of a discovery row: base64url of [1, sort, search fingerprint, key1, key2, id] (read by private.discovery_cursor_decode).';
+
 create or replace function private.discovery_cursor_decode(
   p_cursor text, p_sort text, p_fingerprint text,
   out k1 double precision, out k2 double precision, out id uuid)
@@ -220,7 +237,7 @@ begin
 end;
 $$;
 comment on function private.discovery_cursor_decode(text, text, text) is
-  'Decodes a keyset cursor (base64url of [1, sort, search fingerprint, key1, key2, id], written by the queries of private.discovery_sql) for this sort and search; HL007 otherwise.';
+  'Decodes a keyset cursor (base64url of [1, sort, search fingerprint, key1, key2, id], written by private.discovery_cursor_encode) for this sort and search; HL007 otherwise.';
 
 create or replace function private.discovery_prepare(
   p_entity text,
@@ -445,11 +462,13 @@ comment on function private.discovery_prepare(text, text, double precision, doub
 
 revoke all on function
   private.discovery_point(double precision, double precision),
+  private.discovery_cursor_encode(text, text, double precision, double precision, uuid),
   private.discovery_cursor_decode(text, text, text),
   private.discovery_prepare(text, text, double precision, double precision, double precision, double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer, integer)
   from public, anon, authenticated, service_role;
 grant execute on function
   private.discovery_point(double precision, double precision),
+  private.discovery_cursor_encode(text, text, double precision, double precision, uuid),
   private.discovery_cursor_decode(text, text, text),
   private.discovery_prepare(text, text, double precision, double precision, double precision,
     double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean,

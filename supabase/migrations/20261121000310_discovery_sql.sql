@@ -57,25 +57,11 @@ begin
 
   v_dist := pg_catalog.format('(%s operator(extensions.<->) $1)', v_geo);
 
-  -- Nearby providers of a category by distance (with a minimum rating at most): the candidates
-  -- come from the category's own spatial index (private.discovery_category_nearest: the first
-  -- $18 after the cursor, with ties, within the radius), then the providers are read by id.
-  if s.entity = 'provider' and s.area = 'near' and s.sort = 'distance' and p_mode = 'rows'
-     and 'category' = any (s.filters) and s.filters <@ array['category', 'min_rating', 'after']::text[] then
-    v_from := pg_catalog.format('private.discovery_category_nearest($1, $2, $8, %s, %s, $18) c '
-      || 'join public.provider_profiles pp on pp.id = c.provider_id',
-      case when 'min_rating' = any (s.filters) then '$10' else 'null::numeric' end,
-      case when 'after' = any (s.filters) then '$15, $17' else 'null::float8, null::uuid' end);
-    v_dist := 'c.distance';
-  end if;
-
   -- Area: an index condition (`&&` against a box: good selectivity estimates from the column
   -- statistics) and the exact test. ST_DWithin / ST_Intersects are not used directly: the planner
   -- gives those function calls a near-zero selectivity and a cost of 10000 per row, which makes it
   -- sort whole neighbourhoods (and JIT-compile) instead of walking the KNN index to the LIMIT.
-  if s.area = 'near' and v_dist = 'c.distance' then
-    v_area := array['c.distance <= $2'];   -- the candidates are within the radius already
-  elsif s.area = 'near' then
+  if s.area = 'near' then
     v_area := array[pg_catalog.format('%s operator(extensions.&&) $3', v_geo),   -- $3 = _st_expand(point, radius)
                     pg_catalog.format('%s <= $2', v_dist)];
   elsif s.area = 'covering' then
@@ -239,8 +225,7 @@ select %1$s,
        extensions.st_x(%2$s::extensions.geometry) as lng,
        %3$s as distance_m,
        %4$s as relevance,
-       pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
-         pg_catalog.json_build_array(1, $19, $20, %5$s, %6$s, %7$s)::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=') as cursor
+       private.discovery_cursor_encode($19, $20, %5$s, %6$s, %7$s) as cursor
   from %8$s
  where $q$,
     v_select, v_geo, v_dist, v_relevance, v_k1, v_k2, v_id, v_from);

@@ -37,6 +37,8 @@ parallel safe
 set search_path = ''
 set jit = off
 set extra_float_digits = 1
+-- The static query below (the app's default search) is planned once per connection.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   s private.discovery_search;
@@ -44,6 +46,33 @@ begin
   s := private.discovery_prepare(
     'provider', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  -- A category by distance (with a minimum rating, after a cursor): the candidates come from the
+  -- category's own spatial index (private.discovery_category_nearest: the first p_limit by
+  -- distance after the cursor, with ties, within the radius), the providers are read by id, and
+  -- this statement is static, so its plan is made once per connection instead of on every call.
+  if s.sort = 'distance' and 'category' = any (s.filters)
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
+    return query
+    select pp.id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, pp.rating_avg, pp.rating_count,
+           pp.reputation_score, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text, pp.is_available,
+           pp.is_verified,
+           extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
+           c.distance,
+           0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
+             + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int,
+           private.discovery_cursor_encode(s.sort, s.fingerprint, c.distance, null, pp.id)
+      from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1, s.after_id,
+                                              s.row_limit) c
+      join public.provider_profiles pp on pp.id = c.provider_id
+      left join public.profiles pr on pr.id = pp.id
+     where pp.deleted_at is null
+       and pp.hidden_at is null
+       and pp.category_ids operator(pg_catalog.@>) array[s.category_id]
+       and (s.min_rating is null or pp.rating_avg >= s.min_rating)
+     order by c.distance, pp.id
+     limit s.row_limit;
+    return;
+  end if;
   return query execute private.discovery_sql(s)
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,

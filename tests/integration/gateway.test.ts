@@ -19,6 +19,21 @@ describe("REST through the gateway", () => {
     expect(doc.paths).toBeTypeOf("object");
   });
 
+  it("answers a small PostgREST response in one piece with its length, and streams a large one", async () => {
+    const small = await fetch(`${api}/rest/v1/categories?select=id&limit=2`, { headers: { apikey: ANON_KEY } });
+    expect(small.status).toBe(200);
+    const text = await small.text();
+    expect(small.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text)).toHaveLength(2);
+    expect(small.headers.get("access-control-allow-origin")).toBe("*");
+    // The OpenAPI document (~200 kB) is over the 64 kB the gateway gathers: it streams, whole.
+    const large = await fetch(`${api}/rest/v1/`, { headers: { apikey: ANON_KEY } });
+    const body = await large.text();
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    expect(large.headers.get("content-length")).toBeNull();
+    expect(JSON.parse(body)).toMatchObject({ swagger: "2.0" });
+  });
+
   it("refuses a request without an apikey", async () => {
     const res = await fetch(`${api}/rest/v1/`);
     expect(res.status).toBe(401);

@@ -42,34 +42,63 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   s private.discovery_search;
+  v_path text;
 begin
   s := private.discovery_prepare(
     'provider', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
-  -- A category by distance (with a minimum rating, after a cursor): the candidates come from the
-  -- category's own spatial index (private.discovery_category_nearest: the first p_limit by
-  -- distance after the cursor, with ties, within the radius), the providers are read by id, and
-  -- this statement is static, so its plan is made once per connection instead of on every call.
+  -- The app's usual searches run one static statement, planned once per connection:
+  -- * a category by distance (with a minimum rating, after a cursor): the candidates come from the
+  --   category's own spatial index (private.discovery_category_nearest: the first p_limit by
+  --   distance after the cursor, with ties, within the radius);
+  -- * by rating, price or relevance within 3 to 25 km (in a category or not, with a minimum rating or a
+  --   price range, after a cursor): candidates read cell by cell in key order
+  --   (private.discovery_ranked_nearby, a superset of the page);
+  -- then the providers are read by id and sorted exactly as private.discovery_sql would.
   if s.sort = 'distance' and 'category' = any (s.filters)
      and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
+    v_path := 'distance';
+  elsif s.sort <> 'distance' and s.scale between 3000 and 25000 and abs(p_lat) < 80
+        and abs(p_lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p_lat) + 0.3)) < 180
+        and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[] then
+    v_path := 'ranked';
+  end if;
+  if v_path is not null then
     return query
     select pp.id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, pp.rating_avg, pp.rating_count,
            pp.reputation_score, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text, pp.is_available,
            pp.is_verified,
            extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
-           c.distance,
-           0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
-             + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int,
-           private.discovery_cursor_encode(s.sort, s.fingerprint, c.distance, null, pp.id)
-      from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1, s.after_id,
-                                              s.row_limit) c
+           c.distance, k.relevance,
+           private.discovery_cursor_encode(s.sort, s.fingerprint, k.k1, case when s.sort <> 'distance' then c.distance end,
+                                           pp.id)
+      from (select n.provider_id, n.distance
+              from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
+                                                      s.after_id, s.row_limit) n
+             where v_path = 'distance'
+            union all
+            select r.provider_id, r.distance
+              from private.discovery_ranked_nearby(s.point, s.scale, s.category_id, s.sort, s.min_rating, s.min_price,
+                                                   s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) r
+             where v_path = 'ranked') c
       join public.provider_profiles pp on pp.id = c.provider_id
       left join public.profiles pr on pr.id = pp.id
+     cross join lateral (
+           select 0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
+                    + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int as relevance) rel
+     cross join lateral (
+           select rel.relevance,
+                  case s.sort when 'distance' then c.distance
+                              when 'rating' then pp.reputation_score::float8
+                              when 'price' then coalesce(pp.price_from::float8, 1e15)
+                              else rel.relevance end as k1) k
      where pp.deleted_at is null
        and pp.hidden_at is null
-       and pp.category_ids operator(pg_catalog.@>) array[s.category_id]
+       and (s.category_id is null or pp.category_ids operator(pg_catalog.@>) array[s.category_id])
        and (s.min_rating is null or pp.rating_avg >= s.min_rating)
-     order by c.distance, pp.id
+       and (s.min_price is null or pp.price_from >= s.min_price)
+       and (s.max_price is null or pp.price_from <= s.max_price)
+     order by case when s.sort in ('distance', 'price') then k.k1 else -k.k1 end, c.distance, pp.id
      limit s.row_limit;
     return;
   end if;

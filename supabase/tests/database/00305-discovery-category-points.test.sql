@@ -1,49 +1,76 @@
 -- Module discovery, the per-category spatial index (private.provider_category_points): kept in
 -- step with provider_profiles by its triggers (listings, moves, ratings, hiding, closing), a
--- partition per service category, and the nearby search in a category returning exactly what a
--- brute-force query over provider_profiles returns, page after page.
+-- partition per service category (and the nil category of all providers), and the nearby searches
+-- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
+-- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(12);
+select plan(20);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
 insert into public.categories (slug, names, parent_id)
 select v.slug, '{"en": "CP", "ar": "ج"}', tests.category_id('cp-root')
   from (values ('cp-leaf-a'), ('cp-leaf-b')) as v(slug);
+insert into public.categories (slug, names) values ('cp-dense', '{"en": "CP dense", "ar": "ج"}');
 
 select ok(to_regclass('private.provider_category_points_' || replace(tests.category_id('cp-leaf-a')::text, '-', '')) is not null,
   'a new service category gets its own partition');
 
--- 300 providers around (-30, 40) within ~20 km, ratings 3.0-5.0, in leaf a (2 of 3) or b.
+-- 300 providers around (-30, 40) within ~20 km, ratings 3.0-5.0, in leaf a (2 of 3) or b; and 240
+-- more packed within ~3 km of (-30.02, 40.02) in 'cp-dense' (map cells of ~2.4 km hold dozens of
+-- them: the ranked searches' second pass). Ratings, prices, availability and verification repeat,
+-- so sort keys tie.
 select tests.create_provider('cp_p' || n, -30 + ((n * 37) % 300 - 150) * 0.0012, 40 + ((n * 53) % 300 - 150) * 0.0014,
-         profile => jsonb_build_object('rating_avg', 3 + (n % 21) * 0.1, 'rating_count', 5, 'rating_sum', round((3 + (n % 21) * 0.1) * 5)))
+         available => n % 2 = 0,
+         profile => jsonb_build_object('rating_avg', 3 + (n % 21) * 0.1, 'rating_count', 5, 'rating_sum', round((3 + (n % 21) * 0.1) * 5),
+                                       'is_verified', n % 3 = 0))
   from generate_series(1, 300) n;
+select tests.create_provider('cp_d' || n, -30.02 + ((n * 37) % 240 - 120) * 0.0002, 40.02 + ((n * 53) % 240 - 120) * 0.0002,
+         available => n % 4 = 0,
+         profile => jsonb_build_object('rating_avg', 3.5 + (n % 4) * 0.5, 'rating_count', n % 3, 'rating_sum', round((3.5 + (n % 4) * 0.5) * (n % 3)),
+                                       'is_verified', n % 5 = 0))
+  from generate_series(1, 240) n;
 insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, is_active)
 select tests.get_supabase_uid('cp_p' || n), tests.category_id(case when n % 3 = 0 then 'cp-leaf-b' else 'cp-leaf-a' end),
-       'cp listing ' || n, 'hourly', 5000, true
-  from generate_series(1, 300) n;
+       'cp listing ' || n, 'hourly', 5000 + (n % 7) * 500, true
+  from generate_series(1, 300) n
+union all
+select tests.get_supabase_uid('cp_d' || n), tests.category_id('cp-dense'), 'cp dense listing ' || n,
+       case when n % 6 = 0 then 'quote' else 'fixed' end, case when n % 6 = 0 then 0 else 4000 + (n % 5) * 1000 end, true
+  from generate_series(1, 240) n;
 
 -- The rows equal a query over provider_profiles (visible providers, each category with its ancestors).
 create temp view expected_points as
-  select c.id as category_id, pp.id as provider_id, pp.base_location::text as location, pp.rating_avg
-    from public.provider_profiles pp cross join lateral unnest(pp.category_ids) c(id)
+  select c.id as category_id, pp.id as provider_id, pp.base_location::text as location,
+         floor((pp.base_lat + 90) / (360.0 / 16384))::int * 16384 + floor((pp.base_lng + 180) / (360.0 / 16384))::int as cell,
+         pp.rating_avg, pp.reputation_score, pp.price_from,
+         round((0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)::numeric, 12) as relevance_base
+    from public.provider_profiles pp
+   cross join lateral unnest(pp.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) c(id)
    where pp.deleted_at is null and pp.hidden_at is null and pp.base_location is not null;
 create temp view actual_points as
-  select x.category_id, x.provider_id, x.location::text as location, x.rating_avg from private.provider_category_points x;
+  select x.category_id, x.provider_id, x.location::text as location, x.cell, x.rating_avg, x.reputation_score, x.price_from,
+         round(x.relevance_base::numeric, 12) as relevance_base
+    from private.provider_category_points x;
 select set_eq('select * from actual_points', 'select * from expected_points',
-  'a row per visible provider and category (listings'' categories and their ancestors)');
+  'a row per visible provider and category (listings'' categories and their ancestors) and one in the nil category, with map cell and sort keys');
 select is((select count(*)::int from private.provider_category_points where category_id = tests.category_id('cp-root')), 300,
   'the parent category holds every provider of its subcategories');
+select is((select count(*)::int from private.provider_category_points_all),
+          (select count(*)::int from public.provider_profiles where deleted_at is null and hidden_at is null),
+          'the nil category holds every visible provider');
 
 update public.provider_profiles set base_location = tests.point(-30.1, 40.1) where id = tests.get_supabase_uid('cp_p1');
 update public.provider_profiles set rating_avg = 1.5 where id = tests.get_supabase_uid('cp_p2');
 update public.provider_profiles set hidden_at = now() where id = tests.get_supabase_uid('cp_p4');
 update public.profiles set deleted_at = now() where id = tests.get_supabase_uid('cp_p5');
 update public.service_listings set is_active = false where provider_id = tests.get_supabase_uid('cp_p7');
+update public.provider_profiles set is_available = not is_available, is_verified = true where id = tests.get_supabase_uid('cp_p8');
+update public.service_listings set base_price = 900 where provider_id = tests.get_supabase_uid('cp_p9');
 select set_eq('select * from actual_points', 'select * from expected_points',
-  'moves, ratings, hiding, closing an account and retiring listings are followed');
-select ok(not exists (select 1 from private.provider_category_points where provider_id = tests.get_supabase_uid('cp_p7')),
-  'a provider without active listings has no rows');
+  'moves, ratings, availability, verification, prices, hiding, closing an account and retiring listings are followed');
+select is(array(select category_id from private.provider_category_points where provider_id = tests.get_supabase_uid('cp_p7')),
+  array['00000000-0000-0000-0000-000000000000'::uuid], 'a provider without active listings is in the nil category only');
 update public.provider_profiles set hidden_at = null where id = tests.get_supabase_uid('cp_p4');
 select set_eq('select * from actual_points', 'select * from expected_points', 'unhiding brings the rows back');
 
@@ -63,6 +90,26 @@ create function pg_temp.brute(p_lat float8, p_lng float8, p_category uuid, p_min
                 order by pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng), pp.id
                offset p_offset limit p_limit)
 $$;
+create function pg_temp.brute_ranked(p_lat float8, p_lng float8, p_category uuid, p_sort text, p_min_rating numeric,
+                                     p_min_price bigint, p_max_price bigint, p_radius float8, p_offset int, p_limit int)
+returns uuid[] language sql as $$
+  select array(select pp.id
+                 from public.provider_profiles pp
+                cross join lateral (select pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng) as d) d
+                where pp.deleted_at is null and pp.hidden_at is null
+                  and (p_category is null or pp.category_ids @> array[p_category])
+                  and (p_min_rating is null or pp.rating_avg >= p_min_rating)
+                  and (p_min_price is null or pp.price_from >= p_min_price)
+                  and (p_max_price is null or pp.price_from <= p_max_price)
+                  and d.d <= p_radius
+                order by case p_sort when 'rating' then -pp.reputation_score::float8
+                                     when 'price' then coalesce(pp.price_from::float8, 1e15)
+                                     else -(0.45 * greatest(0, 1 - d.d / p_radius) + 0.35 * pp.reputation_score::float8 / 5
+                                            + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int) end,
+                         d.d, pp.id
+               offset p_offset limit p_limit)
+$$;
+grant execute on function pg_temp.brute_ranked(float8, float8, uuid, text, numeric, bigint, bigint, float8, int, int) to authenticated;
 grant select on cp_points to authenticated;
 grant execute on function pg_temp.brute(float8, float8, uuid, numeric, float8, int, int) to authenticated;
 select tests.authenticate_as('cp_p10');
@@ -84,6 +131,48 @@ select is((select count(*)::int from cp_points p
   0, 'the second page through the cursor: the same as brute force');
 select cmp_ok((select sum(cardinality(pg_temp.brute(p.lat, p.lng, tests.category_id('cp-leaf-a'), 4.2, 8000, 0, 20)))::int from cp_points p),
   '>', 200, 'the comparisons are not empty: the 25 points find over 200 providers in all');
+-- Sorted by rating, price or relevance: the same rows in the same order as brute force (ties by
+-- distance, then id), on every point, with and without a category, on page 1 and through the
+-- cursor, and with pages small enough for the dense cells to need the second pass.
+select is((select count(*)::int from cp_points p
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, tests.category_id('cp-leaf-a'), 4,
+                                                                                p_sort => 'rating') r)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, tests.category_id('cp-leaf-a'), 'rating', 4, null, null, 8000, 0, 20)),
+  0, 'by rating in a category with a minimum rating, 25 points: as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 5000, p_sort => 'relevance') r)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, null, 'relevance', null, null, null, 5000, 0, 20)),
+  0, 'by relevance among all providers, 25 points: as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 6000, tests.category_id('cp-dense'),
+                                                                                p_sort => 'price', p_limit => 5) r)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, tests.category_id('cp-dense'), 'price', null, null, null, 6000, 0, 5)),
+  0, 'by price in the dense category, 5 a page (full cells): as brute force, providers without a price last');
+select is((select count(*)::int from cp_points p
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 7000, p_min_price => 4500, p_max_price => 7000,
+                                                                                p_sort => 'price', p_limit => 4) r)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, null, 'price', null, 4500, 7000, 7000, 0, 4)),
+  0, 'by price within a price range among all providers: as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r2.provider_id
+                          from (select r.cursor from public.search_providers_nearby(p.lat, p.lng, 4000, p_sort => 'rating', p_limit => 3) r
+                                 offset 2) c
+                          cross join lateral public.search_providers_nearby(p.lat, p.lng, 4000, p_sort => 'rating', p_after => c.cursor,
+                                                                            p_limit => 3) r2)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, null, 'rating', null, null, null, 4000, 3, 3)),
+  0, 'by rating, 3 a page, the second page through the cursor: as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r2.provider_id
+                          from (select r.cursor from public.search_providers_nearby(p.lat, p.lng, 6000, tests.category_id('cp-dense'),
+                                                                                    p_sort => 'relevance', p_limit => 4) r
+                                 offset 3) c
+                          cross join lateral public.search_providers_nearby(p.lat, p.lng, 6000, tests.category_id('cp-dense'),
+                                                                            p_sort => 'relevance', p_after => c.cursor, p_limit => 4) r2)
+                  is distinct from pg_temp.brute_ranked(p.lat, p.lng, tests.category_id('cp-dense'), 'relevance', null, null, null, 6000, 4, 4)),
+  0, 'by relevance in the dense category, the second page through the cursor: as brute force');
+select cmp_ok((select count(*)::int from cp_points p
+                where cardinality(pg_temp.brute_ranked(p.lat, p.lng, tests.category_id('cp-dense'), 'price', null, null, null, 6000, 0, 5)) = 5),
+  '>', 5, 'the dense comparisons are not empty');
 select tests.clear_authentication();
 
 select * from finish();

@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(15);
+select plan(17);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -167,7 +167,7 @@ create temp table walk_plan as select pg_temp.category_walk_plan(tests.category_
 grant select on walk_plan to authenticated;
 -- Table statistics of this transaction before one call of the category path (see below).
 create temp table stats_before (relid oid, seq_scan bigint, idx_scan bigint, idx_tup_fetch bigint);
-grant select, insert on stats_before to authenticated;
+grant select, insert, delete on stats_before to authenticated;
 select tests.authenticate_as('disc_customer');
 insert into plans values
   ('providers near, distance', pg_temp.plan('provider', 'near', 'distance')),
@@ -220,6 +220,20 @@ select is(
   array['provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '') || ': 0 seq, 1 index',
         'provider_profiles: 0 seq, 22 index', 'profiles: 0 seq, 22 index'],
   'with a category (and a rating) the candidates come from one walk of the category''s own index, the providers and profiles by id (the benchmark query)');
+-- The ranked path (rating, price, relevance within 25 km): the cells' (cell, key) indexes of the
+-- nil category's partition, the providers and profiles by id; nothing read sequentially.
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_providers_nearby(-20, 135, 20000, p_sort => 'relevance')), 20,
+  'a page sorted by relevance (the ranked path)');
+select is(array(select relname || ': ' || seq_scan || ' seq' || case when idx_scan > 0 then ', index' else '' end
+                  from stats_delta
+                 where (seq_scan > 0 or idx_scan > 0)
+                   and (relname in ('provider_profiles', 'profiles', 'service_listings') or relname like 'provider\_category\_points%')
+                 order by relname = 'profiles', relname = 'provider_profiles', relname),
+          array['provider_category_points_all: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'sorted by relevance, the candidates come from the map cells'' key indexes, the providers and profiles by id');
 select ok(jsonb_path_exists((select plan from walk_plan),
             'strict $.** ? (@."Index Name" like_regex "^provider_category_points_" && exists (@."Order By"))')
           and jsonb_path_query_first((select plan from walk_plan),

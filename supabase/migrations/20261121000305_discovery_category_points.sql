@@ -205,8 +205,9 @@ select private.refresh_provider_category_points();
 -- The nearest providers of a category (the candidates of a nearby search by distance)
 ------------------------------------------------------------------------------------------------
 -- The first p_limit by distance, with ties, after the cursor (p_after_distance, p_after_id), at
--- most p_radius metres away, rated at least p_min_rating (null: any). Security definer: API roles
--- cannot read the table; what it returns (ids and distances of visible providers) is public.
+-- most p_radius metres away, rated at least p_min_rating (null: any), inside the bounds when they
+-- are given (map searches: the point is their centre). Security definer: API roles cannot read
+-- the table; what it returns (ids and distances of visible providers) is public.
 create or replace function private.discovery_category_nearest(
   p_point extensions.geography,
   p_radius double precision,
@@ -214,7 +215,11 @@ create or replace function private.discovery_category_nearest(
   p_min_rating numeric,
   p_after_distance double precision,
   p_after_id uuid,
-  p_limit integer
+  p_limit integer,
+  p_south double precision default null,
+  p_west double precision default null,
+  p_north double precision default null,
+  p_east double precision default null
 )
 returns table (provider_id uuid, distance double precision)
 language plpgsql
@@ -231,28 +236,39 @@ begin
   if pg_catalog.to_regclass('private.' || v_table) is null then
     v_table := 'provider_category_points_other';
   end if;
+  if p_south is not null then
+    -- Every point of the bounds is within the farthest corner's distance (1 % of margin).
+    select greatest(p_radius, max(extensions.st_distance(p_point,
+             extensions.st_setsrid(extensions.st_makepoint(c.lng, c.lat), 4326)::extensions.geography, false))) * 1.01
+      into p_radius
+      from (values (p_south, p_west), (p_south, p_east), (p_north, p_west), (p_north, p_east)) c(lat, lng);
+  end if;
   return query execute pg_catalog.format($q$
     select n.provider_id, n.distance
       from (select x.provider_id, x.location operator(extensions.<->) $1 as distance
               from private.%I x
-             where x.category_id = $3%s%s
+             where x.category_id = $3%s%s%s
              order by x.location operator(extensions.<->) $1
              fetch first $7 rows with ties) n
      where n.distance <= $2$q$,
     v_table,
     case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
-    case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end)
-    using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_limit;
+    case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
+    case when p_south is not null then ' and private.point_in_bounds(x.location, $8, $9, $10, $11)' else '' end)
+    using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_limit,
+          p_south, p_west, p_north, p_east;
 end;
 $$;
 comment on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer) is
+  double precision, uuid, integer, double precision, double precision, double precision, double precision) is
   'Discovery: the nearest visible providers of a category (KNN on its partition of private.provider_category_points), '
-  'after a cursor, within a radius, with a minimum rating; used by private.discovery_sql.';
+  'after a cursor, within a radius (and map bounds), with a minimum rating; used by the nearby and map searches.';
 revoke all on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer) from public, anon, authenticated, service_role;
+  double precision, uuid, integer, double precision, double precision, double precision, double precision)
+  from public, anon, authenticated, service_role;
 grant execute on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer) to anon, authenticated, service_role;
+  double precision, uuid, integer, double precision, double precision, double precision, double precision)
+  to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Nearby providers sorted by rating, price or relevance (the candidates of a ranked search)

@@ -252,3 +252,68 @@ comment on function private.discovery_sql(private.discovery_search, text) is
 
 revoke all on function private.discovery_sql(private.discovery_search, text) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_sql(private.discovery_search, text) to anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- The page of providers from candidates (one static statement, planned once per connection):
+--   'distance': the nearest providers of a category (private.discovery_category_nearest: the
+--               first row_limit by distance after the cursor, with ties, within the radius and
+--               the map bounds when the search has them);
+--   'ranked':   candidates by rating, price or relevance (private.discovery_ranked_nearby, a
+--               superset of the page);
+-- then the providers are read by id and sorted exactly as the query of private.discovery_sql.
+------------------------------------------------------------------------------------------------
+create or replace function private.discovery_provider_rows(s private.discovery_search, p_path text)
+returns table (
+  provider_id uuid, display_name text, business_name text, username text, avatar_path text,
+  rating_avg numeric, rating_count integer, reputation_score numeric, completed_jobs integer, price_from bigint, hourly_rate bigint,
+  currency text, is_available boolean, is_verified boolean, lat double precision, lng double precision,
+  distance_m double precision, relevance double precision, cursor text)
+language plpgsql
+stable
+parallel safe
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+  return query
+    select pp.id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, pp.rating_avg, pp.rating_count,
+           pp.reputation_score, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text, pp.is_available,
+           pp.is_verified,
+           extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
+           c.distance, k.relevance,
+           private.discovery_cursor_encode(s.sort, s.fingerprint, k.k1, case when s.sort <> 'distance' then c.distance end,
+                                           pp.id)
+      from (select n.provider_id, n.distance
+              from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
+                                                      s.after_id, s.row_limit, s.south, s.west, s.north, s.east) n
+             where p_path = 'distance'
+            union all
+            select r.provider_id, r.distance
+              from private.discovery_ranked_nearby(s.point, s.scale, s.category_id, s.sort, s.min_rating, s.min_price,
+                                                   s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) r
+             where p_path = 'ranked') c
+      join public.provider_profiles pp on pp.id = c.provider_id
+      left join public.profiles pr on pr.id = pp.id
+     cross join lateral (
+           select 0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
+                    + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int as relevance) rel
+     cross join lateral (
+           select rel.relevance,
+                  case s.sort when 'distance' then c.distance
+                              when 'rating' then pp.reputation_score::float8
+                              when 'price' then coalesce(pp.price_from::float8, 1e15)
+                              else rel.relevance end as k1) k
+     where pp.deleted_at is null
+       and pp.hidden_at is null
+       and (s.category_id is null or pp.category_ids operator(pg_catalog.@>) array[s.category_id])
+       and (s.min_rating is null or pp.rating_avg >= s.min_rating)
+       and (s.min_price is null or pp.price_from >= s.min_price)
+       and (s.max_price is null or pp.price_from <= s.max_price)
+     order by case when s.sort in ('distance', 'price') then k.k1 else -k.k1 end, c.distance, pp.id
+     limit s.row_limit;
+end;
+$$;
+comment on function private.discovery_provider_rows(private.discovery_search, text) is
+  'Discovery: a page of providers from the per-category candidates (p_path distance or ranked), sorted as private.discovery_sql sorts.';
+revoke all on function private.discovery_provider_rows(private.discovery_search, text) from public, anon, authenticated, service_role;
+grant execute on function private.discovery_provider_rows(private.discovery_search, text) to anon, authenticated, service_role;

@@ -37,69 +37,25 @@ parallel safe
 set search_path = ''
 set jit = off
 set extra_float_digits = 1
--- The static query below (the app's default search) is planned once per connection.
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   s private.discovery_search;
-  v_path text;
 begin
   s := private.discovery_prepare(
     'provider', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
-  -- The app's usual searches run one static statement, planned once per connection:
-  -- * a category by distance (with a minimum rating, after a cursor): the candidates come from the
-  --   category's own spatial index (private.discovery_category_nearest: the first p_limit by
-  --   distance after the cursor, with ties, within the radius);
+  -- The app's usual searches run one static statement (private.discovery_provider_rows):
+  -- * a category by distance (with a minimum rating, after a cursor);
   -- * by rating, price or relevance within 3 to 25 km (in a category or not, with a minimum rating or a
-  --   price range, after a cursor): candidates read cell by cell in key order
-  --   (private.discovery_ranked_nearby, a superset of the page);
-  -- then the providers are read by id and sorted exactly as private.discovery_sql would.
+  --   price range, after a cursor).
   if s.sort = 'distance' and 'category' = any (s.filters)
      and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
-    v_path := 'distance';
+    return query select * from private.discovery_provider_rows(s, 'distance');
+    return;
   elsif s.sort <> 'distance' and s.scale between 3000 and 25000 and abs(p_lat) < 80
         and abs(p_lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p_lat) + 0.3)) < 180
         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[] then
-    v_path := 'ranked';
-  end if;
-  if v_path is not null then
-    return query
-    select pp.id, pp.display_name, pp.business_name, pr.username, pr.avatar_path, pp.rating_avg, pp.rating_count,
-           pp.reputation_score, pp.completed_jobs, pp.price_from, pp.hourly_rate, pp.currency::text, pp.is_available,
-           pp.is_verified,
-           extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
-           c.distance, k.relevance,
-           private.discovery_cursor_encode(s.sort, s.fingerprint, k.k1, case when s.sort <> 'distance' then c.distance end,
-                                           pp.id)
-      from (select n.provider_id, n.distance
-              from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
-                                                      s.after_id, s.row_limit) n
-             where v_path = 'distance'
-            union all
-            select r.provider_id, r.distance
-              from private.discovery_ranked_nearby(s.point, s.scale, s.category_id, s.sort, s.min_rating, s.min_price,
-                                                   s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) r
-             where v_path = 'ranked') c
-      join public.provider_profiles pp on pp.id = c.provider_id
-      left join public.profiles pr on pr.id = pp.id
-     cross join lateral (
-           select 0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
-                    + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int as relevance) rel
-     cross join lateral (
-           select rel.relevance,
-                  case s.sort when 'distance' then c.distance
-                              when 'rating' then pp.reputation_score::float8
-                              when 'price' then coalesce(pp.price_from::float8, 1e15)
-                              else rel.relevance end as k1) k
-     where pp.deleted_at is null
-       and pp.hidden_at is null
-       and (s.category_id is null or pp.category_ids operator(pg_catalog.@>) array[s.category_id])
-       and (s.min_rating is null or pp.rating_avg >= s.min_rating)
-       and (s.min_price is null or pp.price_from >= s.min_price)
-       and (s.max_price is null or pp.price_from <= s.max_price)
-     order by case when s.sort in ('distance', 'price') then k.k1 else -k.k1 end, c.distance, pp.id
-     limit s.row_limit;
+    return query select * from private.discovery_provider_rows(s, 'ranked');
     return;
   end if;
   return query execute private.discovery_sql(s)
@@ -204,6 +160,12 @@ begin
   s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500);
+  -- A category by distance from the centre: the category's own spatial index, bounded by the map.
+  if s.sort = 'distance' and 'category' = any (s.filters)
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
+    return query select * from private.discovery_provider_rows(s, 'distance');
+    return;
+  end if;
   return query execute private.discovery_sql(s)
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
@@ -249,6 +211,7 @@ set enable_sort = off
 as $$
 declare
   s private.discovery_search;
+  v_level integer;
 begin
   if p_grid_size is null or not (p_grid_size between 1 and 32) then
     perform private.raise_error('HL262', pg_catalog.format('grid size %s', coalesce(p_grid_size::text, 'null')));
@@ -256,6 +219,20 @@ begin
   s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32);
+  -- All providers or a category, on a grid whose cells hold at least 8 x 8 of the finest tiles:
+  -- the pre-aggregated tiles (private.provider_tiles), a few thousand rows whatever the density.
+  v_level := private.discovery_tile_level(p_south, p_west, p_north, p_east, p_grid_size);
+  if v_level is not null and s.filters operator(pg_catalog.<@) array['category']::text[] then
+    return query
+    select t.cell_row, t.cell_col, t.provider_count, t.lat, t.lng,
+           p_south + t.cell_row * (p_north - p_south) / p_grid_size,
+           p_west + t.cell_col * (p_east - p_west) / p_grid_size,
+           p_south + (t.cell_row + 1) * (p_north - p_south) / p_grid_size,
+           p_west + (t.cell_col + 1) * (p_east - p_west) / p_grid_size,
+           t.provider_id, t.min_price
+      from private.discovery_tile_clusters(p_south, p_west, p_north, p_east, p_grid_size, s.category_id, v_level) t;
+    return;
+  end if;
   return query execute private.discovery_sql(s, 'cluster')
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
@@ -267,7 +244,10 @@ comment on function public.cluster_providers_in_bounds(double precision, double 
 $$Server-side clustering for a map: splits the bounds into p_grid_size x p_grid_size cells (1-32, default 8; HL262)
 and returns the non-empty cells with provider_count, the mean position of their providers (where to draw the
 cluster), the cell bounds (to zoom into) and min_price; provider_id is set when a cell holds a single provider.
-Counts are exact. Same bounds rules (HL260, HL261) and filters as search_providers_in_bounds. Security invoker.$$;
+Counts are exact with filters other than a category, or when the cells are small (under ~1.2 km for the finest
+tiles); otherwise they come from pre-aggregated map tiles of at most an eighth of a cell, each tile's providers
+counted in the cell of their mean position (a tile across a cell edge counts on one side; the benchmark measures
+the share). Same bounds rules (HL260, HL261) and filters as search_providers_in_bounds. Security invoker.$$;
 
 create or replace function public.search_listings_nearby(
   p_lat double precision,

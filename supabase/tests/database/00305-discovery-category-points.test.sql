@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(20);
+select plan(22);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -110,6 +110,16 @@ returns uuid[] language sql as $$
                offset p_offset limit p_limit)
 $$;
 grant execute on function pg_temp.brute_ranked(float8, float8, uuid, text, numeric, bigint, bigint, float8, int, int) to authenticated;
+create function pg_temp.brute_bounds(p_south float8, p_west float8, p_north float8, p_east float8, p_category uuid,
+                                     p_min_rating numeric, p_offset int, p_limit int) returns uuid[] language sql as $$
+  select array(select pp.id from public.provider_profiles pp
+                where pp.deleted_at is null and pp.hidden_at is null and pp.category_ids @> array[p_category]
+                  and (p_min_rating is null or pp.rating_avg >= p_min_rating)
+                  and pp.base_lat between p_south and p_north and pp.base_lng between p_west and p_east
+                order by pp.base_location operator(extensions.<->) tests.point((p_south + p_north) / 2, (p_west + p_east) / 2), pp.id
+               offset p_offset limit p_limit)
+$$;
+grant execute on function pg_temp.brute_bounds(float8, float8, float8, float8, uuid, numeric, int, int) to authenticated;
 grant select on cp_points to authenticated;
 grant execute on function pg_temp.brute(float8, float8, uuid, numeric, float8, int, int) to authenticated;
 select tests.authenticate_as('cp_p10');
@@ -131,6 +141,21 @@ select is((select count(*)::int from cp_points p
   0, 'the second page through the cursor: the same as brute force');
 select cmp_ok((select sum(cardinality(pg_temp.brute(p.lat, p.lng, tests.category_id('cp-leaf-a'), 4.2, 8000, 0, 20)))::int from cp_points p),
   '>', 200, 'the comparisons are not empty: the 25 points find over 200 providers in all');
+-- Map bounds of a category by distance from the centre: the category's walk, cut by the bounds.
+select is((select count(*)::int from cp_points p
+            where array(select r.provider_id from public.search_providers_in_bounds(p.lat - 0.04, p.lng - 0.05, p.lat + 0.03, p.lng + 0.06,
+                                                                                    tests.category_id('cp-leaf-a'), 4, p_limit => 15) r)
+                  is distinct from pg_temp.brute_bounds(p.lat - 0.04, p.lng - 0.05, p.lat + 0.03, p.lng + 0.06, tests.category_id('cp-leaf-a'), 4, 0, 15)),
+  0, 'a category in map bounds, 25 boxes: the same providers in the same order as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r2.provider_id
+                          from (select r.cursor from public.search_providers_in_bounds(p.lat - 0.04, p.lng - 0.05, p.lat + 0.03, p.lng + 0.06,
+                                                                                        tests.category_id('cp-dense'), p_limit => 6) r
+                                 offset 5) c
+                          cross join lateral public.search_providers_in_bounds(p.lat - 0.04, p.lng - 0.05, p.lat + 0.03, p.lng + 0.06,
+                                                                                tests.category_id('cp-dense'), p_after => c.cursor, p_limit => 6) r2)
+                  is distinct from pg_temp.brute_bounds(p.lat - 0.04, p.lng - 0.05, p.lat + 0.03, p.lng + 0.06, tests.category_id('cp-dense'), null, 6, 6)),
+  0, 'and the second page through the cursor');
 -- Sorted by rating, price or relevance: the same rows in the same order as brute force (ties by
 -- distance, then id), on every point, with and without a category, on page 1 and through the
 -- cursor, and with pages small enough for the dense cells to need the second pass.

@@ -1,5 +1,5 @@
 /**
- * npm run bench:discovery [-- --providers 1000000 --requests 2000 --unindexed-requests 60
+ * npm run bench:discovery [-- --size 100k,1M --requests 2000 --unindexed-requests 60
  *                            --concurrency 4 --reseed --keep-running --no-docs]
  *
  * Discovery benchmark (issue 3), on its own stack (profile `bench`: .hyperlocal/bench, API port
@@ -41,7 +41,7 @@ import { sqlRun } from "./sql-rpc.ts";
 
 const { values } = parseArgs({
   options: {
-    providers: { type: "string", default: "1000000" },
+    size: { type: "string", default: "1M" },
     requests: { type: "string", default: "2000" },
     "unindexed-requests": { type: "string", default: "60" },
     concurrency: { type: "string", default: "4" },
@@ -55,7 +55,14 @@ const { values } = parseArgs({
   },
 });
 
-const PROVIDERS = Number(values.providers);
+/** Dataset sizes to measure, smallest first: `--size 100k,1M` (the largest gets every scenario). */
+const SIZES = values.size!.split(",").map((x) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(x);
+  if (!m) throw new Error(`--size: cannot read "${x}" (e.g. 100k, 1M, 250000)`);
+  return Math.round(Number(m[1]) * (m[2].toLowerCase() === "k" ? 1e3 : m[2].toLowerCase() === "m" ? 1e6 : 1));
+}).sort((x, y) => x - y);
+/** The other shapes' target (issue 14): p95 through the gateway at the bench's concurrency. */
+const SHAPE_P95_MS = 50;
 const REQUESTS = Number(values.requests);
 const UNINDEXED_REQUESTS = Number(values["unindexed-requests"]);
 const CONCURRENCY = Number(values.concurrency);
@@ -233,9 +240,9 @@ async function tuneBenchCluster(): Promise<string> {
   return `${wantMb}MB`;
 }
 
-async function ensureDataset(): Promise<SeedState> {
+async function ensureDataset(size: number, reseed: boolean): Promise<SeedState> {
   const state: SeedState | null = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
-  if (!values.reseed && state && state.providers >= PROVIDERS) {
+  if (!reseed && state && state.providers === size) {
     await up(p, { fast: true });
     const sql = connect(p, "postgres", { max: 1 });
     const [{ n }] = await sql`select count(*)::int as n from public.provider_profiles`;
@@ -248,8 +255,8 @@ async function ensureDataset(): Promise<SeedState> {
   }
   log("building the bench stack from scratch (.hyperlocal/bench)");
   await up(p, { fast: true, reset: true });
-  log(`seeding ${PROVIDERS.toLocaleString("en")} providers`);
-  const report = await seedDiscovery(p, PROVIDERS);
+  log(`seeding ${size.toLocaleString("en")} providers`);
+  const report = await seedDiscovery(p, size);
   const fresh: SeedState = { ...report, seededAt: new Date().toISOString() };
   mkdirSync(p.home, { recursive: true });
   writeFileSync(stateFile, JSON.stringify(fresh, null, 2));
@@ -318,48 +325,58 @@ interface ShapeResult {
   meanRows: number;
 }
 
+type Point = { lat: number; lng: number };
+
+/** A box of `km` × `km` around a point (degrees). */
+function boxAround(pt: Point, km: number) {
+  const dLat = km / 2 / 111.195;
+  const dLng = dLat / Math.cos((pt.lat * Math.PI) / 180);
+  return { p_south: pt.lat - dLat, p_west: pt.lng - dLng, p_north: pt.lat + dLat, p_east: pt.lng + dLng };
+}
+
 /**
- * The other search shapes at the same metro points, one client at a time (informational): what the
- * heavier ones cost on this dataset, where every query point has hundreds of thousands of
- * providers within 10 km.
+ * The other search shapes of issue 14 at points from the same model, through the gateway, at the
+ * bench's concurrency (target: p95 ≤ 50 ms each).
  */
 async function otherShapes(headers: Record<string, string>, categoryId: string): Promise<ShapeResult[]> {
   const rand = prng(7);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  const box = (pt: { lat: number; lng: number }, km: number) => {
-    const dLat = km / 2 / 111.195;
-    const dLng = dLat / Math.cos((pt.lat * Math.PI) / 180);
-    return { p_south: pt.lat - dLat, p_west: pt.lng - dLng, p_north: pt.lat + dLat, p_east: pt.lng + dLng };
-  };
   const b = METRO.background;
-  const shapes: Array<{ name: string; fn: string; body: (pt: { lat: number; lng: number }) => Record<string, unknown>; n: number }> = [
+  const shapes: Array<{ name: string; fn: string; body: (pt: Point) => Record<string, unknown>; n: number }> = [
     { name: "covering the point, by distance, category + rating", fn: "search_providers_covering",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING }), n: 30 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING }), n: 80 },
     { name: "nearby 10 km, available now", fn: "search_providers_nearby",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_available_now: true }), n: 30 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_available_now: true }), n: 80 },
     { name: `nearby 10 km, open slot ${tomorrow} 10:00-12:00 Dubai`, fn: "search_providers_nearby",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_open_from: `${tomorrow}T06:00:00Z`, p_open_to: `${tomorrow}T08:00:00Z` }), n: 30 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_open_from: `${tomorrow}T06:00:00Z`, p_open_to: `${tomorrow}T08:00:00Z` }), n: 80 },
     { name: "listings nearby 10 km, category", fn: "search_listings_nearby",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId }), n: 30 },
-    { name: "providers in 5 × 5 km bounds (200 rows)", fn: "search_providers_in_bounds",
-      body: (pt) => ({ ...box(pt, 5), p_category_id: categoryId }), n: 30 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId }), n: 80 },
+    { name: "providers in 5 × 5 km bounds, category (200 rows)", fn: "search_providers_in_bounds",
+      body: (pt) => ({ ...boxAround(pt, 5), p_category_id: categoryId }), n: 80 },
     { name: "nearby 5 km, sorted by rating, category + rating", fn: "search_providers_nearby",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_radius_m: 5000, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 10 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_radius_m: 5000, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 80 },
+    { name: "nearby 10 km, sorted by price, category", fn: "search_providers_nearby",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_sort: "price" }), n: 80 },
     { name: "nearby 10 km, sorted by relevance, no filter", fn: "search_providers_nearby",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_sort: "relevance" }), n: 10 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_sort: "relevance" }), n: 80 },
     { name: "covering the point, sorted by rating, category + rating", fn: "search_providers_covering",
-      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 10 },
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 12 },
+    { name: "covering the point, sorted by price, category", fn: "search_providers_covering",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_sort: "price" }), n: 12 },
+    { name: "covering the point, sorted by relevance, no filter", fn: "search_providers_covering",
+      body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_sort: "relevance" }), n: 12 },
     { name: "8 × 8 clusters over 10 × 10 km, category", fn: "cluster_providers_in_bounds",
-      body: (pt) => ({ ...box(pt, 10), p_category_id: categoryId }), n: 10 },
+      body: (pt) => ({ ...boxAround(pt, 10), p_category_id: categoryId }), n: 80 },
     { name: "8 × 8 clusters over the whole metro (35 × 32 km)", fn: "cluster_providers_in_bounds",
-      body: () => ({ p_south: b.south, p_west: b.west, p_north: b.north, p_east: b.east }), n: 5 },
+      body: () => ({ p_south: b.south, p_west: b.west, p_north: b.north, p_east: b.east }), n: 80 },
   ];
   const out: ShapeResult[] = [];
   for (const shape of shapes) {
-    const pts = Array.from({ length: shape.n + 2 }, () => samplePoint(rand));
+    const pts = Array.from({ length: shape.n + CONCURRENCY * 2 }, () => samplePoint(rand));
     const bodies = pts.map((pt) => shape.body({ lat: Number(pt.lat.toFixed(6)), lng: Number(pt.lng.toFixed(6)) }));
     const r = await loadgen({
-      url: `${p.apiUrl}/rest/v1/rpc/${shape.fn}`, headers, bodies, requests: shape.n, warmup: 2, concurrency: 1, maxSeconds: 120,
+      url: `${p.apiUrl}/rest/v1/rpc/${shape.fn}`, headers, bodies, requests: shape.n, warmup: CONCURRENCY * 2,
+      concurrency: CONCURRENCY, maxSeconds: 180,
     });
     const lat = [...r.latenciesMs].sort((x, y) => x - y);
     out.push({
@@ -370,9 +387,108 @@ async function otherShapes(headers: Record<string, string>, categoryId: string):
       max: lat[lat.length - 1] ?? NaN,
       meanRows: r.rows.reduce((n, x) => n + x, 0) / Math.max(r.rows.length, 1),
     });
-    log(`  ${shape.name}: p50 ${ms(out[out.length - 1].p50)} ms`);
+    log(`  ${shape.name}: p50 ${ms(out[out.length - 1].p50)} ms, p95 ${ms(out[out.length - 1].p95)} ms`);
   }
   return out;
+}
+
+interface Exactness {
+  check: string;
+  samples: number;
+  mismatches: number;
+}
+
+/**
+ * Exactness at this size: the RPCs' pages against brute-force queries over provider_profiles
+ * (sorted searches, map bounds), on a sample of points; and how many providers the tile-based
+ * clusters count in another cell than an exact grouping (their documented precision).
+ */
+async function exactnessChecks(sql: postgres.Sql, categoryId: string, samples: number): Promise<{ checks: Exactness[]; clusterShare: number; clusterSamples: number }> {
+  const rand = prng(99);
+  const brute = (where: string, order: string, limit: number) => `
+    select coalesce(array_agg(id order by n), '{}') as ids
+      from (select pp.id, row_number() over (order by ${order}) as n
+              from public.provider_profiles pp
+             cross join lateral (select pp.base_location operator(extensions.<->)
+                                        extensions.st_setsrid(extensions.st_makepoint($2, $1), 4326)::extensions.geography as d) d
+             where pp.deleted_at is null and pp.hidden_at is null and ${where}
+             order by ${order} limit ${limit}) z`;
+  const rel = "(0.45 * greatest(0, 1 - d.d / $3) + 0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)";
+  const cases: Array<{ check: string; rpc: string; brute: string; radius: number; category: boolean }> = [
+    { check: "nearby 10 km, category + rating, by distance (the default)", radius: 10000, category: true,
+      rpc: `select coalesce(array_agg(provider_id), '{}') as ids from public.search_providers_nearby($1, $2, $3, $4, ${MIN_RATING})`,
+      brute: brute(`pp.category_ids @> array[$4::uuid] and pp.rating_avg >= ${MIN_RATING} and d.d <= $3`, "d.d, pp.id", 20) },
+    { check: "nearby 5 km, category + rating, by rating", radius: 5000, category: true,
+      rpc: `select coalesce(array_agg(provider_id), '{}') as ids from public.search_providers_nearby($1, $2, $3, $4, ${MIN_RATING}, p_sort => 'rating')`,
+      brute: brute(`pp.category_ids @> array[$4::uuid] and pp.rating_avg >= ${MIN_RATING} and d.d <= $3`, "pp.reputation_score desc, d.d, pp.id", 20) },
+    { check: "nearby 10 km, category, by price", radius: 10000, category: true,
+      rpc: "select coalesce(array_agg(provider_id), '{}') as ids from public.search_providers_nearby($1, $2, $3, $4, p_sort => 'price')",
+      brute: brute("pp.category_ids @> array[$4::uuid] and d.d <= $3", "coalesce(pp.price_from::float8, 1e15), d.d, pp.id", 20) },
+    { check: "nearby 10 km, all providers, by relevance", radius: 10000, category: false,
+      rpc: "select coalesce(array_agg(provider_id), '{}') as ids from public.search_providers_nearby($1, $2, $3, p_sort => 'relevance')",
+      brute: brute("d.d <= $3", `${rel} desc, d.d, pp.id`, 20) },
+  ];
+  const checks: Exactness[] = [];
+  for (const c of cases) {
+    let mismatches = 0;
+    for (let i = 0; i < samples; i++) {
+      const pt = samplePoint(rand);
+      const args: (number | string)[] = c.category ? [pt.lat, pt.lng, c.radius, categoryId] : [pt.lat, pt.lng, c.radius];
+      const [got] = await sql.unsafe(c.rpc, args);
+      const [want] = await sql.unsafe(c.brute, args);
+      if (JSON.stringify(got.ids) !== JSON.stringify(want.ids)) mismatches++;
+    }
+    checks.push({ check: c.check, samples, mismatches });
+    log(`  exactness, ${c.check}: ${mismatches} of ${samples} differ`);
+  }
+  // Map bounds of a category, 200 rows by distance from the centre.
+  {
+    let mismatches = 0;
+    for (let i = 0; i < samples; i++) {
+      const bx = boxAround(samplePoint(rand), 5);
+      const [got] = await sql`select coalesce(array_agg(provider_id), '{}') as ids
+        from public.search_providers_in_bounds(${bx.p_south}, ${bx.p_west}, ${bx.p_north}, ${bx.p_east}, ${categoryId})`;
+      const [want] = await sql`select coalesce(array_agg(id order by d, id), '{}') as ids from (
+        select pp.id, pp.base_location operator(extensions.<->) extensions.st_setsrid(extensions.st_makepoint(
+                 (${bx.p_west}::float8 + ${bx.p_east}::float8) / 2, (${bx.p_south}::float8 + ${bx.p_north}::float8) / 2), 4326)::extensions.geography as d
+          from public.provider_profiles pp
+         where pp.deleted_at is null and pp.hidden_at is null and pp.category_ids @> array[${categoryId}::uuid]
+           and pp.base_lat between ${bx.p_south} and ${bx.p_north} and pp.base_lng between ${bx.p_west} and ${bx.p_east}
+         order by d, pp.id limit 200) z`;
+      if (JSON.stringify(got.ids) !== JSON.stringify(want.ids)) mismatches++;
+    }
+    checks.push({ check: "5 × 5 km bounds, category, 200 rows by distance from the centre", samples, mismatches });
+    log(`  exactness, bounds: ${mismatches} of ${samples} differ`);
+  }
+  // Clusters from tiles: the share of providers counted in another cell than the exact grouping.
+  let moved = 0;
+  let total = 0;
+  const boxes = Array.from({ length: samples }, () => ({ ...boxAround(samplePoint(rand), 10), cat: categoryId as string | null }));
+  boxes.push({ p_south: METRO.background.south, p_west: METRO.background.west, p_north: METRO.background.north,
+               p_east: METRO.background.east, cat: null });
+  for (const bx of boxes) {
+    const [r] = await sql`
+      with tiles as (
+        select c.cell_row, c.cell_col, c.provider_count
+          from public.cluster_providers_in_bounds(${bx.p_south}, ${bx.p_west}, ${bx.p_north}, ${bx.p_east}, 8, ${bx.cat}) c),
+      exact as (
+        select least(floor((pp.base_lat - ${bx.p_south}) / (${bx.p_north}::float8 - ${bx.p_south}) * 8), 7)::int as cell_row,
+               least(floor((pp.base_lng - ${bx.p_west}) / (${bx.p_east}::float8 - ${bx.p_west}) * 8), 7)::int as cell_col,
+               count(*)::int as provider_count
+          from public.provider_profiles pp
+         where pp.deleted_at is null and pp.hidden_at is null
+           and (${bx.cat}::uuid is null or pp.category_ids @> array[${bx.cat}::uuid])
+           and pp.base_lat between ${bx.p_south} and ${bx.p_north} and pp.base_lng between ${bx.p_west} and ${bx.p_east}
+         group by 1, 2)
+      select coalesce(sum(abs(coalesce(t.provider_count, 0) - coalesce(e.provider_count, 0))), 0)::float8 as diff,
+             coalesce(sum(e.provider_count), 0)::float8 as total
+        from tiles t full join exact e using (cell_row, cell_col)`;
+    moved += r.diff / 2;
+    total += r.total;
+  }
+  const clusterShare = total ? moved / total : 0;
+  log(`  cluster precision: ${(clusterShare * 100).toFixed(2)}% of providers in another cell than exact counting`);
+  return { checks, clusterShare, clusterSamples: boxes.length };
 }
 
 async function waitForSchemaReload(): Promise<void> {
@@ -402,9 +518,31 @@ function updateDocs(section: string): string {
   return file;
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const seed = await ensureDataset();
+interface SizeResult {
+  size: number;
+  seed: SeedState;
+  sharedBuffers: string;
+  loadBefore: number[];
+  versions: { pg: string; postgis: string };
+  share: { category: number; both: number };
+  a: Stats;
+  b?: Stats;
+  c?: Stats;
+  d: Stats;
+  e: Stats;
+  shapes: ShapeResult[];
+  exact: Awaited<ReturnType<typeof exactnessChecks>>;
+  planIndexed: string[];
+  planUnindexed: string[];
+  rebuildSeconds: number;
+}
+
+/**
+ * Everything measured at one dataset size: the default search through each layer ((a), (d), (e);
+ * with (b) and (c) when `full`), the other shapes, and the exactness checks.
+ */
+async function runSize(size: number, full: boolean, reseed: boolean): Promise<SizeResult> {
+  const seed = await ensureDataset(size, reseed);
   const sharedBuffers = await tuneBenchCluster();
   const loadBefore = os.loadavg();
   const sql = connect(p, "postgres", { max: 1 });
@@ -450,7 +588,7 @@ async function main(): Promise<void> {
     // (a) and (b): warm both, then interleave rounds over the same points.
     log(`warming up (${WARMUP} requests each)`);
     await loadgen(job(userHeaders, bodies.slice(REQUESTS), WARMUP, 0));
-    await loadgen(job(serviceHeaders, bodies.slice(REQUESTS), WARMUP, 0));
+    if (full) await loadgen(job(serviceHeaders, bodies.slice(REQUESTS), WARMUP, 0));
     await loadgen(job(postgrestHeaders, bodies.slice(REQUESTS), WARMUP, 0, 300, postgrestUrl));
     await sqlRun(sqlConns, claims, "search_providers_nearby", bodies.slice(REQUESTS), WARMUP, "r.provider_id");
     const per = Math.ceil(REQUESTS / ROUNDS);
@@ -462,11 +600,11 @@ async function main(): Promise<void> {
       // The measured slice, then 10 bodies from the warm-up region for the chunk's own warm-up.
       const slice = bodies.slice(r * per, Math.min(REQUESTS, (r + 1) * per));
       const withWarmup = [...slice, ...bodies.slice(REQUESTS, REQUESTS + 10)];
-      log(`round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user (gateway, PostgREST alone, SQL) and as service_role`);
+      log(`${size.toLocaleString("en")} providers, round ${r + 1}/${ROUNDS}: ${slice.length} requests as the user (gateway, PostgREST alone, SQL)${full ? " and as service_role" : ""}`);
       // Each path in turn, the order rotating from round to round, over the same points.
       const paths = [
         async () => aRuns.push(await measured(job(userHeaders, withWarmup, slice.length, 10))),
-        async () => bRuns.push(await measured(job(serviceHeaders, withWarmup, slice.length, 10))),
+        ...(full ? [async () => bRuns.push(await measured(job(serviceHeaders, withWarmup, slice.length, 10)))] : []),
         async () => dRuns.push(await measured(job(postgrestHeaders, withWarmup, slice.length, 10, 300, postgrestUrl))),
         async () => eRuns.push(await measuredSql(sqlConns, claims, [...bodies.slice(REQUESTS, REQUESTS + 10), ...slice], 10)),
       ];
@@ -475,12 +613,17 @@ async function main(): Promise<void> {
     for (const c of sqlConns) c.release();
     await sqlPool.end();
     const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
-    const b = stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY);
+    const b = full ? stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY) : undefined;
     const d = stats("(d) = (a) through PostgREST alone (no gateway)", dRuns, CONCURRENCY);
     const e = stats("(e) = (a) over direct SQL (postgres.js, as the user)", eRuns, CONCURRENCY);
 
-    // Other shapes, for the record (not targets): one client, a few requests each.
+    // The other shapes (target p95 ≤ 50 ms each), and exactness against brute force.
     const shapes = await otherShapes(userHeaders, categoryId as string);
+    const exact = await exactnessChecks(sql, categoryId as string, 6);
+    if (!full) {
+      return { size, seed, sharedBuffers, loadBefore, versions: versions as SizeResult["versions"],
+               share: share as SizeResult["share"], a, d, e, shapes, exact, planIndexed, planUnindexed: [], rebuildSeconds: 0 };
+    }
 
     // (c): the same query without the spatial index: drop it, measure, rebuild it.
     const dropped = await dropSpatialIndexes(sql);
@@ -499,6 +642,45 @@ async function main(): Promise<void> {
       rebuildSeconds = await restoreDroppedIndexes(sql);
       log(`rebuilt ${dropped.join(", ")} in ${rebuildSeconds.toFixed(1)} s`);
     }
+    return { size, seed, sharedBuffers, loadBefore, versions: versions as SizeResult["versions"],
+             share: share as SizeResult["share"], a, b, c, d, e, shapes, exact, planIndexed, planUnindexed, rebuildSeconds };
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Per shape, p50/p95 at each size and the p95 ratio largest/smallest (clusters must not grow). */
+function growthRows(results: SizeResult[]) {
+  const first = results[0];
+  const last = results[results.length - 1];
+  const rows: Array<{ name: string; at: Array<{ p50: number; p95: number }>; judged: boolean; limit: number }> = [
+    { name: "default: nearby 10 km, category + rating, by distance ((a))", at: results.map((r) => r.a), judged: true, limit: 1.5 },
+  ];
+  for (const [i, x] of last.shapes.entries()) {
+    const clusters = /clusters/.test(x.name);
+    const sorted = /sorted by/.test(x.name) && !/covering/.test(x.name);
+    rows.push({ name: x.name, at: results.map((r) => r.shapes[i]), judged: clusters || sorted, limit: clusters ? 1.2 : 1.5 });
+  }
+  return rows.map((r) => ({
+    name: r.name,
+    cells: r.at.map((s) => `${ms(s.p50)} / ${ms(s.p95)}`).join(" · "),
+    ratio: r.at[r.at.length - 1].p95 / r.at[0].p95,
+    judged: r.judged && first !== last,
+    limit: r.limit,
+  }));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  try {
+    const results: SizeResult[] = [];
+    for (const [i, size] of SIZES.entries()) {
+      results.push(await runSize(size, i === SIZES.length - 1, Boolean(values.reseed)));
+    }
+    const top = results[results.length - 1];
+    const { seed, sharedBuffers, loadBefore, versions, share, a, d, e, shapes, exact, planIndexed, planUnindexed, rebuildSeconds } = top;
+    const b = top.b!;
+    const c = top.c!;
 
     const speedup = c.p50 / a.p50;
     const overhead = a.p95 / b.p95;
@@ -513,6 +695,17 @@ async function main(): Promise<void> {
       { what: `issue 14: the gateway adds ≤ ${LAYER_TARGETS.gatewayAddsP50Ms} ms at p50 over PostgREST alone ((a) − (d))`,
         value: `${ms(a.p50 - d.p50)} ms`, pass: a.p50 - d.p50 <= LAYER_TARGETS.gatewayAddsP50Ms },
       { what: "for the record: PostgREST over SQL at p50 ((d)/(e))", value: `${(d.p50 / e.p50).toFixed(2)}×`, pass: true },
+      { what: `issue 14: every other shape, p95 through the gateway ≤ ${SHAPE_P95_MS} ms`,
+        value: `${shapes.filter((x) => x.p95 <= SHAPE_P95_MS).length} of ${shapes.length}`, pass: shapes.every((x) => x.p95 <= SHAPE_P95_MS) },
+      { what: "issue 14: sorted searches and map bounds equal brute force",
+        value: `${exact.checks.reduce((n, x) => n + x.mismatches, 0)} of ${exact.checks.reduce((n, x) => n + x.samples, 0)} pages differ`,
+        pass: exact.checks.every((x) => x.mismatches === 0) },
+      { what: "for the record: clusters from tiles, providers counted in another cell than exact counting",
+        value: `${(exact.clusterShare * 100).toFixed(2)}% (${exact.clusterSamples} grids)`, pass: true },
+      ...(results.length > 1 ? [{
+        what: `issue 14: growth from ${results[0].size.toLocaleString("en")} to ${top.size.toLocaleString("en")} providers, p95: default and sorted shapes ≤ 1.5×, clusters ≤ 1.2× (flat but for noise)`,
+        value: `worst ${Math.max(...growthRows(results).filter((g) => g.judged).map((g) => g.ratio)).toFixed(2)}×`,
+        pass: growthRows(results).filter((g) => g.judged).every((g) => g.ratio <= g.limit) }] : []),
     ];
     const failures = [a, b, c, d, e].reduce((n, s) => n + s.failures, 0);
 
@@ -529,11 +722,21 @@ async function main(): Promise<void> {
     ].join("\n");
 
     const shapesTable = [
-      "| shape | requests | p50 ms | p95 ms | max ms | rows/response |",
-      "|---|---:|---:|---:|---:|---:|",
-      ...shapes.map((x) => `| ${x.name} | ${x.requests} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.max)} | ${x.meanRows.toFixed(1)} |`),
+      "| shape | requests | p50 ms | p95 ms | max ms | rows/response | p95 ≤ 50 ms |",
+      "|---|---:|---:|---:|---:|---:|---|",
+      ...shapes.map((x) => `| ${x.name} | ${x.requests} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.max)} | ${x.meanRows.toFixed(1)} | ${x.p95 <= SHAPE_P95_MS ? "PASS" : "FAIL"} |`),
     ].join("\n");
-    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n${shapesTable}\n\n`);
+    const exactTable = [
+      "| exactness check (RPC page vs brute force over provider_profiles) | samples | pages that differ |",
+      "|---|---:|---:|",
+      ...exact.checks.map((x) => `| ${x.check} | ${x.samples} | ${x.mismatches} |`),
+    ].join("\n");
+    const growthTable = results.length > 1 ? [
+      `| shape | p50 / p95 ms at ${results.map((r) => r.size.toLocaleString("en")).join(" / ")} | p95 ratio | limit |`,
+      "|---|---|---:|---:|",
+      ...growthRows(results).map((g) => `| ${g.name} | ${g.cells} | ${g.ratio.toFixed(2)}× | ${g.judged ? `${g.limit}×` : "—"} |`),
+    ].join("\n") : "";
+    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n${shapesTable}\n\n${exactTable}\n\n${growthTable}\n\n`);
     if (failures) process.stdout.write(`WARNING: ${failures} requests failed (see loadgen errors above)\n`);
 
     const cpus = os.cpus();
@@ -557,10 +760,19 @@ ${rowsTable}
 
 ${verdictTable}
 
-Other search shapes at points from the same model, through the gateway, one client at a time (for the record, no target):
+Other search shapes at points from the same model, through the gateway, ${CONCURRENCY} requests in flight (issue 14's target: p95 ≤ ${SHAPE_P95_MS} ms each):
 
 ${shapesTable}
 
+Exactness at ${top.size.toLocaleString("en")} providers (random points of the model; clusters: ${exact.clusterSamples} grids of 8 × 8 over 10 km boxes and the metro,
+${(exact.clusterShare * 100).toFixed(2)}% of providers counted in another cell than an exact grouping, the documented precision of tile-based clusters):
+
+${exactTable}
+${growthTable ? `
+Growth with the dataset (the same shapes and points at each size; the default search is (a)):
+
+${growthTable}
+` : ""}
 Plan of the candidate walk (EXPLAIN ANALYZE of the query private.discovery_category_nearest runs on the category's partition, first point; then 20 providers and their profiles are read by primary key):
 
 \`\`\`
@@ -576,7 +788,6 @@ ${planUnindexed.join("\n")}
     if (!values["no-docs"]) log(`updated ${path.relative(ROOT, updateDocs(section))}`);
     if (failures || verdicts.some((v) => !v.pass)) process.exitCode = 1;
   } finally {
-    await sql.end();
     if (!values["keep-running"]) {
       log("stopping the bench stack (data kept for the next run; --reseed rebuilds it)");
       await down(p);

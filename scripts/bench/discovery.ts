@@ -204,8 +204,8 @@ async function measured(job: LoadJob): Promise<Measured> {
 /**
  * PostgreSQL settings for a 1M-row dataset on the bench cluster only (ALTER SYSTEM writes its
  * postgresql.auto.conf): shared_buffers at 25% of RAM up to 2 GB instead of the 128 MB default, then
- * the relations the benchmark reads are loaded into it (pg_prewarm), as a long-running server
- * would have them.
+ * the relations the benchmark reads (providers, profiles, the per-category table, the map tiles) are
+ * loaded into it (pg_prewarm), as a long-running server would have them.
  */
 async function tuneBenchCluster(): Promise<string> {
   const ram = os.totalmem();
@@ -230,9 +230,13 @@ async function tuneBenchCluster(): Promise<string> {
     const [{ blocks }] = await sql`
       select sum(extensions.pg_prewarm(c.oid))::bigint as blocks
         from pg_class c
-       where c.oid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass)
+       where c.oid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass, 'private.provider_tiles'::regclass)
           or c.oid in (select indexrelid from pg_index
-                        where indrelid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass))`;
+                        where indrelid in ('public.provider_profiles'::regclass, 'public.profiles'::regclass,
+                                           'private.provider_tiles'::regclass))
+          or c.oid in (select i.inhrelid from pg_inherits i where i.inhparent = 'private.provider_category_points'::regclass)
+          or c.oid in (select x.indexrelid from pg_index x join pg_inherits i on i.inhrelid = x.indrelid
+                        where i.inhparent = 'private.provider_category_points'::regclass)`;
     log(`prewarmed ${((Number(blocks) * 8) / 1024).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await sql.end();
@@ -744,7 +748,7 @@ async function main(): Promise<void> {
 Last run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, \`npm run bench:discovery\` (total ${((Date.now() - started) / 1000).toFixed(0)} s).
 
 - **Machine**: ${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}.
-  PostgreSQL ${versions.pg} + PostGIS ${versions.postgis} (bench cluster: shared_buffers ${sharedBuffers}, provider_profiles and profiles prewarmed, fsync off);
+  PostgreSQL ${versions.pg} + PostGIS ${versions.postgis} (bench cluster: shared_buffers ${sharedBuffers}, provider_profiles, profiles, the per-category table and the map tiles prewarmed, fsync off);
   PostgREST 12 behind the Node gateway; the load generator is a separate Node process on the same machine.
   Load average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(", ")}. The machine is shared: the last column is the share of its
   CPU capacity used by the benchmark's processes and by everything else while each scenario ran.

@@ -3,17 +3,18 @@
 -- provider, base location, rating) for every visible provider and each of its categories (with
 -- their ancestors: provider_profiles.category_ids), partitioned by category, so each category has
 -- its own GiST index on the location and a KNN walk never reads another category's providers.
--- Kept by a trigger on provider_profiles in the same transaction, and a partition per category by
--- a trigger on categories. private.discovery_sql uses it for the nearby, distance-sorted search
--- in a category (optionally with a minimum rating). See docs/discovery.md "How a search is read".
+-- Each row also carries its map cell and sort keys (btree indexes on (cell, key)), and the nil
+-- category's partition holds every visible provider: the nearby searches sorted by rating, price
+-- or relevance read them cell by cell in key order. Kept by a trigger on provider_profiles in the
+-- same transaction, and a partition per category by a trigger on categories. Used through
+-- private.discovery_category_nearest and private.discovery_ranked_nearby (the candidates of
+-- private.discovery_provider_rows). See docs/discovery.md "How the searches use indexes".
 --
 -- Why a table and not an index on provider_profiles: a GiST index on (category, location) mixes a
 -- discrete key into the spatial tree and loses its locality (measured at 1M providers: 9-10 ms
 -- for a page of 20, slower than the plain location walk), while a spatial index per category
 -- answers the same page in about 0.5 ms. category_ids is an array: an index per category needs a
 -- row per (provider, category).
-
-create extension if not exists btree_gist with schema extensions;
 
 ------------------------------------------------------------------------------------------------
 -- Map cells: square tiles of 360 / 2^14 degrees (about 2.4 km north-south), numbered row by row
@@ -123,6 +124,24 @@ create trigger categories_points_partition
 ------------------------------------------------------------------------------------------------
 -- The rows of a provider
 ------------------------------------------------------------------------------------------------
+-- The rows of a provider: one per category (with ancestors) and one in the nil category, for a
+-- visible provider with a base location; none otherwise.
+create or replace function private.provider_category_rows(p public.provider_profiles)
+returns setof private.provider_category_points
+language sql
+stable
+set search_path = ''
+as $$
+  select c.id, p.id, p.base_location, private.discovery_cell(p.base_location), p.rating_avg, p.reputation_score,
+         p.price_from, 0.35 * p.reputation_score::float8 / 5 + 0.10 * p.is_available::int + 0.10 * p.is_verified::int
+    from (select distinct u.id from pg_catalog.unnest(p.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) u(id)) c
+   where p.deleted_at is null and p.hidden_at is null and p.base_location is not null;
+$$;
+comment on function private.provider_category_rows(public.provider_profiles) is
+  'The rows of private.provider_category_points for a provider (its categories and the nil category), with the map cell '
+  'and the sort keys; none for a hidden or closed provider.';
+revoke all on function private.provider_category_rows(public.provider_profiles) from public, anon, authenticated, service_role;
+
 create or replace function private.sync_provider_category_points()
 returns trigger
 language plpgsql
@@ -135,13 +154,8 @@ begin
      where x.provider_id = old.id
        and x.category_id = any (old.category_ids || '00000000-0000-0000-0000-000000000000'::uuid);
   end if;
-  if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null and new.hidden_at is null and new.base_location is not null then
-    insert into private.provider_category_points
-      (category_id, provider_id, location, cell, rating_avg, reputation_score, price_from, relevance_base)
-    select distinct c.id, new.id, new.base_location, private.discovery_cell(new.base_location), new.rating_avg,
-           new.reputation_score, new.price_from,
-           0.35 * new.reputation_score::float8 / 5 + 0.10 * new.is_available::int + 0.10 * new.is_verified::int
-      from pg_catalog.unnest(new.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) c(id);
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into private.provider_category_points select * from private.provider_category_rows(new);
   end if;
   return null;
 end;
@@ -184,13 +198,7 @@ begin
   end loop;
   delete from private.provider_category_points x where x.category_id is not null;
   insert into private.provider_category_points
-    (category_id, provider_id, location, cell, rating_avg, reputation_score, price_from, relevance_base)
-  select distinct c.id, pp.id, pp.base_location, private.discovery_cell(pp.base_location), pp.rating_avg,
-         pp.reputation_score, pp.price_from,
-         0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int
-    from public.provider_profiles pp
-   cross join lateral pg_catalog.unnest(pp.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) c(id)
-   where pp.deleted_at is null and pp.hidden_at is null and pp.base_location is not null;
+  select r.* from public.provider_profiles pp cross join lateral private.provider_category_rows(pp) r;
   get diagnostics v_rows = row_count;
   return v_rows;
 end;

@@ -254,6 +254,39 @@ revoke all on function private.discovery_sql(private.discovery_search, text) fro
 grant execute on function private.discovery_sql(private.discovery_search, text) to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
+-- Which searches read candidates from the per-category table (private.discovery_provider_rows):
+--   'distance': providers of a category by distance, nearby or in map bounds (with a minimum
+--               rating, after a cursor);
+--   'ranked':   providers nearby by rating, price or relevance within 3 to 25 km (in a category or
+--               not, with a minimum rating or a price range, after a cursor), away from the poles
+--               and the antimeridian (the map cells are plain latitude/longitude tiles);
+-- null: the general query of private.discovery_sql.
+------------------------------------------------------------------------------------------------
+create or replace function private.discovery_path(s private.discovery_search)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select case
+    when s.entity = 'provider' and s.area in ('near', 'bounds') and s.sort = 'distance'
+         and 'category' = any (s.filters)
+         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[]
+      then 'distance'
+    when s.entity = 'provider' and s.area = 'near' and s.sort <> 'distance' and s.scale between 3000 and 25000
+         and abs(p.lat) < 80 and abs(p.lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p.lat) + 0.3)) < 180
+         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
+      then 'ranked'
+  end
+  from (select extensions.st_y(s.point::extensions.geometry) as lat, extensions.st_x(s.point::extensions.geometry) as lng) p;
+$$;
+comment on function private.discovery_path(private.discovery_search) is
+  'Discovery: distance or ranked when the search reads candidates from the per-category table (private.discovery_provider_rows), else null.';
+revoke all on function private.discovery_path(private.discovery_search) from public, anon, authenticated, service_role;
+grant execute on function private.discovery_path(private.discovery_search) to anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
 -- The page of providers from candidates (one static statement, planned once per connection):
 --   'distance': the nearest providers of a category (private.discovery_category_nearest: the
 --               first row_limit by distance after the cursor, with ties, within the radius and

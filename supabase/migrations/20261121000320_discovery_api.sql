@@ -40,22 +40,15 @@ set extra_float_digits = 1
 as $$
 declare
   s private.discovery_search;
+  v_path text;
 begin
   s := private.discovery_prepare(
     'provider', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
-  -- The app's usual searches run one static statement (private.discovery_provider_rows):
-  -- * a category by distance (with a minimum rating, after a cursor);
-  -- * by rating, price or relevance within 3 to 25 km (in a category or not, with a minimum rating or a
-  --   price range, after a cursor).
-  if s.sort = 'distance' and 'category' = any (s.filters)
-     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
-    return query select * from private.discovery_provider_rows(s, 'distance');
-    return;
-  elsif s.sort <> 'distance' and s.scale between 3000 and 25000 and abs(p_lat) < 80
-        and abs(p_lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p_lat) + 0.3)) < 180
-        and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[] then
-    return query select * from private.discovery_provider_rows(s, 'ranked');
+  -- The app's usual searches: one static statement over the per-category table.
+  v_path := private.discovery_path(s);
+  if v_path is not null then
+    return query select * from private.discovery_provider_rows(s, v_path);
     return;
   end if;
   return query execute private.discovery_sql(s)
@@ -156,14 +149,15 @@ set extra_float_digits = 1
 as $$
 declare
   s private.discovery_search;
+  v_path text;
 begin
   s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 500);
   -- A category by distance from the centre: the category's own spatial index, bounded by the map.
-  if s.sort = 'distance' and 'category' = any (s.filters)
-     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[] then
-    return query select * from private.discovery_provider_rows(s, 'distance');
+  v_path := private.discovery_path(s);
+  if v_path is not null then
+    return query select * from private.discovery_provider_rows(s, v_path);
     return;
   end if;
   return query execute private.discovery_sql(s)

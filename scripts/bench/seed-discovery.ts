@@ -333,10 +333,15 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
     await timed(steps, "map tiles for clusters (private.refresh_provider_tiles)", async () => {
       await a.unsafe("select private.refresh_provider_tiles()");
     });
+    await timed(steps, "coverage cells (private.refresh_provider_coverage_cells)", async () => {
+      await a.unsafe("set maintenance_work_mem = '1GB'");
+      await a.unsafe("select private.refresh_provider_coverage_cells()");
+    });
     await timed(steps, "vacuum analyze", async () => {
       await inParallel(conns, [
         ["vacuum (analyze) public.provider_profiles", "vacuum (analyze) public.profiles", "vacuum (analyze) auth.users",
          "vacuum (analyze) private.provider_category_points", "vacuum (analyze) private.provider_tiles"],
+        ["vacuum (analyze) private.provider_coverage_cells"],
         ["vacuum (analyze) public.service_listings", "vacuum (analyze) public.availability_rules",
          "vacuum (analyze) public.profile_private", "vacuum (analyze) public.categories"],
       ]);

@@ -230,7 +230,7 @@ end;
 $$;
 comment on function private.setting(text) is 'Value of a runtime setting; raises if the key is unknown.';
 revoke all on function private.setting(text) from public, anon, authenticated, service_role;
-grant execute on function private.setting(text) to authenticated, service_role;
+grant execute on function private.setting(text) to anon, authenticated, service_role;   -- anon: public searches read tunables
 
 create or replace function private.error_body(p_code text, p_details text)
 returns jsonb

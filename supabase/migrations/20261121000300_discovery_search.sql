@@ -124,6 +124,14 @@ grant execute on function private.provider_is_open(uuid, text, timestamptz),
 ------------------------------------------------------------------------------------------------
 
 ------------------------------------------------------------------------------------------------
+-- Settings
+------------------------------------------------------------------------------------------------
+insert into private.settings (key, value, description) values
+  ('discovery.covering_probe', '500',
+   'Covering searches: when at least this many service areas reach the point (a bounded probe of the coverage index), '
+   'the searches walk the bases by distance or read the coverage cells; below it they read just those areas.');
+
+------------------------------------------------------------------------------------------------
 -- Validation: one place for every search argument.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_point(p_lat double precision, p_lng double precision)
@@ -175,7 +183,7 @@ create type private.discovery_search as (
   fingerprint text,          -- $20 ($19 is sort)
   open_now_rules text,       -- SQL condition on availability_rules r: rules that may cover "now"
   open_window_rules text,    -- SQL condition on availability_rules r: rules that may meet the window
-  covered_by_many boolean    -- covering: at least 500 service areas reach the point
+  covered_by_many boolean    -- covering: at least discovery.covering_probe service areas reach the point
 );
 comment on type private.discovery_search is 'A validated discovery search: what private.discovery_prepare returns and the RPCs bind to the query of private.discovery_sql.';
 
@@ -275,6 +283,7 @@ declare
   v_height_m double precision;
   v_width_m double precision;
   v_margin double precision;
+  v_probe integer;
   v_cursor record;
 begin
   s.entity := p_entity;
@@ -300,9 +309,10 @@ begin
       -- which the planner cannot estimate (PostGIS estimates a point inside polygons at ~1 row):
       -- many (a city centre) -> walk the bases by distance until the page is full; few (the edge
       -- of town) -> read just those areas through the coverage index. A bounded probe decides.
-      select count(*) >= 500 into s.covered_by_many
+      v_probe := (private.setting('discovery.covering_probe'))::integer;
+      select count(*) >= v_probe into s.covered_by_many
         from (select 1 from public.provider_profiles p
-               where p.coverage operator(extensions.&&) s.point limit 500) as probe;
+               where p.coverage operator(extensions.&&) s.point limit v_probe) as probe;
     end if;
   elsif p_area = 'bounds' then
     perform private.discovery_point(p_south, p_west);

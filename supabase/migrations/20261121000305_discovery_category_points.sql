@@ -34,6 +34,32 @@ comment on function private.discovery_cell(extensions.geography) is
   'The map cell of a point: tiles of 360/2^14 degrees numbered row * 16384 + column from (-90, -180).';
 revoke all on function private.discovery_cell(extensions.geography) from public, anon, authenticated, service_role;
 
+------------------------------------------------------------------------------------------------
+-- Coverage without the area, for most points
+------------------------------------------------------------------------------------------------
+-- Distances (metres on the sphere, as the <-> operator measures) from a base to its area's
+-- boundary (0 when the base is outside the area) and to the area's farthest vertex (0 for an
+-- empty area). A point nearer the base than the first is covered, one farther than the second
+-- is not (geodesic edges: an edge's points are never farther than its ends).
+create or replace function private.coverage_radii(
+  p_base extensions.geography, p_area extensions.geography,
+  out inner_m double precision, out outer_m double precision)
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select case when extensions.st_intersects(p_area, p_base)
+              then extensions.st_distance(p_base, extensions.st_boundary(p_area::extensions.geometry)::extensions.geography, false)
+              else 0 end,
+         coalesce((select max(extensions.st_distance(p_base, d.geom::extensions.geography, false))
+                     from extensions.st_dumppoints(p_area::extensions.geometry) d), 0);
+$$;
+comment on function private.coverage_radii(extensions.geography, extensions.geography) is
+  'Discovery: the distance from a base to its service area''s boundary (0 when outside) and to its farthest vertex.';
+revoke all on function private.coverage_radii(extensions.geography, extensions.geography)
+  from public, anon, authenticated, service_role;
+
 create table private.provider_category_points (
   category_id uuid not null,
   provider_id uuid not null,
@@ -44,6 +70,9 @@ create table private.provider_category_points (
   price_from bigint,
   -- The part of the relevance score that does not depend on the distance (see discovery_sql).
   relevance_base double precision not null,
+  -- private.coverage_radii of the base and the service area (covering searches).
+  cover_inner double precision not null,
+  cover_outer double precision not null,
   primary key (category_id, provider_id)
 ) partition by list (category_id);
 comment on table private.provider_category_points is
@@ -66,41 +95,45 @@ create index provider_category_points_rating_idx
 create index provider_category_points_price_idx
   on private.provider_category_points (cell, price_from) include (location, rating_avg);
 create index provider_category_points_relevance_idx
-  on private.provider_category_points (cell, relevance_base desc) include (location, rating_avg, price_from);
+  on private.provider_category_points (cell, relevance_base desc) include (location, rating_avg, price_from, cover_inner, cover_outer);
 
 ------------------------------------------------------------------------------------------------
--- A partition per category
+-- A partition per category (of this table and of private.provider_coverage_cells)
 ------------------------------------------------------------------------------------------------
-create or replace function private.ensure_category_points_partition(p_category_id uuid)
+-- p_table: a table of discovery partitioned by category_id, with a default partition <table>_other.
+create or replace function private.ensure_category_partition(p_table text, p_category_id uuid)
 returns void
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_name text := 'provider_category_points_' || pg_catalog.replace(p_category_id::text, '-', '');
-  v_rows private.provider_category_points[];
+  v_name text := p_table || '_' || pg_catalog.replace(p_category_id::text, '-', '');
 begin
+  if p_table not in ('provider_category_points', 'provider_coverage_cells') then
+    raise exception 'discovery: % is not partitioned by category', p_table;
+  end if;
   if pg_catalog.to_regclass('private.' || v_name) is not null then
     return;
   end if;
-  -- Rows of the category kept in the default partition meanwhile move into the new one.
-  with moved as (
-    delete from private.provider_category_points_other o where o.category_id = p_category_id returning o.*)
-  select pg_catalog.array_agg(m::private.provider_category_points) into v_rows from moved m;
-  execute pg_catalog.format('create table private.%I partition of private.provider_category_points for values in (%L)',
-    v_name, p_category_id);
+  -- A new table with the category's rows kept in the default partition meanwhile, then attached
+  -- (PostgreSQL refuses a partition whose rows are still in the default one).
+  execute pg_catalog.format('create table private.%I (like private.%I including defaults)', v_name, p_table);
   execute pg_catalog.format('revoke all on table private.%I from public, anon, authenticated, service_role', v_name);
-  if v_rows is not null then
-    insert into private.provider_category_points select * from pg_catalog.unnest(v_rows);
-  end if;
+  execute pg_catalog.format(
+    'with moved as (delete from private.%I o where o.category_id = $1 returning o.*) insert into private.%I select * from moved',
+    p_table || '_other', v_name) using p_category_id;
+  execute pg_catalog.format('alter table private.%I attach partition private.%I for values in (%L)', p_table, v_name,
+    p_category_id);
 end;
 $$;
-comment on function private.ensure_category_points_partition(uuid) is
-  'Creates the partition of private.provider_category_points for a category (moving its rows out of the default one).';
-revoke all on function private.ensure_category_points_partition(uuid) from public, anon, authenticated, service_role;
+comment on function private.ensure_category_partition(text, uuid) is
+  'Creates the partition of a discovery table partitioned by category (provider_category_points, provider_coverage_cells) '
+  'for a category, moving its rows out of the default partition.';
+revoke all on function private.ensure_category_partition(text, uuid) from public, anon, authenticated, service_role;
 
-create or replace function private.category_points_partition_on_insert()
+-- Trigger argument: the table.
+create or replace function private.category_partition_on_insert()
 returns trigger
 language plpgsql
 security definer
@@ -108,18 +141,18 @@ set search_path = ''
 as $$
 begin
   if new.kind = 'service' then
-    perform private.ensure_category_points_partition(new.id);
+    perform private.ensure_category_partition(tg_argv[0], new.id);
   end if;
   return null;
 end;
 $$;
-comment on function private.category_points_partition_on_insert() is
-  'Trigger (after insert on categories): a service category gets its partition of private.provider_category_points.';
-revoke all on function private.category_points_partition_on_insert() from public, anon, authenticated, service_role;
+comment on function private.category_partition_on_insert() is
+  'Trigger (after insert on categories; argument: a discovery table partitioned by category): a service category gets its partition.';
+revoke all on function private.category_partition_on_insert() from public, anon, authenticated, service_role;
 
 create trigger categories_points_partition
   after insert on public.categories
-  for each row execute function private.category_points_partition_on_insert();
+  for each row execute function private.category_partition_on_insert('provider_category_points');
 
 ------------------------------------------------------------------------------------------------
 -- The rows of a provider
@@ -133,8 +166,10 @@ stable
 set search_path = ''
 as $$
   select c.id, p.id, p.base_location, private.discovery_cell(p.base_location), p.rating_avg, p.reputation_score,
-         p.price_from, 0.35 * p.reputation_score::float8 / 5 + 0.10 * p.is_available::int + 0.10 * p.is_verified::int
-    from (select distinct u.id from pg_catalog.unnest(p.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) u(id)) c
+         p.price_from, 0.35 * p.reputation_score::float8 / 5 + 0.10 * p.is_available::int + 0.10 * p.is_verified::int,
+         r.inner_m, r.outer_m
+    from private.coverage_radii(p.base_location, p.coverage) r
+   cross join (select distinct u.id from pg_catalog.unnest(p.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) u(id)) c
    where p.deleted_at is null and p.hidden_at is null and p.base_location is not null;
 $$;
 comment on function private.provider_category_rows(public.provider_profiles) is
@@ -142,45 +177,55 @@ comment on function private.provider_category_rows(public.provider_profiles) is
   'and the sort keys; none for a hidden or closed provider.';
 revoke all on function private.provider_category_rows(public.provider_profiles) from public, anon, authenticated, service_role;
 
-create or replace function private.sync_provider_category_points()
+-- A provider's rows of a discovery table kept by triggers (this one and
+-- private.provider_coverage_cells). Trigger arguments: the table, and the function that gives a
+-- provider's rows of it (the same function rebuilds the table).
+create or replace function private.sync_provider_discovery_rows()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
+  if not (tg_argv[0] = 'provider_category_points' and tg_argv[1] = 'provider_category_rows'
+          or tg_argv[0] = 'provider_coverage_cells' and tg_argv[1] = 'provider_coverage_rows') then
+    raise exception 'discovery: no rows function % for %', tg_argv[1], tg_argv[0];
+  end if;
   if tg_op in ('UPDATE', 'DELETE') then
-    delete from private.provider_category_points x
-     where x.provider_id = old.id
-       and x.category_id = any (old.category_ids || '00000000-0000-0000-0000-000000000000'::uuid);
+    execute pg_catalog.format(
+      'delete from private.%I x where x.provider_id = $1 and x.category_id = any ($2 || %L::uuid)',
+      tg_argv[0], '00000000-0000-0000-0000-000000000000')
+      using old.id, old.category_ids;
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
-    insert into private.provider_category_points select * from private.provider_category_rows(new);
+    execute pg_catalog.format('insert into private.%I select * from private.%I($1)', tg_argv[0], tg_argv[1]) using new;
   end if;
   return null;
 end;
 $$;
-comment on function private.sync_provider_category_points() is
-  'Trigger (after insert, update of the searched columns, delete on provider_profiles): the provider''s rows in '
-  'private.provider_category_points (visible providers with a base location: one per category, one in the nil category).';
-revoke all on function private.sync_provider_category_points() from public, anon, authenticated, service_role;
+comment on function private.sync_provider_discovery_rows() is
+  'Trigger (after insert, update of the searched columns, delete on provider_profiles; arguments: a discovery table '
+  'and its rows function): the provider''s rows in that table.';
+revoke all on function private.sync_provider_discovery_rows() from public, anon, authenticated, service_role;
 
 create trigger provider_profiles_category_points_insert
   after insert on public.provider_profiles
-  for each row execute function private.sync_provider_category_points();
+  for each row execute function private.sync_provider_discovery_rows('provider_category_points', 'provider_category_rows');
 create trigger provider_profiles_category_points_update
-  after update of base_location, category_ids, rating_avg, reputation_score, price_from, is_available, is_verified,
-                  deleted_at, hidden_at on public.provider_profiles
+  -- coverage is derived (BEFORE trigger) from the radius or the drawn area: those are the columns updated.
+  after update of base_location, service_radius_m, service_area, coverage, category_ids, rating_avg, reputation_score,
+                  price_from, is_available, is_verified, deleted_at, hidden_at on public.provider_profiles
   for each row
-  when (old.base_location is distinct from new.base_location or old.category_ids is distinct from new.category_ids
+  when (old.base_location is distinct from new.base_location or old.coverage is distinct from new.coverage
+        or old.category_ids is distinct from new.category_ids
         or old.rating_avg is distinct from new.rating_avg or old.reputation_score is distinct from new.reputation_score
         or old.price_from is distinct from new.price_from or old.is_available is distinct from new.is_available
         or old.is_verified is distinct from new.is_verified
         or old.deleted_at is distinct from new.deleted_at or old.hidden_at is distinct from new.hidden_at)
-  execute function private.sync_provider_category_points();
+  execute function private.sync_provider_discovery_rows('provider_category_points', 'provider_category_rows');
 create trigger provider_profiles_category_points_delete
   after delete on public.provider_profiles
-  for each row execute function private.sync_provider_category_points();
+  for each row execute function private.sync_provider_discovery_rows('provider_category_points', 'provider_category_rows');
 
 -- Rebuilds the table from provider_profiles (after a bulk load that skipped the triggers).
 create or replace function private.refresh_provider_category_points()
@@ -194,7 +239,7 @@ declare
   v_category uuid;
 begin
   for v_category in select c.id from public.categories c where c.kind = 'service' loop
-    perform private.ensure_category_points_partition(v_category);
+    perform private.ensure_category_partition('provider_category_points', v_category);
   end loop;
   delete from private.provider_category_points x where x.category_id is not null;
   insert into private.provider_category_points
@@ -210,12 +255,16 @@ revoke all on function private.refresh_provider_category_points() from public, a
 select private.refresh_provider_category_points();
 
 ------------------------------------------------------------------------------------------------
--- The nearest providers of a category (the candidates of a nearby search by distance)
+-- The nearest providers of a category (the candidates of a search by distance)
 ------------------------------------------------------------------------------------------------
 -- The first p_limit by distance, with ties, after the cursor (p_after_distance, p_after_id), at
 -- most p_radius metres away, rated at least p_min_rating (null: any), inside the bounds when they
--- are given (map searches: the point is their centre). Security definer: API roles cannot read
--- the table; what it returns (ids and distances of visible providers) is public.
+-- are given (map searches: the point is their centre). Null category: all providers.
+-- p_covering: only providers whose service area covers the point (p_radius is then ignored):
+-- those based within 100 km (the largest service radius) by the same walk, and those based
+-- farther whose drawn area reaches the point (the GiST index of drawn areas).
+-- Security definer: API roles cannot read the table; what it returns (ids and distances of
+-- visible providers) is public.
 create or replace function private.discovery_category_nearest(
   p_point extensions.geography,
   p_radius double precision,
@@ -227,7 +276,8 @@ create or replace function private.discovery_category_nearest(
   p_south double precision default null,
   p_west double precision default null,
   p_north double precision default null,
-  p_east double precision default null
+  p_east double precision default null,
+  p_covering boolean default false
 )
 returns table (provider_id uuid, distance double precision)
 language plpgsql
@@ -239,7 +289,7 @@ as $$
 declare
   -- The category's partition itself (planned for it alone, with the values: a plan over the
   -- partitioned table would consider every partition on each call).
-  v_table text := 'provider_category_points_' || pg_catalog.replace(p_category_id::text, '-', '');
+  v_table text := 'provider_category_points_' || coalesce(pg_catalog.replace(p_category_id::text, '-', ''), 'all');
 begin
   if pg_catalog.to_regclass('private.' || v_table) is null then
     v_table := 'provider_category_points_other';
@@ -251,31 +301,57 @@ begin
       into p_radius
       from (values (p_south, p_west), (p_south, p_east), (p_north, p_west), (p_north, p_east)) c(lat, lng);
   end if;
+  if p_covering then
+    p_radius := 100000;
+  end if;
   return query execute pg_catalog.format($q$
     select n.provider_id, n.distance
       from (select x.provider_id, x.location operator(extensions.<->) $1 as distance
               from private.%I x
-             where x.category_id = $3%s%s%s
+             where true%s%s%s%s%s
              order by x.location operator(extensions.<->) $1
              fetch first $7 rows with ties) n
-     where n.distance <= $2$q$,
+     where n.distance <= $2%s$q$,
     v_table,
+    case when v_table = 'provider_category_points_other' then ' and x.category_id = $3' else '' end,
     case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
     case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
-    case when p_south is not null then ' and private.point_in_bounds(x.location, $8, $9, $10, $11)' else '' end)
+    case when p_south is not null then ' and private.point_in_bounds(x.location, $8, $9, $10, $11)' else '' end,
+    -- Covering: within the largest radius (an index condition: the walk ends there), and the area
+    -- covers the point (private.coverage_radii decide most rows).
+    case when p_covering then
+      ' and x.location operator(extensions.&&) extensions._st_expand($1, $2)'
+      || ' and (x.location operator(extensions.<->) $1) <= x.cover_outer * 1.001 + 0.01'
+      || ' and ((x.location operator(extensions.<->) $1) < x.cover_inner * 0.999 - 0.01 or private.area_covers('
+      || '(select pp.coverage from public.provider_profiles pp where pp.id = x.provider_id), $1))'
+    else '' end,
+    case when p_covering then $f$
+    union all
+    select pp.id, pp.base_location operator(extensions.<->) $1
+      from public.provider_profiles pp
+     where pp.service_area is not null
+       and pp.coverage operator(extensions.&&) $1
+       and private.area_covers(pp.coverage, $1)
+       and (pp.base_location operator(extensions.<->) $1) > $2
+       and pp.deleted_at is null and pp.hidden_at is null
+       and ($3 is null or pp.category_ids operator(pg_catalog.@>) array[$3])
+       and ($4 is null or pp.rating_avg >= $4)
+       and ($6 is null or (pp.base_location operator(extensions.<->) $1, pp.id) > ($5, $6))$f$
+    else '' end)
     using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_limit,
           p_south, p_west, p_north, p_east;
 end;
 $$;
 comment on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer, double precision, double precision, double precision, double precision) is
-  'Discovery: the nearest visible providers of a category (KNN on its partition of private.provider_category_points), '
-  'after a cursor, within a radius (and map bounds), with a minimum rating; used by the nearby and map searches.';
+  double precision, uuid, integer, double precision, double precision, double precision, double precision, boolean) is
+  'Discovery: the nearest visible providers of a category (null: all; KNN on its partition of '
+  'private.provider_category_points), after a cursor, within a radius (and map bounds) or covering the point, with a '
+  'minimum rating; used by the nearby, map and covering searches.';
 revoke all on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer, double precision, double precision, double precision, double precision)
+  double precision, uuid, integer, double precision, double precision, double precision, double precision, boolean)
   from public, anon, authenticated, service_role;
 grant execute on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,
-  double precision, uuid, integer, double precision, double precision, double precision, double precision)
+  double precision, uuid, integer, double precision, double precision, double precision, double precision, boolean)
   to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
@@ -284,14 +360,21 @@ grant execute on function private.discovery_category_nearest(extensions.geograph
 -- Reading every provider within the radius and sorting (hundreds of thousands in a city centre)
 -- is replaced by two bounded passes over the map cells the circle touches, each cell read in key
 -- order through the (cell, key) index of the category's partition (the nil category: all):
---   1. the cells wholly inside the circle: the first p_limit rows of each (after the cursor);
---   2. T = the p_limit-th best of those; then, in the inner cells that had more rows and in the
---      cells on the circle's edge (all of their rows within the radius when there is no T yet),
---      the rows that can still reach T: key at least T (rating), at most T (price), or for
---      relevance (a score that falls with the distance) a distance-free part of at least
---      T - 0.45 * (1 - dmin / radius), dmin a lower bound of the cell's distance to the point.
+--   1. the first p_limit rows of some cells wholly inside the circle (after the cursor): all of
+--      them for rating and price; for relevance (a score that falls with the distance) the nine
+--      nearest to the point, where the best scores are;
+--   2. T = the p_limit-th best of those; then, in the inner cells of pass 1 that had more rows,
+--      the other inner cells and the cells on the circle's edge (all of their rows within the
+--      radius when there is no T yet), the rows that can still reach T: key at least T (rating),
+--      at most T (price), or for relevance a distance-free part of at least
+--      T - 0.45 * (1 - dmin / radius), dmin a lower bound of the cell's distance to the point
+--      (cells where even the highest distance-free part, 0.55, cannot reach T are not read).
 -- Every row of the true first page is in the union (the other rows of a cell rank below its
--- p_limit rows, or below T), so the caller's sort of these candidates is exact, ties included.
+-- p_limit rows, or below T, which is at most the true p_limit-th best), so the caller's sort of
+-- these candidates is exact, ties included. Of the union, the function returns the first p_limit
+-- in the page's order and the rows that tie with the last of them.
+-- p_covering (relevance only; radius 25 km): only providers whose service area covers the point,
+-- and those based farther whose area reaches it (a relevance of at most 0.55) when they can rank.
 -- Returns the candidates with their distance and sort key (as the RPC's cursor writes it).
 -- A candidate as the passes collect it.
 create type private.discovery_ranked_row as (
@@ -309,7 +392,8 @@ create or replace function private.discovery_ranked_nearby(
   p_after_k1 double precision,
   p_after_k2 double precision,
   p_after_id uuid,
-  p_limit integer
+  p_limit integer,
+  p_covering boolean default false
 )
 returns table (provider_id uuid, distance double precision, k1 double precision)
 language plpgsql
@@ -333,6 +417,7 @@ declare
   v_filters text := '';
   v_inner integer[];
   v_inner_dmins double precision[];
+  v_first_cells integer[];
   v_edge integer[];
   v_edge_dmins double precision[];
   v_first private.discovery_ranked_row[];
@@ -340,7 +425,11 @@ declare
   v_full_dmins double precision[];
   v_threshold double precision;
   v_more private.discovery_ranked_row[];
+  v_far private.discovery_ranked_row[];
 begin
+  if p_covering and p_sort <> 'relevance' then
+    raise exception 'discovery: covering searches by % read the coverage cells', p_sort;
+  end if;
   if pg_catalog.to_regclass('private.' || v_table) is null then
     v_table := 'provider_category_points_other';
   end if;
@@ -385,13 +474,26 @@ begin
   if p_max_price is not null then
     v_filters := v_filters || ' and x.price_from <= $7';
   end if;
+  if p_covering then
+    -- The service area covers the point (private.coverage_radii decide most rows).
+    v_filters := v_filters || ' and d.distance <= x.cover_outer * 1.001 + 0.01'
+      || ' and (d.distance < x.cover_inner * 0.999 - 0.01 or private.area_covers('
+      || '(select pp.coverage from public.provider_profiles pp where pp.id = x.provider_id), $1))';
+  end if;
   if p_after_id is not null then
     v_filters := v_filters || pg_catalog.format(
       case when p_sort = 'price' then ' and (%1$s > $8 or (%1$s = $8 and (d.distance, x.provider_id) > ($9, $10)))'
            else ' and (%1$s < $8 or (%1$s = $8 and (d.distance, x.provider_id) > ($9, $10)))' end, v_key);
   end if;
 
-  -- 1. The first rows of each inner cell.
+  -- 1. The first rows of each inner cell (relevance: of the nine nearest).
+  if p_sort = 'relevance' then
+    select pg_catalog.array_agg(c.cell) into v_first_cells
+      from (select c.cell from rows from (pg_catalog.unnest(v_inner), pg_catalog.unnest(v_inner_dmins)) as c(cell, dmin)
+             order by c.dmin, c.cell limit 9) c;
+  else
+    v_first_cells := v_inner;
+  end if;
   execute pg_catalog.format($q$
     select pg_catalog.array_agg(row(f.provider_id, f.distance, f.k1, f.cell)::private.discovery_ranked_row)
       from pg_catalog.unnest($3) as c(cell)
@@ -404,9 +506,10 @@ begin
             limit $4) f$q$,
     v_table, v_key, v_filters, v_cell_order)
     into v_first
-    using p_point, p_radius, v_inner, p_limit, p_min_rating, p_min_price, p_max_price, p_after_k1, p_after_k2, p_after_id;
+    using p_point, p_radius, v_first_cells, p_limit, p_min_rating, p_min_price, p_max_price, p_after_k1, p_after_k2, p_after_id;
 
-  -- T, and the inner cells that had more rows than were read.
+  -- T, and the inner cells still to read: those of pass 1 that had more rows than were read,
+  -- and the others (relevance: those where a row can still reach T).
   select f.k1 into v_threshold
     from pg_catalog.unnest(v_first) f
    order by case when p_sort = 'price' then f.k1 else -f.k1 end, f.distance, f.provider_id
@@ -414,7 +517,16 @@ begin
   select pg_catalog.array_agg(c.cell), pg_catalog.array_agg(c.dmin)
     into v_full, v_full_dmins
     from rows from (pg_catalog.unnest(v_inner), pg_catalog.unnest(v_inner_dmins)) as c(cell, dmin)
-   where (select count(*) from pg_catalog.unnest(v_first) f where f.cell = c.cell) >= p_limit;
+   where (not (c.cell = any (v_first_cells))
+          or (select count(*) from pg_catalog.unnest(v_first) f where f.cell = c.cell) >= p_limit)
+     and (p_sort <> 'relevance' or v_threshold is null
+          or 0.55 + 0.45 * greatest(0, 1 - c.dmin / p_radius) >= v_threshold - 1e-9);
+  if p_sort = 'relevance' and v_threshold is not null then
+    select pg_catalog.array_agg(c.cell), pg_catalog.array_agg(c.dmin)
+      into v_edge, v_edge_dmins
+      from rows from (pg_catalog.unnest(v_edge), pg_catalog.unnest(v_edge_dmins)) as c(cell, dmin)
+     where 0.55 + 0.45 * greatest(0, 1 - c.dmin / p_radius) >= v_threshold - 1e-9;
+  end if;
 
   -- 2. In those and in the edge cells, the rows that can still reach T (all, without a T).
   execute pg_catalog.format($q$
@@ -434,18 +546,65 @@ begin
           coalesce(v_full_dmins, '{}') || coalesce(v_edge_dmins, '{}'),
           p_min_rating, p_min_price, p_max_price, p_after_k1, p_after_k2, p_after_id, v_threshold;
 
+  -- Covering: the areas of providers based beyond the radius (relevance = the distance-free
+  -- part, at most 0.55) matter only when the page is not full of better rows. Few areas reach a
+  -- point where that happens; the coverage GiST index finds them.
+  if p_covering then
+    select c.k1 into v_threshold
+      from (select f.k1, f.distance, f.provider_id from pg_catalog.unnest(v_first) f
+             where v_full is null or not (f.cell = any (v_full))
+            union all
+            select m.k1, m.distance, m.provider_id from pg_catalog.unnest(v_more) m) c
+     order by -c.k1, c.distance, c.provider_id
+    offset p_limit - 1 limit 1;
+    if v_threshold is null or v_threshold < 0.55 + 1e-9 then
+      select pg_catalog.array_agg(row(f.provider_id, f.distance, f.k1, null)::private.discovery_ranked_row)
+        into v_far
+        from (select pp.id as provider_id, d.distance,
+                     0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int
+                       + 0.45 * greatest(0, 1 - d.distance / p_radius) as k1
+                from public.provider_profiles pp
+               cross join lateral (select pp.base_location operator(extensions.<->) p_point as distance) d
+               where pp.coverage operator(extensions.&&) p_point
+                 and private.area_covers(pp.coverage, p_point)
+                 and d.distance > p_radius
+                 and pp.deleted_at is null and pp.hidden_at is null
+                 and (p_category_id is null or pp.category_ids operator(pg_catalog.@>) array[p_category_id])
+                 and (p_min_rating is null or pp.rating_avg >= p_min_rating)
+                 and (p_min_price is null or pp.price_from >= p_min_price)
+                 and (p_max_price is null or pp.price_from <= p_max_price)) f
+       where (v_threshold is null or f.k1 >= v_threshold - 1e-9)
+         and (p_after_id is null or f.k1 < p_after_k1
+              or (f.k1 = p_after_k1 and (f.distance, f.provider_id) > (p_after_k2, p_after_id)));
+    end if;
+  end if;
+
+  -- The first p_limit of the union in the page's order, and the rows within 1e-9 of the last
+  -- one's key (the caller computes relevance in another order of additions).
   return query
-    select f.provider_id, f.distance, f.k1 from pg_catalog.unnest(v_first) f
-     where v_full is null or not (f.cell = any (v_full))
-    union all
-    select m.provider_id, m.distance, m.k1 from pg_catalog.unnest(v_more) m;
+    with c as (
+      select f.provider_id, f.distance, f.k1 from pg_catalog.unnest(v_first) f
+       where v_full is null or not (f.cell = any (v_full))
+      union all
+      select m.provider_id, m.distance, m.k1 from pg_catalog.unnest(v_more) m
+      union all
+      select r.provider_id, r.distance, r.k1 from pg_catalog.unnest(v_far) r),
+    t as (
+      select c.k1 from c
+       order by case when p_sort = 'price' then c.k1 else -c.k1 end, c.distance, c.provider_id
+      offset p_limit - 1 limit 1)
+    select c.provider_id, c.distance, c.k1 from c
+     where not exists (select from t)
+        or case when p_sort = 'price' then c.k1 <= (select t.k1 from t) + 1e-9
+                else c.k1 >= (select t.k1 from t) - 1e-9 end;
 end;
 $$;
 comment on function private.discovery_ranked_nearby(extensions.geography, double precision, uuid, text, numeric, bigint,
-  bigint, double precision, double precision, uuid, integer) is
-  'Discovery: candidates of a nearby search sorted by rating, price or relevance (a superset of the first page, read '
-  'cell by cell in key order from the category''s partition of private.provider_category_points; null category: all).';
+  bigint, double precision, double precision, uuid, integer, boolean) is
+  'Discovery: candidates of a nearby search sorted by rating, price or relevance, or of a covering search by relevance '
+  '(a superset of the first page, read cell by cell in key order from the category''s partition of '
+  'private.provider_category_points; null category: all).';
 revoke all on function private.discovery_ranked_nearby(extensions.geography, double precision, uuid, text, numeric, bigint,
-  bigint, double precision, double precision, uuid, integer) from public, anon, authenticated, service_role;
+  bigint, double precision, double precision, uuid, integer, boolean) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_ranked_nearby(extensions.geography, double precision, uuid, text, numeric, bigint,
-  bigint, double precision, double precision, uuid, integer) to anon, authenticated, service_role;
+  bigint, double precision, double precision, uuid, integer, boolean) to anon, authenticated, service_role;

@@ -118,11 +118,12 @@ begin
   end if;
 
   -- Relevance in [0, 1]: 0.45 proximity + 0.35 reputation (the catalog's Bayesian average of the
-  -- stars) + 0.10 available + 0.10 verified.
+  -- stars) + 0.10 available + 0.10 verified. Added in the same order everywhere (the distance-free
+  -- part, as private.provider_category_points.relevance_base holds it, then proximity), so a
+  -- cursor's key compares equal to the row's key whichever query computes it.
   v_relevance := pg_catalog.format(
-    '(0.45 * greatest(0, 1 - %s / $2) '
-    || '+ 0.35 * pp.reputation_score::float8 / 5 '
-    || '+ 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)', v_dist);
+    '(0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int '
+    || '+ 0.45 * greatest(0, 1 - %s / $2))', v_dist);
 
   -- Sort keys: k1 (then distance, then id) and the keyset condition after a cursor. The outer
   -- order repeats the inner one on the output columns.
@@ -254,12 +255,19 @@ revoke all on function private.discovery_sql(private.discovery_search, text) fro
 grant execute on function private.discovery_sql(private.discovery_search, text) to anon, authenticated, service_role;
 
 ------------------------------------------------------------------------------------------------
--- Which searches read candidates from the per-category table (private.discovery_provider_rows):
---   'distance': providers of a category by distance, nearby or in map bounds (with a minimum
---               rating, after a cursor);
---   'ranked':   providers nearby by rating, price or relevance within 3 to 25 km (in a category or
---               not, with a minimum rating or a price range, after a cursor), away from the poles
---               and the antimeridian (the map cells are plain latitude/longitude tiles);
+-- Which searches read candidates from the per-category tables (private.discovery_provider_rows):
+--   'distance': providers of a category by distance, nearby or in map bounds, or covering the
+--               point in a category or not (with a minimum rating, after a cursor);
+--   'ranked':   providers nearby by rating, price or relevance within 3 to 25 km, or covering the
+--               point by relevance (in a category or not, with a minimum rating or a price range,
+--               after a cursor), away from the poles and the antimeridian (the map cells are plain
+--               latitude/longitude tiles);
+--   'covering': providers whose service area covers the point, by rating or price (in a category
+--               or not, with a minimum rating or a price range, after a cursor);
+--   'listings': listings nearby by distance (in a category or not, with a minimum rating or a
+--               price range, after a cursor): private.discovery_listing_rows;
+-- Covering searches take these paths where many service areas reach the point (the probe of
+-- private.discovery_prepare); where few do, the general query reads just those areas.
 -- null: the general query of private.discovery_sql.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_path(s private.discovery_search)
@@ -270,19 +278,26 @@ parallel safe
 set search_path = ''
 as $$
   select case
-    when s.entity = 'provider' and s.area in ('near', 'bounds') and s.sort = 'distance'
-         and 'category' = any (s.filters)
+    when s.entity = 'provider' and s.sort = 'distance'
+         and ((s.area in ('near', 'bounds') and 'category' = any (s.filters)) or (s.area = 'covering' and s.covered_by_many))
          and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[]
       then 'distance'
-    when s.entity = 'provider' and s.area = 'near' and s.sort <> 'distance' and s.scale between 3000 and 25000
+    when s.entity = 'provider' and s.scale between 3000 and 25000
+         and ((s.area = 'near' and s.sort <> 'distance') or (s.area = 'covering' and s.sort = 'relevance' and s.covered_by_many))
          and abs(p.lat) < 80 and abs(p.lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p.lat) + 0.3)) < 180
          and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
       then 'ranked'
+    when s.entity = 'listing' and s.area = 'near' and s.sort = 'distance'
+         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
+      then 'listings'
+    when s.entity = 'provider' and s.area = 'covering' and s.covered_by_many and s.sort in ('rating', 'price')
+         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
+      then 'covering'
   end
   from (select extensions.st_y(s.point::extensions.geometry) as lat, extensions.st_x(s.point::extensions.geometry) as lng) p;
 $$;
 comment on function private.discovery_path(private.discovery_search) is
-  'Discovery: distance or ranked when the search reads candidates from the per-category table (private.discovery_provider_rows), else null.';
+  'Discovery: distance, ranked or covering when a provider search reads candidates from the per-category tables (private.discovery_provider_rows), listings for a listing search that does (private.discovery_listing_rows), else null.';
 revoke all on function private.discovery_path(private.discovery_search) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_path(private.discovery_search) to anon, authenticated, service_role;
 
@@ -290,9 +305,11 @@ grant execute on function private.discovery_path(private.discovery_search) to an
 -- The page of providers from candidates (one static statement, planned once per connection):
 --   'distance': the nearest providers of a category (private.discovery_category_nearest: the
 --               first row_limit by distance after the cursor, with ties, within the radius and
---               the map bounds when the search has them);
+--               the map bounds when the search has them, or covering the point);
 --   'ranked':   candidates by rating, price or relevance (private.discovery_ranked_nearby, a
 --               superset of the page);
+--   'covering': the page of providers covering the point by rating or price
+--               (private.discovery_covering_ranked);
 -- then the providers are read by id and sorted exactly as the query of private.discovery_sql.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_provider_rows(s private.discovery_search, p_path text)
@@ -318,18 +335,25 @@ begin
                                            pp.id)
       from (select n.provider_id, n.distance
               from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
-                                                      s.after_id, s.row_limit, s.south, s.west, s.north, s.east) n
+                                                      s.after_id, s.row_limit, s.south, s.west, s.north, s.east,
+                                                      s.area = 'covering') n
              where p_path = 'distance'
             union all
             select r.provider_id, r.distance
               from private.discovery_ranked_nearby(s.point, s.scale, s.category_id, s.sort, s.min_rating, s.min_price,
-                                                   s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) r
-             where p_path = 'ranked') c
+                                                   s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit,
+                                                   s.area = 'covering') r
+             where p_path = 'ranked'
+            union all
+            select v.provider_id, v.distance
+              from private.discovery_covering_ranked(s.point, s.category_id, s.sort, s.min_rating, s.min_price,
+                                                     s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) v
+             where p_path = 'covering') c
       join public.provider_profiles pp on pp.id = c.provider_id
       left join public.profiles pr on pr.id = pp.id
      cross join lateral (
-           select 0.45 * greatest(0, 1 - c.distance / s.scale) + 0.35 * pp.reputation_score::float8 / 5
-                    + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int as relevance) rel
+           select 0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int
+                    + 0.45 * greatest(0, 1 - c.distance / s.scale) as relevance) rel
      cross join lateral (
            select rel.relevance,
                   case s.sort when 'distance' then c.distance
@@ -347,6 +371,85 @@ begin
 end;
 $$;
 comment on function private.discovery_provider_rows(private.discovery_search, text) is
-  'Discovery: a page of providers from the per-category candidates (p_path distance or ranked), sorted as private.discovery_sql sorts.';
+  'Discovery: a page of providers from the per-category candidates (p_path distance, ranked or covering), sorted as private.discovery_sql sorts.';
 revoke all on function private.discovery_provider_rows(private.discovery_search, text) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_provider_rows(private.discovery_search, text) to anon, authenticated, service_role;
+
+------------------------------------------------------------------------------------------------
+-- The page of listings nearby by distance (one static statement per pass, planned once per
+-- connection): listings are at their provider's base, so the nearest providers of the category
+-- (private.discovery_category_nearest on its partition, the nil one without a category) bring
+-- their listings of the category, and the first row_limit of those by (distance, id) after the
+-- cursor is the page when it is full or when the walk reached every provider in the radius: every
+-- listing nearer than the last one belongs to a provider read. Otherwise (providers whose listings
+-- the price range leaves out) the walk is read again twice as far.
+------------------------------------------------------------------------------------------------
+create or replace function private.discovery_listing_rows(s private.discovery_search)
+returns table (
+  listing_id uuid, provider_id uuid, title text, category_id uuid, pricing_unit text, base_price bigint,
+  currency text, duration_minutes integer, cover_image_path text, provider_display_name text,
+  provider_avatar_path text, rating_avg numeric, rating_count integer, reputation_score numeric, is_available boolean,
+  is_verified boolean, lat double precision, lng double precision, distance_m double precision, relevance double precision,
+  cursor text)
+language plpgsql
+stable
+parallel safe
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  v_providers integer := s.row_limit;
+  v_ids uuid[];
+  v_distances double precision[];
+  v_found integer;
+begin
+  loop
+    -- The providers of this pass (after the cursor's distance: a provider there may have more
+    -- listings after the cursor's), and how many of their listings qualify.
+    select pg_catalog.array_agg(n.provider_id), pg_catalog.array_agg(n.distance)
+      into v_ids, v_distances
+      from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
+                                              case when s.after_id is not null then '00000000-0000-0000-0000-000000000000'::uuid end,
+                                              v_providers) n;
+    exit when coalesce(pg_catalog.cardinality(v_ids), 0) < v_providers or v_providers >= 100000;
+    select count(*)::integer into v_found
+      from (select 1
+              from rows from (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_distances)) as n(provider_id, distance)
+              join public.service_listings l on l.provider_id = n.provider_id
+             where l.is_active and l.hidden_at is null
+               and (s.category_id is null or l.category_id = any (s.category_ids))
+               and (s.min_price is null or (l.pricing_unit <> 'quote' and l.base_price >= s.min_price))
+               and (s.max_price is null or (l.pricing_unit <> 'quote' and l.base_price <= s.max_price))
+               and (s.after_id is null or (n.distance, l.id) > (s.after_k1, s.after_id))
+             limit s.row_limit) f;
+    exit when v_found >= s.row_limit;
+    v_providers := v_providers * 2;
+  end loop;
+  return query
+    select l.id, l.provider_id, l.title, l.category_id, l.pricing_unit, l.base_price, l.currency::text, l.duration_minutes,
+           l.cover_image_path, pp.display_name, pr.avatar_path, pp.rating_avg, pp.rating_count, pp.reputation_score,
+           pp.is_available, pp.is_verified,
+           extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
+           n.distance,
+           0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int
+             + 0.45 * greatest(0, 1 - n.distance / s.scale),
+           private.discovery_cursor_encode(s.sort, s.fingerprint, n.distance, null, l.id)
+      from rows from (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_distances)) as n(provider_id, distance)
+      join public.provider_profiles pp on pp.id = n.provider_id
+      join public.service_listings l on l.provider_id = n.provider_id
+      left join public.profiles pr on pr.id = pp.id
+     where l.is_active and l.hidden_at is null
+       and pp.deleted_at is null and pp.hidden_at is null
+       and (s.category_id is null or l.category_id = any (s.category_ids))
+       and (s.min_rating is null or pp.rating_avg >= s.min_rating)
+       and (s.min_price is null or (l.pricing_unit <> 'quote' and l.base_price >= s.min_price))
+       and (s.max_price is null or (l.pricing_unit <> 'quote' and l.base_price <= s.max_price))
+       and (s.after_id is null or (n.distance, l.id) > (s.after_k1, s.after_id))
+     order by n.distance, l.id
+     limit s.row_limit;
+end;
+$$;
+comment on function private.discovery_listing_rows(private.discovery_search) is
+  'Discovery: a page of listings nearby by distance from the nearest providers of the category (private.discovery_category_nearest), sorted as private.discovery_sql sorts.';
+revoke all on function private.discovery_listing_rows(private.discovery_search) from public, anon, authenticated, service_role;
+grant execute on function private.discovery_listing_rows(private.discovery_search) to anon, authenticated, service_role;

@@ -102,10 +102,17 @@ set extra_float_digits = 1
 as $$
 declare
   s private.discovery_search;
+  v_path text;
 begin
   s := private.discovery_prepare(
     'provider', 'covering', p_lat, p_lng, null, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  -- Sorted by rating or price: the coverage cells (private.discovery_covering_ranked).
+  v_path := private.discovery_path(s);
+  if v_path is not null then
+    return query select * from private.discovery_provider_rows(s, v_path);
+    return;
+  end if;
   return query execute private.discovery_sql(s)
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,
@@ -277,6 +284,11 @@ begin
   s := private.discovery_prepare(
     'listing', 'near', p_lat, p_lng, p_radius_m, null, null, null, null, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, p_sort, p_after, p_limit, 100);
+  -- By distance: the nearest providers of the category bring their listings (one static statement).
+  if private.discovery_path(s) = 'listings' then
+    return query select * from private.discovery_listing_rows(s);
+    return;
+  end if;
   return query execute private.discovery_sql(s)
     using s.point, s.scale, s.box, s.south, s.west, s.north, s.east, s.category_id, s.category_ids,
           s.min_rating, s.min_price, s.max_price, s.at, s.slot_window, s.after_k1, s.after_k2, s.after_id,

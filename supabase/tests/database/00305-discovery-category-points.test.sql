@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(22);
+select plan(26);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -198,6 +198,39 @@ select is((select count(*)::int from cp_points p
 select cmp_ok((select count(*)::int from cp_points p
                 where cardinality(pg_temp.brute_ranked(p.lat, p.lng, tests.category_id('cp-dense'), 'price', null, null, null, 6000, 0, 5)) = 5),
   '>', 5, 'the dense comparisons are not empty');
+-- Listings nearby by distance: the nearest providers of the category bring their listings.
+create function pg_temp.brute_listings(p_lat float8, p_lng float8, p_radius float8, p_category uuid, p_min_price bigint,
+                                       p_max_price bigint, p_offset int, p_limit int) returns uuid[] language sql as $$
+  select array(select l.id
+                 from public.service_listings l
+                 join public.provider_profiles pp on pp.id = l.provider_id
+                where l.is_active and l.hidden_at is null and pp.deleted_at is null and pp.hidden_at is null
+                  and (p_category is null or l.category_id in (select c.id from public.categories c where c.path_ids @> array[p_category]))
+                  and (p_min_price is null or (l.pricing_unit <> 'quote' and l.base_price >= p_min_price))
+                  and (p_max_price is null or (l.pricing_unit <> 'quote' and l.base_price <= p_max_price))
+                  and (pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng)) <= p_radius
+                order by pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng), l.id
+               offset p_offset limit p_limit)
+$$;
+grant execute on function pg_temp.brute_listings(float8, float8, float8, uuid, bigint, bigint, int, int) to authenticated;
+select is((select count(*)::int from cp_points p
+            where array(select r.listing_id from public.search_listings_nearby(p.lat, p.lng, 8000, tests.category_id('cp-root')) r)
+                  is distinct from pg_temp.brute_listings(p.lat, p.lng, 8000, tests.category_id('cp-root'), null, null, 0, 20)),
+  0, 'listings nearby in a parent category, 25 points: the same 20 listings in the same order as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r.listing_id from public.search_listings_nearby(p.lat, p.lng, 9000, tests.category_id('cp-dense'),
+                                                                                p_min_price => 6500, p_max_price => 7000, p_limit => 6) r)
+                  is distinct from pg_temp.brute_listings(p.lat, p.lng, 9000, tests.category_id('cp-dense'), 6500, 7000, 0, 6)),
+  0, 'listings nearby with a price range most providers miss (the walk read again farther): as brute force');
+select is((select count(*)::int from cp_points p
+            where array(select r2.listing_id
+                          from (select r.cursor from public.search_listings_nearby(p.lat, p.lng, 6000, p_limit => 5) r offset 4) c
+                          cross join lateral public.search_listings_nearby(p.lat, p.lng, 6000, p_after => c.cursor, p_limit => 5) r2)
+                  is distinct from pg_temp.brute_listings(p.lat, p.lng, 6000, null, null, null, 5, 5)),
+  0, 'listings nearby among all, the second page through the cursor: as brute force');
+select is(private.discovery_path(private.discovery_prepare('listing', 'near', -30, 40, 5000, null, null, null, null,
+            tests.category_id('cp-root'), null, false, false, 100, 9000, null, null, 'distance', null, 20, 100)),
+  'listings', 'listings nearby by distance with a category and a price range take the category''s walk');
 select tests.clear_authentication();
 
 select * from finish();

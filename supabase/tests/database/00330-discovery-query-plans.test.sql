@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(17);
+select plan(25);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -107,6 +107,7 @@ analyze public.profiles;
 analyze public.categories;
 analyze public.availability_rules;
 analyze private.provider_category_points;
+analyze private.provider_coverage_cells;
 
 create function pg_temp.plan(p_entity text, p_area text, p_sort text, p_filters jsonb default '{}',
                              p_mode text default 'rows') returns jsonb language plpgsql as $$
@@ -234,6 +235,49 @@ select is(array(select relname || ': ' || seq_scan || ' seq' || case when idx_sc
                  order by relname = 'profiles', relname = 'provider_profiles', relname),
           array['provider_category_points_all: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
   'sorted by relevance, the candidates come from the map cells'' key indexes, the providers and profiles by id');
+-- The covering paths where many areas reach the point: by rating (and price) the coverage cells'
+-- key indexes; by distance the nil category's walk and the drawn areas' index; by relevance the
+-- map cells. Providers and profiles by id; nothing read sequentially.
+create function pg_temp.reads() returns text[] language sql as $$
+  select array(select relname || ': ' || seq_scan || ' seq' || case when idx_scan > 0 then ', index' else '' end
+                 from stats_delta
+                where (seq_scan > 0 or idx_scan > 0)
+                  and (relname in ('provider_profiles', 'profiles', 'service_listings')
+                       or relname like 'provider\_category\_points%' or relname like 'provider\_coverage\_cells%')
+                order by relname = 'profiles', relname = 'provider_profiles', relname)
+$$;
+grant execute on function pg_temp.reads() to authenticated;
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_providers_covering(-20, 135, p_sort => 'rating')), 20,
+  'a page of providers covering the point by rating (the coverage cells)');
+select is(pg_temp.reads(),
+          array['provider_coverage_cells_all: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'covering by rating: the coverage cells'' key index, the providers (exact tests, the page) and profiles by id');
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select cmp_ok((select count(*)::int from public.search_providers_covering(-20, 135)), '>', 0, 'a page covering the point by distance');
+select is(pg_temp.reads(),
+          array['provider_category_points_all: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'covering by distance: the nil category''s walk, the drawn areas and providers by index, profiles by id');
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select cmp_ok((select count(*)::int from public.search_providers_covering(-20, 135, p_sort => 'relevance')), '>', 0, 'a page covering the point by relevance');
+select is(pg_temp.reads(),
+          array['provider_category_points_all: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'covering by relevance: the map cells'' key indexes, the providers and profiles by id');
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_listings_nearby(-20, 135, 50000, tests.category_id('disc-leaf-a'))), 20,
+  'a page of listings nearby in a category by distance');
+select is(array(select r from unnest(pg_temp.reads()) r where r not like 'provider\_coverage%'),
+          array['provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '') || ': 0 seq, index',
+                'service_listings: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'listings nearby by distance: the category''s walk, then listings, providers and profiles by index');
 select ok(jsonb_path_exists((select plan from walk_plan),
             'strict $.** ? (@."Index Name" like_regex "^provider_category_points_" && exists (@."Order By"))')
           and jsonb_path_query_first((select plan from walk_plan),

@@ -411,7 +411,8 @@ begin
       from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
                                               case when s.after_id is not null then '00000000-0000-0000-0000-000000000000'::uuid end,
                                               v_providers) n;
-    exit when coalesce(pg_catalog.cardinality(v_ids), 0) < v_providers or v_providers >= 100000;
+    -- The walk reached every provider in the radius: whatever the listings, the page is exact.
+    exit when coalesce(pg_catalog.cardinality(v_ids), 0) < v_providers;
     select count(*)::integer into v_found
       from (select 1
               from rows from (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_distances)) as n(provider_id, distance)

@@ -282,6 +282,10 @@ comment on table public.availability_rules is
 comment on column public.availability_rules.end_time is 'Exclusive end in the provider''s time zone; 24:00 means midnight at the end of the day.';
 create index availability_rules_weekday_start_idx
   on public.availability_rules (weekday, start_time) include (end_time, provider_id);
+-- A provider's rules of a day (slots, "available now", discovery's availability filters): the
+-- exclusion constraint's GiST index answers these too, about ten times slower.
+create index availability_rules_provider_weekday_idx
+  on public.availability_rules (provider_id, weekday) include (start_time, end_time);
 
 create table public.provider_time_off (
   id uuid primary key default gen_random_uuid(),

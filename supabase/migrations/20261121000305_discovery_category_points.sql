@@ -73,6 +73,10 @@ create table private.provider_category_points (
   -- private.coverage_radii of the base and the service area (covering searches).
   cover_inner double precision not null,
   cover_outer double precision not null,
+  -- Accepting work, and with weekly hours (availability_rules): the searches for providers
+  -- available now or with an open slot walk only the rows that can pass.
+  is_available boolean not null,
+  has_hours boolean not null,
   primary key (category_id, provider_id)
 ) partition by list (category_id);
 comment on table private.provider_category_points is
@@ -89,13 +93,8 @@ create table private.provider_category_points_all partition of private.provider_
   for values in ('00000000-0000-0000-0000-000000000000');
 revoke all on table private.provider_category_points_all from public, anon, authenticated, service_role;
 
-create index provider_category_points_location_idx on private.provider_category_points using gist (location);
-create index provider_category_points_rating_idx
-  on private.provider_category_points (cell, reputation_score desc) include (location, rating_avg, price_from);
-create index provider_category_points_price_idx
-  on private.provider_category_points (cell, price_from) include (location, rating_avg);
-create index provider_category_points_relevance_idx
-  on private.provider_category_points (cell, relevance_base desc) include (location, rating_avg, price_from, cover_inner, cover_outer);
+-- Its indexes (a GiST index on location, btree indexes on (cell, key)) are created by
+-- private.refresh_provider_category_points below, which drops and rebuilds them around a reload.
 
 ------------------------------------------------------------------------------------------------
 -- A partition per category (of this table and of private.provider_coverage_cells)
@@ -167,7 +166,8 @@ set search_path = ''
 as $$
   select c.id, p.id, p.base_location, private.discovery_cell(p.base_location), p.rating_avg, p.reputation_score,
          p.price_from, 0.35 * p.reputation_score::float8 / 5 + 0.10 * p.is_available::int + 0.10 * p.is_verified::int,
-         r.inner_m, r.outer_m
+         r.inner_m, r.outer_m, p.is_available,
+         exists (select from public.availability_rules h where h.provider_id = p.id)
     from private.coverage_radii(p.base_location, p.coverage) r
    cross join (select distinct u.id from pg_catalog.unnest(p.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) u(id)) c
    where p.deleted_at is null and p.hidden_at is null and p.base_location is not null;
@@ -227,6 +227,54 @@ create trigger provider_profiles_category_points_delete
   after delete on public.provider_profiles
   for each row execute function private.sync_provider_discovery_rows('provider_category_points', 'provider_category_rows');
 
+-- has_hours follows the provider's weekly rules (statement triggers: set_weekly_availability
+-- replaces a provider's rules in two statements).
+create or replace function private.provider_category_points_hours()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+begin
+  -- The providers of the statement's rules (each trigger declares the transition tables of its
+  -- event only: read them by dynamic SQL).
+  execute case tg_op
+            when 'UPDATE' then 'select pg_catalog.array_agg(distinct u.provider_id) from (select o.provider_id from old_rules o'
+                               || ' union all select n.provider_id from new_rules n) u'
+            when 'INSERT' then 'select pg_catalog.array_agg(distinct n.provider_id) from new_rules n'
+            else 'select pg_catalog.array_agg(distinct o.provider_id) from old_rules o' end
+    into v_ids;
+  -- By key (category, provider): the provider's categories and the nil one.
+  update private.provider_category_points x
+     set has_hours = h.has_hours
+    from (select pp.id, pp.category_ids || '00000000-0000-0000-0000-000000000000'::uuid as categories,
+                 exists (select from public.availability_rules r where r.provider_id = pp.id) as has_hours
+            from public.provider_profiles pp
+           where pp.id = any (v_ids)) h
+   where x.provider_id = h.id
+     and x.category_id = any (h.categories)
+     and x.has_hours is distinct from h.has_hours;
+  return null;
+end;
+$$;
+comment on function private.provider_category_points_hours() is
+  'Trigger (after insert, update or delete on availability_rules, per statement): has_hours of the providers whose rules changed.';
+revoke all on function private.provider_category_points_hours() from public, anon, authenticated, service_role;
+create trigger availability_rules_category_points_insert
+  after insert on public.availability_rules
+  referencing new table as new_rules
+  for each statement execute function private.provider_category_points_hours();
+create trigger availability_rules_category_points_update
+  after update on public.availability_rules
+  referencing old table as old_rules new table as new_rules
+  for each statement execute function private.provider_category_points_hours();
+create trigger availability_rules_category_points_delete
+  after delete on public.availability_rules
+  referencing old table as old_rules
+  for each statement execute function private.provider_category_points_hours();
+
 -- Rebuilds the table from provider_profiles (after a bulk load that skipped the triggers).
 create or replace function private.refresh_provider_category_points()
 returns bigint
@@ -241,10 +289,23 @@ begin
   for v_category in select c.id from public.categories c where c.kind = 'service' loop
     perform private.ensure_category_partition('provider_category_points', v_category);
   end loop;
-  delete from private.provider_category_points x where x.category_id is not null;
+  -- Loading without the indexes and building them afterwards is several times faster than
+  -- keeping them current row by row (a GiST insert per row and partition).
+  truncate private.provider_category_points;
+  drop index if exists private.provider_category_points_location_idx;
+  drop index if exists private.provider_category_points_rating_idx;
+  drop index if exists private.provider_category_points_price_idx;
+  drop index if exists private.provider_category_points_relevance_idx;
   insert into private.provider_category_points
   select r.* from public.provider_profiles pp cross join lateral private.provider_category_rows(pp) r;
   get diagnostics v_rows = row_count;
+  create index provider_category_points_location_idx on private.provider_category_points using gist (location);
+  create index provider_category_points_rating_idx on private.provider_category_points
+    (cell, reputation_score desc) include (location, rating_avg, price_from);
+  create index provider_category_points_price_idx on private.provider_category_points
+    (cell, price_from) include (location, rating_avg);
+  create index provider_category_points_relevance_idx on private.provider_category_points
+    (cell, relevance_base desc) include (location, rating_avg, price_from, cover_inner, cover_outer);
   return v_rows;
 end;
 $$;

@@ -109,12 +109,12 @@ begin
   if 'available_now' = any (s.filters) then
     v_filters := v_filters || 'pp.is_available'::text
       || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_now_rules)
-      || 'private.provider_is_open(pp.id, pp.timezone, $13)'::text;
+      || 'exists (select from private.providers_open_at(array[pp.id], $13))'::text;
   end if;
   if 'open_window' = any (s.filters) then
     v_filters := v_filters
       || pg_catalog.format('pp.id in (select r.provider_id from public.availability_rules r where %s)', s.open_window_rules)
-      || 'private.provider_has_open_slot(pp.id, pp.timezone, $14)'::text;
+      || 'exists (select from private.providers_with_open_slot(array[pp.id], $14))'::text;
   end if;
 
   -- Relevance in [0, 1]: 0.45 proximity + 0.35 reputation (the catalog's Bayesian average of the
@@ -282,6 +282,10 @@ as $$
          and ((s.area in ('near', 'bounds') and 'category' = any (s.filters)) or (s.area = 'covering' and s.covered_by_many))
          and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[]
       then 'distance'
+    when s.entity = 'provider' and s.sort = 'distance' and s.area in ('near', 'bounds')
+         and ('available_now' = any (s.filters) or 'open_window' = any (s.filters))
+         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after', 'available_now', 'open_window']::text[]
+      then 'open'
     when s.entity = 'provider' and s.scale between 3000 and 25000
          and ((s.area = 'near' and s.sort <> 'distance') or (s.area = 'covering' and s.sort = 'relevance' and s.covered_by_many))
          and abs(p.lat) < 80 and abs(p.lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p.lat) + 0.3)) < 180
@@ -297,7 +301,7 @@ as $$
   from (select extensions.st_y(s.point::extensions.geometry) as lat, extensions.st_x(s.point::extensions.geometry) as lng) p;
 $$;
 comment on function private.discovery_path(private.discovery_search) is
-  'Discovery: distance, ranked or covering when a provider search reads candidates from the per-category tables (private.discovery_provider_rows), listings for a listing search that does (private.discovery_listing_rows), else null.';
+  'Discovery: distance, open, ranked or covering when a provider search reads candidates from the per-category tables (private.discovery_provider_rows), listings for a listing search that does (private.discovery_listing_rows), else null.';
 revoke all on function private.discovery_path(private.discovery_search) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_path(private.discovery_search) to anon, authenticated, service_role;
 
@@ -310,6 +314,8 @@ grant execute on function private.discovery_path(private.discovery_search) to an
 --               superset of the page);
 --   'covering': the page of providers covering the point by rating or price
 --               (private.discovery_covering_ranked);
+--   'open':     the nearest providers of a category open now or with an open slot in the window
+--               (private.discovery_open_nearest: exactly the page, by distance after the cursor);
 -- then the providers are read by id and sorted exactly as the query of private.discovery_sql.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_provider_rows(s private.discovery_search, p_path text)
@@ -348,7 +354,14 @@ begin
             select v.provider_id, v.distance
               from private.discovery_covering_ranked(s.point, s.category_id, s.sort, s.min_rating, s.min_price,
                                                      s.max_price, s.after_k1, s.after_k2, s.after_id, s.row_limit) v
-             where p_path = 'covering') c
+             where p_path = 'covering'
+            union all
+            select o.provider_id, o.distance
+              from private.discovery_open_nearest(s.point, s.scale, s.category_id, s.min_rating,
+                                                  case when 'available_now' = any (s.filters) then s.at end,
+                                                  case when 'open_window' = any (s.filters) then s.slot_window end,
+                                                  s.after_k1, s.after_id, s.row_limit, s.south, s.west, s.north, s.east) o
+             where p_path = 'open') c
       join public.provider_profiles pp on pp.id = c.provider_id
       left join public.profiles pr on pr.id = pp.id
      cross join lateral (
@@ -371,7 +384,7 @@ begin
 end;
 $$;
 comment on function private.discovery_provider_rows(private.discovery_search, text) is
-  'Discovery: a page of providers from the per-category candidates (p_path distance, ranked or covering), sorted as private.discovery_sql sorts.';
+  'Discovery: a page of providers from the per-category candidates (p_path distance, open, ranked or covering), sorted as private.discovery_sql sorts.';
 revoke all on function private.discovery_provider_rows(private.discovery_search, text) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_provider_rows(private.discovery_search, text) to anon, authenticated, service_role;
 

@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(26);
+select plan(35);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -39,18 +39,32 @@ select tests.get_supabase_uid('cp_d' || n), tests.category_id('cp-dense'), 'cp d
        case when n % 6 = 0 then 'quote' else 'fixed' end, case when n % 6 = 0 then 0 else 4000 + (n % 5) * 1000 end, true
   from generate_series(1, 240) n;
 
+-- Weekly hours (some providers in Dubai time, +4), days without hours, and time off this morning,
+-- for the availability filters ("now" is Monday 2030-01-07 06:00 UTC).
+update public.provider_profiles set timezone = 'Asia/Dubai'
+ where id in (select tests.get_supabase_uid(v.p || n) from generate_series(1, 300) n, (values ('cp_p'), ('cp_d')) v(p)
+               where n % 3 = 1 and (v.p = 'cp_p' or n <= 240));
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select tests.get_supabase_uid(v.p || n), d, make_time(4 + n % 6, 0, 0), make_time(9 + n % 7, 30, 0)
+  from generate_series(1, 300) n, (values ('cp_p'), ('cp_d')) v(p), generate_series(0, 6) d
+ where (v.p = 'cp_p' or n <= 240) and n % 5 <> 0 and (d + n) % 7 <> 0;
+insert into public.provider_time_off (provider_id, period)
+select tests.get_supabase_uid('cp_p' || n), tstzrange('2030-01-07 05:00+00', '2030-01-07 09:00+00')
+  from generate_series(1, 300) n where n % 3 = 0;
+
 -- The rows equal a query over provider_profiles (visible providers, each category with its ancestors).
 create temp view expected_points as
   select c.id as category_id, pp.id as provider_id, pp.base_location::text as location,
          floor((pp.base_lat + 90) / (360.0 / 16384))::int * 16384 + floor((pp.base_lng + 180) / (360.0 / 16384))::int as cell,
          pp.rating_avg, pp.reputation_score, pp.price_from,
-         round((0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)::numeric, 12) as relevance_base
+         round((0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int)::numeric, 12) as relevance_base,
+         pp.is_available, exists (select from public.availability_rules r where r.provider_id = pp.id) as has_hours
     from public.provider_profiles pp
    cross join lateral unnest(pp.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) c(id)
    where pp.deleted_at is null and pp.hidden_at is null and pp.base_location is not null;
 create temp view actual_points as
   select x.category_id, x.provider_id, x.location::text as location, x.cell, x.rating_avg, x.reputation_score, x.price_from,
-         round(x.relevance_base::numeric, 12) as relevance_base
+         round(x.relevance_base::numeric, 12) as relevance_base, x.is_available, x.has_hours
     from private.provider_category_points x;
 select set_eq('select * from actual_points', 'select * from expected_points',
   'a row per visible provider and category (listings'' categories and their ancestors) and one in the nil category, with map cell and sort keys');
@@ -67,8 +81,12 @@ update public.profiles set deleted_at = now() where id = tests.get_supabase_uid(
 update public.service_listings set is_active = false where provider_id = tests.get_supabase_uid('cp_p7');
 update public.provider_profiles set is_available = not is_available, is_verified = true where id = tests.get_supabase_uid('cp_p8');
 update public.service_listings set base_price = 900 where provider_id = tests.get_supabase_uid('cp_p9');
+delete from public.availability_rules where provider_id = tests.get_supabase_uid('cp_p11');
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+values (tests.get_supabase_uid('cp_p10'), 3, '09:00', '10:00');
+update public.availability_rules set provider_id = tests.get_supabase_uid('cp_p15') where provider_id = tests.get_supabase_uid('cp_p12');
 select set_eq('select * from actual_points', 'select * from expected_points',
-  'moves, ratings, availability, verification, prices, hiding, closing an account and retiring listings are followed');
+  'moves, ratings, availability, weekly hours (removed, added, moved to another provider), verification, prices, hiding, closing an account and retiring listings are followed');
 select is(array(select category_id from private.provider_category_points where provider_id = tests.get_supabase_uid('cp_p7')),
   array['00000000-0000-0000-0000-000000000000'::uuid], 'a provider without active listings is in the nil category only');
 update public.provider_profiles set hidden_at = null where id = tests.get_supabase_uid('cp_p4');
@@ -228,6 +246,94 @@ select is((select count(*)::int from cp_points p
                           cross join lateral public.search_listings_nearby(p.lat, p.lng, 6000, p_after => c.cursor, p_limit => 5) r2)
                   is distinct from pg_temp.brute_listings(p.lat, p.lng, 6000, null, null, null, 5, 5)),
   0, 'listings nearby among all, the second page through the cursor: as brute force');
+-- Open now or with an open slot in a window, by distance: the category's walk of providers
+-- accepting work, tested a batch at a time, against brute force over the rules and time off.
+create function pg_temp.brute_open(p_lat float8, p_lng float8, p_radius float8, p_category uuid, p_min_rating numeric,
+                                   p_at timestamptz, p_from timestamptz, p_to timestamptz, p_offset int, p_limit int)
+returns uuid[] language sql as $$
+  select array(select pp.id from public.provider_profiles pp
+                where pp.deleted_at is null and pp.hidden_at is null
+                  and (p_category is null or pp.category_ids @> array[p_category])
+                  and (p_min_rating is null or pp.rating_avg >= p_min_rating)
+                  and (pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng)) <= p_radius
+                  and (p_at is null or (pp.is_available and
+                        exists (select 1 from public.availability_rules r
+                                 where r.provider_id = pp.id and r.weekday = extract(dow from p_at at time zone pp.timezone)
+                                   and (p_at at time zone pp.timezone)::time >= r.start_time
+                                   and (p_at at time zone pp.timezone)::time < r.end_time)
+                        and not exists (select 1 from public.provider_time_off t where t.provider_id = pp.id and t.period @> p_at)))
+                  and (p_from is null or exists (
+                        select 1
+                          from public.availability_rules r
+                         cross join generate_series((p_from at time zone pp.timezone)::date - 1,
+                                                    (p_to at time zone pp.timezone)::date + 1, interval '1 day') g(day)
+                         cross join lateral (select tstzrange((g.day::date + r.start_time) at time zone pp.timezone,
+                                                              (g.day::date + r.end_time) at time zone pp.timezone)
+                                                    * tstzrange(greatest(p_from, '2030-01-07 06:00+00'), p_to) as open) o
+                         where r.provider_id = pp.id and r.weekday = extract(dow from g.day) and not isempty(o.open)
+                           and not exists (select 1 from public.provider_time_off t where t.provider_id = pp.id and t.period @> o.open)))
+                order by pp.base_location operator(extensions.<->) tests.point(p_lat, p_lng), pp.id
+               offset p_offset limit p_limit)
+$$;
+create function pg_temp.on_time_off_in_hours(p_at timestamptz) returns setof uuid language sql as $$
+  select t.provider_id from public.provider_time_off t join public.provider_profiles pp on pp.id = t.provider_id
+   where t.period @> p_at and pp.is_available
+     and exists (select 1 from public.availability_rules r
+                  where r.provider_id = pp.id and r.weekday = extract(dow from p_at at time zone pp.timezone)
+                    and (p_at at time zone pp.timezone)::time >= r.start_time and (p_at at time zone pp.timezone)::time < r.end_time)
+$$;
+-- Brute force reads every provider's time off: as the test's own role (RLS shows a user only theirs).
+select tests.reset_authentication();
+select cmp_ok((select count(*)::int from pg_temp.on_time_off_in_hours('2030-01-07 06:00+00')), '>', 20,
+  'many providers are inside their hours but on time off now');
+create temp table open_expected as
+  select p.k,
+         pg_temp.brute_open(p.lat, p.lng, 8000, null, null, '2030-01-07 06:00+00', null, null, 0, 20) as now_all,
+         pg_temp.brute_open(p.lat, p.lng, 9000, tests.category_id('cp-leaf-a'), 3.8, '2030-01-07 06:00+00', null, null, 0, 6) as now_rated,
+         pg_temp.brute_open(p.lat, p.lng, 8000, tests.category_id('cp-root'), null, null,
+                            '2030-01-07 05:00+00', '2030-01-07 08:00+00', 0, 10) as slot_today,
+         pg_temp.brute_open(p.lat, p.lng, 7000, null, null, null, '2030-01-08 03:00+00', '2030-01-08 04:30+00', 5, 5) as slot_page_2,
+         pg_temp.brute_open(p.lat, p.lng, 8000, null, null, '2030-01-07 06:00+00', '2030-01-08 03:00+00', '2030-01-08 12:00+00', 0, 8) as both,
+         array(select pg_temp.on_time_off_in_hours('2030-01-07 06:00+00')) as on_time_off
+    from cp_points p;
+grant select on open_expected to authenticated;
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, p_available_now => true) r)
+                  is distinct from e.now_all),
+  0, 'available now among all providers, 25 points: the same 20 providers in the same order as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 9000, tests.category_id('cp-leaf-a'), 3.8,
+                                                                                p_available_now => true, p_limit => 6) r)
+                  is distinct from e.now_rated),
+  0, 'available now in a category with a minimum rating (most candidates fail: the batch doubles): as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, tests.category_id('cp-root'),
+                          p_open_from => '2030-01-07 05:00+00', p_open_to => '2030-01-07 08:00+00', p_limit => 10) r)
+                  is distinct from e.slot_today),
+  0, 'an open slot this morning (time off and hours in two time zones decide it): as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r2.provider_id
+                          from (select r.cursor from public.search_providers_nearby(p.lat, p.lng, 7000, p_open_from => '2030-01-08 03:00+00',
+                                                                                   p_open_to => '2030-01-08 04:30+00', p_limit => 5) r offset 4) c
+                          cross join lateral public.search_providers_nearby(p.lat, p.lng, 7000, p_open_from => '2030-01-08 03:00+00',
+                                                                            p_open_to => '2030-01-08 04:30+00', p_after => c.cursor, p_limit => 5) r2)
+                  is distinct from e.slot_page_2),
+  0, 'an open slot tomorrow, the second page through the cursor: as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, p_available_now => true,
+                          p_open_from => '2030-01-08 03:00+00', p_open_to => '2030-01-08 12:00+00', p_limit => 8) r)
+                  is distinct from e.both),
+  0, 'open now and with a slot tomorrow: both tests, as brute force');
+select cmp_ok((select sum(cardinality(e.now_rated))::int from open_expected e), '>', 50, 'the availability comparisons are not empty');
+select cmp_ok((select count(*)::int from open_expected e
+                where exists (select 1 from cp_points p
+                               cross join lateral pg_temp.brute_open(p.lat, p.lng, 8000, null, null, '2030-01-08 06:00+00', null, null, 0, 20) b
+                              where p.k = e.k and b && e.on_time_off)), '>', 10,
+  'providers on time off now would be on most pages tomorrow, when they are free (time off decides today''s pages)');
+select is(private.discovery_path(private.discovery_prepare('provider', 'near', -30, 40, 5000, null, null, null, null,
+            tests.category_id('cp-root'), 4, true, false, null, null, '2030-01-08 03:00+00', '2030-01-08 04:30+00', 'distance', null, 20, 100)),
+  'open', 'nearby by distance with availability filters takes the category''s walk of providers accepting work');
 select is(private.discovery_path(private.discovery_prepare('listing', 'near', -30, 40, 5000, null, null, null, null,
             tests.category_id('cp-root'), null, false, false, 100, 9000, null, null, 'distance', null, 20, 100)),
   'listings', 'listings nearby by distance with a category and a price range take the category''s walk');

@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(25);
+select plan(27);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -278,6 +278,26 @@ select is(array(select r from unnest(pg_temp.reads()) r where r not like 'provid
           array['provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '') || ': 0 seq, index',
                 'service_listings: 0 seq, index', 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
   'listings nearby by distance: the category''s walk, then listings, providers and profiles by index');
+-- Open now or with an open slot: the nil category's walk (batches), the rules and providers by index.
+create function pg_temp.reads_with_rules() returns text[] language sql as $$
+  select array(select relname || ': ' || seq_scan || ' seq' || case when idx_scan > 0 then ', index' else '' end
+                 from stats_delta
+                where (seq_scan > 0 or idx_scan > 0)
+                  and (relname in ('provider_profiles', 'profiles', 'service_listings', 'availability_rules')
+                       or relname like 'provider\_category\_points%')
+                order by relname = 'profiles', relname = 'provider_profiles', relname)
+$$;
+grant execute on function pg_temp.reads_with_rules() to authenticated;
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_providers_nearby(-20, 135, 50000, p_open_from => '2030-01-07 08:00+00',
+                                                                     p_open_to => '2030-01-07 10:00+00')), 20,
+  'a page of providers with an open slot, by distance');
+select is(pg_temp.reads_with_rules(),
+          array['availability_rules: 0 seq, index', 'provider_category_points_all: 0 seq, index',
+                'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'an open slot: the nil category''s walk, the weekly hours and the providers by index, profiles by id');
 select ok(jsonb_path_exists((select plan from walk_plan),
             'strict $.** ? (@."Index Name" like_regex "^provider_category_points_" && exists (@."Order By"))')
           and jsonb_path_query_first((select plan from walk_plan),

@@ -131,6 +131,47 @@ comment on function private.ensure_category_partition(text, uuid) is
   'for a category, moving its rows out of the default partition.';
 revoke all on function private.ensure_category_partition(text, uuid) from public, anon, authenticated, service_role;
 
+-- The partition of a discovery table to read for a category (the nil uuid or null: all
+-- providers): its own, or the default <table>_other while the category has none yet.
+create or replace function private.category_partition(p_table text, p_category_id uuid)
+returns text
+language sql
+stable
+parallel safe
+set search_path = ''
+as $$
+  select case when pg_catalog.to_regclass('private.' || n.name) is null then p_table || '_other' else n.name end
+    from (select p_table || '_' || case when p_category_id is null or p_category_id = '00000000-0000-0000-0000-000000000000'
+                                        then 'all' else pg_catalog.replace(p_category_id::text, '-', '') end as name) n;
+$$;
+comment on function private.category_partition(text, uuid) is
+  'The partition of a discovery table partitioned by category to read for a category (nil or null: all), or its default partition.';
+revoke all on function private.category_partition(text, uuid) from public, anon, authenticated, service_role;
+grant execute on function private.category_partition(text, uuid) to anon, authenticated, service_role;
+
+-- The radius around the centre of map bounds that holds all of them (the farthest corner, 1 % of
+-- margin), at least p_radius.
+create or replace function private.bounds_radius(
+  p_point extensions.geography, p_radius double precision,
+  p_south double precision, p_west double precision, p_north double precision, p_east double precision)
+returns double precision
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select greatest(p_radius, max(extensions.st_distance(p_point,
+           extensions.st_setsrid(extensions.st_makepoint(c.lng, c.lat), 4326)::extensions.geography, false))) * 1.01
+    from (values (p_south, p_west), (p_south, p_east), (p_north, p_west), (p_north, p_east)) c(lat, lng);
+$$;
+comment on function private.bounds_radius(extensions.geography, double precision, double precision, double precision,
+  double precision, double precision) is
+  'The radius around p_point (the centre of map bounds) within which every point of the bounds lies (1 % of margin), at least p_radius.';
+revoke all on function private.bounds_radius(extensions.geography, double precision, double precision, double precision,
+  double precision, double precision) from public, anon, authenticated, service_role;
+grant execute on function private.bounds_radius(extensions.geography, double precision, double precision, double precision,
+  double precision, double precision) to anon, authenticated, service_role;
+
 -- Trigger argument: the table.
 create or replace function private.category_partition_on_insert()
 returns trigger
@@ -350,17 +391,10 @@ as $$
 declare
   -- The category's partition itself (planned for it alone, with the values: a plan over the
   -- partitioned table would consider every partition on each call).
-  v_table text := 'provider_category_points_' || coalesce(pg_catalog.replace(p_category_id::text, '-', ''), 'all');
+  v_table text := private.category_partition('provider_category_points', p_category_id);
 begin
-  if pg_catalog.to_regclass('private.' || v_table) is null then
-    v_table := 'provider_category_points_other';
-  end if;
   if p_south is not null then
-    -- Every point of the bounds is within the farthest corner's distance (1 % of margin).
-    select greatest(p_radius, max(extensions.st_distance(p_point,
-             extensions.st_setsrid(extensions.st_makepoint(c.lng, c.lat), 4326)::extensions.geography, false))) * 1.01
-      into p_radius
-      from (values (p_south, p_west), (p_south, p_east), (p_north, p_west), (p_north, p_east)) c(lat, lng);
+    p_radius := private.bounds_radius(p_point, p_radius, p_south, p_west, p_north, p_east);
   end if;
   if p_covering then
     p_radius := 100000;
@@ -471,8 +505,7 @@ declare
   v_lng double precision := extensions.st_x(p_point::extensions.geometry);
   v_dlat double precision := degrees(p_radius / v_earth) * 1.001;
   v_dlng double precision;
-  v_table text := 'provider_category_points_'
-    || coalesce(pg_catalog.replace(p_category_id::text, '-', ''), 'all');
+  v_table text := private.category_partition('provider_category_points', p_category_id);
   v_key text;
   v_cell_order text;
   v_filters text := '';
@@ -490,9 +523,6 @@ declare
 begin
   if p_covering and p_sort <> 'relevance' then
     raise exception 'discovery: covering searches by % read the coverage cells', p_sort;
-  end if;
-  if pg_catalog.to_regclass('private.' || v_table) is null then
-    v_table := 'provider_category_points_other';
   end if;
   -- The cells whose box comes within the radius, with bounds of their distance to the point
   -- (metres on the sphere: equirectangular at the latitude nearest a pole, 1 % of margin).

@@ -61,16 +61,11 @@ set search_path = ''
 as $$
 declare
   v_size double precision := 360.0 / (1 << p_level);
-  v_table text := 'provider_category_points_'
-    || case when p_category_id = '00000000-0000-0000-0000-000000000000' then 'all'
-            else pg_catalog.replace(p_category_id::text, '-', '') end;
+  v_table text := private.category_partition('provider_category_points', p_category_id);
   v_min bigint;
   v_one uuid;
   v_shift integer := 14 - p_level;
 begin
-  if pg_catalog.to_regclass('private.' || v_table) is null then
-    v_table := 'provider_category_points_other';
-  end if;
   if p_level <= 14 then
     execute pg_catalog.format($q$
       select min(m.price), min(m.one::text)::uuid

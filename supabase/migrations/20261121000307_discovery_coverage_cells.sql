@@ -202,7 +202,7 @@ set search_path = ''
 rows 20
 as $$
 declare
-  v_table text := 'provider_coverage_cells_' || coalesce(pg_catalog.replace(p_category_id::text, '-', ''), 'all');
+  v_table text := private.category_partition('provider_coverage_cells', p_category_id);
   v_lat double precision := extensions.st_y(p_point::extensions.geometry);
   v_lng double precision := extensions.st_x(p_point::extensions.geometry);
   v_keys bigint[];
@@ -212,9 +212,6 @@ declare
 begin
   if p_sort not in ('rating', 'price') then
     raise exception 'discovery: covering cells sort by rating or price, not %', p_sort;
-  end if;
-  if pg_catalog.to_regclass('private.' || v_table) is null then
-    v_table := 'provider_coverage_cells_other';
   end if;
   select pg_catalog.array_agg(private.coverage_cell_key(z, v_lat, v_lng) order by z)
     into v_keys from pg_catalog.generate_series(0, 16) z;

@@ -38,7 +38,7 @@ set search_path = ''
 rows 20
 as $$
 declare
-  v_table text := 'provider_category_points_' || coalesce(pg_catalog.replace(p_category_id::text, '-', ''), 'all');
+  v_table text := private.category_partition('provider_category_points', p_category_id);
   v_walk refcursor;
   v_batch integer := greatest(p_limit, 1) * 2;
   v_id uuid;
@@ -54,14 +54,8 @@ begin
   if p_at is null and p_window is null then
     raise exception 'discovery: open nearest needs p_at or p_window';
   end if;
-  if pg_catalog.to_regclass('private.' || v_table) is null then
-    v_table := 'provider_category_points_other';
-  end if;
   if p_south is not null then
-    select greatest(p_radius, max(extensions.st_distance(p_point,
-             extensions.st_setsrid(extensions.st_makepoint(c.lng, c.lat), 4326)::extensions.geography, false))) * 1.01
-      into p_radius
-      from (values (p_south, p_west), (p_south, p_east), (p_north, p_west), (p_north, p_east)) c(lat, lng);
+    p_radius := private.bounds_radius(p_point, p_radius, p_south, p_west, p_north, p_east);
   end if;
   -- The walk: the partition's GiST index in distance order (KNN), after the cursor, kept open
   -- between batches.

@@ -169,7 +169,11 @@ describe("payments: capture, cancellation, refunds", () => {
       cancellation_policy: { free_until_minutes: 1440, fee_percent: 40 },
     });
     const customer = await actor("pay-late-customer");
-    const soon = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 5 * 3_600_000).toISOString();
+    // Inside the free-cancellation window (24 h) and inside the provider's day (00:00-23:59 in
+    // Dubai, UTC+4): a one-hour booking starting at 19:00 UTC would end after 23:59 there.
+    let startMs = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 5 * 3_600_000;
+    while (new Date(startMs).getUTCHours() === 19) startMs += 3_600_000;
+    const soon = new Date(startMs).toISOString();
     const { id, payment } = await paidBooking(sql, customer, provider, "accepted", { start: soon });
     const cancel = await customer.client.rpc("transition_booking", { p_booking_id: id, p_transition: "cancel", p_reason: "plans changed" });
     expect(cancel.error).toBeNull();

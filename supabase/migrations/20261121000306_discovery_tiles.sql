@@ -4,7 +4,7 @@
 -- z = 12..18 (about 10 km down to 150 m north-south), per category and for all providers (the nil
 -- category), kept by triggers on provider_profiles in the same transaction.
 -- cluster_providers_in_bounds uses them when the only filter is a category and the tiles of some
--- level are at most an eighth of a grid cell: each tile's providers go to the cell holding their
+-- level are at most a sixth of a grid cell: each tile's providers go to the cell holding their
 -- mean position (a tile across a cell edge counts on one side: the documented precision, measured
 -- by the benchmark). Other filters, and grids finer than the finest tiles allow, count exactly.
 
@@ -19,7 +19,9 @@ create table private.provider_tiles (
   min_price bigint,
   -- One provider of the tile: the only one when provider_count = 1.
   a_provider uuid not null,
-  primary key (category_id, level, tile_y, tile_x)
+  -- The aggregates are included so that a map view reads its tiles from the index alone (the rows
+  -- of neighbouring tiles lie scattered over the heap: ~2 µs per tile read from it at 1M providers).
+  primary key (category_id, level, tile_y, tile_x) include (provider_count, sum_lat, sum_lng, min_price, a_provider)
 );
 comment on table private.provider_tiles is
   'Discovery: visible providers aggregated per map tile (360/2^level degrees, levels 12-18) and category (nil: all); '
@@ -215,8 +217,11 @@ select private.refresh_provider_tiles();
 ------------------------------------------------------------------------------------------------
 -- Clusters from the tiles
 ------------------------------------------------------------------------------------------------
--- The tile level for a cluster grid: the finest whose tiles are at most an eighth of a cell (the
--- coarsest kept is 12), or null when even level 18 is coarser (the caller counts exactly).
+-- The tile level for a cluster grid: the coarsest whose tiles are at most a sixth of a cell (the
+-- coarsest kept is 12), or null when even level 18 is coarser (the caller counts exactly). A sixth
+-- is the trade between work and precision: a view reads at most (6..12 x grid)^2 tiles (~3,800
+-- for 8 x 8 over a 35 km metro, ~5 ms) and about 2-3% of the providers of such a view count in
+-- a neighbouring cell (an eighth: ~14,000 tiles and 17 ms for ~2%; measured by bench:discovery).
 create or replace function private.discovery_tile_level(
   p_south double precision, p_west double precision, p_north double precision, p_east double precision, p_grid integer)
 returns integer
@@ -226,10 +231,10 @@ parallel safe
 set search_path = ''
 as $$
   select case when l.level <= 18 then greatest(l.level, 12) end
-    from (select ceil(ln(360.0 * 8 * p_grid / least(p_north - p_south, p_east - p_west)) / ln(2))::integer as level) l;
+    from (select ceil(ln(360.0 * 6 * p_grid / least(p_north - p_south, p_east - p_west)) / ln(2))::integer as level) l;
 $$;
 comment on function private.discovery_tile_level(double precision, double precision, double precision, double precision, integer) is
-  'The level of private.provider_tiles for a p_grid x p_grid cluster grid over the bounds (tiles at most an eighth of a cell), or null.';
+  'The level of private.provider_tiles for a p_grid x p_grid cluster grid over the bounds (tiles at most a sixth of a cell), or null.';
 revoke all on function private.discovery_tile_level(double precision, double precision, double precision, double precision, integer)
   from public, anon, authenticated, service_role;
 grant execute on function private.discovery_tile_level(double precision, double precision, double precision, double precision, integer)
@@ -258,7 +263,9 @@ rows 64
 as $$
   select a.cell_row, a.cell_col, a.n::integer, a.sum_lat / a.n, a.sum_lng / a.n, case when a.n = 1 then a.one end, a.min_price
     from (select c.cell_row, c.cell_col, sum(c.provider_count) as n, sum(c.sum_lat) as sum_lat,
-                 sum(c.sum_lng) as sum_lng, min(c.min_price) as min_price, min(c.a_provider::text)::uuid as one
+                 sum(c.sum_lng) as sum_lng, min(c.min_price) as min_price,
+                 -- Named only for a cell of one provider, i.e. of one tile of one.
+                 min(c.a_provider::text) filter (where c.provider_count = 1)::uuid as one
             from (select t.provider_count, t.sum_lat, t.sum_lng, t.min_price, t.a_provider,
                          case when t.sum_lat / t.provider_count >= p_north then p_grid - 1
                               else floor((t.sum_lat / t.provider_count - p_south) / (p_north - p_south) * p_grid)::integer
@@ -276,7 +283,9 @@ as $$
                      and t.sum_lat / t.provider_count between p_south and p_north
                      and t.sum_lng / t.provider_count between p_west and p_east) c
            group by c.cell_row, c.cell_col) a
-   order by a.cell_row, a.cell_col;
+   -- One key, not the grouping columns: the cells are hashed, then the few of them sorted (the
+   -- planner, expecting a handful of tiles, would rather sort thousands of tiles to group them).
+   order by a.cell_row * p_grid + a.cell_col;
 $$;
 comment on function private.discovery_tile_clusters(double precision, double precision, double precision, double precision,
   integer, uuid, integer) is

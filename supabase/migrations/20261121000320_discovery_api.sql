@@ -220,7 +220,7 @@ begin
   s := private.discovery_prepare(
     'provider', 'bounds', null, null, null, p_south, p_west, p_north, p_east, p_category_id, p_min_rating,
     p_available_now, p_verified_only, p_min_price, p_max_price, p_open_from, p_open_to, 'distance', null, p_grid_size, 32);
-  -- All providers or a category, on a grid whose cells hold at least 8 x 8 of the finest tiles:
+  -- All providers or a category, on a grid whose cells hold at least 6 x 6 of the finest tiles:
   -- the pre-aggregated tiles (private.provider_tiles), a few thousand rows whatever the density.
   v_level := private.discovery_tile_level(p_south, p_west, p_north, p_east, p_grid_size);
   if v_level is not null and s.filters operator(pg_catalog.<@) array['category']::text[] then
@@ -245,8 +245,8 @@ comment on function public.cluster_providers_in_bounds(double precision, double 
 $$Server-side clustering for a map: splits the bounds into p_grid_size x p_grid_size cells (1-32, default 8; HL262)
 and returns the non-empty cells with provider_count, the mean position of their providers (where to draw the
 cluster), the cell bounds (to zoom into) and min_price; provider_id is set when a cell holds a single provider.
-Counts are exact with filters other than a category, or when the cells are small (under ~1.2 km for the finest
-tiles); otherwise they come from pre-aggregated map tiles of at most an eighth of a cell, each tile's providers
+Counts are exact with filters other than a category, or when the cells are small (under ~0.9 km for the finest
+tiles); otherwise they come from pre-aggregated map tiles of at most a sixth of a cell, each tile's providers
 counted in the cell of their mean position (a tile across a cell edge counts on one side; the benchmark measures
 the share). Same bounds rules (HL260, HL261) and filters as search_providers_in_bounds. Security invoker.$$;
 

@@ -3,7 +3,7 @@
 -- closing), and map clusters from the tiles equal to exact counts when the grid's cells are made
 -- of whole tiles, falling back to exact counting for fine grids and other filters.
 begin;
-select plan(10);
+select plan(11);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('tile-a', '{"en": "Tile A", "ar": "ج"}'), ('tile-b', '{"en": "Tile B", "ar": "ج"}');
@@ -57,6 +57,11 @@ select set_eq('select * from actual_tiles', 'select * from expected_tiles',
 select is_empty('select * from misnamed_tiles', 'and each tile still names one of its own providers');
 select is(private.refresh_provider_tiles(), (select count(*) from expected_tiles), 'the rebuild writes as many tiles');
 select set_eq('select * from actual_tiles', 'select * from expected_tiles', 'and the same ones');
+
+-- A map view reads its tiles from the primary key's index alone: the aggregates are included.
+select matches(pg_catalog.pg_get_indexdef('private.provider_tiles_pkey'::regclass),
+  'INCLUDE \(provider_count, sum_lat, sum_lng, min_price, a_provider\)',
+  'the tiles'' primary key index includes the aggregates (index-only reads)');
 
 -- Clusters: a 4 x 4 grid whose cells are whole tiles (bounds on the tile grid of level 16, 32
 -- tiles a side): the tile path, exactly the brute-force grouping of the providers.

@@ -353,6 +353,7 @@ async function otherShapes(headers: Record<string, string>, categoryId: string):
   const rand = prng(7);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const b = METRO.background;
+  const urand = prng(11);
   const shapes: Array<{ name: string; fn: string; body: (pt: Point) => Record<string, unknown>; n: number }> = [
     { name: "covering the point, by distance, category + rating", fn: "search_providers_covering",
       body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId, p_min_rating: MIN_RATING }), n: 80 },
@@ -364,6 +365,11 @@ async function otherShapes(headers: Record<string, string>, categoryId: string):
       body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_category_id: categoryId }), n: 80 },
     { name: "providers in 5 × 5 km bounds, category (200 rows)", fn: "search_providers_in_bounds",
       body: (pt) => ({ ...boxAround(pt, 5), p_category_id: categoryId }), n: 80 },
+    // Map views anywhere in the built-up area, not only where providers are dense: many hold fewer
+    // rows than a page, so the walk must end at the bounds rather than at the page size.
+    { name: "providers in 5 × 5 km bounds anywhere in the metro, category (sparse areas too)", fn: "search_providers_in_bounds",
+      body: () => ({ ...boxAround({ lat: b.south + urand() * (b.north - b.south), lng: b.west + urand() * (b.east - b.west) }, 5),
+                     p_category_id: categoryId }), n: 80 },
     { name: "nearby 5 km, sorted by rating, category + rating", fn: "search_providers_nearby",
       body: (pt) => ({ p_lat: pt.lat, p_lng: pt.lng, p_radius_m: 5000, p_category_id: categoryId, p_min_rating: MIN_RATING, p_sort: "rating" }), n: 80 },
     { name: "nearby 10 km, sorted by price, category", fn: "search_providers_nearby",

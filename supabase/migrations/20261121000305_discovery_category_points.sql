@@ -403,7 +403,10 @@ begin
     select n.provider_id, n.distance
       from (select x.provider_id, x.location operator(extensions.<->) $1 as distance
               from private.%I x
-             where true%s%s%s%s%s
+             -- Within the radius's box, an index condition: the walk ends at the radius even when
+             -- fewer than p_limit rows there pass the other conditions (sparse map bounds, a rare
+             -- rating), rather than going on to the far end of the table.
+             where x.location operator(extensions.&&) extensions._st_expand($1, $2)%s%s%s%s%s
              order by x.location operator(extensions.<->) $1
              fetch first $7 rows with ties) n
      where n.distance <= $2%s$q$,
@@ -412,11 +415,10 @@ begin
     case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
     case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
     case when p_south is not null then ' and private.point_in_bounds(x.location, $8, $9, $10, $11)' else '' end,
-    -- Covering: within the largest radius (an index condition: the walk ends there), and the area
-    -- covers the point (private.coverage_radii decide most rows).
+    -- Covering: within the largest radius, and the area covers the point (private.coverage_radii
+    -- decide most rows).
     case when p_covering then
-      ' and x.location operator(extensions.&&) extensions._st_expand($1, $2)'
-      || ' and (x.location operator(extensions.<->) $1) <= x.cover_outer * 1.001 + 0.01'
+      ' and (x.location operator(extensions.<->) $1) <= x.cover_outer * 1.001 + 0.01'
       || ' and ((x.location operator(extensions.<->) $1) < x.cover_inner * 0.999 - 0.01 or private.area_covers('
       || '(select pp.coverage from public.provider_profiles pp where pp.id = x.provider_id), $1))'
     else '' end,

@@ -19,9 +19,11 @@ create table private.provider_tiles (
   min_price bigint,
   -- One provider of the tile: the only one when provider_count = 1.
   a_provider uuid not null,
-  -- The aggregates are included so that a map view reads its tiles from the index alone (the rows
-  -- of neighbouring tiles lie scattered over the heap: ~2 µs per tile read from it at 1M providers).
-  primary key (category_id, level, tile_y, tile_x) include (provider_count, sum_lat, sum_lng, min_price, a_provider)
+  -- No aggregate in an index: the triggers' updates of counts and sums stay HOT (one provider
+  -- moves 7 levels x categories of tiles, and a bulk change in one transaction updates the coarse
+  -- tiles thousands of times). A map view reads neighbouring tiles, which the rebuild writes in
+  -- key order (see refresh_provider_tiles).
+  primary key (category_id, level, tile_y, tile_x)
 );
 comment on table private.provider_tiles is
   'Discovery: visible providers aggregated per map tile (360/2^level degrees, levels 12-18) and category (nil: all); '
@@ -172,7 +174,9 @@ create trigger provider_profiles_tiles_delete
   for each row execute function private.sync_provider_tiles();
 
 -- Rebuilds the tiles from the per-category table (after a bulk load that skipped the triggers):
--- the finest level from the rows, each coarser one from the level below.
+-- the finest level from the rows, each coarser one from the level below, each written in key
+-- order so that the tiles of a map view lie on few heap pages (at 1M providers: ~1.5 µs per tile
+-- read instead of ~3 µs from rows scattered by the grouping).
 create or replace function private.refresh_provider_tiles()
 returns bigint
 language plpgsql
@@ -193,7 +197,8 @@ begin
             from private.provider_category_points x
            cross join lateral (select extensions.st_y(x.location::extensions.geometry) as lat,
                                       extensions.st_x(x.location::extensions.geometry) as lng) p) g
-   group by g.category_id, g.tile_y, g.tile_x;
+   group by g.category_id, g.tile_y, g.tile_x
+   order by g.category_id, g.tile_y, g.tile_x;
   get diagnostics v_rows = row_count;
   for v_level in reverse 17..12 loop
     insert into private.provider_tiles (category_id, level, tile_y, tile_x, provider_count, sum_lat, sum_lng, min_price, a_provider)
@@ -201,7 +206,8 @@ begin
            min(t.min_price), min(t.a_provider::text)::uuid
       from private.provider_tiles t
      where t.level = v_level + 1
-     group by t.category_id, t.tile_y >> 1, t.tile_x >> 1;
+     group by t.category_id, t.tile_y >> 1, t.tile_x >> 1
+     order by t.category_id, t.tile_y >> 1, t.tile_x >> 1;
     get diagnostics v_n = row_count;
     v_rows := v_rows + v_n;
   end loop;

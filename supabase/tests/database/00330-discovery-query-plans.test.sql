@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(27);
+select plan(29);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -298,6 +298,17 @@ select is(pg_temp.reads_with_rules(),
           array['availability_rules: 0 seq, index', 'provider_category_points_all: 0 seq, index',
                 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
   'an open slot: the nil category''s walk, the weekly hours and the providers by index, profiles by id');
+-- Map bounds with fewer rows than a page (here none: 12 km north of every provider): the category's
+-- walk ends at the radius that holds the bounds, it does not read the whole partition.
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_providers_in_bounds(-19.40, 134.99, -19.38, 135.01,
+                                                                         p_category_id => tests.category_id('disc-leaf-a'))), 0,
+  'map bounds of a category beyond every provider: an empty page');
+select is((select idx_tup_fetch from stats_delta
+            where relname = 'provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '')), 0::bigint,
+  'and the category''s walk reads no row of its partition (the radius of the bounds is an index condition)');
 select ok(jsonb_path_exists((select plan from walk_plan),
             'strict $.** ? (@."Index Name" like_regex "^provider_category_points_" && exists (@."Order By"))')
           and jsonb_path_query_first((select plan from walk_plan),

@@ -581,14 +581,14 @@ isOneToOne: false
                   ]
                 },"job_requests": {
                   Row: {
-                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"is_instant": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -2345,6 +2345,7 @@ isOneToOne: false
 "hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
+"is_instant": boolean,
 "neighbourhood": string | null,
 "notified_count": number,
 "photo_paths": (string)[],
@@ -2947,7 +2948,7 @@ isOneToOne: false
                            },
 "list_open_jobs_near_me":
 { Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
-              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
+              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_instant": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
             }[]
                            },
 "list_product_offers":
@@ -3193,7 +3194,7 @@ isOneToOne: false
 { Args: { "p_featured"?: boolean,"p_position_x"?: number,"p_position_y"?: number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
                            },
 "post_job":
-{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
+{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_instant"?: boolean,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
 "assigned_at": string | null,
 "booking_id": string | null,
@@ -3214,6 +3215,7 @@ isOneToOne: false
 "hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
+"is_instant": boolean,
 "neighbourhood": string | null,
 "notified_count": number,
 "photo_paths": (string)[],
@@ -3725,6 +3727,7 @@ isOneToOne: false
 "hidden_at": string | null,
 "id": string,
 "is_asap": boolean,
+"is_instant": boolean,
 "neighbourhood": string | null,
 "notified_count": number,
 "photo_paths": (string)[],
@@ -4048,6 +4051,41 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"take_job":
+{ Args: { "p_job_id": string,"p_start"?: string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"listing_id": string | null,
+"number": number,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "transfer_business_ownership":
 { Args: { "p_business_id": string,"p_new_owner_id": string }; Returns: {
               "closed_at": string | null,
@@ -4197,6 +4235,45 @@ isOneToOne: false
 "unregister_device_token":
 { Args: { "p_token": string }; Returns: undefined
                            },
+"update_job":
+{ Args: { "p_changes": Json,"p_job_id": string }; Returns: {
+              "accepted_offer_id": string | null,
+"assigned_at": string | null,
+"booking_id": string | null,
+"budget_kind": string,
+"budget_max": number,
+"budget_min": number,
+"cancel_reason": string | null,
+"cancelled_at": string | null,
+"category_id": string,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"description": string | null,
+"duration_minutes": number,
+"expired_at": string | null,
+"expires_at": string,
+"fuzzed_location": unknown,
+"hidden_at": string | null,
+"id": string,
+"is_asap": boolean,
+"is_instant": boolean,
+"neighbourhood": string | null,
+"notified_count": number,
+"photo_paths": (string)[],
+"preferred_window": unknown,
+"reopen_count": number,
+"reopened_at": string | null,
+"status": string,
+"title": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "update_product":
 { Args: { "p_changes": Json,"p_product_id": string }; Returns: {
               "available_quantity": number,

@@ -1,5 +1,5 @@
 /**
- * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle,offers --no-write]
+ * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle,offers,instant --no-write]
  *
  * Bookings benchmark (issue 4) on a stack of its own (.hyperlocal/bench-bookings, API port 58321
  * unless HL_API_PORT is set), through the gateway with supabase-js:
@@ -10,6 +10,8 @@
  *              clients in worker processes (bounded by count and time), with p50/p95/p99 latency;
  *   offers     100 providers' offers on one job accepted at once, several rounds: exactly one
  *              booking per round (scenario from ./offers-race.ts, jobs module).
+ *   instant    100 providers take one instant job at once (take_job), several rounds: exactly
+ *              one booking per round, HL309 for every other taker (./offers-race.ts, jobs module).
  * Results go to docs/benchmarks.md, section "Bookings (issue 4)".
  *
  * Scenarios are exported so other issues can add theirs (e.g. an offer acceptance race from the
@@ -425,7 +427,41 @@ export const offerAcceptanceRace: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput, offerAcceptanceRace];
+// -------------------------------------------------------------------------------------------------
+// Scenario 4: an instant job taken by 100 providers at once (jobs module, ./offers-race.ts).
+// -------------------------------------------------------------------------------------------------
+export const instantTakeRace: Scenario = {
+  name: "instant",
+  title: "100 providers take one instant job at once",
+  async run(ctx) {
+    const providers = Number(ctx.options.providers ?? 100);
+    const rounds = Number(ctx.options["offer-rounds"] ?? 5);
+    const report = await offersRace({ stack: ctx.p, providers, rounds, mode: "instant", log });
+    const race = stats(report.rounds.map((r) => r.raceMs));
+    const good = report.rounds.filter((r) => r.ok).length;
+    const markdown = [
+      `### Instant-job race (${providers} providers, ${rounds} rounds)`,
+      "",
+      "Each round: one job posted as instant (fixed budget); then, from a second process, every provider calls " +
+        "take_job at the same moment.",
+      "",
+      "| round | attempts | succeeded | bookings | errors | race wall time | p95 request |",
+      "|---|---|---|---|---|---|---|",
+      ...report.rounds.map(
+        (r) => `| ${r.round} | ${r.attempts} | ${r.succeeded} | ${r.bookings} | ${JSON.stringify(r.errors)} | ${ms(r.raceMs)} ms | ${ms(r.p95Ms)} ms |`,
+      ),
+      "",
+      `Rounds with exactly one booking: **${good}/${report.rounds.length}**; race wall time p50 ${ms(race.p50)} ms, max ${ms(race.max)} ms.`,
+    ].join("\n");
+    return {
+      ok: report.ok,
+      markdown,
+      summary: `instant: ${good}/${report.rounds.length} rounds with exactly one booking (race p50 ${ms(race.p50)} ms)`,
+    };
+  },
+};
+
+export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput, offerAcceptanceRace, instantTakeRace];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

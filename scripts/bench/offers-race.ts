@@ -4,9 +4,11 @@
  * the customer's accept_offer on every offer, and in `mixed` mode the providers'
  * respond_to_counter(accept) on the offers the customer countered. Every round must end with
  * exactly one booking, one accepted offer, every other offer closed, one successful response
- * and HL309 (job_already_assigned) for all the others.
+ * and HL309 (job_already_assigned) for all the others. In `instant` mode the job is posted as
+ * instant and every provider calls take_job at once: exactly one booking, one accepted offer
+ * (the taker's), one success and HL309 for the others.
  *
- *   npm run bench:offers -- [--providers 100] [--rounds 5] [--mode customer|mixed] [--keep]
+ *   npm run bench:offers -- [--providers 100] [--rounds 5] [--mode customer|mixed|instant] [--keep]
  *
  * Standalone it brings up a stack of its own (HL_HOME=.hyperlocal/bench-offers, API port
  * HL_API_PORT or 56421; durability traded for speed like the test stack) and removes it at the end
@@ -26,8 +28,11 @@ export interface OffersRaceOptions {
   stack: Profile;
   providers?: number;
   rounds?: number;
-  /** customer: every attempt is accept_offer; mixed: half the offers are countered and their providers accept the counter. */
-  mode?: "customer" | "mixed";
+  /**
+   * customer: every attempt is accept_offer; mixed: half the offers are countered and their
+   * providers accept the counter; instant: no offers, every provider takes the instant job.
+   */
+  mode?: "customer" | "mixed" | "instant";
   log?: (line: string) => void;
 }
 
@@ -60,8 +65,9 @@ export interface OffersRaceReport {
 
 interface Attempt {
   token: string;
-  fn: "accept_offer" | "respond_to_counter";
+  fn: "accept_offer" | "respond_to_counter" | "take_job";
   args: Record<string, unknown>;
+  /** The offer the attempt books (take_job: the taker's provider id). */
   offerId: string;
 }
 
@@ -196,14 +202,16 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
     const results: RoundResult[] = [];
     for (let round = 1; round <= rounds; round++) {
       const customer = await signIn(`bench.offers.${runId}.c${round}@example.test`);
+      const instant = mode === "instant";
       const job = await rpc<{ id: string }>(stack.apiUrl, customer.accessToken, "post_job", {
         p_category_id: category.id, p_title: `Bench job ${round}`, p_lat: 25.08, p_lng: 55.14,
-        p_duration_minutes: 60, p_budget_min: 5000, p_budget_max: 20000, p_asap: true,
+        p_duration_minutes: 60, p_asap: true,
+        ...(instant ? { p_fixed_budget: 15000, p_instant: true } : { p_budget_min: 5000, p_budget_max: 20000 }),
       });
       // Distinct times per round: a provider may win several rounds without double-booking.
       const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + (round + 1) * 86_400_000).toISOString();
       const offersStarted = performance.now();
-      const offers = await Promise.all(
+      const offers = instant ? [] : await Promise.all(
         providers.map((p, i) =>
           rpc<{ id: string }>(stack.apiUrl, p.token, "make_offer", {
             p_job_id: job.id, p_price: 10000 + i, p_proposed_start: start, p_duration_minutes: 60,
@@ -212,7 +220,9 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
       );
       const offersMs = performance.now() - offersStarted;
 
-      const attempts: Attempt[] = [];
+      const attempts: Attempt[] = instant
+        ? providers.map((p) => ({ token: p.token, fn: "take_job", args: { p_job_id: job.id, p_start: start }, offerId: p.id }))
+        : [];
       const countered = mode === "mixed" ? offers.filter((_, i) => i % 2 === 1) : [];
       await Promise.all(
         countered.map((o) => rpc(stack.apiUrl, customer.accessToken, "counter_offer", { p_offer_id: o.offerId, p_counter_price: 9000 })),
@@ -232,13 +242,14 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
                (select count(*)::int from public.job_offers o where o.job_id = ${job.id} and o.status = 'accepted') as accepted,
                (select count(*)::int from public.job_offers o where o.job_id = ${job.id} and o.status = 'closed') as closed,
                (select status from public.job_requests j where j.id = ${job.id}) as job_status,
-               (select o.id from public.job_offers o where o.job_id = ${job.id} and o.status = 'accepted') as winner`;
+               (select case when ${instant} then o.provider_id else o.id end
+                  from public.job_offers o where o.job_id = ${job.id} and o.status = 'accepted') as winner`;
       const winners = race.results.filter((r) => r.status === 200);
       const errors: Record<string, number> = {};
       for (const r of race.results) if (r.code) errors[r.code] = (errors[r.code] ?? 0) + 1;
       const latencies = race.results.map((r) => r.ms).sort((a, b) => a - b);
       const ok =
-        state.bookings === 1 && state.accepted === 1 && state.closed === n - 1 && state.job_status === "assigned" &&
+        state.bookings === 1 && state.accepted === 1 && state.closed === (instant ? 0 : n - 1) && state.job_status === "assigned" &&
         winners.length === 1 && winners[0].offerId === state.winner &&
         Object.keys(errors).every((code) => code === "HL309");
       const result: RoundResult = {
@@ -250,7 +261,8 @@ export async function offersRace(opts: OffersRaceOptions): Promise<OffersRaceRep
       log(
         `round ${round}: ${attempts.length} attempts (${mode}) -> ${winners.length} succeeded, ${state.bookings} booking(s), ` +
           `errors ${JSON.stringify(errors)}; race ${result.raceMs.toFixed(0)} ms (p50 ${result.p50Ms.toFixed(0)}, ` +
-          `p95 ${result.p95Ms.toFixed(0)}, max ${result.maxMs.toFixed(0)} ms); ${n} offers in ${offersMs.toFixed(0)} ms` +
+          `p95 ${result.p95Ms.toFixed(0)}, max ${result.maxMs.toFixed(0)} ms)` +
+          (instant ? "" : `; ${n} offers in ${offersMs.toFixed(0)} ms`) +
           (ok ? "" : "  <-- NOT EXACTLY ONE BOOKING"),
       );
     }
@@ -274,7 +286,9 @@ async function main(): Promise<number> {
     await worker();
     return 0;
   }
-  if (values.mode !== "customer" && values.mode !== "mixed") throw new Error("--mode is customer or mixed");
+  if (values.mode !== "customer" && values.mode !== "mixed" && values.mode !== "instant") {
+    throw new Error("--mode is customer, mixed or instant");
+  }
   process.env.HL_HOME ??= ".hyperlocal/bench-offers";
   process.env.HL_API_PORT ??= "56421";
   const { down, up } = await import("../lib/stack.ts");

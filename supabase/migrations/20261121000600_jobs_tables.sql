@@ -60,7 +60,13 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL324', 'invalid_search', 400, 'A search parameter is invalid.',
    'See details (radius 100-100000 m, limit 1-100).'),
   ('HL325', 'excluded_from_job', 403, 'You cannot offer on this job again.',
-   'Your booking for this job was cancelled on your side (or as a no-show); the customer is looking for another provider.')
+   'Your booking for this job was cancelled on your side (or as a no-show); the customer is looking for another provider.'),
+  ('HL326', 'job_not_instant', 409, 'This job takes offers; it cannot be taken directly.',
+   'Make an offer with make_offer. Only jobs posted as instant (p_instant) can be taken with take_job.'),
+  ('HL327', 'not_qualified_for_job', 403, 'Only an available provider who offers the job''s category and covers its place can take it.',
+   'See details for the condition you do not meet: your categories, your service area, or your availability.'),
+  ('HL328', 'invalid_take_start', 400, 'The start time is invalid for this job.',
+   'Give a start inside the job''s preferred window and at least jobs.instant_lead_minutes from now (within 180 days), or none to take the earliest.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;
@@ -81,7 +87,9 @@ insert into private.settings (key, value, description) values
    'Grid size in metres of the public (fuzzed) job location; the exact point is replaced by the centre of its cell.'),
   ('jobs.offer_default_expiry_hours', '48',
    'Offer expiry when the provider gives none (capped by the proposed start).'),
-  ('jobs.max_photos', '10', 'Photos per job.')
+  ('jobs.max_photos', '10', 'Photos per job.'),
+  ('jobs.instant_lead_minutes', '60',
+   'Instant jobs: the earliest start a provider taking the job can give, in minutes from now (the default start of an asap job).')
 on conflict (key) do nothing;
 
 insert into private.settings (key, value, description) values
@@ -112,6 +120,8 @@ create table public.job_requests (
   currency char(3) not null check (currency ~ '^[A-Z]{3}$'),
   duration_minutes integer not null check (duration_minutes between 5 and 10080),
   is_asap boolean not null default false,
+  -- Instant: the first qualified provider who takes the job (take_job) is booked at the fixed budget.
+  is_instant boolean not null default false,
   preferred_window tstzrange,
   neighbourhood text check (neighbourhood is null or char_length(neighbourhood) <= 120),
   -- Public, deterministic approximation of the exact point (private.job_locations).
@@ -136,18 +146,21 @@ create table public.job_requests (
   -- no offers; its customer, providers already engaged and operators still see it.
   hidden_at timestamptz,
   check (budget_min <= budget_max and (budget_kind = 'range' or budget_min = budget_max)),
+  check (not is_instant or budget_kind = 'fixed'),
   check ((is_asap and preferred_window is null) or (not is_asap and preferred_window is not null
          and not isempty(preferred_window) and not lower_inf(preferred_window) and not upper_inf(preferred_window))),
   check ((status = 'assigned') = (booking_id is not null))
 );
 comment on table public.job_requests is
   'A job (gig) a customer posted. Open jobs are visible to providers with a fuzzed location; the exact place is private. '
-  'Changed only through RPCs (post_job, set_job_photos, cancel_job, accept_offer, timers).';
+  'Changed only through RPCs (post_job, update_job, set_job_photos, cancel_job, accept_offer, timers).';
 comment on column public.job_requests.hidden_at is
   'Set while moderation hides the job: off the board, no new offers or views; maintained by the database.';
 comment on column public.job_requests.budget_min is 'Budget lower bound in minor units of `currency` (equal to budget_max for a fixed budget).';
 comment on column public.job_requests.budget_max is 'Budget upper bound in minor units of `currency`.';
 comment on column public.job_requests.preferred_window is 'When the customer wants the work done; null when is_asap.';
+comment on column public.job_requests.is_instant is
+  'Posted as instant: the first available provider of the category covering the place who calls take_job is booked at the fixed budget.';
 comment on column public.job_requests.fuzzed_location is
   'Public location: the centre of the ~400 m grid cell (jobs.fuzz_grid_m) holding the exact point. Stable and never the exact point.';
 comment on column public.job_requests.photo_paths is 'Object paths in the private job-media bucket, under <customer id>/<job id>/.';
@@ -238,7 +251,7 @@ create table public.job_offer_events (
   job_id uuid not null references public.job_requests (id) on delete cascade,
   provider_id uuid not null references public.provider_profiles (id) on delete cascade,
   action text not null check (action in ('make', 'withdraw', 'decline', 'counter', 'accept', 'accept_counter',
-                                         'reject_counter', 'expire', 'close')),
+                                         'reject_counter', 'expire', 'close', 'take')),
   from_status text,
   to_status text not null,
   actor_id uuid references public.profiles (id) on delete set null,

@@ -107,7 +107,7 @@ begin
         'job_id', p_job_id, 'title', v_job.title, 'category_id', v_job.category_id,
         'neighbourhood', v_job.neighbourhood, 'distance_m', v_match.distance_m,
         'budget_min', v_job.budget_min, 'budget_max', v_job.budget_max, 'currency', v_job.currency,
-        'rank', v_match.rank));
+        'rank', v_match.rank, 'instant', v_job.is_instant));
       v_count := v_count + 1;
     end if;
   end loop;
@@ -127,46 +127,37 @@ grant execute on function private.match_job(uuid) to service_role;
 ------------------------------------------------------------------------------------------------
 -- Posting, photos, cancelling
 ------------------------------------------------------------------------------------------------
-create or replace function public.post_job(
+-- The terms of a job, checked and normalised the same way when it is posted and when it is edited
+-- (public.update_job): category, texts, duration, budget (fixed or a range) and time (asap or a
+-- window ending in the future, within 365 days). Raises the documented codes; returns the budget
+-- kind and bounds and the window.
+create or replace function private.check_job_terms(
   p_category_id uuid,
   p_title text,
-  p_lat double precision,
-  p_lng double precision,
+  p_description text,
+  p_address text,
+  p_neighbourhood text,
   p_duration_minutes integer,
-  p_description text default null,
-  p_address text default null,
-  p_neighbourhood text default null,
-  p_fixed_budget bigint default null,
-  p_budget_min bigint default null,
-  p_budget_max bigint default null,
-  p_currency text default null,
-  p_asap boolean default false,
-  p_preferred_start timestamptz default null,
-  p_preferred_end timestamptz default null
+  p_fixed_budget bigint,
+  p_budget_min bigint,
+  p_budget_max bigint,
+  p_currency text,
+  p_asap boolean,
+  p_preferred_start timestamptz,
+  p_preferred_end timestamptz,
+  out budget_kind text,
+  out budget_min bigint,
+  out budget_max bigint,
+  out preferred_window tstzrange
 )
-returns public.job_requests
 language plpgsql
+stable
 security definer
 set search_path = ''
 as $$
 declare
-  v_uid uuid := private.require_uid();
   v_now timestamptz := private.now();
-  v_profile public.profiles;
-  v_location extensions.geography;
-  v_kind text;
-  v_min bigint;
-  v_max bigint;
-  v_currency text;
-  v_window tstzrange;
-  v_expires timestamptz;
-  v_job public.job_requests;
 begin
-  select * into v_profile from public.profiles where id = v_uid;
-  if not found or v_profile.deleted_at is not null then
-    perform private.raise_error('HL003', 'profile not found');
-  end if;
-
   -- Category (the catalog's codes: HL208 unknown, HL209 inactive or not a service category)
   if p_category_id is null or not exists (select 1 from public.categories c where c.id = p_category_id) then
     perform private.raise_error('HL208', pg_catalog.format('category %s', p_category_id));
@@ -201,7 +192,7 @@ begin
     if p_fixed_budget <= 0 or p_fixed_budget > 10000000000 then
       perform private.raise_error('HL302', 'fixed_budget must be between 1 and 10000000000 minor units');
     end if;
-    v_kind := 'fixed'; v_min := p_fixed_budget; v_max := p_fixed_budget;
+    budget_kind := 'fixed'; budget_min := p_fixed_budget; budget_max := p_fixed_budget;
   else
     if p_budget_min is null or p_budget_max is null then
       perform private.raise_error('HL302', 'give fixed_budget, or both budget_min and budget_max');
@@ -209,10 +200,9 @@ begin
     if p_budget_min < 0 or p_budget_max <= 0 or p_budget_min > p_budget_max or p_budget_max > 10000000000 then
       perform private.raise_error('HL302', 'need 0 <= budget_min <= budget_max, budget_max between 1 and 10000000000');
     end if;
-    v_kind := 'range'; v_min := p_budget_min; v_max := p_budget_max;
+    budget_kind := 'range'; budget_min := p_budget_min; budget_max := p_budget_max;
   end if;
-  v_currency := coalesce(p_currency, v_profile.currency);
-  if v_currency !~ '^[A-Z]{3}$' then
+  if p_currency is null or p_currency !~ '^[A-Z]{3}$' then
     perform private.raise_error('HL302', 'currency must be an ISO 4217 code such as "AED"');
   end if;
 
@@ -229,7 +219,63 @@ begin
        or p_preferred_end > v_now + interval '365 days' then
       perform private.raise_error('HL304', 'the window must have start < end, end in the future and within 365 days');
     end if;
-    v_window := pg_catalog.tstzrange(p_preferred_start, p_preferred_end, '[)');
+    preferred_window := pg_catalog.tstzrange(p_preferred_start, p_preferred_end, '[)');
+  end if;
+end;
+$$;
+comment on function private.check_job_terms(uuid, text, text, text, text, integer, bigint, bigint, bigint, text, boolean,
+  timestamptz, timestamptz) is
+  'Checks the terms of a job as post_job and update_job accept them (HL208/HL209 category, HL301 fields, HL302 budget, '
+  'HL304 time); returns the budget kind and bounds and the preferred window (null when asap).';
+revoke all on function private.check_job_terms(uuid, text, text, text, text, integer, bigint, bigint, bigint, text, boolean,
+  timestamptz, timestamptz) from public, anon, authenticated, service_role;
+
+create or replace function public.post_job(
+  p_category_id uuid,
+  p_title text,
+  p_lat double precision,
+  p_lng double precision,
+  p_duration_minutes integer,
+  p_description text default null,
+  p_address text default null,
+  p_neighbourhood text default null,
+  p_fixed_budget bigint default null,
+  p_budget_min bigint default null,
+  p_budget_max bigint default null,
+  p_currency text default null,
+  p_asap boolean default false,
+  p_preferred_start timestamptz default null,
+  p_preferred_end timestamptz default null,
+  p_instant boolean default false
+)
+returns public.job_requests
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_uid uuid := private.require_uid();
+  v_now timestamptz := private.now();
+  v_profile public.profiles;
+  v_location extensions.geography;
+  v_currency text;
+  v_terms record;
+  v_expires timestamptz;
+  v_job public.job_requests;
+begin
+  select * into v_profile from public.profiles where id = v_uid;
+  if not found or v_profile.deleted_at is not null then
+    perform private.raise_error('HL003', 'profile not found');
+  end if;
+
+  v_currency := coalesce(p_currency, v_profile.currency);
+  select * into v_terms
+    from private.check_job_terms(p_category_id, p_title, p_description, p_address, p_neighbourhood, p_duration_minutes,
+                                 p_fixed_budget, p_budget_min, p_budget_max, v_currency, p_asap, p_preferred_start,
+                                 p_preferred_end);
+
+  if coalesce(p_instant, false) and v_terms.budget_kind <> 'fixed' then
+    perform private.raise_error('HL302', 'an instant job is taken at its budget: give fixed_budget');
   end if;
 
   -- Place
@@ -239,16 +285,17 @@ begin
   perform private.rate_limit('post_job', v_uid::text);
 
   v_expires := v_now + ((private.setting('jobs.expiry_hours'))::integer * interval '1 hour');
-  if v_window is not null then
-    v_expires := least(v_expires, pg_catalog.upper(v_window));
+  if v_terms.preferred_window is not null then
+    v_expires := least(v_expires, pg_catalog.upper(v_terms.preferred_window));
   end if;
 
   insert into public.job_requests (
     customer_id, category_id, title, description, budget_kind, budget_min, budget_max, currency,
-    duration_minutes, is_asap, preferred_window, neighbourhood, fuzzed_location, status, expires_at)
+    duration_minutes, is_asap, is_instant, preferred_window, neighbourhood, fuzzed_location, status, expires_at)
   values (
-    v_uid, p_category_id, pg_catalog.btrim(p_title), nullif(pg_catalog.btrim(p_description), ''), v_kind, v_min, v_max, v_currency,
-    p_duration_minutes, coalesce(p_asap, false), v_window,
+    v_uid, p_category_id, pg_catalog.btrim(p_title), nullif(pg_catalog.btrim(p_description), ''), v_terms.budget_kind,
+    v_terms.budget_min, v_terms.budget_max, v_currency,
+    p_duration_minutes, coalesce(p_asap, false), coalesce(p_instant, false), v_terms.preferred_window,
     coalesce(nullif(pg_catalog.btrim(p_neighbourhood), ''), v_profile.neighbourhood),
     private.fuzz_point(v_location, (private.setting('jobs.fuzz_grid_m'))::integer),
     'open', v_expires)
@@ -262,15 +309,50 @@ begin
   return v_job;
 end;
 $$;
-comment on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz) is
+comment on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) is
   'Posts a job for the calling customer and notifies the best-fitting nearby providers. Budget: p_fixed_budget, or '
   'p_budget_min + p_budget_max (minor units; currency defaults to the profile''s). Time: p_asap, or p_preferred_start + p_preferred_end. '
   'The exact point and address stay private; others see a fuzzed point and the neighbourhood. At most 20 jobs an hour (HL006). '
+  'p_instant: the first qualified provider who calls take_job is booked at once at the fixed budget (needs p_fixed_budget). '
   'Errors: HL301 field, HL302 budget, HL200/HL201 location, HL304 time window, HL208/HL209 category, HL006 rate limit.';
 revoke all on function
-  public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz)
+  public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean)
   from public, anon, authenticated, service_role;
-grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz) to authenticated;
+grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) to authenticated;
+
+-- The photos of a job (set_job_photos, update_job): at most jobs.max_photos distinct paths of
+-- objects already uploaded to the job-media bucket under <customer id>/<job id>/.
+create or replace function private.check_job_photos(p_job public.job_requests, p_paths text[])
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_path text;
+  v_max integer := (private.setting('jobs.max_photos'))::integer;
+begin
+  if pg_catalog.cardinality(p_paths) > v_max then
+    perform private.raise_error('HL308', pg_catalog.format('at most %s photos', v_max));
+  end if;
+  if (select pg_catalog.count(distinct x) from pg_catalog.unnest(p_paths) x) <> pg_catalog.cardinality(p_paths) then
+    perform private.raise_error('HL308', 'duplicate photo paths');
+  end if;
+  foreach v_path in array p_paths loop
+    if v_path is null or pg_catalog.left(v_path, 74) <> p_job.customer_id::text || '/' || p_job.id::text || '/'
+       or pg_catalog.char_length(v_path) > 300 or v_path ~ '(^|/)\.\.(/|$)' then
+      perform private.raise_error('HL308', pg_catalog.format('%L is not under %s/%s/', v_path, p_job.customer_id, p_job.id));
+    end if;
+    if not exists (select 1 from storage.objects o where o.bucket_id = 'job-media' and o.name = v_path) then
+      perform private.raise_error('HL308', pg_catalog.format('%L has not been uploaded to job-media', v_path));
+    end if;
+  end loop;
+end;
+$$;
+comment on function private.check_job_photos(public.job_requests, text[]) is
+  'Checks a job''s photo paths (HL308): at most jobs.max_photos, distinct, under <customer id>/<job id>/ and uploaded to job-media.';
+revoke all on function private.check_job_photos(public.job_requests, text[]) from public, anon, authenticated, service_role;
 
 create or replace function public.set_job_photos(p_job_id uuid, p_photo_paths text[])
 returns public.job_requests
@@ -282,8 +364,6 @@ declare
   v_uid uuid := private.require_uid();
   v_job public.job_requests;
   v_paths text[] := coalesce(p_photo_paths, '{}');
-  v_path text;
-  v_max integer := (private.setting('jobs.max_photos'))::integer;
 begin
   select * into v_job from public.job_requests where id = p_job_id for no key update;
   if not found then
@@ -295,21 +375,7 @@ begin
   if v_job.status <> 'open' then
     perform private.raise_error('HL306', pg_catalog.format('job status is %s', v_job.status));
   end if;
-  if pg_catalog.cardinality(v_paths) > v_max then
-    perform private.raise_error('HL308', pg_catalog.format('at most %s photos', v_max));
-  end if;
-  if (select pg_catalog.count(distinct x) from pg_catalog.unnest(v_paths) x) <> pg_catalog.cardinality(v_paths) then
-    perform private.raise_error('HL308', 'duplicate photo paths');
-  end if;
-  foreach v_path in array v_paths loop
-    if v_path is null or pg_catalog.left(v_path, 74) <> v_uid::text || '/' || v_job.id::text || '/'
-       or pg_catalog.char_length(v_path) > 300 or v_path ~ '(^|/)\.\.(/|$)' then
-      perform private.raise_error('HL308', pg_catalog.format('%L is not under %s/%s/', v_path, v_uid, v_job.id));
-    end if;
-    if not exists (select 1 from storage.objects o where o.bucket_id = 'job-media' and o.name = v_path) then
-      perform private.raise_error('HL308', pg_catalog.format('%L has not been uploaded to job-media', v_path));
-    end if;
-  end loop;
+  perform private.check_job_photos(v_job, v_paths);
   update public.job_requests set photo_paths = v_paths where id = v_job.id returning * into v_job;
   return v_job;
 end;
@@ -490,6 +556,7 @@ returns table (
   currency char(3),
   duration_minutes integer,
   is_asap boolean,
+  is_instant boolean,
   preferred_start timestamptz,
   preferred_end timestamptz,
   neighbourhood text,
@@ -577,7 +644,7 @@ begin
        and (v_window is null or j.is_asap or j.preferred_window && v_window)
   )
   select n.id, n.customer_id, n.category_id, n.title, n.description, n.budget_kind, n.budget_min, n.budget_max,
-         n.currency, n.duration_minutes, n.is_asap, pg_catalog.lower(n.preferred_window), pg_catalog.upper(n.preferred_window),
+         n.currency, n.duration_minutes, n.is_asap, n.is_instant, pg_catalog.lower(n.preferred_window), pg_catalog.upper(n.preferred_window),
          n.neighbourhood,
          extensions.st_y(n.fuzzed_location::extensions.geometry), extensions.st_x(n.fuzzed_location::extensions.geometry),
          n.dist,

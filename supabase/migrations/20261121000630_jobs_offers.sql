@@ -19,9 +19,12 @@ $$;
 comment on function private.log_offer_event(public.job_offers, text, text, text, bigint, text) is
   'Appends an offer action to job_offer_events (the offer row carries the new status).';
 
--- Closes every live offer of a job (the job was assigned, cancelled or expired) and tells the
--- providers. Callers hold the job row lock.
-create or replace function private.close_live_offers(p_job_id uuid, p_except uuid, p_reason text, p_actor_role text)
+-- Closes every live offer of a job (the job was assigned, cancelled or expired), or only those of
+-- p_only (an edit of the job invalidated their terms), and tells the providers (p_kind). Callers
+-- hold the job row lock.
+create or replace function private.close_live_offers(
+  p_job_id uuid, p_except uuid, p_reason text, p_actor_role text,
+  p_only uuid[] default null, p_kind text default 'offer.closed')
 returns integer
 language plpgsql
 security definer
@@ -37,6 +40,7 @@ begin
       from public.job_offers o
      where o.job_id = p_job_id and o.status in ('pending', 'countered')
        and (p_except is null or o.id <> p_except)
+       and (p_only is null or o.id = any (p_only))
      order by o.id
        for update
   ), closed as (
@@ -51,15 +55,16 @@ begin
            case when p_actor_role = 'system' then null else (select auth.uid()) end, p_actor_role, p_reason
       from closed c
   )
-  select pg_catalog.count(private.notify(c.provider_id, 'offer.closed',
+  select pg_catalog.count(private.notify(c.provider_id, p_kind,
            pg_catalog.jsonb_build_object('offer_id', c.id, 'job_id', p_job_id, 'reason', p_reason)) is null)::integer
     into v_count
     from closed c;
   return v_count;
 end;
 $$;
-comment on function private.close_live_offers(uuid, uuid, text, text) is
-  'Closes the live offers of a job (except one) with a reason, logs and notifies. Call with the job row locked.';
+comment on function private.close_live_offers(uuid, uuid, text, text, uuid[], text) is
+  'Closes the live offers of a job (except one; or only those of p_only) with a reason, logs and notifies the providers '
+  '(p_kind: offer.closed, or offer.invalidated after an edit). Call with the job row locked.';
 
 ------------------------------------------------------------------------------------------------
 -- Offers
@@ -352,7 +357,8 @@ grant execute on function public.counter_offer(uuid, bigint, text) to authentica
 
 -- The one place a booking comes from an offer: locks the job, then the offer; checks both;
 -- creates the booking; assigns the job; accepts the offer; closes the others; notifies.
-create or replace function private.book_offer(p_offer_id uuid, p_actor_role text)
+-- p_instant: the provider takes an instant job through their own offer at its price (take_job).
+create or replace function private.book_offer(p_offer_id uuid, p_actor_role text, p_instant boolean default false)
 returns public.job_offers
 language plpgsql
 security definer
@@ -403,13 +409,13 @@ begin
     perform private.raise_error('HL306', 'job status is expired');
   end if;
   perform private.check_offer_live(v_offer);
-  if p_actor_role = 'provider' and v_offer.status <> 'countered' then
+  if p_actor_role = 'provider' and v_offer.status <> 'countered' and not p_instant then
     perform private.raise_error('HL321');
   end if;
 
   v_from := v_offer.status;
-  v_price := case when p_actor_role = 'provider' then v_offer.counter_price else v_offer.price end;
-  v_action := case when p_actor_role = 'provider' then 'accept_counter' else 'accept' end;
+  v_price := case when p_actor_role = 'provider' and not p_instant then v_offer.counter_price else v_offer.price end;
+  v_action := case when p_instant then 'take' when p_actor_role = 'provider' then 'accept_counter' else 'accept' end;
   select * into v_loc from private.job_locations l where l.job_id = v_job.id;
 
   begin
@@ -445,6 +451,10 @@ begin
   if p_actor_role = 'customer' then
     perform private.notify(v_offer.provider_id, 'offer.accepted', pg_catalog.jsonb_build_object(
       'job_id', v_job.id, 'offer_id', v_offer.id, 'booking_id', v_booking.id, 'price', v_price, 'currency', v_offer.currency));
+  elsif p_instant then
+    perform private.notify(v_job.customer_id, 'job.taken', pg_catalog.jsonb_build_object(
+      'job_id', v_job.id, 'title', v_job.title, 'offer_id', v_offer.id, 'booking_id', v_booking.id,
+      'provider_id', v_offer.provider_id, 'price', v_price, 'currency', v_offer.currency));
   else
     perform private.notify(v_job.customer_id, 'counter.accepted', pg_catalog.jsonb_build_object(
       'job_id', v_job.id, 'offer_id', v_offer.id, 'booking_id', v_booking.id, 'price', v_price, 'currency', v_offer.currency));
@@ -452,9 +462,10 @@ begin
   return v_offer;
 end;
 $$;
-comment on function private.book_offer(uuid, text) is
-  'Turns an offer into a booking atomically (customer accepts the offer, or provider accepts the counter): job lock, offer lock, '
-  'checks, create_booking (23P01 -> HL404), job assigned, offer accepted, other live offers closed, notifications.';
+comment on function private.book_offer(uuid, text, boolean) is
+  'Turns an offer into a booking atomically (customer accepts the offer, provider accepts the counter, or p_instant: the provider '
+  'takes an instant job through their own offer): job lock, offer lock, checks, create_booking (23P01 -> HL404), job assigned, '
+  'offer accepted, other live offers closed, notifications.';
 
 create or replace function public.accept_offer(p_offer_id uuid)
 returns public.bookings

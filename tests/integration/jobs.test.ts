@@ -137,6 +137,54 @@ describe("a job from post to booking", () => {
   });
 });
 
+describe("editing an open job", () => {
+  it("closes the offers the new budget excludes, tells the others, and refuses edits once assigned", async () => {
+    const cust = await customer();
+    const job = await postJob(cust, "Paint the hallway");
+    const [p0, p1, p2] = providers;
+    const cheap = await offer(p0, job.id, 12000);
+    const dear = await offer(p1, job.id, 19000);
+    const mid = await offer(p2, job.id, 15000);
+
+    // Bad input answers with a code and changes nothing.
+    const unknown = await cust.client.rpc("update_job", { p_job_id: job.id, p_changes: { colour: "blue" } });
+    expect(unknown.error).toMatchObject({ code: "HL301" });
+    expect(unknown.status).toBe(400);
+    const stranger = await p0.client.rpc("update_job", { p_job_id: job.id, p_changes: { title: "Mine" } });
+    expect(stranger.error).toMatchObject({ code: "HL307" });
+    expect(stranger.status).toBe(403);
+
+    const { data: edited, error } = await cust.client.rpc("update_job", {
+      p_job_id: job.id, p_changes: { budget_min: 10000, budget_max: 16000, description: "Two coats" },
+    });
+    expect(error).toBeNull();
+    expect(edited).toMatchObject({ budget_min: 10000, budget_max: 16000, description: "Two coats" });
+
+    // 190.00 fitted the old budget (200.00) but not the new one: closed, its provider told why.
+    const statuses = await sql`select id, status from public.job_offers where job_id = ${job.id}`;
+    expect(Object.fromEntries(statuses.map((r) => [r.id, r.status]))).toEqual({
+      [cheap.id]: "pending", [dear.id]: "closed", [mid.id]: "pending",
+    });
+    const invalidated = await p1.client.from("notifications").select("payload").eq("kind", "offer.invalidated");
+    expect(invalidated.data?.map((n) => n.payload)).toContainEqual(expect.objectContaining({ offer_id: dear.id, reason: "job_edited_budget" }));
+    const dearTimeline = await p1.client.from("job_offer_events").select("action, message").eq("offer_id", dear.id).order("id");
+    expect(dearTimeline.data?.at(-1)).toEqual({ action: "close", message: "job_edited_budget" });
+    // The two live offers' providers get job.updated with what changed.
+    for (const p of [p0, p2]) {
+      const told = await p.client.from("notifications").select("payload").eq("kind", "job.updated");
+      expect(told.data?.map((n) => n.payload)).toContainEqual(expect.objectContaining({ job_id: job.id, changes: ["description", "budget"] }));
+    }
+    const closedProviderTold = await p1.client.from("notifications").select("payload").eq("kind", "job.updated");
+    expect(closedProviderTold.data?.some((n) => (n.payload as { job_id: string }).job_id === job.id)).toBe(false);
+
+    // The customer accepts a remaining offer: the job is assigned and can no longer be edited.
+    expect((await cust.client.rpc("accept_offer", { p_offer_id: cheap.id })).error).toBeNull();
+    const late = await cust.client.rpc("update_job", { p_job_id: job.id, p_changes: { title: "Paint the hallway and door" } });
+    expect(late.error).toMatchObject({ code: "HL306" });
+    expect(late.status).toBe(409);
+  });
+});
+
 describe("a job follows its booking", () => {
   /** Providers of their own category around a site of their own, open around the clock. */
   const HERE = { lat: 25.11, lng: 55.2 };
@@ -317,6 +365,13 @@ describe("races end with exactly one booking", () => {
       }
     }
     expect(outcomes).toHaveLength(6);
+  });
+
+  it("an instant job taken by 100 providers at once: one booking, HL309 for the 99 others", async () => {
+    const report = await offersRace({ stack, providers: 100, rounds: 2, mode: "instant" });
+    expect(report.rounds.map((r) => [r.attempts, r.succeeded, r.bookings, r.acceptedOffers, r.errors, r.ok])).toEqual([
+      [100, 1, 1, 1, { HL309: 99 }, true], [100, 1, 1, 1, { HL309: 99 }, true],
+    ]);
   });
 
   it("the offers-race benchmark scenario (small): one booking per round from a second process", async () => {

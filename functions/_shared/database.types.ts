@@ -2406,6 +2406,11 @@ isOneToOne: false
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"listing_count": number,"listing_id": string,"lng": number,"min_price": number
             }[]
                            },
+"cluster_open_jobs_in_bounds":
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_east": number,"p_grid_size"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_north": number,"p_south": number,"p_west": number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
+              "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"job_count": number,"job_id": string,"lat": number,"lng": number,"max_budget": number
+            }[]
+                           },
 "cluster_providers_in_bounds":
 { Args: { "p_available_now"?: boolean,"p_category_id"?: string,"p_east": number,"p_grid_size"?: number,"p_max_price"?: number,"p_min_price"?: number,"p_min_rating"?: number,"p_north": number,"p_open_from"?: string,"p_open_to"?: string,"p_south": number,"p_verified_only"?: boolean,"p_west": number }; Returns: {
               "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"lat": number,"lng": number,"min_price": number,"provider_count": number,"provider_id": string
@@ -2944,6 +2949,11 @@ isOneToOne: false
 "list_notifications":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_locale"?: string,"p_unread_only"?: boolean }; Returns: {
               "body": string,"body_key": string,"created_at": string,"cursor": string,"deep_link": string,"id": string,"kind": string,"params": Json,"payload": Json,"read_at": string,"title": string,"title_key": string,"type_group": string
+            }[]
+                           },
+"list_open_jobs_in_bounds":
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_east": number,"p_limit"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_north": number,"p_south": number,"p_west": number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
+              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_instant": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
             }[]
                            },
 "list_open_jobs_near_me":

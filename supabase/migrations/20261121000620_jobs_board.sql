@@ -529,6 +529,163 @@ comment on function public.get_job(uuid) is
 revoke all on function public.get_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_job(uuid) to authenticated;
 
+-- The job board's query, shared by list_open_jobs_near_me and list_open_jobs_in_bounds: open,
+-- visible jobs (not the caller's, not hidden, not excluding the caller) whose fuzzed point is within
+-- p_radius of p_origin (and inside the map bounds, when given: degrees, compared as such), with the
+-- filters, nearest first after the cursor. Checks of the filters (private.check_open_jobs_filters) are the callers'.
+create or replace function private.open_jobs_page(
+  p_uid uuid,
+  p_my_categories uuid[],
+  p_origin extensions.geography,
+  p_radius double precision,
+  p_south double precision,
+  p_west double precision,
+  p_north double precision,
+  p_east double precision,
+  p_category_id uuid,
+  p_min_budget bigint,
+  p_max_budget bigint,
+  p_currency text,
+  p_asap_only boolean,
+  p_window tstzrange,
+  p_my_categories_only boolean,
+  p_after_distance double precision,
+  p_after_id uuid,
+  p_limit integer
+)
+returns table (
+  id uuid,
+  customer_id uuid,
+  category_id uuid,
+  title text,
+  description text,
+  budget_kind text,
+  budget_min bigint,
+  budget_max bigint,
+  currency char(3),
+  duration_minutes integer,
+  is_asap boolean,
+  is_instant boolean,
+  preferred_start timestamptz,
+  preferred_end timestamptz,
+  neighbourhood text,
+  lat double precision,
+  lng double precision,
+  distance_m double precision,
+  photo_count integer,
+  live_offer_count integer,
+  is_matched boolean,
+  my_offer_id uuid,
+  my_offer_status text,
+  expires_at timestamptz,
+  created_at timestamptz,
+  cursor text
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with nearby as (
+    select j.*, extensions.st_distance(j.fuzzed_location, p_origin) as dist
+      from public.job_requests j
+     where j.status = 'open'
+       and j.hidden_at is null
+       and j.expires_at > private.now()
+       and j.customer_id <> p_uid
+       -- A provider excluded from a reopened job (they gave its booking up) no longer sees it.
+       and not exists (select 1 from private.job_exclusions x where x.job_id = j.id and x.provider_id = p_uid)
+       and extensions.st_dwithin(j.fuzzed_location, p_origin, p_radius)
+       and (p_south is null
+            or (extensions.st_y(j.fuzzed_location::extensions.geometry) between p_south and p_north
+                and extensions.st_x(j.fuzzed_location::extensions.geometry) between p_west and p_east))
+       and (p_category_id is null or exists (
+              select 1 from public.categories c where c.id = j.category_id and p_category_id = any (c.path_ids)))
+       and (not coalesce(p_my_categories_only, false) or j.category_id = any (p_my_categories))
+       and (p_min_budget is null or j.budget_max >= p_min_budget)
+       and (p_max_budget is null or j.budget_min <= p_max_budget)
+       and (p_currency is null or j.currency = p_currency)
+       and (not coalesce(p_asap_only, false) or j.is_asap)
+       and (p_window is null or j.is_asap or j.preferred_window operator(pg_catalog.&&) p_window)
+  )
+  select n.id, n.customer_id, n.category_id, n.title, n.description, n.budget_kind, n.budget_min, n.budget_max,
+         n.currency, n.duration_minutes, n.is_asap, n.is_instant, pg_catalog.lower(n.preferred_window), pg_catalog.upper(n.preferred_window),
+         n.neighbourhood,
+         extensions.st_y(n.fuzzed_location::extensions.geometry), extensions.st_x(n.fuzzed_location::extensions.geometry),
+         n.dist,
+         pg_catalog.cardinality(n.photo_paths),
+         (select pg_catalog.count(*)::integer from public.job_offers o
+           where o.job_id = n.id and o.status in ('pending', 'countered')),
+         exists (select 1 from public.job_matches m where m.job_id = n.id and m.provider_id = p_uid and m.source = 'matched'),
+         mine.id, mine.status,
+         n.expires_at, n.created_at,
+         n.dist::text || '|' || n.id::text
+    from nearby n
+    left join lateral (
+      select o.id, o.status from public.job_offers o
+       where o.job_id = n.id and o.provider_id = p_uid
+       order by o.created_at desc limit 1) mine on true
+   where p_after_id is null or (n.dist, n.id) > (p_after_distance, p_after_id)
+   order by n.dist, n.id
+   limit p_limit;
+$$;
+comment on function private.open_jobs_page(uuid, uuid[], extensions.geography, double precision, double precision, double precision,
+  double precision, double precision, uuid, bigint,
+  bigint, text, boolean, tstzrange, boolean, double precision, uuid, integer) is
+  'The job board''s page of open jobs for a provider (near a point, optionally inside a box), shared by list_open_jobs_near_me and list_open_jobs_in_bounds.';
+revoke all on function private.open_jobs_page(uuid, uuid[], extensions.geography, double precision, double precision, double precision,
+  double precision, double precision, uuid, bigint,
+  bigint, text, boolean, tstzrange, boolean, double precision, uuid, integer) from public, anon, authenticated, service_role;
+
+-- The board's filters and cursor, checked once for both listings (HL324, HL007): returns the
+-- preferred window filter and the cursor's position.
+create or replace function private.check_open_jobs_filters(
+  p_min_budget bigint,
+  p_max_budget bigint,
+  p_window_start timestamptz,
+  p_window_end timestamptz,
+  p_limit integer,
+  p_cursor text,
+  out window_filter tstzrange,
+  out after_distance double precision,
+  out after_id uuid
+)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if p_limit is null or p_limit not between 1 and 100 then
+    perform private.raise_error('HL324', 'limit must be between 1 and 100');
+  end if;
+  if p_min_budget is not null and p_max_budget is not null and p_min_budget > p_max_budget then
+    perform private.raise_error('HL324', 'min_budget must not exceed max_budget');
+  end if;
+  if p_window_start is not null and p_window_end is not null and p_window_start >= p_window_end then
+    perform private.raise_error('HL324', 'window_start must be before window_end');
+  end if;
+  if p_window_start is not null or p_window_end is not null then
+    window_filter := pg_catalog.tstzrange(p_window_start, p_window_end, '[)');
+  end if;
+  if p_cursor is not null then
+    begin
+      after_distance := pg_catalog.split_part(p_cursor, '|', 1)::float8;
+      after_id := pg_catalog.split_part(p_cursor, '|', 2)::uuid;
+    exception when others then
+      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
+    end;
+    if after_distance is null or after_id is null then
+      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
+    end if;
+  end if;
+end;
+$$;
+comment on function private.check_open_jobs_filters(bigint, bigint, timestamptz, timestamptz, integer, text) is
+  'Checks the job board''s filters, page size and cursor (HL324, HL007); returns the window filter and the cursor position.';
+revoke all on function private.check_open_jobs_filters(bigint, bigint, timestamptz, timestamptz, integer, text)
+  from public, anon, authenticated, service_role;
+
 create or replace function public.list_open_jobs_near_me(
   p_lat double precision default null,
   p_lng double precision default null,
@@ -577,15 +734,12 @@ stable
 security definer
 set search_path = ''
 as $$
-#variable_conflict use_column
 declare
   v_uid uuid := private.require_uid();
   v_provider public.provider_profiles;
   v_origin extensions.geography;
   v_radius integer;
-  v_after_distance float8;
-  v_after_id uuid;
-  v_window tstzrange;
+  v_f record;
 begin
   select * into v_provider from public.provider_profiles p where p.id = v_uid;
   if not found then
@@ -599,70 +753,11 @@ begin
   if v_radius not between 100 and 100000 then
     perform private.raise_error('HL324', 'radius_m must be between 100 and 100000');
   end if;
-  if p_limit is null or p_limit not between 1 and 100 then
-    perform private.raise_error('HL324', 'limit must be between 1 and 100');
-  end if;
-  if p_min_budget is not null and p_max_budget is not null and p_min_budget > p_max_budget then
-    perform private.raise_error('HL324', 'min_budget must not exceed max_budget');
-  end if;
-  if p_window_start is not null and p_window_end is not null and p_window_start >= p_window_end then
-    perform private.raise_error('HL324', 'window_start must be before window_end');
-  end if;
-  if p_window_start is not null or p_window_end is not null then
-    v_window := pg_catalog.tstzrange(p_window_start, p_window_end, '[)');
-  end if;
-  if p_cursor is not null then
-    begin
-      v_after_distance := pg_catalog.split_part(p_cursor, '|', 1)::float8;
-      v_after_id := pg_catalog.split_part(p_cursor, '|', 2)::uuid;
-    exception when others then
-      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
-    end;
-    if v_after_distance is null or v_after_id is null then
-      perform private.raise_error('HL007', pg_catalog.format('cursor %L', p_cursor));
-    end if;
-  end if;
-
+  select * into v_f from private.check_open_jobs_filters(p_min_budget, p_max_budget, p_window_start, p_window_end, p_limit, p_cursor);
   return query
-  with nearby as (
-    select j.*, extensions.st_distance(j.fuzzed_location, v_origin) as dist
-      from public.job_requests j
-     where j.status = 'open'
-       and j.hidden_at is null
-       and j.expires_at > private.now()
-       and j.customer_id <> v_uid
-       -- A provider excluded from a reopened job (they gave its booking up) no longer sees it.
-       and not exists (select 1 from private.job_exclusions x where x.job_id = j.id and x.provider_id = v_uid)
-       and extensions.st_dwithin(j.fuzzed_location, v_origin, v_radius)
-       and (p_category_id is null or exists (
-              select 1 from public.categories c where c.id = j.category_id and p_category_id = any (c.path_ids)))
-       and (not coalesce(p_my_categories_only, false) or j.category_id = any (v_provider.category_ids))
-       and (p_min_budget is null or j.budget_max >= p_min_budget)
-       and (p_max_budget is null or j.budget_min <= p_max_budget)
-       and (p_currency is null or j.currency = p_currency)
-       and (not coalesce(p_asap_only, false) or j.is_asap)
-       and (v_window is null or j.is_asap or j.preferred_window && v_window)
-  )
-  select n.id, n.customer_id, n.category_id, n.title, n.description, n.budget_kind, n.budget_min, n.budget_max,
-         n.currency, n.duration_minutes, n.is_asap, n.is_instant, pg_catalog.lower(n.preferred_window), pg_catalog.upper(n.preferred_window),
-         n.neighbourhood,
-         extensions.st_y(n.fuzzed_location::extensions.geometry), extensions.st_x(n.fuzzed_location::extensions.geometry),
-         n.dist,
-         pg_catalog.cardinality(n.photo_paths),
-         (select pg_catalog.count(*)::integer from public.job_offers o
-           where o.job_id = n.id and o.status in ('pending', 'countered')),
-         exists (select 1 from public.job_matches m where m.job_id = n.id and m.provider_id = v_uid and m.source = 'matched'),
-         mine.id, mine.status,
-         n.expires_at, n.created_at,
-         n.dist::text || '|' || n.id::text
-    from nearby n
-    left join lateral (
-      select o.id, o.status from public.job_offers o
-       where o.job_id = n.id and o.provider_id = v_uid
-       order by o.created_at desc limit 1) mine on true
-   where p_cursor is null or (n.dist, n.id) > (v_after_distance, v_after_id)
-   order by n.dist, n.id
-   limit p_limit;
+  select * from private.open_jobs_page(v_uid, v_provider.category_ids, v_origin, v_radius, null, null, null, null, p_category_id, p_min_budget,
+                                       p_max_budget, p_currency, p_asap_only, v_f.window_filter, p_my_categories_only,
+                                       v_f.after_distance, v_f.after_id, p_limit);
 end;
 $$;
 comment on function public.list_open_jobs_near_me(double precision, double precision, integer, uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, integer, text) is

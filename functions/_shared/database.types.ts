@@ -2408,7 +2408,7 @@ isOneToOne: false
                            },
 "cluster_open_jobs_in_bounds":
 { Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_east": number,"p_grid_size"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_north": number,"p_south": number,"p_west": number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
-              "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"job_count": number,"job_id": string,"lat": number,"lng": number,"max_budget": number
+              "cell_col": number,"cell_east": number,"cell_north": number,"cell_row": number,"cell_south": number,"cell_west": number,"currency": string,"job_count": number,"job_id": string,"lat": number,"lng": number,"max_budget": number
             }[]
                            },
 "cluster_providers_in_bounds":
@@ -4062,7 +4062,7 @@ isOneToOne: false
         isSetofReturn: false
       } },
 "take_job":
-{ Args: { "p_job_id": string,"p_start"?: string }; Returns: {
+{ Args: { "p_expected_budget"?: number,"p_job_id": string,"p_start"?: string }; Returns: {
               "accepted_at": string | null,
 "business_id": string | null,
 "cancel_reason": string | null,

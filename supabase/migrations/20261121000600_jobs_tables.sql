@@ -66,7 +66,9 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL327', 'not_qualified_for_job', 403, 'Only an available provider who offers the job''s category and covers its place can take it.',
    'See details for the condition you do not meet: your categories, your service area, or your availability.'),
   ('HL328', 'invalid_take_start', 400, 'The start time is invalid for this job.',
-   'Give a start inside the job''s preferred window and at least jobs.instant_lead_minutes from now (within 180 days), or none to take the earliest.')
+   'Give a start inside the job''s preferred window and at least jobs.instant_lead_minutes from now (within 180 days), or none to take the earliest.'),
+  ('HL329', 'job_terms_changed', 409, 'The job''s budget changed since you saw it.',
+   'Read the job again (see details for the budget now) and take it at that budget, or leave it.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;

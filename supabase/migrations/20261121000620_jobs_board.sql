@@ -59,7 +59,7 @@ declare
 begin
   select * into v_job from public.job_requests where id = p_job_id;
   select l.location into v_location from private.job_locations l where l.job_id = p_job_id;
-  if v_job.id is null or v_location is null or v_job.status <> 'open' then
+  if v_job.id is null or v_location is null or v_job.status <> 'open' or v_job.hidden_at is not null then
     return 0;
   end if;
 

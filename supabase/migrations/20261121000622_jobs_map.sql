@@ -135,7 +135,7 @@ create or replace function public.cluster_open_jobs_in_bounds(
 returns table (
   cell_row integer, cell_col integer, job_count integer, lat double precision, lng double precision,
   cell_south double precision, cell_west double precision, cell_north double precision, cell_east double precision,
-  job_id uuid, max_budget bigint)
+  job_id uuid, max_budget bigint, currency char(3))
 language plpgsql
 stable
 security definer
@@ -163,8 +163,10 @@ begin
          p_south + c.r * (p_north - p_south) / p_grid_size, p_west + c.c * (p_east - p_west) / p_grid_size,
          p_south + (c.r + 1) * (p_north - p_south) / p_grid_size, p_west + (c.c + 1) * (p_east - p_west) / p_grid_size,
          case when pg_catalog.count(*) = 1 then (pg_catalog.array_agg(c.id))[1] end,
-         pg_catalog.max(c.budget_max)
-    from (select j.id, j.lat, j.lng, j.budget_max,
+         -- Budgets compare only within one currency.
+         case when pg_catalog.count(distinct c.currency) = 1 then pg_catalog.max(c.budget_max) end,
+         case when pg_catalog.count(distinct c.currency) = 1 then pg_catalog.min(c.currency) end
+    from (select j.id, j.lat, j.lng, j.budget_max, j.currency,
                  least(pg_catalog.floor((j.lat - p_south) / (p_north - p_south) * p_grid_size)::integer, p_grid_size - 1) as r,
                  least(pg_catalog.floor((j.lng - p_west) / (p_east - p_west) * p_grid_size)::integer, p_grid_size - 1) as c
             from private.open_jobs_page(v_uid, v_provider.category_ids, v_b.centre, v_b.radius, p_south, p_west, p_north, p_east,
@@ -177,7 +179,8 @@ $$;
 comment on function public.cluster_open_jobs_in_bounds(double precision, double precision, double precision, double precision, integer,
   uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) is
   'The open jobs of list_open_jobs_in_bounds (same bounds, filters and fuzzed points) counted on a p_grid_size x p_grid_size grid '
-  '(1-32, default 8): the non-empty cells with job_count, the mean position of their jobs, the cell bounds, the highest budget, '
+  '(1-32, default 8): the non-empty cells with job_count, the mean position of their jobs, the cell bounds, the highest budget '
+  'and its currency (null when the cell mixes currencies; filter with p_currency), '
   'and job_id when a cell holds one job. Exact counts. Errors: HL106, HL324, HL200/HL201.';
 revoke all on function public.cluster_open_jobs_in_bounds(double precision, double precision, double precision, double precision, integer,
   uuid, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) from public, anon, authenticated, service_role;

@@ -58,6 +58,23 @@ begin
       perform private.raise_error('HL301', pg_catalog.format('unknown field %s; fields that can change: %s', v_key,
                                                              pg_catalog.array_to_string(v_fields, ', ')));
     end if;
+    -- JSON types as the fields take them (null only where it clears or resets a field).
+    if pg_catalog.jsonb_typeof(v_c -> v_key) <> (case
+         when v_key in ('title', 'preferred_start', 'preferred_end', 'category_id') then 'string'
+         when v_key in ('description', 'address', 'neighbourhood') and pg_catalog.jsonb_typeof(v_c -> v_key) = 'null' then 'null'
+         when v_key in ('description', 'address', 'neighbourhood') then 'string'
+         when v_key in ('duration_minutes', 'fixed_budget', 'budget_min', 'budget_max', 'lat', 'lng') then 'number'
+         when v_key = 'asap' then 'boolean'
+         when v_key = 'photo_paths' then 'array' end) then
+      perform private.raise_error(case when v_key = 'photo_paths' then 'HL308' else 'HL301' end,
+        pg_catalog.format('%s must be %s', v_key, case
+          when v_key in ('description', 'address', 'neighbourhood') then 'a string or null'
+          when v_key in ('title', 'category_id') then 'a string'
+          when v_key in ('preferred_start', 'preferred_end') then 'a timestamp string such as "2030-03-02T12:00:00Z"'
+          when v_key = 'asap' then 'true or false'
+          when v_key = 'photo_paths' then 'an array of object paths'
+          else 'a number' end));
+    end if;
   end loop;
 
   -- The job row first, then its offers (as accepting an offer does): an edit and an acceptance
@@ -71,11 +88,15 @@ begin
   end if;
   if v_job.status <> 'open' then
     perform private.raise_error('HL306', pg_catalog.format('job status is %s; only open jobs can be edited', v_job.status));
+  elsif v_job.expires_at <= v_now then
+    perform private.raise_error('HL306', 'job status is expired; only open jobs can be edited');
+  elsif v_job.hidden_at is not null then
+    perform private.raise_error('HL306', 'the job was hidden by moderation and cannot be edited');
   end if;
   select * into v_place from private.job_locations l where l.job_id = v_job.id;
 
-  -- The new values: a field given replaces the current one (JSON null clears description, address
-  -- and neighbourhood); the budget and the time are replaced as a whole when any of their fields is
+  -- The new values: a field given replaces the current one (JSON null clears description and
+  -- address, and resets neighbourhood to the customer's, as post_job does); the budget and the time are replaced as a whole when any of their fields is
   -- given, as post_job takes them.
   begin
     v_title := case when v_c ? 'title' then v_c ->> 'title' else v_job.title end;
@@ -107,17 +128,14 @@ begin
       v_location := v_place.location;
     end if;
     if v_c ? 'photo_paths' then
-      if pg_catalog.jsonb_typeof(v_c -> 'photo_paths') <> 'array' then
-        perform private.raise_error('HL308', 'photo_paths must be an array of object paths');
-      end if;
       v_photos := array(select pg_catalog.jsonb_array_elements_text(v_c -> 'photo_paths'));
     else
       v_photos := v_job.photo_paths;
     end if;
   exception
-    when invalid_text_representation or invalid_datetime_format or datetime_field_overflow
-         or numeric_value_out_of_range then
-      perform private.raise_error('HL301', pg_catalog.format('a field has a value of the wrong type (%s)', sqlerrm));
+    -- Any unreadable value (22xxx: a malformed uuid, timestamp, time zone or number out of range).
+    when data_exception then
+      perform private.raise_error('HL301', pg_catalog.format('a field has a value that cannot be read (%s)', sqlerrm));
   end;
   v_moved := extensions.st_distance(v_location, v_place.location, false) > 0;
   -- Moving the job forgets the old address unless a new one is given.
@@ -132,6 +150,9 @@ begin
   select * into v_terms
     from private.check_job_terms(v_category, v_title, v_description, v_address, v_neighbourhood, v_duration,
                                  v_fixed, v_min, v_max, v_job.currency, v_asap, v_start, v_end);
+  if v_job.is_instant and v_terms.budget_kind <> 'fixed' then
+    perform private.raise_error('HL302', 'an instant job is taken at its budget: give fixed_budget');
+  end if;
   if v_photos is distinct from v_job.photo_paths then
     perform private.check_job_photos(v_job, v_photos);
   end if;

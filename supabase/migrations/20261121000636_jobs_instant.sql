@@ -4,7 +4,7 @@
 -- through the same path as an accepted offer (private.book_offer), so concurrent takers queue on
 -- the job row and exactly one is booked; the others get HL309.
 
-create or replace function public.take_job(p_job_id uuid, p_start timestamptz default null)
+create or replace function public.take_job(p_job_id uuid, p_start timestamptz default null, p_expected_budget bigint default null)
 returns public.bookings
 language plpgsql
 security definer
@@ -42,17 +42,25 @@ begin
     end if;
     perform private.raise_error('HL306', pg_catalog.format('job status is %s', v_job.status));
   end if;
+  -- A job hidden by moderation is unknown to providers it was never shown to (as for offers).
+  if v_job.hidden_at is not null then
+    if v_job.customer_id <> v_uid and v_job.id not in (select e.id from private.my_engaged_job_ids() as e(id)) then
+      perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
+    end if;
+    perform private.raise_error('HL306', 'the job was hidden by moderation');
+  end if;
   if v_job.customer_id = v_uid then
     perform private.raise_error('HL311');
-  end if;
-  if v_job.hidden_at is not null then
-    perform private.raise_error('HL306', 'the job was hidden by moderation');
   end if;
   if v_job.expires_at <= v_now then
     perform private.raise_error('HL306', 'job status is expired');
   end if;
   if not v_job.is_instant then
     perform private.raise_error('HL326');
+  end if;
+  -- The budget the provider saw: the customer may have edited it since (update_job).
+  if p_expected_budget is not null and p_expected_budget <> v_job.budget_max then
+    perform private.raise_error('HL329', pg_catalog.format('the budget is now %s %s', v_job.budget_max, v_job.currency));
   end if;
   if exists (select 1 from private.job_exclusions x where x.job_id = v_job.id and x.provider_id = v_uid) then
     perform private.raise_error('HL325', 'your booking for this job was cancelled on your side');
@@ -100,13 +108,14 @@ begin
   return (select b from public.bookings b where b.id = v_offer.booking_id);
 end;
 $$;
-comment on function public.take_job(uuid, timestamptz) is
+comment on function public.take_job(uuid, timestamptz, bigint) is
   'The calling provider takes an instant job (posted with p_instant) at its fixed budget: in one transaction their offer is made '
   'and booked exactly as an accepted offer (booking accepted at the job''s exact place, job assigned, other live offers closed; '
   'the customer gets job.taken). Concurrent takers are served one at a time: one is booked, the others get HL309. p_start: '
   'inside the job''s window and at least jobs.instant_lead_minutes from now (default: the earliest such time on a 5-minute '
-  'mark). Qualified: offers the category, covers the place, available. Errors: HL106 not a provider, HL300, HL311 own job, '
+  'mark). p_expected_budget: the budget the provider saw (HL329 when the customer changed it since). Qualified: offers the
+  category, covers the place, available. Errors: HL106 not a provider, HL300, HL311 own job, '
   'HL306 not open, HL309 already taken, HL326 not instant (make an offer), HL325 excluded, HL327 not qualified, '
-  'HL328 start, HL312 a live offer of yours exists, HL404 you are booked at that time.';
-revoke all on function public.take_job(uuid, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function public.take_job(uuid, timestamptz) to authenticated;
+  'HL328 start, HL329 budget changed, HL312 a live offer of yours exists, HL404 you are booked at that time.';
+revoke all on function public.take_job(uuid, timestamptz, bigint) from public, anon, authenticated, service_role;
+grant execute on function public.take_job(uuid, timestamptz, bigint) to authenticated;

@@ -326,7 +326,7 @@ select is((select count(*)::int from public.notifications where user_id = tests.
 ------------------------------------------------------------------------------------------------
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
-select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL339'), 25, 'the jobs module registers HL300-HL328 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
+select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL339'), 26, 'the jobs module registers HL300-HL329 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
 select fk_ok('public', 'job_requests', 'booking_id', 'public', 'bookings', 'id');
 select fk_ok('public', 'job_offers', 'booking_id', 'public', 'bookings', 'id');
 

@@ -3,7 +3,7 @@
 -- invalidates closed with a reason (and only those), expiry following the window, a new place or
 -- category matched again, the address kept or forgotten, and no edit once the job is assigned.
 begin;
-select plan(41);
+select plan(47);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -57,6 +57,14 @@ select throws_ok(format($$ select public.update_job(%L, '{"currency": "USD"}') $
   'HL302', null, 'the currency cannot change (HL302)');
 select throws_ok(format($$ select public.update_job(%L, '{"duration_minutes": "long"}') $$, tests.id('job')),
   'HL301', null, 'a value of the wrong type: HL301, not a server error');
+select throws_ok(format($$ select public.update_job(%L, '{"title": 42}') $$, tests.id('job')),
+  'HL301', null, 'a number for a text field: HL301 (not silently turned into text)');
+select throws_ok(format($$ select public.update_job(%L, '{"asap": "yes"}') $$, tests.id('job')),
+  'HL301', null, 'asap must be a boolean');
+select throws_ok(format($$ select public.update_job(%L, '{"preferred_start": "2030-03-02 10:00 Foo/Bar", "preferred_end": "2030-03-02T20:00:00Z"}') $$, tests.id('job')),
+  'HL301', null, 'an unknown time zone: HL301');
+select throws_ok(format($$ select public.update_job(%L, '{"category_id": "not-a-uuid"}') $$, tests.id('job')),
+  'HL301', null, 'a malformed uuid: HL301');
 select throws_ok(format($$ select public.update_job(%L, '{"title": "ab"}') $$, tests.id('job')),
   'HL301', null, 'a title too short: HL301 as in post_job');
 select throws_ok(format($$ select public.update_job(%L, '{"budget_min": 5000}') $$, tests.id('job')),
@@ -80,7 +88,8 @@ select tests.authenticate_as('je_cust');
 select is((public.update_job(tests.id('job'), '{"title": "Leaking kitchen sink", "budget_min": 10000, "budget_max": 20000}')).title,
   'Leaking kitchen sink', 'an edit to the same values returns the job');
 reset role;
-select is((select count(*)::int from public.notifications where kind = 'job.updated'), 0, 'and tells nobody');
+select is((select count(*)::int from public.notifications where kind = 'job.updated' and payload ->> 'job_id' = tests.id('job')::text), 0,
+  'and tells nobody');
 
 ------------------------------------------------------------------------------------------------
 -- Texts: every live offer's provider is told what changed.
@@ -90,7 +99,7 @@ select is((public.update_job(tests.id('job'), '{"title": "Leaking sink and tap",
   'the title changes and JSON null clears the description');
 reset role;
 select set_eq(
-  $$ select user_id, payload ->> 'changes' from public.notifications where kind = 'job.updated' $$,
+  $$ select user_id, payload ->> 'changes' from public.notifications where kind = 'job.updated' and payload ->> 'job_id' = tests.id('job')::text $$,
   format($$ values (%L::uuid, '["title", "description"]'), (%L::uuid, '["title", "description"]'), (%L::uuid, '["title", "description"]') $$,
          tests.id('je_a'), tests.id('je_b'), tests.id('je_c')),
   'the three providers with live offers get job.updated with the list of changes');
@@ -109,7 +118,8 @@ select is((select payload ->> 'reason' from public.notifications where user_id =
   'job_edited_budget', 'its provider gets offer.invalidated with the reason');
 select is(array(select status from public.job_offers where id in (tests.id('offer_a'), tests.id('offer_c')) order by price),
   array['pending', 'pending'], 'a (150.00) fits; c was above the budget before the edit and is left to the customer');
-select is((select count(*)::int from public.notifications where kind = 'job.updated' and payload ->> 'changes' = '["budget"]'), 2,
+select is((select count(*)::int from public.notifications where kind = 'job.updated' and payload ->> 'changes' = '["budget"]'
+             and payload ->> 'job_id' = tests.id('job')::text), 2,
   'the two remaining live offers are told');
 
 ------------------------------------------------------------------------------------------------
@@ -164,6 +174,20 @@ select is((select count(*)::int from public.notifications where user_id = tests.
 ------------------------------------------------------------------------------------------------
 -- Assigned: no edit.
 ------------------------------------------------------------------------------------------------
+-- Hidden by moderation, or past its expiry before the timer ran: no edit.
+reset role;
+update public.job_requests set hidden_at = now() where id = tests.id('job');
+select tests.authenticate_as('je_cust');
+select throws_ok(format($$ select public.update_job(%L, '{"title": "Back on the board"}') $$, tests.id('job')),
+  'HL306', null, 'a job hidden by moderation cannot be edited (nor re-matched)');
+reset role;
+update public.job_requests set hidden_at = null where id = tests.id('job');
+select tests.freeze_time('2030-03-02 20:30+00');
+select tests.authenticate_as('je_cust');
+select throws_ok(format($$ select public.update_job(%L, '{"preferred_start": "2030-03-05T08:00:00Z", "preferred_end": "2030-03-05T18:00:00Z"}') $$, tests.id('job')),
+  'HL306', null, 'a job past its expiry cannot be brought back by an edit');
+reset role;
+select tests.freeze_time('2030-03-01 08:00+00');
 select tests.accept_offer('je_cust', tests.id('offer_a2'));
 select tests.authenticate_as('je_cust');
 select throws_ok(format($$ select public.update_job(%L, '{"title": "Too late"}') $$, tests.id('job')),

@@ -3,7 +3,7 @@
 -- start checked, the taker booked at the budget through the offer path (timeline make + take, the
 -- customer told, other live offers closed), and a second taker answered HL309.
 begin;
-select plan(27);
+select plan(31);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -58,6 +58,22 @@ select throws_ok(format($$ select public.take_job(%L) $$, tests.id('job')), 'HL3
 select tests.authenticate_as('ji_c');
 select throws_ok(format($$ select public.take_job(%L) $$, tests.id('job')), 'HL312', null,
   'a provider with a live offer on the job must withdraw it first (HL312)');
+select tests.authenticate_as('ji_cust');
+select throws_ok(format($$ select public.update_job(%L, '{"budget_min": 10000, "budget_max": 20000}') $$, tests.id('job')), 'HL302', null,
+  'an instant job keeps a fixed budget when edited (HL302)');
+select tests.authenticate_as('ji_a');
+select throws_ok(format($$ select public.take_job(%L, p_expected_budget => 20000) $$, tests.id('job')), 'HL329', null,
+  'the budget the provider saw differs from the job''s: HL329, nothing booked');
+reset role;
+update public.job_requests set hidden_at = now() where id = tests.id('job');
+select tests.authenticate_as('ji_off');
+select throws_ok(format($$ select public.take_job(%L) $$, tests.id('job')), 'HL300', null,
+  'a job hidden by moderation is unknown to a provider it was never shown to (HL300)');
+select tests.authenticate_as('ji_a');
+select throws_ok(format($$ select public.take_job(%L) $$, tests.id('job')), 'HL306', null,
+  'and not open to one it was shown to (HL306)');
+reset role;
+update public.job_requests set hidden_at = null where id = tests.id('job');
 select tests.authenticate_as('ji_a');
 select throws_ok(format($$ select public.take_job(%L, '2030-03-01 08:30+00') $$, tests.id('job')), 'HL328', null,
   'a start sooner than the lead (60 minutes): HL328');
@@ -70,7 +86,7 @@ select is((select status from public.job_requests where id = tests.id('job')), '
 -- Taken: booked at the budget, through the offer path.
 ------------------------------------------------------------------------------------------------
 select tests.authenticate_as('ji_a');
-select tests.keep('booking', (public.take_job(tests.id('job'), '2030-03-01 15:00+00')).id);
+select tests.keep('booking', (public.take_job(tests.id('job'), '2030-03-01 15:00+00', p_expected_budget => 18000)).id);
 reset role;
 select is((select (status, price, provider_id, lower(period), upper(period)) from public.bookings where id = tests.id('booking')),
           ('accepted'::text, 18000::bigint, tests.id('ji_a'), '2030-03-01 15:00+00'::timestamptz, '2030-03-01 16:00+00'::timestamptz),

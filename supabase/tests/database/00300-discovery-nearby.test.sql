@@ -80,11 +80,13 @@ select ok(
   (select bool_and(has_function_privilege(r, p.oid, 'execute'))
      from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
           unnest(array['anon', 'authenticated', 'service_role']) as r
-    where n.nspname = 'public' and p.proname like any (array['search\_%', 'cluster\_%'])),
+    where n.nspname = 'public'
+      and p.proname like any (array['search\_providers\_%', 'search\_listings\_%', 'cluster\_providers\_%', 'cluster\_listings\_%'])),
   'anon, authenticated and service_role may execute every discovery RPC');
 select ok(
   (select bool_and(p.provolatile = 's') from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'public' and p.proname like any (array['search\_%', 'cluster\_%'])),
+    where n.nspname = 'public'
+      and p.proname like any (array['search\_providers\_%', 'search\_listings\_%', 'cluster\_providers\_%', 'cluster\_listings\_%'])),
   'discovery RPCs are stable (read-only transactions through the Data API)');
 
 ------------------------------------------------------------------------------------------------

@@ -2990,6 +2990,11 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"list_provider_day":
+{ Args: { "p_business_id"?: string,"p_days"?: number,"p_from"?: string }; Returns: {
+              "address": string,"booking_id": string,"customer_first_name": string,"distance_from_previous_m": number,"ends_at": string,"lat": number,"listing_title": string,"lng": number,"provider_id": string,"provider_name": string,"reference": string,"starts_at": string,"status": string,"stop_number": number
+            }[]
+                           },
 "list_reviews":
 { Args: { "p_after"?: string,"p_limit"?: number,"p_role"?: string,"p_user_id": string }; Returns: {
               "author_avatar_path": string,"author_id": string,"author_side": string,"author_username": string,"comment": string,"cursor": string,"id": string,"published_at": string,"rating": number,"replied_at": string,"reply": string,"reviewee_id": string,"reviewee_role": string,"subratings": Json,"trade_kind": string

@@ -87,7 +87,9 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL434', 'invalid_booking_input', 400, 'A booking field has an invalid value.',
    'See details: reasons up to 1000 characters, notes up to 2000, addresses up to 300, metadata a JSON object under 4 KB.'),
   ('HL435', 'account_has_active_bookings', 409, 'The account has bookings in progress.',
-   'Finish, cancel or resolve the bookings listed in details before deleting the account.')
+   'Finish, cancel or resolve the bookings listed in details before deleting the account.'),
+  ('HL436', 'day_not_allowed', 403, 'Only a provider, or a member of the business, can list this day''s bookings.',
+   'Call list_provider_day as a provider (your own bookings) or give p_business_id of a business you own, manage or work for.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;

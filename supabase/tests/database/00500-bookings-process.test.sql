@@ -96,7 +96,7 @@ select is_empty($$ select 1 from public.booking_transitions t
 select ok((private.setting('bookings.request_ttl_minutes'))::int < (private.setting('bookings.card_authorization_window_minutes'))::int,
   'requests expire before a card authorisation would');
 select is((select schedule from cron.job where jobname = 'hyperlocal-booking-timers'), '* * * * *', 'the timers run every minute with pg_cron');
-select is((select count(*)::int from private.error_codes where code between 'HL400' and 'HL449'), 32, 'bookings error codes are registered');
+select is((select count(*)::int from private.error_codes where code between 'HL400' and 'HL449'), 33, 'bookings error codes are registered');
 
 ------------------------------------------------------------------------------------------------
 -- Every actor rule of every transition, from the data (allowed actors succeed and write an

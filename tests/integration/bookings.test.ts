@@ -191,6 +191,37 @@ describe("booking a listing and walking the whole lifecycle", () => {
     expect(public_.data!.every((r) => r.kind === "busy" && r.booking_id === null && r.customer_name === null)).toBe(true);
   });
 
+  it("shows a provider's day in route order, to the provider and to the business's staff", async () => {
+    // Two instant bookings on a day of their own, 10 days ahead (09:00 and 11:00 in Dubai).
+    const day = new Date(Date.now() + 10 * DAY);
+    day.setUTCHours(0, 0, 0, 0);
+    const at = (hourUtc: number) => new Date(day.getTime() + hourUtc * 3_600_000).toISOString();
+    const second = await book(w, w.customer, w.instantListing, at(7));
+    const first = await book(w, w.customer, w.instantListing, at(5));
+    expect([first.error, second.error]).toEqual([null, null]);
+    const midnightDubai = new Date(day.getTime() - 4 * 3_600_000).toISOString();
+    await sql`update public.profiles set full_name = 'Layla Mansour' where id = ${w.customer.id}`;
+
+    const { data, error } = await w.provider.client.rpc("list_provider_day", { p_from: midnightDubai, p_days: 1 });
+    expect(error).toBeNull();
+    const mine = data!.filter((r) => [first.data!.id, second.data!.id].includes(r.booking_id));
+    expect(mine.map((r) => [r.booking_id, r.stop_number, r.status])).toEqual([
+      [first.data!.id, 1, "accepted"], [second.data!.id, 2, "accepted"],
+    ]);
+    expect(mine[0]).toMatchObject({ lat: PLACE.lat, lng: PLACE.lng, address: PLACE.address, customer_first_name: "Layla" });
+    // From the provider's base (25.20, 55.27) to the place (25.21, 55.28): about 1.5 km; then the same place.
+    expect(mine[0].distance_from_previous_m).toBeGreaterThan(1400);
+    expect(mine[0].distance_from_previous_m).toBeLessThan(1600);
+    expect(mine[1].distance_from_previous_m).toBe(0);
+
+    const staffDay = await w.staff.client.rpc("list_provider_day", { p_from: midnightDubai, p_business_id: w.businessId });
+    expect(staffDay.error).toBeNull();
+    expect(staffDay.data!.map((r) => r.booking_id)).toEqual(data!.map((r) => r.booking_id));
+    const stranger = await w.stranger.client.rpc("list_provider_day", { p_from: midnightDubai, p_business_id: w.businessId });
+    expect(stranger.error).toMatchObject({ code: "HL436" });
+    expect(stranger.status).toBe(403);
+  });
+
   it("lets business staff scan the customer's QR code to record progress", async () => {
     const booking = await bookOk(w, w.instantListing);
     await authorizePayment(w.customer, booking.id);

@@ -2952,15 +2952,21 @@ isOneToOne: false
             }[]
                            },
 "list_open_jobs_in_bounds":
-{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_east": number,"p_limit"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_north": number,"p_south": number,"p_west": number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
-              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_instant": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
-            }[]
-                           },
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_east": number,"p_limit"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_north": number,"p_south": number,"p_west": number,"p_window_end"?: string,"p_window_start"?: string }; Returns: Database["public"]['CompositeTypes']["open_job"][]
+                          SetofOptions: {
+        from: "*"
+        to: "open_job"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_open_jobs_near_me":
-{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: {
-              "budget_kind": string,"budget_max": number,"budget_min": number,"category_id": string,"created_at": string,"currency": string,"cursor": string,"customer_id": string,"description": string,"distance_m": number,"duration_minutes": number,"expires_at": string,"id": string,"is_asap": boolean,"is_instant": boolean,"is_matched": boolean,"lat": number,"live_offer_count": number,"lng": number,"my_offer_id": string,"my_offer_status": string,"neighbourhood": string,"photo_count": number,"preferred_end": string,"preferred_start": string,"title": string
-            }[]
-                           },
+{ Args: { "p_asap_only"?: boolean,"p_category_id"?: string,"p_currency"?: string,"p_cursor"?: string,"p_lat"?: number,"p_limit"?: number,"p_lng"?: number,"p_max_budget"?: number,"p_min_budget"?: number,"p_my_categories_only"?: boolean,"p_radius_m"?: number,"p_window_end"?: string,"p_window_start"?: string }; Returns: Database["public"]['CompositeTypes']["open_job"][]
+                          SetofOptions: {
+        from: "*"
+        to: "open_job"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_product_offers":
 { Args: { "p_before_created_at"?: string,"p_before_id"?: string,"p_limit"?: number,"p_product_id"?: string,"p_role"?: string,"p_status"?: string }; Returns: {
               "amount": number,
@@ -4441,7 +4447,9 @@ isOneToOne: false
             [_ in never]: never
           }
           CompositeTypes: {
-            [_ in never]: never
+            "open_job": {
+                        "id": string | null,"customer_id": string | null,"category_id": string | null,"title": string | null,"description": string | null,"budget_kind": string | null,"budget_min": number | null,"budget_max": number | null,"currency": string | null,"duration_minutes": number | null,"is_asap": boolean | null,"is_instant": boolean | null,"preferred_start": string | null,"preferred_end": string | null,"neighbourhood": string | null,"lat": number | null,"lng": number | null,"distance_m": number | null,"photo_count": number | null,"live_offer_count": number | null,"is_matched": boolean | null,"my_offer_id": string | null,"my_offer_status": string | null,"expires_at": string | null,"created_at": string | null,"cursor": string | null
+                      }
           }
         }
 }

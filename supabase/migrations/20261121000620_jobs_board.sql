@@ -529,31 +529,9 @@ comment on function public.get_job(uuid) is
 revoke all on function public.get_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_job(uuid) to authenticated;
 
--- The job board's query, shared by list_open_jobs_near_me and list_open_jobs_in_bounds: open,
--- visible jobs (not the caller's, not hidden, not excluding the caller) whose fuzzed point is within
--- p_radius of p_origin (and inside the map bounds, when given: degrees, compared as such), with the
--- filters, nearest first after the cursor. Checks of the filters (private.check_open_jobs_filters) are the callers'.
-create or replace function private.open_jobs_page(
-  p_uid uuid,
-  p_my_categories uuid[],
-  p_origin extensions.geography,
-  p_radius double precision,
-  p_south double precision,
-  p_west double precision,
-  p_north double precision,
-  p_east double precision,
-  p_category_id uuid,
-  p_min_budget bigint,
-  p_max_budget bigint,
-  p_currency text,
-  p_asap_only boolean,
-  p_window tstzrange,
-  p_my_categories_only boolean,
-  p_after_distance double precision,
-  p_after_id uuid,
-  p_limit integer
-)
-returns table (
+-- A row of the job board (list_open_jobs_near_me, list_open_jobs_in_bounds): the public part of an
+-- open job with the caller's view of it (matched, their latest offer) and the page cursor.
+create type public.open_job as (
   id uuid,
   customer_id uuid,
   category_id uuid,
@@ -580,7 +558,36 @@ returns table (
   expires_at timestamptz,
   created_at timestamptz,
   cursor text
+);
+comment on type public.open_job is
+  'A row of the job board: an open job''s public part (fuzzed lat/lng, distance_m from the search point), its live offer count, '
+  'whether the calling provider was matched, their latest offer on it, and the keyset cursor.';
+
+-- The job board's query, shared by list_open_jobs_near_me and list_open_jobs_in_bounds: open,
+-- visible jobs (not the caller's, not hidden, not excluding the caller) whose fuzzed point is within
+-- p_radius of p_origin (and inside the map bounds, when given: degrees, compared as such), with the
+-- filters, nearest first after the cursor. Checks of the filters (private.check_open_jobs_filters) are the callers'.
+create or replace function private.open_jobs_page(
+  p_uid uuid,
+  p_my_categories uuid[],
+  p_origin extensions.geography,
+  p_radius double precision,
+  p_south double precision,
+  p_west double precision,
+  p_north double precision,
+  p_east double precision,
+  p_category_id uuid,
+  p_min_budget bigint,
+  p_max_budget bigint,
+  p_currency text,
+  p_asap_only boolean,
+  p_window tstzrange,
+  p_my_categories_only boolean,
+  p_after_distance double precision,
+  p_after_id uuid,
+  p_limit integer
 )
+returns setof public.open_job
 language sql
 stable
 security definer
@@ -701,34 +708,7 @@ create or replace function public.list_open_jobs_near_me(
   p_limit integer default 20,
   p_cursor text default null
 )
-returns table (
-  id uuid,
-  customer_id uuid,
-  category_id uuid,
-  title text,
-  description text,
-  budget_kind text,
-  budget_min bigint,
-  budget_max bigint,
-  currency char(3),
-  duration_minutes integer,
-  is_asap boolean,
-  is_instant boolean,
-  preferred_start timestamptz,
-  preferred_end timestamptz,
-  neighbourhood text,
-  lat double precision,
-  lng double precision,
-  distance_m double precision,
-  photo_count integer,
-  live_offer_count integer,
-  is_matched boolean,
-  my_offer_id uuid,
-  my_offer_status text,
-  expires_at timestamptz,
-  created_at timestamptz,
-  cursor text
-)
+returns setof public.open_job
 language plpgsql
 stable
 security definer

@@ -55,34 +55,7 @@ create or replace function public.list_open_jobs_in_bounds(
   p_limit integer default 50,
   p_cursor text default null
 )
-returns table (
-  id uuid,
-  customer_id uuid,
-  category_id uuid,
-  title text,
-  description text,
-  budget_kind text,
-  budget_min bigint,
-  budget_max bigint,
-  currency char(3),
-  duration_minutes integer,
-  is_asap boolean,
-  is_instant boolean,
-  preferred_start timestamptz,
-  preferred_end timestamptz,
-  neighbourhood text,
-  lat double precision,
-  lng double precision,
-  distance_m double precision,
-  photo_count integer,
-  live_offer_count integer,
-  is_matched boolean,
-  my_offer_id uuid,
-  my_offer_status text,
-  expires_at timestamptz,
-  created_at timestamptz,
-  cursor text
-)
+returns setof public.open_job
 language plpgsql
 stable
 security definer

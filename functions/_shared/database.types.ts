@@ -121,6 +121,38 @@ isOneToOne: false
       referencedColumns: ["state"]
     }
                   ]
+                },"booking_reschedules": {
+                  Row: {
+                    "answer_reason": string | null,"answered_by": string | null,"booking_id": string,"closed_at": string | null,"created_at": string,"expires_at": string,"id": string,"previous_period": unknown,"proposed_by": string | null,"proposed_period": unknown,"proposer_role": string,"reason": string,"status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "answer_reason"?: string | null,"answered_by"?: string | null,"booking_id": string,"closed_at"?: string | null,"created_at"?: string,"expires_at": string,"id"?: string,"previous_period": unknown,"proposed_by"?: string | null,"proposed_period": unknown,"proposer_role": string,"reason": string,"status"?: string
+                  }
+                  Update: {
+                    "answer_reason"?: string | null,"answered_by"?: string | null,"booking_id"?: string,"closed_at"?: string | null,"created_at"?: string,"expires_at"?: string,"id"?: string,"previous_period"?: unknown,"proposed_by"?: string | null,"proposed_period"?: unknown,"proposer_role"?: string,"reason"?: string,"status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "booking_reschedules_answered_by_fkey"
+      columns: ["answered_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_reschedules_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: false
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "booking_reschedules_proposed_by_fkey"
+      columns: ["proposed_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"booking_states": {
                   Row: {
                     "description": string,"holds_time": boolean,"is_terminal": boolean,"reveals_contact": boolean,"sort_order": number,"state": string
@@ -3280,6 +3312,28 @@ isOneToOne: false
 "prepare_tip_payment":
 { Args: { "p_amount": number,"p_booking_id": string,"p_payment_method"?: string,"p_provider": string }; Returns: Json
                            },
+"propose_booking_reschedule":
+{ Args: { "p_booking_id": string,"p_reason": string,"p_start": string }; Returns: {
+              "answer_reason": string | null,
+"answered_by": string | null,
+"booking_id": string,
+"closed_at": string | null,
+"created_at": string,
+"expires_at": string,
+"id": string,
+"previous_period": unknown,
+"proposed_by": string | null,
+"proposed_period": unknown,
+"proposer_role": string,
+"reason": string,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "booking_reschedules"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "quote_context":
 { Args: { "p_request": Json }; Returns: Json
                            },
@@ -3467,6 +3521,41 @@ isOneToOne: false
 "resolve_dispute":
 { Args: { "p_dispute_id": string,"p_outcome": string,"p_reason"?: string,"p_refund_amount"?: number }; Returns: Json
                            },
+"respond_booking_reschedule":
+{ Args: { "p_accept": boolean,"p_reason"?: string,"p_reschedule_id": string }; Returns: {
+              "accepted_at": string | null,
+"business_id": string | null,
+"cancel_reason": string | null,
+"cancellation_policy": NonNullable<Json>,
+"cancelled_at": string | null,
+"cancelled_by": string | null,
+"cancelled_late": boolean | null,
+"completed_at": string | null,
+"created_at": string,
+"currency": string,
+"customer_id": string,
+"customer_note": string | null,
+"free_cancellation_until": string | null,
+"id": string,
+"listing_id": string | null,
+"number": number,
+"period": unknown,
+"price": number,
+"provider_id": string,
+"reference": string | null,
+"request_expires_at": string | null,
+"start_code_attempts": number,
+"started_at": string | null,
+"status": string,
+"status_changed_at": string | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "respond_to_counter":
 { Args: { "p_accept": boolean,"p_message"?: string,"p_offer_id": string }; Returns: {
               "accepted_at": string | null,
@@ -4375,6 +4464,28 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "moderation_actions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"withdraw_booking_reschedule":
+{ Args: { "p_reschedule_id": string }; Returns: {
+              "answer_reason": string | null,
+"answered_by": string | null,
+"booking_id": string,
+"closed_at": string | null,
+"created_at": string,
+"expires_at": string,
+"id": string,
+"previous_period": unknown,
+"proposed_by": string | null,
+"proposed_period": unknown,
+"proposer_role": string,
+"reason": string,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "booking_reschedules"
         isOneToOne: true
         isSetofReturn: false
       } },

@@ -89,7 +89,21 @@ insert into private.error_codes (code, name, http_status, message, hint) values
   ('HL435', 'account_has_active_bookings', 409, 'The account has bookings in progress.',
    'Finish, cancel or resolve the bookings listed in details before deleting the account.'),
   ('HL436', 'day_not_allowed', 403, 'Only a provider, or a member of the business, can list this day''s bookings.',
-   'Call list_provider_day as a provider (your own bookings) or give p_business_id of a business you own, manage or work for.')
+   'Call list_provider_day as a provider (your own bookings) or give p_business_id of a business you own, manage or work for.'),
+  ('HL437', 'reschedule_too_late', 409, 'It is too late to move this booking.',
+   'New times are proposed and answered until bookings.reschedule_cutoff_minutes before the current start (details); cancel instead.'),
+  ('HL438', 'reschedule_limit_reached', 409, 'You have proposed as many new times for this booking as allowed.',
+   'Each party may propose bookings.reschedule_max_proposals times per booking; keep the time or cancel.'),
+  ('HL439', 'reschedule_pending', 409, 'A proposal to move this booking is waiting for an answer.',
+   'Answer it with respond_booking_reschedule, or withdraw your own with withdraw_booking_reschedule, before proposing again.'),
+  ('HL440', 'reschedule_not_found', 404, 'The reschedule proposal does not exist.',
+   'Check the id: you see the proposals of bookings you are a party to.'),
+  ('HL441', 'reschedule_not_pending', 409, 'The reschedule proposal is no longer waiting for an answer.',
+   'Details give its status (accepted, declined, withdrawn, expired or void) or when it expired; reload the booking.'),
+  ('HL442', 'reschedule_same_time', 400, 'The proposed start is the booking''s current start.',
+   'Propose a different start (the booking keeps its length).'),
+  ('HL443', 'reschedule_by_proposal', 400, 'A booking moves to a new time by proposal and answer.',
+   'Call propose_booking_reschedule(p_booking_id, p_start, p_reason); the other party answers with respond_booking_reschedule.')
 on conflict (code) do update
   set name = excluded.name, http_status = excluded.http_status,
       message = excluded.message, hint = excluded.hint;
@@ -123,7 +137,13 @@ insert into private.settings (key, value, description) values
   ('bookings.calendar_max_days', '62',
    'Longest range get_provider_calendar accepts, in days.'),
   ('bookings.stalled_after_minutes', '720',
-   'An en-route or arrived booking that never started is cancelled by the system this long after its scheduled end (12 h).')
+   'An en-route or arrived booking that never started is cancelled by the system this long after its scheduled end (12 h).'),
+  ('bookings.reschedule_max_proposals', '3',
+   'How many new times each party may propose for one booking (answered, withdrawn or expired proposals count).'),
+  ('bookings.reschedule_cutoff_minutes', '120',
+   'New times are proposed and accepted until this long before the booking''s current start.'),
+  ('bookings.reschedule_response_minutes', '1440',
+   'How long the other party has to answer a proposal (it also expires at the cutoff before the current start).')
 on conflict (key) do nothing;
 
 ------------------------------------------------------------------------------------------------
@@ -190,7 +210,8 @@ insert into public.booking_transitions (name, from_state, to_state, actors, staf
   ('dispute',           'in_progress', 'disputed',    '{customer,provider}',                  false, 'A party raises a dispute during the job.'),
   ('dispute',           'completed',   'disputed',    '{customer,provider}',                  false, 'A party disputes a completed job within the dispute window.'),
   ('resolve',           'disputed',    'resolved',    '{operator,system}',                    false, 'An operator resolves the dispute (the system: the trust module''s timeout rule for abandoned disputes).'),
-  ('no_show',           'accepted',    'cancelled',   '{system}',                             false, 'Nobody started the job long after its scheduled start.')
+  ('no_show',           'accepted',    'cancelled',   '{system}',                             false, 'Nobody started the job long after its scheduled start.'),
+  ('reschedule',        'accepted',    'accepted',    '{customer,provider}',                  false, 'The booking moves to a time both parties agreed: one proposed it (propose_booking_reschedule), the other accepted (respond_booking_reschedule, the actor of this transition).')
 on conflict (name, from_state) do update
   set to_state = excluded.to_state, actors = excluded.actors, staff_may = excluded.staff_may,
       description = excluded.description;
@@ -290,6 +311,39 @@ create table public.booking_events (
 comment on table public.booking_events is 'Timeline of a booking: every transition (and progress scans) with actor, states, reason and metadata.';
 create index booking_events_booking_id_idx on public.booking_events (booking_id, id);
 create index booking_events_actor_id_idx on public.booking_events (actor_id);
+
+-- Proposals to move a booking to a new time. One party proposes, the other accepts (the booking
+-- takes the transition 'reschedule'), declines, or lets it expire; the proposer may withdraw it;
+-- it becomes void when the booking leaves the states it can be rescheduled from. Every change of a
+-- proposal goes through private.close_booking_reschedule and writes a booking_events row.
+create table public.booking_reschedules (
+  id uuid primary key default gen_random_uuid(),
+  booking_id uuid not null references public.bookings (id) on delete cascade,
+  proposed_by uuid references public.profiles (id) on delete set null,
+  proposer_role text not null check (proposer_role in ('customer', 'provider')),
+  previous_period tstzrange not null,
+  proposed_period tstzrange not null check (not isempty(proposed_period) and not lower_inf(proposed_period) and not upper_inf(proposed_period)),
+  reason text not null check (char_length(reason) between 1 and 1000),
+  status text not null default 'pending'
+    check (status in ('pending', 'accepted', 'declined', 'withdrawn', 'expired', 'void')),
+  expires_at timestamptz not null,
+  answered_by uuid references public.profiles (id) on delete set null,
+  answer_reason text check (answer_reason is null or char_length(answer_reason) <= 1000),
+  closed_at timestamptz,
+  created_at timestamptz not null default now(),
+  check ((status = 'pending') = (closed_at is null))
+);
+comment on table public.booking_reschedules is
+  'Proposals to move a booking to a new time (same length): pending until the other party accepts or declines, the proposer withdraws, it expires, or the booking leaves the accepted state (void). Read-only for clients: propose_booking_reschedule, respond_booking_reschedule, withdraw_booking_reschedule.';
+comment on column public.booking_reschedules.proposer_role is 'customer, or provider (the provider or an owner/manager of its business).';
+comment on column public.booking_reschedules.previous_period is 'The booking''s time when the proposal was made.';
+comment on column public.booking_reschedules.expires_at is
+  'Unanswered proposals expire then: bookings.reschedule_response_minutes after the proposal, at the latest bookings.reschedule_cutoff_minutes before the booking''s start.';
+create unique index booking_reschedules_one_pending_idx on public.booking_reschedules (booking_id) where status = 'pending';
+create index booking_reschedules_booking_id_idx on public.booking_reschedules (booking_id, created_at);
+create index booking_reschedules_expires_at_idx on public.booking_reschedules (expires_at) where status = 'pending';
+create index booking_reschedules_proposed_by_idx on public.booking_reschedules (proposed_by);
+create index booking_reschedules_answered_by_idx on public.booking_reschedules (answered_by);
 
 -- Reminders already sent (timers are idempotent).
 create table private.booking_reminders (

@@ -126,6 +126,7 @@ alter table public.booking_states enable row level security;
 alter table public.booking_transitions enable row level security;
 alter table public.bookings enable row level security;
 alter table public.booking_events enable row level security;
+alter table public.booking_reschedules enable row level security;
 
 create policy "The booking process is public" on public.booking_states
   for select to anon, authenticated using (true);
@@ -158,3 +159,13 @@ revoke all on table public.booking_events from anon, authenticated, service_role
 revoke all on sequence public.booking_events_id_seq from anon, authenticated, service_role;
 grant select on public.booking_events to authenticated;
 grant select, insert, update, delete on public.booking_events to service_role;
+
+create policy "Parties, business managers and operators can read reschedule proposals" on public.booking_reschedules
+  for select to authenticated
+  using (
+    booking_id = any (array(select private.my_booking_ids()))
+    or (select private.authorize('bookings.manage'))
+  );
+revoke all on table public.booking_reschedules from anon, authenticated, service_role;
+grant select on public.booking_reschedules to authenticated;
+grant select, insert, update, delete on public.booking_reschedules to service_role;

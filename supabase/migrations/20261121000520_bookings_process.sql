@@ -190,7 +190,8 @@ create or replace function private.apply_booking_transition(
   p_actor_id uuid,
   p_reason text default null,
   p_metadata jsonb default '{}'::jsonb,
-  p_start_code_verified boolean default false
+  p_start_code_verified boolean default false,
+  p_period tstzrange default null
 )
 returns public.bookings
 language plpgsql
@@ -199,6 +200,7 @@ set search_path = ''
 as $$
 declare
   v_booking public.bookings;
+  v_previous public.bookings;
   v_transition public.booking_transitions;
   v_now timestamptz := private.now();
   v_reason text := nullif(pg_catalog.btrim(p_reason), '');
@@ -265,6 +267,14 @@ begin
   if p_transition = 'start' and not p_start_code_verified then
     perform private.raise_error('HL421', 'submit the code with start_booking(p_booking_id, p_code)');
   end if;
+  -- Only a reschedule changes the period; its callers check the new time (private.check_booking_new_period).
+  if (p_transition = 'reschedule') <> (p_period is not null) then
+    perform private.raise_error('HL405', case when p_period is null then 'a reschedule needs the new period'
+                                              else pg_catalog.format('%s does not change the period', p_transition) end);
+  end if;
+  if p_period is not null and (pg_catalog.isempty(p_period) or pg_catalog.lower_inf(p_period) or pg_catalog.upper_inf(p_period)) then
+    perform private.raise_error('HL405', pg_catalog.format('period %s', p_period));
+  end if;
 
   if v_transition.to_state = 'cancelled' then
     v_late := p_actor_role = 'customer'
@@ -276,9 +286,21 @@ begin
       'late', v_late);
   end if;
 
+  if p_period is not null then
+    -- Like inserts (private.create_booking), changes of a provider's booked time queue per provider,
+    -- so a concurrent overlap fails cleanly with 23P01 instead of deadlocking.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('hyperlocal.booking:' || v_booking.provider_id::text, 0));
+    v_previous := v_booking;
+  end if;
+
   update public.bookings b
      set status = v_transition.to_state,
-         status_changed_at = v_now,
+         -- The domain clock of the state: a move in time keeps the state (and its clock).
+         status_changed_at = case when v_transition.to_state <> v_transition.from_state then v_now else b.status_changed_at end,
+         period = coalesce(p_period, b.period),
+         -- The cancellation policy's clock follows the start.
+         free_cancellation_until = case when p_period is null then b.free_cancellation_until
+           else pg_catalog.lower(p_period) - pg_catalog.make_interval(mins => (b.cancellation_policy ->> 'free_until_minutes')::numeric::integer) end,
          accepted_at = case when p_transition = 'accept' then v_now else b.accepted_at end,
          started_at = case when v_transition.to_state = 'in_progress' then v_now else b.started_at end,
          completed_at = case when v_transition.to_state = 'completed' then v_now else b.completed_at end,
@@ -292,6 +314,19 @@ begin
   if p_transition = 'accept' then
     perform private.issue_start_code(p_booking_id, false);
   end if;
+  if p_period is not null then
+    -- Reminders follow the new start: those whose time has already come count as sent.
+    delete from private.booking_reminders r where r.booking_id = p_booking_id;
+    insert into private.booking_reminders (booking_id, offset_minutes, sent_at)
+    select p_booking_id, x::integer, v_now
+      from pg_catalog.jsonb_array_elements_text(private.setting('bookings.reminder_offsets_minutes')) as x
+     where pg_catalog.lower(p_period) - pg_catalog.make_interval(mins => x::integer) <= v_now
+    on conflict do nothing;
+    v_extra := pg_catalog.jsonb_build_object(
+      'previous_start', pg_catalog.lower(v_previous.period), 'previous_end', pg_catalog.upper(v_previous.period),
+      'start', pg_catalog.lower(p_period), 'end', pg_catalog.upper(p_period),
+      'free_cancellation_until', v_booking.free_cancellation_until);
+  end if;
 
   insert into public.booking_events (booking_id, transition, from_state, to_state, actor_id, actor_role, reason, metadata)
   values (p_booking_id, p_transition, v_transition.from_state, v_transition.to_state,
@@ -303,11 +338,16 @@ begin
     'booking_id', v_booking.id, 'reference', v_booking.reference, 'transition', p_transition,
     'from', v_transition.from_state, 'to', v_transition.to_state, 'actor', p_actor_role,
     'starts_at', pg_catalog.lower(v_booking.period), 'reason', v_reason);
+  if p_period is not null then
+    v_payload := v_payload || pg_catalog.jsonb_build_object('previous_starts_at', pg_catalog.lower(v_previous.period));
+  end if;
   if p_actor_role <> 'customer' then
-    perform private.notify(v_booking.customer_id, 'booking.' || v_transition.to_state, v_payload);
+    perform private.notify(v_booking.customer_id,
+      case when p_period is not null then 'booking.rescheduled' else 'booking.' || v_transition.to_state end, v_payload);
   end if;
   if p_actor_role <> 'provider' then
-    perform private.notify(v_booking.provider_id, 'booking.' || v_transition.to_state, v_payload);
+    perform private.notify(v_booking.provider_id,
+      case when p_period is not null then 'booking.rescheduled' else 'booking.' || v_transition.to_state end, v_payload);
   end if;
 
   -- The provider's statistics (catalog): how fast they answer booking requests, and completed work.
@@ -336,8 +376,8 @@ begin
   return v_booking;
 end;
 $$;
-comment on function private.apply_booking_transition(uuid, text, text, uuid, text, jsonb, boolean) is
-  'The single transition path: locks the booking, checks the transition from its state and the actor against booking_transitions, runs the guards, updates status and timestamps, writes the timeline event, notifies, records the provider''s answer time (from requested) and completed jobs, then calls the handlers later modules registered in private.booking_transition_handlers. Used by the RPCs and the timers (actor system).';
+comment on function private.apply_booking_transition(uuid, text, text, uuid, text, jsonb, boolean, tstzrange) is
+  'The single transition path: locks the booking, checks the transition from its state and the actor against booking_transitions, runs the guards, updates status and timestamps (reschedule: the period given in p_period, the free-cancellation deadline and the reminders follow the new start; overlaps raise 23P01), writes the timeline event, notifies (booking.<to state>, booking.rescheduled for a reschedule), records the provider''s answer time (from requested) and completed jobs, then calls the handlers later modules registered in private.booking_transition_handlers. Used by the RPCs and the timers (actor system).';
 
 create or replace function private.check_transition_input(p_reason text, p_metadata jsonb)
 returns void

@@ -33,6 +33,9 @@ begin
   if p_transition = 'start' then
     perform private.raise_error('HL421', 'submit the code with start_booking(p_booking_id, p_code)');
   end if;
+  if p_transition = 'reschedule' then
+    perform private.raise_error('HL443', 'propose a new time with propose_booking_reschedule');
+  end if;
 
   select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if not found then
@@ -76,7 +79,7 @@ begin
 end;
 $$;
 comment on function public.transition_booking(uuid, text, text, jsonb) is
-  'Takes a transition of the booking process (booking_transitions) as the calling user''s role on the booking: customer, provider (provider or business owner/manager; staff only for progress transitions), or operator (bookings.manage). Writes a timeline event. cancel, dispute and resolve need p_reason. start goes through start_booking. Business staff receive the booking without price, currency and cancellation terms (null). Errors: HL400, HL401, HL402, HL403, HL417 (request expired), HL419, HL420, HL421, HL434.';
+  'Takes a transition of the booking process (booking_transitions) as the calling user''s role on the booking: customer, provider (provider or business owner/manager; staff only for progress transitions), or operator (bookings.manage). Writes a timeline event. cancel, dispute and resolve need p_reason. start goes through start_booking, reschedule through propose_booking_reschedule and respond_booking_reschedule. Business staff receive the booking without price, currency and cancellation terms (null). Errors: HL400, HL401, HL402, HL403, HL417 (request expired), HL419, HL420, HL421, HL434, HL443.';
 revoke all on function
   public.transition_booking(uuid, text, text, jsonb)
   from public, anon, authenticated, service_role;

@@ -155,6 +155,11 @@ begin
                                                       'business_id', v_booking.business_id, 'timezone', pp.timezone)
                    from public.provider_profiles pp where pp.id = v_booking.provider_id),
     'my_roles', pg_catalog.to_jsonb(v_roles),
+    'pending_reschedule', (
+      select pg_catalog.jsonb_build_object('id', r.id, 'proposer_role', r.proposer_role, 'proposed_by', r.proposed_by,
+               'start', pg_catalog.lower(r.proposed_period), 'end', pg_catalog.upper(r.proposed_period),
+               'reason', r.reason, 'expires_at', r.expires_at, 'created_at', r.created_at)
+        from public.booking_reschedules r where r.booking_id = v_booking.id and r.status = 'pending'),
     'available_transitions', coalesce((
       select pg_catalog.jsonb_agg(t.name order by t.name)
         from public.booking_transitions t
@@ -179,7 +184,7 @@ begin
 end;
 $$;
 comment on function public.get_booking(uuid) is
-  'A booking with its listing, parties, the caller''s roles, the transitions the caller can take now and the timeline, for the parties, business staff and operators. Business staff (who read bookings only through RPCs) get no price, currency or cancellation terms, in the booking or in the timeline''s metadata. Errors: HL400.';
+  'A booking with its listing, parties, the caller''s roles, the pending reschedule proposal (or null), the transitions the caller can take now and the timeline, for the parties, business staff and operators. Business staff (who read bookings only through RPCs) get no price, currency or cancellation terms, in the booking or in the timeline''s metadata. Errors: HL400.';
 revoke all on function public.get_booking(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_booking(uuid) to authenticated;
 

@@ -55,6 +55,7 @@ declare
   v_completed integer := 0;
   v_stalled integer := 0;
   v_reminded integer := 0;
+  v_reschedules integer := 0;
   v_failed integer := 0;
 begin
   select pg_catalog.array_agg(x::integer) into v_offsets
@@ -135,13 +136,16 @@ begin
     end if;
   end loop;
 
+  -- 5. Proposals to move a booking nobody answered in time.
+  v_reschedules := private.expire_booking_reschedules(v_batch);
+
   return pg_catalog.jsonb_build_object('expired', v_expired, 'no_show', v_no_shows, 'auto_completed', v_completed,
                                        'stalled', v_stalled,
-                                       'reminded', v_reminded, 'failed', v_failed);
+                                       'reminded', v_reminded, 'reschedules_expired', v_reschedules, 'failed', v_failed);
 end;
 $$;
 comment on function private.run_booking_timers() is
-  'Timed transitions as the system actor, idempotent: expire unanswered requests, cancel no-shows (accepted, not started bookings.no_show_after_minutes after the start), auto-complete undisputed in-progress bookings bookings.auto_complete_after_minutes after the end, cancel en-route or arrived bookings that never started bookings.stalled_after_minutes after the end (reason stalled), and send reminders (bookings.reminder_offsets_minutes). Scheduled every minute with pg_cron.';
+  'Timed transitions as the system actor, idempotent: expire unanswered requests, cancel no-shows (accepted, not started bookings.no_show_after_minutes after the start), auto-complete undisputed in-progress bookings bookings.auto_complete_after_minutes after the end, cancel en-route or arrived bookings that never started bookings.stalled_after_minutes after the end (reason stalled), send reminders (bookings.reminder_offsets_minutes), and expire unanswered reschedule proposals. Scheduled every minute with pg_cron.';
 
 select cron.schedule('hyperlocal-booking-timers', '* * * * *', 'select private.run_booking_timers()');
 

@@ -21,7 +21,12 @@ select 'booking.' || k, 'bookings', 'bookings', 'booking.' || k || '.title', 'bo
     ('resolved', array['booking_id', 'reference'], 'An operator resolved the dispute.'),
     ('reminder', array['booking_id', 'reference', 'minutes_before'], 'The booking starts soon (bookings.reminder_offsets_minutes).'),
     ('start_code_locked', array['booking_id', 'reference'], 'Too many wrong start codes: the code is locked.'),
-    ('start_code_reset', array['booking_id', 'reference'], 'The customer''s start code was reset.')
+    ('start_code_reset', array['booking_id', 'reference'], 'The customer''s start code was reset.'),
+    ('rescheduled', array['booking_id', 'reference', 'starts_at', 'previous_starts_at'], 'The other party accepted a new time: the booking moved.'),
+    ('reschedule_proposed', array['booking_id', 'reference', 'reschedule_id', 'starts_at', 'proposed_starts_at', 'expires_at'], 'The other party proposes a new time; answer before expires_at.'),
+    ('reschedule_declined', array['booking_id', 'reference', 'reschedule_id', 'proposed_starts_at'], 'The other party declined the new time you proposed; the booking keeps its time.'),
+    ('reschedule_withdrawn', array['booking_id', 'reference', 'reschedule_id', 'proposed_starts_at'], 'The other party withdrew the new time they proposed.'),
+    ('reschedule_expired', array['booking_id', 'reference', 'reschedule_id', 'proposed_starts_at'], 'Nobody answered the new time you proposed in time; the booking keeps its time.')
   ) as t(k, p, d);
 
 insert into private.notification_texts (key, locale, text) values
@@ -80,4 +85,24 @@ insert into private.notification_texts (key, locale, text) values
   ('booking.start_code_reset.title', 'en', 'New start code'),
   ('booking.start_code_reset.title', 'ar', 'رمز بدء جديد'),
   ('booking.start_code_reset.body', 'en', 'Booking {reference} has a new start code.'),
-  ('booking.start_code_reset.body', 'ar', 'للحجز {reference} رمز بدء جديد.');
+  ('booking.start_code_reset.body', 'ar', 'للحجز {reference} رمز بدء جديد.'),
+  ('booking.rescheduled.title', 'en', 'Booking moved'),
+  ('booking.rescheduled.title', 'ar', 'تم تغيير موعد الحجز'),
+  ('booking.rescheduled.body', 'en', 'Booking {reference} has a new time.'),
+  ('booking.rescheduled.body', 'ar', 'للحجز {reference} موعد جديد.'),
+  ('booking.reschedule_proposed.title', 'en', 'New time proposed'),
+  ('booking.reschedule_proposed.title', 'ar', 'اقتراح موعد جديد'),
+  ('booking.reschedule_proposed.body', 'en', 'Booking {reference}: a new time is proposed. Please answer.'),
+  ('booking.reschedule_proposed.body', 'ar', 'الحجز {reference}: اقتُرح موعد جديد، يرجى الرد.'),
+  ('booking.reschedule_declined.title', 'en', 'New time declined'),
+  ('booking.reschedule_declined.title', 'ar', 'تم رفض الموعد الجديد'),
+  ('booking.reschedule_declined.body', 'en', 'Booking {reference} keeps its time.'),
+  ('booking.reschedule_declined.body', 'ar', 'يبقى الحجز {reference} في موعده.'),
+  ('booking.reschedule_withdrawn.title', 'en', 'Proposal withdrawn'),
+  ('booking.reschedule_withdrawn.title', 'ar', 'تم سحب الاقتراح'),
+  ('booking.reschedule_withdrawn.body', 'en', 'The new time proposed for booking {reference} was withdrawn.'),
+  ('booking.reschedule_withdrawn.body', 'ar', 'تم سحب الموعد الجديد المقترح للحجز {reference}.'),
+  ('booking.reschedule_expired.title', 'en', 'Proposal expired'),
+  ('booking.reschedule_expired.title', 'ar', 'انتهت صلاحية الاقتراح'),
+  ('booking.reschedule_expired.body', 'en', 'Nobody answered the new time for booking {reference}; it keeps its time.'),
+  ('booking.reschedule_expired.body', 'ar', 'لم يصل ردّ على الموعد الجديد للحجز {reference}، ويبقى في موعده.');

@@ -245,6 +245,88 @@ describe("booking a listing and walking the whole lifecycle", () => {
   });
 });
 
+/** The start of a tstzrange as PostgREST returns it (["2030-01-01 10:00:00+00","...")). */
+function rangeStart(period: unknown): number {
+  return new Date(JSON.parse(String(period).replace(/\)$/, "]"))[0]).getTime();
+}
+
+describe("rescheduling by proposal and answer", () => {
+  it("the customer proposes a new time, the business's manager accepts: the booking moves", async () => {
+    const booking = await bookOk(w, w.instantListing);
+    const newStart = nextSlot();
+    const proposed = await w.customer.client.rpc("propose_booking_reschedule", {
+      p_booking_id: booking.id, p_start: newStart, p_reason: "My flight moved",
+    });
+    expect(proposed.error).toBeNull();
+    expect(proposed.data).toMatchObject({ status: "pending", proposer_role: "customer", reason: "My flight moved" });
+    const proposalId = proposed.data!.id;
+
+    // The provider is asked, and sees the pending proposal on the booking.
+    const { data: asked } = await w.provider.client.from("notifications").select("payload")
+      .eq("kind", "booking.reschedule_proposed").eq("payload->>booking_id", booking.id);
+    expect(asked).toEqual([{ payload: expect.objectContaining({ reschedule_id: proposalId }) }]);
+    const { data: seen } = await w.provider.client.rpc("get_booking", { p_booking_id: booking.id });
+    expect((seen as { pending_reschedule: { id: string } }).pending_reschedule.id).toBe(proposalId);
+
+    // One proposal at a time; the proposer does not answer it.
+    const second = await w.provider.client.rpc("propose_booking_reschedule", { p_booking_id: booking.id, p_start: nextSlot(), p_reason: "x" });
+    expect([second.status, second.error?.code]).toEqual([409, "HL439"]);
+    const own = await w.customer.client.rpc("respond_booking_reschedule", { p_reschedule_id: proposalId, p_accept: true });
+    expect([own.status, own.error?.code]).toEqual([403, "HL403"]);
+
+    const accepted = await w.manager.client.rpc("respond_booking_reschedule", { p_reschedule_id: proposalId, p_accept: true });
+    expect(accepted.error).toBeNull();
+    expect(accepted.data!.status).toBe("accepted");
+    expect(rangeStart(accepted.data!.period)).toBe(new Date(newStart).getTime());
+    expect(new Date(accepted.data!.free_cancellation_until!).getTime()).toBe(new Date(newStart).getTime() - DAY);
+
+    const { data: told } = await w.customer.client.from("notifications").select("payload")
+      .eq("kind", "booking.rescheduled").eq("payload->>booking_id", booking.id);
+    expect(told).toHaveLength(1);
+    expect(new Date((told![0].payload as { previous_starts_at: string }).previous_starts_at).getTime()).toBe(rangeStart(booking.period));
+    const { data: after } = await w.customer.client.rpc("get_booking", { p_booking_id: booking.id });
+    const timeline = (after as { timeline: { transition: string; actor_role: string }[]; pending_reschedule: unknown });
+    expect(timeline.pending_reschedule).toBeNull();
+    expect(timeline.timeline.map((e) => [e.transition, e.actor_role])).toEqual([
+      ["create", "customer"], ["reschedule_proposed", "customer"], ["reschedule", "provider"],
+    ]);
+    const { data: rows } = await w.customer.client.from("booking_reschedules").select("status").eq("booking_id", booking.id);
+    expect(rows).toEqual([{ status: "accepted" }]);
+  });
+
+  it("the provider proposes, the customer declines: the booking keeps its time; misuse gets HL codes", async () => {
+    const booking = await bookOk(w, w.instantListing);
+    const { data: proposal, error } = await w.provider.client.rpc("propose_booking_reschedule", {
+      p_booking_id: booking.id, p_start: nextSlot(), p_reason: "Our van is in the garage",
+    });
+    expect(error).toBeNull();
+    const stranger = await w.stranger.client.rpc("respond_booking_reschedule", { p_reschedule_id: proposal!.id, p_accept: true });
+    expect([stranger.status, stranger.error?.code]).toEqual([404, "HL440"]);
+
+    const declined = await w.customer.client.rpc("respond_booking_reschedule", {
+      p_reschedule_id: proposal!.id, p_accept: false, p_reason: "That day does not work",
+    });
+    expect(declined.error).toBeNull();
+    expect(declined.data!.period).toBe(booking.period);
+    const { data: told } = await w.provider.client.from("notifications").select("kind")
+      .eq("kind", "booking.reschedule_declined").eq("payload->>booking_id", booking.id);
+    expect(told).toHaveLength(1);
+
+    const cases: [string, PromiseLike<{ status: number; error: { code: string } | null }>, number, string][] = [
+      ["answering twice", w.provider.client.rpc("respond_booking_reschedule", { p_reschedule_id: proposal!.id, p_accept: true }) as never, 409, "HL441"],
+      ["staff proposing", w.staff.client.rpc("propose_booking_reschedule", { p_booking_id: booking.id, p_start: nextSlot(), p_reason: "x" }) as never, 403, "HL403"],
+      ["the same start", w.customer.client.rpc("propose_booking_reschedule", { p_booking_id: booking.id, p_start: new Date(rangeStart(booking.period)).toISOString(), p_reason: "x" }) as never, 400, "HL442"],
+      ["no reason", w.customer.client.rpc("propose_booking_reschedule", { p_booking_id: booking.id, p_start: nextSlot(), p_reason: "" }) as never, 400, "HL419"],
+      ["through transition_booking", move(w.customer, booking.id, "reschedule", "x"), 400, "HL443"],
+    ];
+    const results = await Promise.all(cases.map(async ([name, p]) => {
+      const r = await p;
+      return [name, r.status, r.error?.code];
+    }));
+    expect(results).toEqual(cases.map(([name, , status, code]) => [name, status, code]));
+  });
+});
+
 describe("every cancellation path", () => {
   async function inState(state: "requested" | "accepted" | "en_route" | "arrived") {
     return (await bookInState({ customer: w.customer, provider: w.provider, listing: w.requestListing, start: nextSlot(), place: PLACE }, state)).id;

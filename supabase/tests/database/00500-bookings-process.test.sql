@@ -52,7 +52,16 @@ language plpgsql as $$
 declare
   v_code text := tests.booking_start_code(p_booking);
   v_res jsonb;
+  v_start timestamptz;
+  b public.bookings := (select x from public.bookings x where x.id = p_booking);
 begin
+  if p_transition = 'reschedule' then
+    select s into v_start
+      from generate_series(timestamptz '2030-05-01 04:00+00', timestamptz '2030-05-31 04:00+00', interval '1 hour') s
+     where private.is_within_availability(b.provider_id, tstzrange(s, s + (upper(b.period) - lower(b.period))))
+       and not exists (select 1 from private.provider_busy_periods(b.provider_id, tstzrange(s, s + (upper(b.period) - lower(b.period)))))
+     order by s limit 1;
+  end if;
   if p_persona = 'system' then
     begin
       perform private.apply_booking_transition(p_booking, p_transition, 'system', null, 'rule test', '{}');
@@ -69,6 +78,11 @@ begin
       if v_res ? 'code' then
         raise exception using errcode = v_res ->> 'code', message = v_res ->> 'message';
       end if;
+    elsif p_transition = 'reschedule' then
+      -- By proposal and answer: the persona proposes the next free hour in May, the other party accepts.
+      v_res := to_jsonb(public.propose_booking_reschedule(p_booking, v_start, 'rule test'));
+      perform tests.authenticate_as(case when p_persona = 'customer' then 'bk_prov' else 'bk_cust' end);
+      perform public.respond_booking_reschedule((v_res ->> 'id')::uuid, true);
     else
       perform public.transition_booking(p_booking, p_transition, 'rule test', '{}');
     end if;
@@ -96,7 +110,7 @@ select is_empty($$ select 1 from public.booking_transitions t
 select ok((private.setting('bookings.request_ttl_minutes'))::int < (private.setting('bookings.card_authorization_window_minutes'))::int,
   'requests expire before a card authorisation would');
 select is((select schedule from cron.job where jobname = 'hyperlocal-booking-timers'), '* * * * *', 'the timers run every minute with pg_cron');
-select is((select count(*)::int from private.error_codes where code between 'HL400' and 'HL449'), 33, 'bookings error codes are registered');
+select is((select count(*)::int from private.error_codes where code between 'HL400' and 'HL449'), 40, 'bookings error codes are registered');
 
 ------------------------------------------------------------------------------------------------
 -- Every actor rule of every transition, from the data (allowed actors succeed and write an

@@ -150,13 +150,13 @@ select ok((select bool_and(provider_id = (select auth.uid())) from public.list_m
 
 -- Detail with timeline and the transitions the caller can take.
 select tests.authenticate_as('bk_cust');
-select is((public.get_booking(:'r1')) -> 'available_transitions', '["cancel"]'::jsonb, 'the customer of an accepted booking can cancel');
+select is((public.get_booking(:'r1')) -> 'available_transitions', '["cancel", "reschedule"]'::jsonb, 'the customer of an accepted booking can cancel or move it (by proposal)');
 select is((select array_agg(e ->> 'transition' order by (e ->> 'id')::bigint) from jsonb_array_elements((public.get_booking(:'r1')) -> 'timeline') e),
   array['create', 'accept'], 'the detail carries the timeline');
 select is((public.get_booking(:'r1')) #>> '{booking,reference}', (select reference from public.bookings where id = :'r1'), 'and the order number');
 select ok((public.get_booking(:'r1')) #>> '{booking,reference}' ~ '^HL-[0-9]{6,}$', 'order numbers look like HL-000123');
 select tests.authenticate_as('bk_prov');
-select is((public.get_booking(:'r1')) -> 'available_transitions', '["arrive", "cancel", "start_travel"]'::jsonb, 'the provider''s options');
+select is((public.get_booking(:'r1')) -> 'available_transitions', '["arrive", "cancel", "reschedule", "start_travel"]'::jsonb, 'the provider''s options');
 select tests.authenticate_as('bk_staff');
 select is((public.get_booking(:'r1')) -> 'available_transitions', '["arrive", "start_travel"]'::jsonb, 'business staff: progress only');
 select tests.authenticate_as('bk_op');

@@ -71,7 +71,7 @@ select results_eq(format($$ select b.status, e.actor_role, e.actor_id, e.reason 
 select is((select status from public.bookings where id = :'t_req2'), 'accepted', 'a request accepted first is left alone');
 select is((select count(*)::int from public.notifications where kind = 'booking.expired' and payload ->> 'booking_id' = :'t_req1'), 2,
   'both parties hear about the expiry');
-select is(private.run_booking_timers(), '{"expired": 0, "no_show": 0, "auto_completed": 0, "stalled": 0, "reminded": 0, "failed": 0}'::jsonb,
+select is(private.run_booking_timers(), '{"expired": 0, "no_show": 0, "auto_completed": 0, "stalled": 0, "reminded": 0, "reschedules_expired": 0, "failed": 0}'::jsonb,
   'running the timers again does nothing (idempotent)');
 
 -- Reminders (24 h and 1 h before) for accepted bookings only.

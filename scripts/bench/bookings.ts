@@ -1,5 +1,5 @@
 /**
- * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle,offers,instant --no-write]
+ * npm run bench:bookings [-- --rounds 20 --racers 100 --bookings 600 --workers 2 --concurrency 4,16 --seconds 120 --only race,lifecycle,offers,instant,reschedule --reschedules 400 --no-write]
  *
  * Bookings benchmark (issue 4) on a stack of its own (.hyperlocal/bench-bookings, API port 58321
  * unless HL_API_PORT is set), through the gateway with supabase-js:
@@ -12,6 +12,9 @@
  *              booking per round (scenario from ./offers-race.ts, jobs module).
  *   instant    100 providers take one instant job at once (take_job), several rounds: exactly
  *              one booking per round, HL309 for every other taker (./offers-race.ts, jobs module).
+ *   reschedule reschedules per second (a customer proposes, the provider accepts, many pairs at
+ *              once), and contention: 20 proposals for the same hour accepted at once move
+ *              exactly one booking, HL404 for the others.
  * Results go to docs/benchmarks.md, section "Bookings (issue 4)".
  *
  * Scenarios are exported so other issues can add theirs (e.g. an offer acceptance race from the
@@ -461,7 +464,142 @@ export const instantTakeRace: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput, offerAcceptanceRace, instantTakeRace];
+// -------------------------------------------------------------------------------------------------
+// Scenario 5: rescheduling by proposal and answer (propose_booking_reschedule + respond_booking_reschedule).
+// -------------------------------------------------------------------------------------------------
+/** Accepted bookings made in SQL (not timed): one hour each, per provider in consecutive hours from slot(offset). */
+async function acceptedBookings(ctx: BenchContext, listings: string[], customers: BenchUser[], count: number, offset: number) {
+  return ctx.sql`
+    with plan as (
+      select i, (${listings}::uuid[])[1 + i % ${listings.length}] as listing_id,
+             (${customers.map((c) => c.id)}::uuid[])[1 + i % ${customers.length}] as customer_id,
+             ${slot(offset)}::timestamptz + (i / ${listings.length}) * interval '1 hour' as start
+        from generate_series(0, ${count - 1}) i)
+    select (private.create_booking(plan.customer_id, l.provider_id, tstzrange(plan.start, plan.start + interval '1 hour'),
+                                   l.base_price, l.currency, 'accepted', 'customer', l.id)).id as id,
+           l.provider_id, plan.customer_id, plan.start
+      from plan join public.service_listings l on l.id = plan.listing_id
+     order by plan.i`;
+}
+
+export const rescheduleThroughput: Scenario = {
+  name: "reschedule",
+  title: "reschedules by proposal and answer through the gateway",
+  async run(ctx) {
+    const count = Number(ctx.options.reschedules ?? 400);
+    const concurrency = Number(ctx.options["reschedule-concurrency"] ?? 16);
+    const rounds = Number(ctx.options["reschedule-rounds"] ?? 5);
+    const racers = 20;
+    const shiftHours = 24 * 20;
+    log(`reschedule: ${count} bookings moved by ${concurrency} concurrent pairs; ${rounds} contention rounds of ${racers}`);
+    const providers = await createUsers(ctx.p, "resched-provider", 20);
+    const customers = await createUsers(ctx.p, "resched-customer", 40);
+    const listings: string[] = [];
+    for (const p of providers) listings.push(await providerWithListing(ctx, p, "instant"));
+    const tokenOf = new Map([...providers, ...customers].map((u) => [u.id, u.token]));
+    const clients = new Map([...tokenOf].map(([id, token]) => [id, client(ctx.p, token)]));
+
+    // 1. Throughput: each booking's customer proposes a time 20 days later, its provider accepts.
+    const rows = await acceptedBookings(ctx, listings, customers, count, 3000);
+    const proposeMs: number[] = [];
+    const acceptMs: number[] = [];
+    const errors: string[] = [];
+    const t0 = performance.now();
+    await pool(rows, concurrency, async (r) => {
+      const target = new Date(new Date(r.start as string).getTime() + shiftHours * HOUR).toISOString();
+      let t = performance.now();
+      const proposed = await clients.get(r.customer_id as string)!.rpc("propose_booking_reschedule", {
+        p_booking_id: r.id as string, p_start: target, p_reason: "bench",
+      });
+      proposeMs.push(performance.now() - t);
+      if (proposed.error) return void errors.push(`propose: ${proposed.status} ${proposed.error.code} ${proposed.error.message}`);
+      t = performance.now();
+      const answered = await clients.get(r.provider_id as string)!.rpc("respond_booking_reschedule", {
+        p_reschedule_id: proposed.data!.id, p_accept: true,
+      });
+      acceptMs.push(performance.now() - t);
+      if (answered.error) errors.push(`respond: ${answered.status} ${answered.error.code} ${answered.error.message}`);
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const ids = rows.map((r) => r.id as string);
+    const [check] = await ctx.sql`
+      select count(*) filter (where lower(b.period) = lower(x.previous_period) + ${shiftHours} * interval '1 hour'
+                                and upper(b.period) - lower(b.period) = interval '1 hour' and b.status = 'accepted')::int as moved,
+             (select count(*)::int from public.booking_events e where e.booking_id in ${ctx.sql(ids)} and e.transition = 'reschedule') as events,
+             count(x.id)::int as accepted,
+             (select count(*)::int from private.provider_busy_blocks k join public.bookings b2 on b2.id = k.source_id
+               where k.source = 'booking' and k.source_id in ${ctx.sql(ids)} and k.period = b2.period) as blocks
+        from public.bookings b
+        left join public.booking_reschedules x on x.booking_id = b.id and x.status = 'accepted'
+       where b.id in ${ctx.sql(ids)}`;
+    const throughputOk = errors.length === 0 && check.moved === count && check.events === count && check.accepted === count && check.blocks === count;
+    if (errors.length) log(`reschedule: first errors: ${errors.slice(0, 5).join("; ")}`);
+
+    // 2. Contention: 20 customers of one provider propose the same free hour; the provider
+    // accepts all the proposals at once: one booking moves, the others get HL404.
+    const contention: { round: number; moved: number; outcomes: string; ok: boolean; raceMs: number }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const booked = await acceptedBookings(ctx, [listings[0]], customers.slice(0, racers), racers, 4000 + round * 50);
+      const target = slot(4000 + round * 50 + racers + 5);
+      const proposals = await Promise.all(booked.map((b) => clients.get(b.customer_id as string)!.rpc("propose_booking_reschedule", {
+        p_booking_id: b.id as string, p_start: target, p_reason: "bench contention",
+      })));
+      const t = performance.now();
+      const answers = await Promise.all(proposals.map((p) => clients.get(providers[0].id)!.rpc("respond_booking_reschedule", {
+        p_reschedule_id: p.data?.id ?? "00000000-0000-4000-8000-000000000000", p_accept: true,
+      })));
+      const raceMs = performance.now() - t;
+      const outcomes = new Map<string, number>();
+      for (const a of answers) {
+        const key = a.error ? `${a.status} ${a.error.code}` : `${a.status} moved`;
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      }
+      const [{ moved }] = await ctx.sql`
+        select count(*)::int as moved from public.bookings where provider_id = ${providers[0].id} and lower(period) = ${target}::timestamptz`;
+      const text = [...outcomes.entries()].sort().map(([k, v]) => `${v} × ${k}`).join(", ");
+      contention.push({ round: round + 1, moved, outcomes: text, raceMs,
+        ok: proposals.every((p) => !p.error) && moved === 1 && outcomes.get("200 moved") === 1 && outcomes.get("409 HL404") === racers - 1 });
+    }
+
+    const p = stats(proposeMs);
+    const a = stats(acceptMs);
+    const pairs = count - errors.length;
+    const goodRounds = contention.filter((c) => c.ok).length;
+    const markdown = [
+      "### Rescheduling by proposal and answer",
+      "",
+      `${count} accepted bookings over ${providers.length} providers (made in SQL, not timed); each booking's customer calls ` +
+        "`propose_booking_reschedule` (20 days later, same length) and its provider then `respond_booking_reschedule(p_accept => true)`, " +
+        `${concurrency} such pairs in flight, supabase-js through the gateway. Accepting takes the booking's \`reschedule\` transition ` +
+        "through `private.apply_booking_transition` (row lock, per-provider advisory lock, the new period under the exclusion " +
+        "constraint, busy block, reminders, timeline event, notification, the messaging module's system message).",
+      "",
+      "| bookings | pairs in flight | errors | wall time | **reschedules/s** | propose p50 / p95 | accept p50 / p95 |",
+      "|---|---|---|---|---|---|---|",
+      `| ${count} | ${concurrency} | ${errors.length} | ${wall.toFixed(1)} s | **${(pairs / wall).toFixed(1)}** | ${ms(p.p50)} / ${ms(p.p95)} ms | ${ms(a.p50)} / ${ms(a.p95)} ms |`,
+      "",
+      `Checks: ${check.moved} bookings at their new start, ${check.events} \`reschedule\` events, ${check.accepted} accepted proposals, ` +
+        `${check.blocks} busy blocks equal to the new periods (of ${count}).`,
+      "",
+      `Contention: each round, ${racers} customers of one provider propose the same free hour (every proposal is valid when made); ` +
+        "the provider then accepts all of them at once.",
+      "",
+      "| round | bookings at the hour | answers | accept race wall time |",
+      "|---|---|---|---|",
+      ...contention.map((c) => `| ${c.round} | ${c.moved} | ${c.outcomes} | ${ms(c.raceMs)} ms |`),
+      "",
+      `Rounds with exactly one booking moved and ${racers - 1} × HL404: **${goodRounds}/${rounds}**.`,
+    ].join("\n");
+    return {
+      markdown,
+      ok: throughputOk && goodRounds === rounds,
+      summary: `reschedule: ${(pairs / wall).toFixed(1)} reschedules/s at ${concurrency} pairs (propose p50 ${ms(p.p50)} ms, accept p50 ${ms(a.p50)} ms), ` +
+        `${errors.length} errors; contention ${goodRounds}/${rounds} rounds with exactly one move`,
+    };
+  },
+};
+
+export const scenarios: Scenario[] = [raceForSlot, lifecycleThroughput, offerAcceptanceRace, instantTakeRace, rescheduleThroughput];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -476,6 +614,9 @@ async function main(): Promise<number> {
       seconds: { type: "string" },
       providers: { type: "string" },
       "offer-rounds": { type: "string" },
+      reschedules: { type: "string" },
+      "reschedule-concurrency": { type: "string" },
+      "reschedule-rounds": { type: "string" },
       keep: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
     },

@@ -48,6 +48,36 @@ revoke all on function
   from public, anon, authenticated, service_role;
 grant execute on function private.is_within_availability(uuid, tstzrange) to service_role;
 
+-- When a booking may start (a new booking, or a booking moved to a new time).
+create or replace function private.check_booking_start(p_start timestamptz)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.now();
+  v_notice integer := (private.setting('catalog.min_notice_minutes'))::integer;
+  v_max_days integer := (private.setting('bookings.max_advance_days'))::integer;
+begin
+  if p_start is null or not pg_catalog.isfinite(p_start) then
+    perform private.raise_error('HL405', 'p_start is required');
+  end if;
+  if p_start <= v_now then
+    perform private.raise_error('HL406', pg_catalog.format('%s is before now (%s)', p_start, v_now));
+  end if;
+  if p_start < v_now + pg_catalog.make_interval(mins => v_notice) then
+    perform private.raise_error('HL407', pg_catalog.format('at least %s minutes of notice', v_notice));
+  end if;
+  if p_start > v_now + pg_catalog.make_interval(days => v_max_days) then
+    perform private.raise_error('HL408', pg_catalog.format('bookable until %s', v_now + pg_catalog.make_interval(days => v_max_days)));
+  end if;
+end;
+$$;
+comment on function private.check_booking_start(timestamptz) is
+  'A booking''s start: given and finite (HL405), in the future (HL406), at least catalog.min_notice_minutes ahead (HL407), at most bookings.max_advance_days ahead (HL408).';
+revoke all on function private.check_booking_start(timestamptz) from public, anon, authenticated, service_role;
+
 ------------------------------------------------------------------------------------------------
 -- Start codes: derived from a server key, hashed at rest, checked with a limited number of tries.
 ------------------------------------------------------------------------------------------------

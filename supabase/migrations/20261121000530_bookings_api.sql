@@ -250,14 +250,11 @@ set search_path = ''
 as $$
 declare
   v_uid uuid := private.require_uid();
-  v_now timestamptz := private.now();
   v_listing public.service_listings;
   v_provider public.provider_profiles;
   v_period tstzrange;
   v_location extensions.geography;
   v_price bigint;
-  v_notice integer := (private.setting('catalog.min_notice_minutes'))::integer;
-  v_max_days integer := (private.setting('bookings.max_advance_days'))::integer;
   v_status text;
   v_booking public.bookings;
 begin
@@ -279,18 +276,7 @@ begin
     perform private.raise_error('HL412', pg_catalog.format('listing %s', p_listing_id));
   end if;
 
-  if p_start is null or pg_catalog.isfinite(p_start) is false then
-    perform private.raise_error('HL405', 'p_start is required');
-  end if;
-  if p_start <= v_now then
-    perform private.raise_error('HL406', pg_catalog.format('%s is before now (%s)', p_start, v_now));
-  end if;
-  if p_start < v_now + pg_catalog.make_interval(mins => v_notice) then
-    perform private.raise_error('HL407', pg_catalog.format('at least %s minutes of notice', v_notice));
-  end if;
-  if p_start > v_now + pg_catalog.make_interval(days => v_max_days) then
-    perform private.raise_error('HL408', pg_catalog.format('bookable until %s', v_now + pg_catalog.make_interval(days => v_max_days)));
-  end if;
+  perform private.check_booking_start(p_start);
 
   if (p_lat is null) <> (p_lng is null) then
     perform private.raise_error('HL008', pg_catalog.format('lat %s, lng %s', p_lat, p_lng));

@@ -49,23 +49,9 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.now();
-  v_notice integer := (private.setting('catalog.min_notice_minutes'))::integer;
-  v_max_days integer := (private.setting('bookings.max_advance_days'))::integer;
   v_period tstzrange;
 begin
-  if p_start is null or not pg_catalog.isfinite(p_start) then
-    perform private.raise_error('HL405', 'p_start is required');
-  end if;
-  if p_start <= v_now then
-    perform private.raise_error('HL406', pg_catalog.format('%s is before now (%s)', p_start, v_now));
-  end if;
-  if p_start < v_now + pg_catalog.make_interval(mins => v_notice) then
-    perform private.raise_error('HL407', pg_catalog.format('at least %s minutes of notice', v_notice));
-  end if;
-  if p_start > v_now + pg_catalog.make_interval(days => v_max_days) then
-    perform private.raise_error('HL408', pg_catalog.format('bookable until %s', v_now + pg_catalog.make_interval(days => v_max_days)));
-  end if;
+  perform private.check_booking_start(p_start);
   if p_start = pg_catalog.lower(p_booking.period) then
     perform private.raise_error('HL442', pg_catalog.format('the booking starts at %s', p_start));
   end if;
@@ -86,7 +72,7 @@ begin
 end;
 $$;
 comment on function private.check_booking_new_period(public.bookings, timestamptz) is
-  'The booking''s period moved to start at p_start (same length), checked as a new booking would be: future (HL405, HL406), catalog.min_notice_minutes (HL407), bookings.max_advance_days (HL408), not the current start (HL442), inside the provider''s weekly hours (HL409), free of time off and other busy time (HL404; the booking''s own time does not count).';
+  'The booking''s period moved to start at p_start (same length), checked as a new booking would be: private.check_booking_start (HL405-HL408), not the current start (HL442), inside the provider''s weekly hours (HL409), free of time off and other busy time (HL404; the booking''s own time does not count).';
 
 revoke all on function
   private.reschedule_party(text[]),

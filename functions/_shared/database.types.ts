@@ -205,6 +205,32 @@ isOneToOne: false
       referencedColumns: ["state"]
     }
                   ]
+                },"buddies": {
+                  Row: {
+                    "buddy_id": string,"created_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "buddy_id": string,"created_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "buddy_id"?: string,"created_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "buddies_buddy_id_fkey"
+      columns: ["buddy_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "buddies_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"business_members": {
                   Row: {
                     "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string
@@ -426,32 +452,6 @@ isOneToOne: false
     },{
       foreignKeyName: "disputes_resolved_by_fkey"
       columns: ["resolved_by"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"favorites": {
-                  Row: {
-                    "created_at": string,"provider_id": string,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "created_at"?: string,"provider_id": string,"user_id": string
-                  }
-                  Update: {
-                    "created_at"?: string,"provider_id"?: string,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "favorites_provider_id_fkey"
-      columns: ["provider_id"]
-isOneToOne: false
-      referencedRelation: "provider_profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "favorites_user_id_fkey"
-      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -2855,9 +2855,9 @@ isOneToOne: false
 "like_product":
 { Args: { "p_product_id": string }; Returns: boolean
                            },
-"list_favorite_providers":
+"list_buddies":
 { Args: { "p_available_now"?: boolean }; Returns: {
-              "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
+              "added_at": string,"available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"buddy_id": string,"business_name": string,"category_ids": (string)[],"completed_jobs": number,"currency": string,"display_name": string,"full_name": string,"hourly_rate": number,"is_available": boolean,"is_provider": boolean,"is_verified": boolean,"price_from": number,"rating_avg": number,"rating_count": number,"username": string
             }[]
                            },
 "list_my_bookings":

@@ -485,14 +485,14 @@ isOneToOne: false
                   ]
                 },"job_matches": {
                   Row: {
-                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
+                    "created_at": string,"declined_at": string | null,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source": string
+                    "created_at"?: string,"declined_at"?: string | null,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source": string
                   }
                   Update: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source"?: string
+                    "created_at"?: string,"declined_at"?: string | null,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source"?: string
                   }
                   Relationships: [
                     {
@@ -581,14 +581,14 @@ isOneToOne: false
                   ]
                 },"job_requests": {
                   Row: {
-                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"is_instant": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"direct_closed_at": string | null,"direct_until": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"is_instant": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"direct_closed_at"?: string | null,"direct_until"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"direct_closed_at"?: string | null,"direct_until"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -2338,6 +2338,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -2558,6 +2560,25 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "streams"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"decline_direct_job":
+{ Args: { "p_job_id": string }; Returns: {
+              "created_at": string,
+"declined_at": string | null,
+"distance_m": number | null,
+"job_id": string,
+"notified_at": string | null,
+"provider_id": string,
+"rank": number | null,
+"responded_at": string | null,
+"score": number | null,
+"source": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_matches"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -3215,7 +3236,7 @@ isOneToOne: false
 { Args: { "p_featured"?: boolean,"p_position_x"?: number,"p_position_y"?: number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
                            },
 "post_job":
-{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_instant"?: boolean,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
+{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_direct_to"?: (string)[],"p_direct_window_minutes"?: number,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_instant"?: boolean,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
 "assigned_at": string | null,
 "booking_id": string | null,
@@ -3229,6 +3250,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -3741,6 +3764,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -4271,6 +4296,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -4448,7 +4475,7 @@ isOneToOne: false
           }
           CompositeTypes: {
             "open_job": {
-                        "id": string | null,"customer_id": string | null,"category_id": string | null,"title": string | null,"description": string | null,"budget_kind": string | null,"budget_min": number | null,"budget_max": number | null,"currency": string | null,"duration_minutes": number | null,"is_asap": boolean | null,"is_instant": boolean | null,"preferred_start": string | null,"preferred_end": string | null,"neighbourhood": string | null,"lat": number | null,"lng": number | null,"distance_m": number | null,"photo_count": number | null,"live_offer_count": number | null,"is_matched": boolean | null,"my_offer_id": string | null,"my_offer_status": string | null,"expires_at": string | null,"created_at": string | null,"cursor": string | null
+                        "id": string | null,"customer_id": string | null,"category_id": string | null,"title": string | null,"description": string | null,"budget_kind": string | null,"budget_min": number | null,"budget_max": number | null,"currency": string | null,"duration_minutes": number | null,"is_asap": boolean | null,"is_instant": boolean | null,"preferred_start": string | null,"preferred_end": string | null,"neighbourhood": string | null,"lat": number | null,"lng": number | null,"distance_m": number | null,"photo_count": number | null,"live_offer_count": number | null,"is_matched": boolean | null,"my_offer_id": string | null,"my_offer_status": string | null,"direct_until": string | null,"expires_at": string | null,"created_at": string | null,"cursor": string | null
                       }
           }
         }

@@ -1,6 +1,6 @@
 /**
  * Seed catalog: a service category tree (English and Arabic names, icons) and providers around
- * Dubai with listings, weekly availability, a little time off and the demo customer's favorites.
+ * Dubai with listings, weekly availability, a little time off and the demo customer's buddies (providers they keep).
  *
  * Category ids are derived from their slugs in SQL (md5), so they are stable across sizes and
  * re-seeds. Provider counts scale with the seed size; rows are written as the `postgres` role,
@@ -223,7 +223,7 @@ export function catalogSection(ctx: SeedContext): string[] {
     }
   });
 
-  const favorites = chosen.slice(0, 4).map((u) => `(${lit(DEMO_CUSTOMER)}, ${lit(u.id)})`);
+  const buddies = chosen.slice(0, 4).map((u) => `(${lit(DEMO_CUSTOMER)}, ${lit(u.id)})`);
 
   return [
     ...categoriesSql(),
@@ -240,6 +240,6 @@ export function catalogSection(ctx: SeedContext): string[] {
     ...(timeOff.length ? insertRows("insert into public.provider_time_off (provider_id, period, reason)", timeOff) : []),
     `insert into public.provider_certifications (provider_id, name, issuer, expires_on)
 values (${lit(DEMO_PROVIDER)}, 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', (now() + interval '2 years')::date);`,
-    ...insertRows("insert into public.favorites (user_id, provider_id)", favorites, "on conflict do nothing"),
+    ...insertRows("insert into public.buddies (user_id, buddy_id)", buddies, "on conflict do nothing"),
   ];
 }

@@ -970,7 +970,7 @@ values
 insert into public.provider_certifications (provider_id, name, issuer, expires_on)
 values ('00000000-0000-4000-8000-000000000002', 'Plumbing and electrical licence', 'Dubai Electricity and Water Authority', (now() + interval '2 years')::date);
 
-insert into public.favorites (user_id, provider_id)
+insert into public.buddies (user_id, buddy_id)
 values
   ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'),
   ('00000000-0000-4000-8000-000000000001', 'fb0437b0-32d7-420e-851a-7c698c6c8636'),

@@ -237,6 +237,32 @@ isOneToOne: false
       referencedColumns: ["state"]
     }
                   ]
+                },"buddies": {
+                  Row: {
+                    "buddy_id": string,"created_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "buddy_id": string,"created_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "buddy_id"?: string,"created_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "buddies_buddy_id_fkey"
+      columns: ["buddy_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "buddies_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"business_members": {
                   Row: {
                     "added_by": string | null,"business_id": string,"created_at": string,"role": string,"user_id": string
@@ -463,32 +489,6 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"favorites": {
-                  Row: {
-                    "created_at": string,"provider_id": string,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "created_at"?: string,"provider_id": string,"user_id": string
-                  }
-                  Update: {
-                    "created_at"?: string,"provider_id"?: string,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "favorites_provider_id_fkey"
-      columns: ["provider_id"]
-isOneToOne: false
-      referencedRelation: "provider_profiles"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "favorites_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
                 },"fee_schedules": {
                   Row: {
                     "category_id": string | null,"commission_bps": number,"commission_max": number | null,"commission_min": number,"created_at": string,"currency": string,"effective_from": string,"effective_until": string | null,"id": string,"note": string | null,"region_id": string | null,"service_fee_bps": number,"service_fee_fixed": number,"service_fee_max": number | null,"trade_kind": string,"updated_at": string
@@ -517,14 +517,14 @@ isOneToOne: false
                   ]
                 },"job_matches": {
                   Row: {
-                    "created_at": string,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
+                    "created_at": string,"declined_at": string | null,"distance_m": number | null,"job_id": string,"notified_at": string | null,"provider_id": string,"rank": number | null,"responded_at": string | null,"score": number | null,"source": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source": string
+                    "created_at"?: string,"declined_at"?: string | null,"distance_m"?: number | null,"job_id": string,"notified_at"?: string | null,"provider_id": string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source": string
                   }
                   Update: {
-                    "created_at"?: string,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source"?: string
+                    "created_at"?: string,"declined_at"?: string | null,"distance_m"?: number | null,"job_id"?: string,"notified_at"?: string | null,"provider_id"?: string,"rank"?: number | null,"responded_at"?: string | null,"score"?: number | null,"source"?: string
                   }
                   Relationships: [
                     {
@@ -613,14 +613,14 @@ isOneToOne: false
                   ]
                 },"job_requests": {
                   Row: {
-                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"is_instant": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
+                    "accepted_offer_id": string | null,"assigned_at": string | null,"booking_id": string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason": string | null,"cancelled_at": string | null,"category_id": string,"created_at": string,"currency": string,"customer_id": string,"description": string | null,"direct_closed_at": string | null,"direct_until": string | null,"duration_minutes": number,"expired_at": string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at": string | null,"id": string,"is_asap": boolean,"is_instant": boolean,"neighbourhood": string | null,"notified_count": number,"photo_paths": (string)[],"preferred_window": unknown,"reopen_count": number,"reopened_at": string | null,"status": string,"title": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind": string,"budget_max": number,"budget_min": number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id": string,"created_at"?: string,"currency": string,"customer_id": string,"description"?: string | null,"direct_closed_at"?: string | null,"direct_until"?: string | null,"duration_minutes": number,"expired_at"?: string | null,"expires_at": string,"fuzzed_location": unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title": string,"updated_at"?: string
                   }
                   Update: {
-                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
+                    "accepted_offer_id"?: string | null,"assigned_at"?: string | null,"booking_id"?: string | null,"budget_kind"?: string,"budget_max"?: number,"budget_min"?: number,"cancel_reason"?: string | null,"cancelled_at"?: string | null,"category_id"?: string,"created_at"?: string,"currency"?: string,"customer_id"?: string,"description"?: string | null,"direct_closed_at"?: string | null,"direct_until"?: string | null,"duration_minutes"?: number,"expired_at"?: string | null,"expires_at"?: string,"fuzzed_location"?: unknown,"hidden_at"?: string | null,"id"?: string,"is_asap"?: boolean,"is_instant"?: boolean,"neighbourhood"?: string | null,"notified_count"?: number,"photo_paths"?: (string)[],"preferred_window"?: unknown,"reopen_count"?: number,"reopened_at"?: string | null,"status"?: string,"title"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -2370,6 +2370,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -2590,6 +2592,25 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "streams"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"decline_direct_job":
+{ Args: { "p_job_id": string }; Returns: {
+              "created_at": string,
+"declined_at": string | null,
+"distance_m": number | null,
+"job_id": string,
+"notified_at": string | null,
+"provider_id": string,
+"rank": number | null,
+"responded_at": string | null,
+"score": number | null,
+"source": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "job_matches"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -2887,9 +2908,9 @@ isOneToOne: false
 "like_product":
 { Args: { "p_product_id": string }; Returns: boolean
                            },
-"list_favorite_providers":
+"list_buddies":
 { Args: { "p_available_now"?: boolean }; Returns: {
-              "available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"business_name": string,"completed_jobs": number,"currency": string,"display_name": string,"hourly_rate": number,"is_available": boolean,"is_verified": boolean,"price_from": number,"provider_id": string,"rating_avg": number,"rating_count": number,"saved_at": string,"username": string
+              "added_at": string,"available_now": boolean,"avatar_path": string,"base_lat": number,"base_lng": number,"buddy_id": string,"business_name": string,"category_ids": (string)[],"completed_jobs": number,"currency": string,"display_name": string,"full_name": string,"hourly_rate": number,"is_available": boolean,"is_provider": boolean,"is_verified": boolean,"price_from": number,"rating_avg": number,"rating_count": number,"username": string
             }[]
                            },
 "list_my_bookings":
@@ -3247,7 +3268,7 @@ isOneToOne: false
 { Args: { "p_featured"?: boolean,"p_position_x"?: number,"p_position_y"?: number,"p_product_id": string,"p_sort_order"?: number,"p_stream_id": string }; Returns: Json
                            },
 "post_job":
-{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_instant"?: boolean,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
+{ Args: { "p_address"?: string,"p_asap"?: boolean,"p_budget_max"?: number,"p_budget_min"?: number,"p_category_id": string,"p_currency"?: string,"p_description"?: string,"p_direct_to"?: (string)[],"p_direct_window_minutes"?: number,"p_duration_minutes": number,"p_fixed_budget"?: number,"p_instant"?: boolean,"p_lat": number,"p_lng": number,"p_neighbourhood"?: string,"p_preferred_end"?: string,"p_preferred_start"?: string,"p_title": string }; Returns: {
               "accepted_offer_id": string | null,
 "assigned_at": string | null,
 "booking_id": string | null,
@@ -3261,6 +3282,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -3830,6 +3853,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -4360,6 +4385,8 @@ isOneToOne: false
 "currency": string,
 "customer_id": string,
 "description": string | null,
+"direct_closed_at": string | null,
+"direct_until": string | null,
 "duration_minutes": number,
 "expired_at": string | null,
 "expires_at": string,
@@ -4559,7 +4586,7 @@ isOneToOne: false
           }
           CompositeTypes: {
             "open_job": {
-                        "id": string | null,"customer_id": string | null,"category_id": string | null,"title": string | null,"description": string | null,"budget_kind": string | null,"budget_min": number | null,"budget_max": number | null,"currency": string | null,"duration_minutes": number | null,"is_asap": boolean | null,"is_instant": boolean | null,"preferred_start": string | null,"preferred_end": string | null,"neighbourhood": string | null,"lat": number | null,"lng": number | null,"distance_m": number | null,"photo_count": number | null,"live_offer_count": number | null,"is_matched": boolean | null,"my_offer_id": string | null,"my_offer_status": string | null,"expires_at": string | null,"created_at": string | null,"cursor": string | null
+                        "id": string | null,"customer_id": string | null,"category_id": string | null,"title": string | null,"description": string | null,"budget_kind": string | null,"budget_min": number | null,"budget_max": number | null,"currency": string | null,"duration_minutes": number | null,"is_asap": boolean | null,"is_instant": boolean | null,"preferred_start": string | null,"preferred_end": string | null,"neighbourhood": string | null,"lat": number | null,"lng": number | null,"distance_m": number | null,"photo_count": number | null,"live_offer_count": number | null,"is_matched": boolean | null,"my_offer_id": string | null,"my_offer_status": string | null,"direct_until": string | null,"expires_at": string | null,"created_at": string | null,"cursor": string | null
                       }
           }
         }

@@ -1,6 +1,6 @@
 -- Module: catalog (tables)
 -- Categories, provider profiles (with derived coverage, categories, price and statistics),
--- certifications, service listings, weekly availability, time off, favorites, and the private
+-- certifications, service listings, weekly availability, time off, buddies, and the private
 -- tables the catalog keeps for fast reads: the IANA zone cache, the zones providers use, and the
 -- busy blocks other modules add to a provider's calendar.
 
@@ -298,16 +298,20 @@ comment on table public.provider_time_off is 'Ranges when a provider is not book
 create index provider_time_off_provider_period_idx on public.provider_time_off using gist (provider_id, period);
 
 ------------------------------------------------------------------------------------------------
--- Favorites ("buddies"): providers a user saved.
+-- Buddies: other users someone keeps (providers or not), one-directional like a contact list.
+-- Customers send jobs directly to their buddies who are providers (jobs: post_job p_direct_to).
 ------------------------------------------------------------------------------------------------
-create table public.favorites (
+create table public.buddies (
   user_id uuid not null references public.profiles (id) on delete cascade,
-  provider_id uuid not null references public.provider_profiles (id) on delete cascade,
+  buddy_id uuid not null references public.profiles (id) on delete cascade,
   created_at timestamptz not null default now(),
-  primary key (user_id, provider_id)
+  primary key (user_id, buddy_id),
+  check (user_id <> buddy_id)
 );
-comment on table public.favorites is 'Providers a user saved (their "buddies").';
-create index favorites_provider_id_idx on public.favorites (provider_id);
+comment on table public.buddies is
+  'A user''s buddies: other users they keep (providers or not), one-directional like a contact list. Private to the user; '
+  'at most catalog.max_buddies each (checked by private.check_buddy).';
+create index buddies_buddy_id_idx on public.buddies (buddy_id);
 
 ------------------------------------------------------------------------------------------------
 -- Time zones: the IANA names (cached from pg_timezone_names, which takes ~20 ms to scan; names

@@ -66,6 +66,12 @@ insert into private.error_codes (code, name, http_status, message, hint) values
    'Send an integer from 1 to 5.'),
   ('HL231', 'certification_not_found', 404, 'The certification does not exist.',
    'Check the certification id.'),
+  ('HL232', 'buddy_is_self', 400, 'You cannot be your own buddy.',
+   'Add another user''s id as buddy_id.'),
+  ('HL233', 'buddy_not_found', 404, 'The user does not exist or deleted their account.',
+   'Check the user id (profiles.id) you are adding as a buddy.'),
+  ('HL234', 'too_many_buddies', 409, 'You have reached the maximum number of buddies.',
+   'Remove a buddy first; see details for the maximum (setting catalog.max_buddies).'),
   ('HL416', 'invalid_cancellation_policy', 400, 'The cancellation policy is invalid.',
    'Use {"free_until_minutes": integer from 0 to 525600, "fee_percent": number from 0 to 100}, or null to inherit.')
 on conflict (code) do update
@@ -82,6 +88,8 @@ insert into private.settings (key, value, description) values
    'Slots start at least this many minutes after now.'),
   ('catalog.max_slot_range_days', '31',
    'Longest date range get_available_slots accepts, in days.'),
+  ('catalog.max_buddies', '200',
+   'How many buddies one user may keep (public.buddies).'),
   ('catalog.response_time_weight', '0.2',
    'Weight of the newest response in the provider''s moving-average response time (0 < w <= 1).')
 on conflict (key) do nothing;

@@ -204,7 +204,7 @@ create or replace trigger provider_certifications_refuse_deleted_provider
   for each row execute function private.refuse_deleted_provider_writes();
 
 ------------------------------------------------------------------------------------------------
--- Certifications, listings, availability, time off, favorites
+-- Certifications, listings, availability, time off, buddies
 ------------------------------------------------------------------------------------------------
 create or replace function private.check_certification()
 returns trigger
@@ -363,21 +363,42 @@ comment on function private.check_time_off() is 'BEFORE INSERT/UPDATE on provide
 create or replace trigger provider_time_off_check
   before insert or update on public.provider_time_off
   for each row execute function private.check_time_off();
-create or replace function private.check_favorite()
+-- Buddies: not yourself, an existing account that is not deleted, and at most catalog.max_buddies
+-- per user (inserts of one user queue on a transaction lock so the count holds). Adding a buddy
+-- again is a no-op (the row is skipped), so adding is idempotent.
+create or replace function private.check_buddy()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_max integer := (private.setting('catalog.max_buddies'))::integer;
 begin
-  if not exists (select 1 from public.provider_profiles p where p.id = new.provider_id and p.deleted_at is null) then
-    perform private.raise_error('HL220', pg_catalog.format('provider %s', coalesce(new.provider_id::text, 'null')));
+  -- A row for someone else's list: row level security refuses it after this trigger, so nothing
+  -- here may tell anything about that list (its size, its rows).
+  if (select auth.uid()) is not null and new.user_id is distinct from (select auth.uid()) then
+    return new;
+  end if;
+  if new.buddy_id is not distinct from new.user_id then
+    perform private.raise_error('HL232');
+  end if;
+  if not exists (select 1 from public.profiles p where p.id = new.buddy_id and p.deleted_at is null) then
+    perform private.raise_error('HL233', pg_catalog.format('user %s', coalesce(new.buddy_id::text, 'null')));
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('buddies:' || new.user_id::text, 0));
+  if exists (select 1 from public.buddies b where b.user_id = new.user_id and b.buddy_id = new.buddy_id) then
+    return null;
+  end if;
+  if (select pg_catalog.count(*) from public.buddies b where b.user_id = new.user_id) >= v_max then
+    perform private.raise_error('HL234', pg_catalog.format('at most %s buddies', v_max));
   end if;
   return new;
 end;
 $$;
-comment on function private.check_favorite() is 'BEFORE INSERT on favorites: HL220 for an unknown or deleted provider.';
+comment on function private.check_buddy() is
+  'BEFORE INSERT on buddies: HL232 yourself, HL233 unknown or deleted user, HL234 more than catalog.max_buddies; an existing buddy is skipped (no-op).';
 
-create or replace trigger favorites_check
-  before insert on public.favorites
-  for each row execute function private.check_favorite();
+create or replace trigger buddies_check
+  before insert on public.buddies
+  for each row execute function private.check_buddy();

@@ -28,7 +28,7 @@ alter table public.provider_certifications enable row level security;
 alter table public.service_listings enable row level security;
 alter table public.availability_rules enable row level security;
 alter table public.provider_time_off enable row level security;
-alter table public.favorites enable row level security;
+alter table public.buddies enable row level security;
 
 -- categories
 create policy "Active categories are public; admins see all" on public.categories
@@ -172,19 +172,19 @@ grant select, insert (provider_id, period, reason), update (period, reason), del
    on public.provider_time_off to authenticated;
 grant select, insert, update, delete on public.provider_time_off to service_role;
 
--- favorites: private to their owner.
-create policy "Users can read their favorites" on public.favorites
+-- buddies: private to their owner (who adds and removes them; nobody is told).
+create policy "Users can read their buddies" on public.buddies
   for select to authenticated
   using (user_id = (select auth.uid()));
-create policy "Users can save favorites" on public.favorites
+create policy "Users can add buddies" on public.buddies
   for insert to authenticated
   with check (user_id = (select auth.uid()));
-create policy "Users can remove favorites" on public.favorites
+create policy "Users can remove buddies" on public.buddies
   for delete to authenticated
   using (user_id = (select auth.uid()));
-revoke all on table public.favorites from anon, authenticated, service_role;
-grant select, insert (user_id, provider_id), delete on public.favorites to authenticated;
-grant select, insert, update, delete on public.favorites to service_role;
+revoke all on table public.buddies from anon, authenticated, service_role;
+grant select, insert (user_id, buddy_id), delete on public.buddies to authenticated;
+grant select, insert, update, delete on public.buddies to service_role;
 
 ------------------------------------------------------------------------------------------------
 -- Storage: the public listing-media bucket; providers write under their own <user id>/ folder.

@@ -1,7 +1,7 @@
 -- Module: catalog (RPCs)
 -- Onboarding and moving a provider (lat/lng and GeoJSON, never WKT), attaching a provider to a
--- business, listing areas, favorites and the category tree (verification of providers and
--- certifications is the verification module's decision path). Plain edits of profiles, listings, certifications and favorites go
+-- business, listing areas, buddies and the category tree (verification of providers and
+-- certifications is the verification module's decision path). Plain edits of profiles, listings, certifications and buddies go
 -- through the tables (row level security and column grants decide).
 
 ------------------------------------------------------------------------------------------------
@@ -205,16 +205,19 @@ revoke all on function
 grant execute on function public.set_listing_service_area(uuid, jsonb) to authenticated;
 
 ------------------------------------------------------------------------------------------------
--- Favorites
+-- Buddies (added and removed with plain inserts and deletes on public.buddies)
 ------------------------------------------------------------------------------------------------
-create or replace function public.list_favorite_providers(p_available_now boolean default false)
+create or replace function public.list_buddies(p_available_now boolean default false)
 returns table (
-  provider_id uuid,
-  display_name text,
-  business_name text,
+  buddy_id uuid,
   username text,
+  full_name text,
   avatar_path text,
   is_verified boolean,
+  is_provider boolean,
+  display_name text,
+  business_name text,
+  category_ids uuid[],
   rating_avg numeric,
   rating_count integer,
   completed_jobs integer,
@@ -225,7 +228,7 @@ returns table (
   base_lng double precision,
   is_available boolean,
   available_now boolean,
-  saved_at timestamptz
+  added_at timestamptz
 )
 language plpgsql
 stable
@@ -238,25 +241,30 @@ declare
 begin
   return query
   select x.* from (
-    select p.id, p.display_name, p.business_name, pr.username, pr.avatar_path, p.is_verified,
+    select pr.id, pr.username, pr.full_name, pr.avatar_path, pr.is_verified,
+           p.id is not null as is_provider,
+           p.display_name, p.business_name, p.category_ids,
            p.rating_avg, p.rating_count, p.completed_jobs, p.price_from, p.hourly_rate, p.currency::text,
            p.base_lat, p.base_lng, p.is_available,
-           private.provider_available_at(p.id, v_now) as available_now,
-           f.created_at
-      from public.favorites f
-      join public.provider_profiles p on p.id = f.provider_id
-      join public.profiles pr on pr.id = p.id
-     where f.user_id = v_uid
+           p.id is not null and private.provider_available_at(p.id, v_now) as available_now,
+           b.created_at
+      from public.buddies b
+      join public.profiles pr on pr.id = b.buddy_id
+      left join public.provider_profiles p on p.id = b.buddy_id and p.deleted_at is null
+     where b.user_id = v_uid
        and pr.deleted_at is null
   ) x
   where not coalesce(p_available_now, false) or x.available_now
-  order by x.created_at desc;
+  order by x.created_at desc, x.id;
 end;
 $$;
-comment on function public.list_favorite_providers(boolean) is
-  'The caller''s saved providers ("buddies") with display data, newest first; with p_available_now only those available now (toggle on, inside a weekly rule in their time zone, not busy).';
-revoke all on function public.list_favorite_providers(boolean) from public, anon, authenticated, service_role;
-grant execute on function public.list_favorite_providers(boolean) to authenticated;
+comment on function public.list_buddies(boolean) is
+  'The caller''s buddies, newest first: public profile fields (username, full_name, avatar_path, is_verified), is_provider, and '
+  'for providers their display data (display_name, categories, rating, prices, base point, toggle; null for other users) and '
+  'available_now (toggle on, inside a weekly rule in their time zone, not busy; false for users who are not providers). '
+  'With p_available_now only the buddies available now.';
+revoke all on function public.list_buddies(boolean) from public, anon, authenticated, service_role;
+grant execute on function public.list_buddies(boolean) to authenticated;
 
 ------------------------------------------------------------------------------------------------
 -- Category tree

@@ -44,7 +44,7 @@ revoke all on function public.set_weekly_availability(jsonb) from public, anon, 
 grant execute on function public.set_weekly_availability(jsonb) to authenticated;
 
 ------------------------------------------------------------------------------------------------
--- Busy periods and slots. Slots (get_available_slots), "available now" (favorites) and
+-- Busy periods and slots. Slots (get_available_slots), "available now" (list_buddies) and
 -- discovery's availability filters all read private.provider_busy_periods.
 ------------------------------------------------------------------------------------------------
 create or replace function private.provider_busy_periods(p_provider_id uuid, p_range tstzrange)

@@ -301,7 +301,7 @@ create or replace trigger provider_profiles_check_delete
   for each row execute function private.check_provider_profile_delete();
 
 ------------------------------------------------------------------------------------------------
--- Account deletion (identity's registry, position 700). Favorites go; a provider profile nothing
+-- Account deletion (identity's registry, position 700). Buddies go (both ways); a provider profile nothing
 -- points at is deleted; one that records point at is anonymised and kept.
 ------------------------------------------------------------------------------------------------
 create or replace function private.delete_account_catalog(p_user_id uuid)
@@ -310,14 +310,12 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  delete from public.favorites f where f.user_id = p_user_id;
+  -- The user's buddies, and their place in others' buddy lists.
+  delete from public.buddies b where b.user_id = p_user_id or b.buddy_id = p_user_id;
   perform 1 from public.provider_profiles p where p.id = p_user_id for update;
   if not found then
     return;
   end if;
-  -- Others' favorites of this provider are useless now (the profile is anonymised).
-  delete from public.favorites f where f.provider_id = p_user_id;
-
   if not private.provider_is_referenced(p_user_id) then
     -- Nothing records this provider: the profile goes with its listings, availability, time off
     -- and certifications (cascade), and the account stops being a provider.
@@ -346,7 +344,7 @@ begin
 end;
 $$;
 comment on function private.delete_account_catalog(uuid) is
-  'Account deletion (catalog, position 700). Deletes the user''s favorites (and others'' favorites of them). A provider profile that no '
+  'Account deletion (catalog, position 700). Deletes the user''s buddies and their rows in others'' buddy lists. A provider profile that no '
   'booking, job offer or job match points at is deleted outright (listings, availability, time off and certifications cascade; '
   'profiles.is_provider becomes false). Otherwise it is anonymised and kept for those records: display name "Deleted provider", '
   'business name, description and skills cleared, not available, detached from its business, deleted_at set (anonymised in catalog '
@@ -355,6 +353,6 @@ comment on function private.delete_account_catalog(uuid) is
 
 insert into private.account_deletion_handlers (handler, position, module, description) values
   ('private.delete_account_catalog(uuid)', 700, 'catalog',
-   'Delete favorites; delete an unreferenced provider profile, else anonymise it, deactivate its listings (no media) and delete availability, time off and certifications.')
+   'Delete buddies (both ways); delete an unreferenced provider profile, else anonymise it, deactivate its listings (no media) and delete availability, time off and certifications.')
 on conflict (handler) do update
   set position = excluded.position, module = excluded.module, description = excluded.description;

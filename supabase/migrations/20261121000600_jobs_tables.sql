@@ -147,6 +147,13 @@ create table public.job_requests (
   -- Moderation: set while an operator hides the job (trust module): it leaves the board and takes
   -- no offers; its customer, providers already engaged and operators still see it.
   hidden_at timestamptz,
+  -- Direct jobs (post_job p_direct_to): until direct_until only the chosen providers (job_matches
+  -- source 'direct') see the job, offer on it or take it, and matching does not run; then it opens
+  -- to everyone (private.open_direct_job records direct_closed_at, from the timer or when every
+  -- chosen provider declined). Null for a job posted to everyone.
+  direct_until timestamptz,
+  direct_closed_at timestamptz,
+  check (direct_closed_at is null or direct_until is not null),
   check (budget_min <= budget_max and (budget_kind = 'range' or budget_min = budget_max)),
   check (not is_instant or budget_kind = 'fixed'),
   check ((is_asap and preferred_window is null) or (not is_asap and preferred_window is not null
@@ -168,6 +175,12 @@ comment on column public.job_requests.fuzzed_location is
 comment on column public.job_requests.photo_paths is 'Object paths in the private job-media bucket, under <customer id>/<job id>/.';
 comment on column public.job_requests.notified_count is 'How many providers matching notified: when the job was posted, plus the new ones on each reopening.';
 comment on column public.job_requests.booking_id is 'The booking created by the accepted offer (status assigned).';
+comment on column public.job_requests.direct_until is
+  'A direct job''s window: until then only the chosen providers see it, offer on it or take it, and matching waits; null when '
+  'the job went to everyone at once. Set to the moment the window closed early when every chosen provider declined.';
+comment on column public.job_requests.direct_closed_at is
+  'When the direct window was closed (by the job timer at direct_until, or when every chosen provider declined): if the job was '
+  'still open, matching ran then and the customer got job.opened_to_all. Maintained by the database.';
 comment on column public.job_requests.reopened_at is
   'When the job last went back to open because its booking closed before work started (maintained by the database).';
 comment on column public.job_requests.reopen_count is
@@ -179,6 +192,7 @@ create index job_requests_booking_id_idx on public.job_requests (booking_id);
 create index job_requests_open_location_idx on public.job_requests using gist (fuzzed_location) where status = 'open';
 create index job_requests_open_expires_at_idx on public.job_requests (expires_at) where status = 'open';
 create index job_requests_status_idx on public.job_requests (status);
+create index job_requests_direct_due_idx on public.job_requests (direct_until) where direct_closed_at is null;
 
 create or replace trigger job_requests_set_updated_at
   before update on public.job_requests
@@ -270,13 +284,14 @@ create index job_offer_events_provider_id_idx on public.job_offer_events (provid
 create index job_offer_events_actor_id_idx on public.job_offer_events (actor_id);
 
 ------------------------------------------------------------------------------------------------
--- Who a job was shown to: notified by matching ('matched') or opened by a provider ('viewed').
--- These providers (and those who offered) may read the job's photos.
+-- Who a job was shown to: notified by matching ('matched'), chosen by the customer for a direct
+-- job ('direct') or opened by a provider ('viewed'). These providers (and those who offered) may
+-- read the job's photos.
 ------------------------------------------------------------------------------------------------
 create table public.job_matches (
   job_id uuid not null references public.job_requests (id) on delete cascade,
   provider_id uuid not null references public.provider_profiles (id) on delete cascade,
-  source text not null check (source in ('matched', 'viewed')),
+  source text not null check (source in ('matched', 'direct', 'viewed')),
   rank integer check (rank is null or rank >= 1),
   score numeric(6, 4),
   -- Distance from the provider's base to the job's public (fuzzed) point, rounded to 100 m.
@@ -285,12 +300,16 @@ create table public.job_matches (
   -- The provider's first offer after being notified: their answer time counts towards
   -- provider_profiles.response_time_s.
   responded_at timestamptz,
+  -- A chosen provider who said no to a direct job (decline_direct_job).
+  declined_at timestamptz,
   created_at timestamptz not null default now(),
   primary key (job_id, provider_id),
-  check ((source = 'matched') = (rank is not null))
+  check ((source = 'matched') = (rank is not null)),
+  check (declined_at is null or source = 'direct')
 );
 comment on table public.job_matches is
-  'Providers a job was shown to: notified by matching (source matched, with rank and score) or who opened it (viewed).';
+  'Providers a job was shown to: notified by matching (source matched, with rank and score), chosen by the customer for a direct '
+  'job (direct; declined_at when they declined) or who opened it (viewed).';
 create index job_matches_provider_id_idx on public.job_matches (provider_id, created_at desc);
 
 ------------------------------------------------------------------------------------------------

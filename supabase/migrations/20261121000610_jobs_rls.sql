@@ -25,7 +25,25 @@ as $$
   select m.job_id from public.job_matches m where m.provider_id = (select auth.uid());
 $$;
 comment on function private.my_engaged_job_ids() is
-  'Jobs the calling provider offered on or was shown (matched or viewed): they stay visible after the job closes.';
+  'Jobs the calling provider offered on or was shown (matched, chosen for a direct job, or viewed): they stay visible after the job closes.';
+
+-- A direct job in its window (post_job p_direct_to) exists only for its customer and the providers
+-- they chose: to everyone else it is unknown (HL300) until the window closes.
+create or replace function private.outside_direct_window(p_job public.job_requests, p_uid uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(p_job.direct_until > private.now(), false)
+     and p_job.customer_id is distinct from p_uid
+     and not exists (select 1 from public.job_matches m
+                      where m.job_id = p_job.id and m.provider_id = p_uid and m.source = 'direct');
+$$;
+comment on function private.outside_direct_window(public.job_requests, uuid) is
+  'True when the job is in its direct window and p_uid is neither its customer nor one of the providers chosen for it.';
+revoke all on function private.outside_direct_window(public.job_requests, uuid) from public, anon, authenticated, service_role;
 
 revoke all on function
   private.is_provider(),
@@ -42,14 +60,15 @@ alter table public.job_offers enable row level security;
 alter table public.job_offer_events enable row level security;
 alter table public.job_matches enable row level security;
 
--- Who sees which job: its customer; every provider while it is open and not hidden by moderation
--- (the job board, fuzzed location only); providers who offered on it or were shown it, also after
--- it closed; operators with jobs.manage.
+-- Who sees which job: its customer; every provider while it is open, not hidden by moderation and
+-- not in a direct window (the job board, fuzzed location only); providers who offered on it or were
+-- shown it (matched, chosen for a direct job, viewed), also after it closed; operators with jobs.manage.
 create policy "Customers, providers and operators can read jobs they may see" on public.job_requests
   for select to authenticated
   using (
     customer_id = (select auth.uid())
-    or (status = 'open' and hidden_at is null and (select private.is_provider()))
+    or (status = 'open' and hidden_at is null and (direct_until is null or direct_until <= (select private.now()))
+        and (select private.is_provider()))
     or id = any (array(select private.my_engaged_job_ids()))
     or (select private.authorize('jobs.manage'))
   );

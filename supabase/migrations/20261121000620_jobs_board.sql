@@ -59,7 +59,10 @@ declare
 begin
   select * into v_job from public.job_requests where id = p_job_id;
   select l.location into v_location from private.job_locations l where l.job_id = p_job_id;
-  if v_job.id is null or v_location is null or v_job.status <> 'open' or v_job.hidden_at is not null then
+  -- A direct job waits for its chosen providers: matching runs when its window closes
+  -- (private.open_direct_job), whoever asks before (posting, editing, reopening).
+  if v_job.id is null or v_location is null or v_job.status <> 'open' or v_job.hidden_at is not null
+     or coalesce(v_job.direct_until > private.now(), false) then
     return 0;
   end if;
 
@@ -120,7 +123,7 @@ comment on function private.match_job(uuid) is
   'Notifies the best-fitting providers of a job: available, offering its category, whose coverage covers the exact point; '
   'ranked by the documented score (jobs.match_score), at most jobs.match_limit. Records them in job_matches. Skips providers '
   'already in job_matches, who offered on the job, or excluded from it (private.job_exclusions), so running it again (when the '
-  'job reopens) notifies only new providers, at most jobs.match_limit of them. Idempotent.';
+  'job reopens) notifies only new providers, at most jobs.match_limit of them. Does nothing while a direct job''s window runs. Idempotent.';
 revoke all on function private.match_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function private.match_job(uuid) to service_role;
 
@@ -246,7 +249,9 @@ create or replace function public.post_job(
   p_asap boolean default false,
   p_preferred_start timestamptz default null,
   p_preferred_end timestamptz default null,
-  p_instant boolean default false
+  p_instant boolean default false,
+  p_direct_to uuid[] default null,
+  p_direct_window_minutes integer default null
 )
 returns public.job_requests
 language plpgsql
@@ -304,21 +309,30 @@ begin
   insert into private.job_locations (job_id, location, address)
   values (v_job.id, v_location, nullif(pg_catalog.btrim(p_address), ''));
 
-  perform private.match_job(v_job.id);
+  -- Sent to chosen buddies first (jobs_direct), else to matching at once.
+  if p_direct_to is not null or p_direct_window_minutes is not null then
+    perform private.start_direct_job(v_job.id, p_direct_to, p_direct_window_minutes);
+  else
+    perform private.match_job(v_job.id);
+  end if;
   select * into v_job from public.job_requests where id = v_job.id;
   return v_job;
 end;
 $$;
-comment on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) is
+comment on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, uuid[], integer) is
   'Posts a job for the calling customer and notifies the best-fitting nearby providers. Budget: p_fixed_budget, or '
   'p_budget_min + p_budget_max (minor units; currency defaults to the profile''s). Time: p_asap, or p_preferred_start + p_preferred_end. '
   'The exact point and address stay private; others see a fuzzed point and the neighbourhood. At most 20 jobs an hour (HL006). '
   'p_instant: the first qualified provider who calls take_job is booked at once at the fixed budget (needs p_fixed_budget). '
-  'Errors: HL301 field, HL302 budget, HL200/HL201 location, HL304 time window, HL208/HL209 category, HL006 rate limit.';
+  'p_direct_to: 1 to jobs.direct_max_providers of the customer''s buddies who are providers offering the category and covering '
+  'the place; only they see the job, offer on it or take it for p_direct_window_minutes (default jobs.direct_window_minutes), '
+  'then it opens to everyone and matching runs (docs/jobs.md). '
+  'Errors: HL301 field, HL302 budget, HL200/HL201 location, HL304 time window, HL208/HL209 category, HL006 rate limit, '
+  'HL330-HL334 direct.';
 revoke all on function
-  public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean)
+  public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, uuid[], integer)
   from public, anon, authenticated, service_role;
-grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean) to authenticated;
+grant execute on function public.post_job(uuid, text, double precision, double precision, integer, text, text, text, bigint, bigint, bigint, text, boolean, timestamptz, timestamptz, boolean, uuid[], integer) to authenticated;
 
 -- The photos of a job (set_job_photos, update_job): at most jobs.max_photos distinct paths of
 -- objects already uploaded to the job-media bucket under <customer id>/<job id>/.
@@ -479,7 +493,7 @@ begin
   elsif private.authorize('jobs.manage') then
     v_viewer := 'operator';
   elsif private.is_provider() and (
-          (v_job.status = 'open' and v_job.hidden_at is null)
+          (v_job.status = 'open' and v_job.hidden_at is null and coalesce(v_job.direct_until <= private.now(), true))
           or exists (select 1 from public.job_offers o where o.job_id = v_job.id and o.provider_id = v_uid)
           or exists (select 1 from public.job_matches m where m.job_id = v_job.id and m.provider_id = v_uid)) then
     v_viewer := 'provider';
@@ -499,7 +513,8 @@ begin
       from public.job_offers o where o.job_id = v_job.id;
   else
     -- A provider who opens an open job has been shown it: record it (photos become readable).
-    if v_job.status = 'open' and v_job.hidden_at is null then
+    -- During a direct window only chosen providers get here, and they are recorded already.
+    if v_job.status = 'open' and v_job.hidden_at is null and coalesce(v_job.direct_until <= private.now(), true) then
       insert into public.job_matches (job_id, provider_id, source)
       values (v_job.id, v_uid, 'viewed')
       on conflict (job_id, provider_id) do nothing;
@@ -525,7 +540,7 @@ $$;
 comment on function public.get_job(uuid) is
   'A job with its offers: {job (fuzzed lat/lng), exact_location (customer and operators only), viewer, live_offer_count, offers}. '
   'The customer sees every offer; a provider only their own (opening an open job records that it was shown to them). '
-  'Error: HL300 when the job does not exist or is not visible.';
+  'During a direct job''s window only its chosen providers see it. Error: HL300 when the job does not exist or is not visible.';
 revoke all on function public.get_job(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.get_job(uuid) to authenticated;
 
@@ -555,16 +570,19 @@ create type public.open_job as (
   is_matched boolean,
   my_offer_id uuid,
   my_offer_status text,
+  direct_until timestamptz,
   expires_at timestamptz,
   created_at timestamptz,
   cursor text
 );
 comment on type public.open_job is
   'A row of the job board: an open job''s public part (fuzzed lat/lng, distance_m from the search point), its live offer count, '
-  'whether the calling provider was matched, their latest offer on it, and the keyset cursor.';
+  'whether the calling provider was matched, their latest offer on it, direct_until while the job is in a direct window the caller '
+  'was chosen for (null otherwise), and the keyset cursor.';
 
 -- The job board's query, shared by list_open_jobs_near_me and list_open_jobs_in_bounds: open,
--- visible jobs (not the caller's, not hidden, not excluding the caller) whose fuzzed point is within
+-- visible jobs (not the caller's, not hidden, not excluding the caller, not in a direct window the
+-- caller was not chosen for) whose fuzzed point is within
 -- p_radius of p_origin (and inside the map bounds, when given: degrees, compared as such), with the
 -- filters, nearest first after the cursor. Checks of the filters (private.check_open_jobs_filters) are the callers'.
 create or replace function private.open_jobs_page(
@@ -602,6 +620,9 @@ as $$
        and j.customer_id <> p_uid
        -- A provider excluded from a reopened job (they gave its booking up) no longer sees it.
        and not exists (select 1 from private.job_exclusions x where x.job_id = j.id and x.provider_id = p_uid)
+       -- A direct job in its window: only the providers the customer chose.
+       and (j.direct_until is null or j.direct_until <= private.now()
+            or exists (select 1 from public.job_matches m where m.job_id = j.id and m.provider_id = p_uid and m.source = 'direct'))
        and extensions.st_dwithin(j.fuzzed_location, p_origin, p_radius)
        and (p_south is null
             or (extensions.st_y(j.fuzzed_location::extensions.geometry) between p_south and p_north
@@ -625,6 +646,7 @@ as $$
            where o.job_id = n.id and o.status in ('pending', 'countered')),
          exists (select 1 from public.job_matches m where m.job_id = n.id and m.provider_id = p_uid and m.source = 'matched'),
          mine.id, mine.status,
+         case when n.direct_until > private.now() then n.direct_until end,
          n.expires_at, n.created_at,
          n.dist::text || '|' || n.id::text
     from nearby n

@@ -130,6 +130,10 @@ begin
      and v_job.id not in (select e.id from private.my_engaged_job_ids() as e(id)) then
     perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
   end if;
+  -- A direct job in its window takes offers from the chosen providers only; others do not see it.
+  if private.outside_direct_window(v_job, v_uid) then
+    perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
+  end if;
   if v_job.hidden_at is not null then
     perform private.raise_error('HL306', 'the job was hidden by moderation');
   end if;
@@ -205,7 +209,7 @@ $$;
 comment on function public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text) is
   'The calling provider offers on an open job: price (minor units, the job''s currency), proposed start, duration (default the '
   'job''s), message, expiry (default 48 h, never after the start). One live offer per provider and job. Errors: HL106 not a '
-  'provider, HL300, HL311 own job, HL306/HL309 job not open, HL325 excluded (your booking for it was cancelled on your side), HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
+  'provider, HL300 (also a direct job in its window, for providers not chosen), HL311 own job, HL306/HL309 job not open, HL325 excluded (your booking for it was cancelled on your side), HL312 live offer exists, HL313, HL314, HL315, HL404 already booked at that time, HL120 deleted account, HL006.';
 revoke all on function
   public.make_offer(uuid, bigint, timestamptz, integer, text, timestamptz, text)
   from public, anon, authenticated, service_role;

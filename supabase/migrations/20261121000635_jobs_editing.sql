@@ -228,7 +228,8 @@ begin
        from public.job_offers o
       where o.job_id = v_job.id and o.status in ('pending', 'countered');
   end if;
-  -- Another place or category: providers who fit it now and were not shown the job are notified.
+  -- Another place or category: providers who fit it now and were not shown the job are notified
+  -- (of a direct job, when its window closes: matching waits until then; the chosen stay chosen).
   if v_changed && array['place', 'category'] then
     perform private.match_job(v_job.id);
   end if;

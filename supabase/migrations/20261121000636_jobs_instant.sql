@@ -49,6 +49,10 @@ begin
     end if;
     perform private.raise_error('HL306', 'the job was hidden by moderation');
   end if;
+  -- A direct job in its window can be taken by the chosen providers only; others do not see it.
+  if private.outside_direct_window(v_job, v_uid) then
+    perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
+  end if;
   if v_job.customer_id = v_uid then
     perform private.raise_error('HL311');
   end if;
@@ -113,8 +117,9 @@ comment on function public.take_job(uuid, timestamptz, bigint) is
   'and booked exactly as an accepted offer (booking accepted at the job''s exact place, job assigned, other live offers closed; '
   'the customer gets job.taken). Concurrent takers are served one at a time: one is booked, the others get HL309. p_start: '
   'inside the job''s window and at least jobs.instant_lead_minutes from now (default: the earliest such time on a 5-minute '
-  'mark). p_expected_budget: the budget the provider saw (HL329 when the customer changed it since). Qualified: offers the
-  category, covers the place, available. Errors: HL106 not a provider, HL300, HL311 own job, '
+  'mark). p_expected_budget: the budget the provider saw (HL329 when the customer changed it since). Qualified: offers the '
+  'category, covers the place, available. During a direct job''s window only its chosen providers can take it. '
+  'Errors: HL106 not a provider, HL300 (also a direct job in its window, for providers not chosen), HL311 own job, '
   'HL306 not open, HL309 already taken, HL326 not instant (make an offer), HL325 excluded, HL327 not qualified, '
   'HL328 start, HL329 budget changed, HL312 a live offer of yours exists, HL404 you are booked at that time.';
 revoke all on function public.take_job(uuid, timestamptz, bigint) from public, anon, authenticated, service_role;

@@ -208,7 +208,7 @@ insert into private.provider_reference_checks (handler, module, description) val
 on conflict (handler) do update set module = excluded.module, description = excluded.description;
 
 ------------------------------------------------------------------------------------------------
--- Timers (pg_cron, every minute): offers and jobs expire. Idempotent; each row is re-checked
+-- Timers (pg_cron, every minute): offers and jobs expire, direct windows close. Idempotent; each row is re-checked
 -- under its lock, and rows another transaction holds are left for the next run.
 ------------------------------------------------------------------------------------------------
 create or replace function private.run_job_timers()
@@ -224,6 +224,7 @@ declare
   v_from text;
   v_offers integer := 0;
   v_jobs integer := 0;
+  v_direct integer := 0;
 begin
   -- Offers past their expiry. FOR UPDATE re-evaluates the conditions on the latest row version,
   -- so an offer accepted or withdrawn meanwhile is not touched; rows in use are left for the
@@ -258,11 +259,25 @@ begin
     v_jobs := v_jobs + 1;
   end loop;
 
-  return pg_catalog.jsonb_build_object('offers_expired', v_offers, 'jobs_expired', v_jobs);
+  -- Direct windows that ended (after expiry, so a job that expired meanwhile is not matched): a
+  -- job still open opens to everyone (private.open_direct_job: matching, the customer told).
+  for v_job in
+    select * from public.job_requests j
+     where j.direct_closed_at is null and j.direct_until <= v_now
+     order by j.direct_until, j.id
+     limit 500
+       for no key update skip locked
+  loop
+    perform private.open_direct_job(v_job.id, 'window_ended');
+    v_direct := v_direct + 1;
+  end loop;
+
+  return pg_catalog.jsonb_build_object('offers_expired', v_offers, 'jobs_expired', v_jobs, 'direct_windows_closed', v_direct);
 end;
 $$;
 comment on function private.run_job_timers() is
-  'pg_cron every minute: expires live offers past expires_at and open jobs past expires_at (closing their live offers). '
+  'pg_cron every minute: expires live offers past expires_at and open jobs past expires_at (closing their live offers), then '
+  'closes the direct windows past direct_until (an open job opens to everyone: private.open_direct_job). '
   'Idempotent; skips rows locked by a running transaction. Returns the counts.';
 revoke all on function private.run_job_timers() from public, anon, authenticated, service_role;
 grant execute on function private.run_job_timers() to service_role;

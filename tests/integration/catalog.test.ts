@@ -1,6 +1,6 @@
 /**
  * The catalog from a client app: provider onboarding through RPCs, listing CRUD through the Data
- * API, slots, favorites, the error contract (HTTP status + HL code) for bad input, a deleted
+ * API, slots, buddies, the error contract (HTTP status + HL code) for bad input, a deleted
  * provider vanishing from catalog reads (their leftover token writing nothing back), and closed
  * businesses refusing providers.
  */
@@ -260,8 +260,8 @@ describe("listings", () => {
   });
 });
 
-describe("favorites", () => {
-  it("saves providers and lists those available now", async () => {
+describe("buddies", () => {
+  it("adds providers and other users as buddies, refuses bad ones with their codes, and lists those available now", async () => {
     // A second provider who works around the clock, so "available now" does not depend on the hour.
     const night = await actor("catalog.nightowl");
     const created = await night.client.rpc("create_provider_profile", { p_display_name: "Night Owl", p_lat: 25.2, p_lng: 55.27 });
@@ -270,30 +270,39 @@ describe("favorites", () => {
       p_rules: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start_time: "00:00", end_time: "24:00" })),
     });
     await night.client.from("provider_profiles").update({ is_available: true }).eq("id", night.id);
+    const friend = await actor("catalog.friend");
 
-    const saved = await customer.client.from("favorites").insert([
-      { user_id: customer.id, provider_id: provider.id },
-      { user_id: customer.id, provider_id: night.id },
+    const saved = await customer.client.from("buddies").insert([
+      { user_id: customer.id, buddy_id: provider.id },
+      { user_id: customer.id, buddy_id: night.id },
+      { user_id: customer.id, buddy_id: friend.id },
     ]);
     expect(saved.error).toBeNull();
-    const unknown = await customer.client.from("favorites").insert({ user_id: customer.id, provider_id: "00000000-0000-4000-a000-0000000009ff" });
-    expect([unknown.status, unknown.error?.code]).toEqual([404, "HL220"]);
+    const again = await customer.client.from("buddies").insert({ user_id: customer.id, buddy_id: friend.id }).select();
+    expect([again.error, again.data]).toEqual([null, []]);
+    const unknown = await customer.client.from("buddies").insert({ user_id: customer.id, buddy_id: "00000000-0000-4000-a000-0000000009ff" });
+    expect([unknown.status, unknown.error?.code]).toEqual([404, "HL233"]);
+    const self = await customer.client.from("buddies").insert({ user_id: customer.id, buddy_id: customer.id });
+    expect([self.status, self.error?.code]).toEqual([400, "HL232"]);
+    const forSomeoneElse = await provider.client.from("buddies").insert({ user_id: customer.id, buddy_id: provider.id });
+    expect([forSomeoneElse.status, forSomeoneElse.error?.code]).toEqual([403, "42501"]);
 
-    const all = await customer.client.rpc("list_favorite_providers");
+    const all = await customer.client.rpc("list_buddies");
     expect(all.error).toBeNull();
-    expect(all.data!.map((p) => p.display_name).sort()).toEqual(["Night Owl", "Omar Fixes"]);
+    expect(all.data!.map((b) => b.display_name ?? "(not a provider)").sort()).toEqual(["(not a provider)", "Night Owl", "Omar Fixes"]);
+    expect(all.data!.find((b) => b.buddy_id === friend.id)).toMatchObject({ is_provider: false, display_name: null, available_now: false });
 
-    const now = await customer.client.rpc("list_favorite_providers", { p_available_now: true });
-    expect(now.data!.map((p) => p.display_name)).toContain("Night Owl");
-    expect(now.data!.every((p) => p.available_now)).toBe(true);
+    const now = await customer.client.rpc("list_buddies", { p_available_now: true });
+    expect(now.data!.map((b) => b.display_name)).toContain("Night Owl");
+    expect(now.data!.every((b) => b.available_now && b.is_provider)).toBe(true);
 
     await night.client.from("provider_profiles").update({ is_available: false }).eq("id", night.id);
-    const off = await customer.client.rpc("list_favorite_providers", { p_available_now: true });
-    expect(off.data!.map((p) => p.display_name)).not.toContain("Night Owl");
+    const off = await customer.client.rpc("list_buddies", { p_available_now: true });
+    expect(off.data!.map((b) => b.display_name)).not.toContain("Night Owl");
 
-    const others = await provider.client.from("favorites").select("*").eq("user_id", customer.id);
+    const others = await provider.client.from("buddies").select("*").eq("user_id", customer.id);
     expect(others.data).toEqual([]);
-    const removed = await customer.client.from("favorites").delete().eq("provider_id", provider.id).select();
+    const removed = await customer.client.from("buddies").delete().eq("buddy_id", provider.id).select();
     expect(removed.data).toHaveLength(1);
   });
 });

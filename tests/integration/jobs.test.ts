@@ -1,8 +1,9 @@
 /**
  * Jobs and offers through the gateway with supabase-js: the whole flow (post, match, offer,
  * counter, accept, booking, then en_route, arrived, start code, completed), a job that reopens
- * when its provider cancels the booking, the error contract (HTTP status + code), the rate limit
- * under concurrency, and races that must end with exactly one booking.
+ * when its provider cancels the booking, a job sent to a buddy first that falls back to matching,
+ * the error contract (HTTP status + code), the rate limit under concurrency, and races that must
+ * end with exactly one booking.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -233,6 +234,82 @@ describe("a job follows its booking", () => {
     await cust.client.rpc("transition_booking", { p_booking_id: second.data!.id, p_transition: "cancel", p_reason: "No longer needed" });
     const closed = await cust.client.from("job_requests").select("status, cancel_reason").eq("id", jobId).single();
     expect(closed.data).toEqual({ status: "cancelled", cancel_reason: "No longer needed" });
+  });
+});
+
+describe("a job sent to a buddy first", () => {
+  /** Providers of their own category around a site of their own, open around the clock. */
+  const THERE = { lat: 25.15, lng: 55.24 };
+  let painting: string;
+  const provider = (label: string, northM = 0) =>
+    createProvider(sql, label, { at: { lat: THERE.lat + northM / 111320, lng: THERE.lng }, categoryId: painting, hours: { opens: "00:00", closes: "24:00" } });
+  beforeAll(async () => {
+    painting = await createCategory(sql, "it-direct", { en: "Painting", ar: "دهان" });
+  });
+
+  /** The job timer as pg_cron runs it, with the domain clock at `at` (committed). */
+  async function runJobTimersAt(at: Date) {
+    return sql.begin(async (tx) => {
+      await tx`select set_config('hyperlocal.frozen_now', ${at.toISOString()}, true)`;
+      const [{ r }] = await tx`select private.run_job_timers() as r`;
+      return r as Record<string, number>;
+    });
+  }
+
+  it("only the buddy sees it during the window; then the timer matches it to others and tells the customer", async () => {
+    const [cust, friend, buddy, otherA, otherB] = await Promise.all([
+      actor("direct.customer"), actor("direct.friend"), provider("direct.buddy"), provider("direct.otherA", 300), provider("direct.otherB", 600),
+    ]);
+    // Buddies: a provider and a friend who is not one; the buddy works around the clock, so is available now.
+    const added = await cust.client.from("buddies").insert([{ user_id: cust.id, buddy_id: buddy.id }, { user_id: cust.id, buddy_id: friend.id }]);
+    expect(added.error).toBeNull();
+    const now = await cust.client.rpc("list_buddies", { p_available_now: true });
+    expect(now.data!.map((b) => [b.buddy_id, b.is_provider, b.available_now])).toEqual([[buddy.id, true, true]]);
+
+    // Refusals: a provider who is not a buddy, a buddy who is not a provider.
+    const job = { p_category_id: painting, p_title: "Paint the hallway", p_lat: THERE.lat, p_lng: THERE.lng, p_duration_minutes: 120, p_fixed_budget: 40000, p_asap: true };
+    const notBuddy = await cust.client.rpc("post_job", { ...job, p_direct_to: [otherA.id] });
+    expect({ status: notBuddy.status, code: notBuddy.error?.code }).toEqual({ status: 403, code: "HL332" });
+    const notProvider = await cust.client.rpc("post_job", { ...job, p_direct_to: [friend.id] });
+    expect({ status: notProvider.status, code: notProvider.error?.code }).toEqual({ status: 409, code: "HL333" });
+
+    const posted = await cust.client.rpc("post_job", { ...job, p_direct_to: [buddy.id], p_direct_window_minutes: 30 });
+    expect(posted.error).toBeNull();
+    const jobId = posted.data!.id;
+    const directUntil = new Date(posted.data!.direct_until!);
+    expect(directUntil.getTime() - new Date(posted.data!.created_at).getTime()).toBeCloseTo(30 * 60_000, -4);
+    const request = await buddy.client.from("notifications").select("payload").eq("kind", "job.direct_request");
+    expect(request.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
+
+    // Another provider nearby: not on their board, unknown to get_job, no offers.
+    const board = await otherA.client.rpc("list_open_jobs_near_me", {});
+    expect(board.data!.map((j) => j.id)).not.toContain(jobId);
+    const hidden = await otherA.client.rpc("get_job", { p_job_id: jobId });
+    expect({ status: hidden.status, code: hidden.error?.code }).toEqual({ status: 404, code: "HL300" });
+    const refused = await otherA.client.rpc("make_offer", { p_job_id: jobId, p_price: 30000, p_proposed_start: nextStart(), p_duration_minutes: 120 });
+    expect({ status: refused.status, code: refused.error?.code }).toEqual({ status: 404, code: "HL300" });
+
+    // The buddy sees it (with the end of the window) and offers.
+    const buddyBoard = await buddy.client.rpc("list_open_jobs_near_me", {});
+    expect(buddyBoard.data!.find((j) => j.id === jobId)?.direct_until).toBeTruthy();
+    const offered = await makeOffer(buddy, jobId, { price: 38000, start: nextStart() });
+
+    // The window ends with the job still open: the timer opens it to everyone.
+    const ran = await runJobTimersAt(new Date(directUntil.getTime() + 60_000));
+    expect(ran.direct_windows_closed).toBeGreaterThanOrEqual(1);
+    for (const p of [otherA, otherB]) {
+      const matched = await p.client.from("notifications").select("payload").eq("kind", "job.matched");
+      expect(matched.data!.map((n) => (n.payload as { job_id: string }).job_id)).toContain(jobId);
+    }
+    const told = await cust.client.from("notifications").select("payload").eq("kind", "job.opened_to_all");
+    expect(told.data!.map((n) => n.payload)).toContainEqual(expect.objectContaining({ job_id: jobId, reason: "window_ended", notified: 2 }));
+    const shown = await cust.client.from("job_matches").select("provider_id, source").eq("job_id", jobId);
+    expect(shown.data!.map((m) => [m.provider_id, m.source]).sort()).toEqual(
+      [[buddy.id, "direct"], [otherA.id, "matched"], [otherB.id, "matched"]].sort());
+    const stillLive = await buddy.client.from("job_offers").select("status").eq("id", offered.id).single();
+    expect(stillLive.data!.status).toBe("pending");
+    const seen = await otherA.client.rpc("get_job", { p_job_id: jobId });
+    expect(seen.error).toBeNull();
   });
 });
 

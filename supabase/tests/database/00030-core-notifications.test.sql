@@ -18,7 +18,7 @@ select is((select count(*)::int from private.notification_types t
                or not exists (select 1 from private.notification_texts x where x.key = t.body_key and x.locale = 'ar')),
   0, 'every registered kind has an English and an Arabic title and body');
 select ok((select count(*) from private.notification_types where module = 'bookings') >= 14
-      and (select count(*) from private.notification_types where module = 'jobs') = 16,
+      and (select count(*) from private.notification_types where module = 'jobs') = 19,
   'bookings and jobs register their kinds from their own files');
 select is((select count(*)::int from pg_catalog.unnest(array['requested','accepted','en_route','arrived','in_progress','completed',
             'declined','expired','cancelled','disputed','resolved']) s

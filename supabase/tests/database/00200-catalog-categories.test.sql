@@ -8,8 +8,8 @@ select tests.create_supabase_user(u) from unnest(array['cat_admin', 'cat_prov', 
 insert into public.user_roles (user_id, role) values (tests.get_supabase_uid('cat_admin'), 'admin');
 
 -- Error codes of the module are registered in their range.
-select is((select count(*)::integer from private.error_codes where code between 'HL200' and 'HL249'), 30,
-  'catalog error codes HL200-HL231 (but HL228-HL229, shared with identity as HL112-HL113) are registered');
+select is((select count(*)::integer from private.error_codes where code between 'HL200' and 'HL249'), 33,
+  'catalog error codes HL200-HL234 (but HL228-HL229, shared with identity as HL112-HL113) are registered');
 
 ------------------------------------------------------------------------------------------------
 -- Categories: admins manage them through the Data API.

@@ -1,10 +1,10 @@
 -- Module catalog, availability: weekly rules and time off (policies and validation codes),
 -- bookable slots (time zones, notice, step, merged rules, time off, daylight-saving changes),
--- and favorites with "available now".
+-- and buddies (rules, wrong actors) with "available now".
 begin;
-select plan(85);
+select plan(92);
 
-select tests.create_supabase_user(u) from unnest(array['cat_admin', 'cat_cust']) u;
+select tests.create_supabase_user(u) from unnest(array['cat_admin', 'cat_cust', 'cat_friend']) u;
 insert into public.user_roles (user_id, role) values (tests.get_supabase_uid('cat_admin'), 'admin');
 insert into public.categories (id, slug, names) values
   ('00000000-0000-4000-a000-000000000103', 'tcat-leaks', '{"en": "Leaks", "ar": "تسريبات"}');
@@ -153,41 +153,64 @@ select is(private.is_within_availability(tests.get_supabase_uid('cat_prov2'), ts
   'and a Sunday whose rule falls in the gap is closed, without an error');
 
 ------------------------------------------------------------------------------------------------
--- Favorites
+-- Buddies
 ------------------------------------------------------------------------------------------------
 select tests.authenticate_as('cat_cust');
-insert into public.favorites (user_id, provider_id) values
+insert into public.buddies (user_id, buddy_id) values
   (auth.uid(), tests.get_supabase_uid('cat_prov')), (auth.uid(), tests.get_supabase_uid('cat_prov2'));
-select is((select count(*)::integer from public.favorites), 2, 'users save and read their favorites');
-select throws_ok($$ insert into public.favorites (user_id, provider_id) values (auth.uid(), '00000000-0000-4000-a000-0000000009ff') $$,
-  'HL220', null, 'saving an unknown provider is HL220');
-select is((select count(*)::integer from public.list_favorite_providers()), 2, 'list_favorite_providers lists saved providers');
-select is((select display_name from public.list_favorite_providers() where provider_id = tests.get_supabase_uid('cat_prov')), 'Omar Fixes It',
-  'with their display data');
+select is((select count(*)::integer from public.buddies), 2, 'users add and read their buddies');
+select is(tests.affected_rows($$ insert into public.buddies (user_id, buddy_id) values (auth.uid(), tests.get_supabase_uid('cat_prov')) $$), 0,
+  'adding a buddy again is a no-op');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (auth.uid(), '00000000-0000-4000-a000-0000000009ff') $$,
+  'HL233', null, 'adding an unknown user is HL233');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (auth.uid(), auth.uid()) $$,
+  'HL232', 'You cannot be your own buddy.', 'adding yourself is HL232');
+select tests.clear_authentication();
+reset role;
+update private.settings set value = '3' where key = 'catalog.max_buddies';
+select tests.authenticate_as('cat_cust');
+insert into public.buddies (user_id, buddy_id) values (auth.uid(), tests.get_supabase_uid('cat_friend'));
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (auth.uid(), tests.get_supabase_uid('cat_temp')) $$,
+  'HL234', null, 'more than catalog.max_buddies is HL234');
+select tests.clear_authentication();
+reset role;
+update private.settings set value = '200' where key = 'catalog.max_buddies';
+select tests.authenticate_as('cat_cust');
+select is((select count(*)::integer from public.list_buddies()), 3, 'list_buddies lists every buddy, providers or not');
+select is((select display_name from public.list_buddies() where buddy_id = tests.get_supabase_uid('cat_prov')), 'Omar Fixes It',
+  'with a provider''s display data');
+select is((select row(is_provider, display_name, rating_avg, available_now)::text from public.list_buddies()
+            where buddy_id = tests.get_supabase_uid('cat_friend')), '(f,,,f)',
+  'a buddy who is not a provider: is_provider false, provider fields null, never available now');
+select is((select username from public.list_buddies() where buddy_id = tests.get_supabase_uid('cat_friend')),
+  (select username from public.profiles where id = tests.get_supabase_uid('cat_friend')), 'with their public profile fields');
 -- Monday 09:30 in Dubai: inside cat_prov's rule, toggle on (set above), no time off.
 select tests.freeze_time('2026-03-02 05:30+00');
-select is((select array_agg(provider_id) from public.list_favorite_providers(true)), array[tests.get_supabase_uid('cat_prov')],
+select is((select array_agg(buddy_id) from public.list_buddies(true)), array[tests.get_supabase_uid('cat_prov')],
   'available now: toggle on and inside a weekly rule');
 select tests.freeze_time('2026-03-02 06:10+00');
-select is((select count(*)::integer from public.list_favorite_providers(true)), 0, 'not available during time off');
+select is((select count(*)::integer from public.list_buddies(true)), 0, 'not available during time off');
 select tests.freeze_time('2026-03-02 09:00+00');
-select is((select count(*)::integer from public.list_favorite_providers(true)), 0, 'not available outside the weekly rules');
+select is((select count(*)::integer from public.list_buddies(true)), 0, 'not available outside the weekly rules');
 select tests.freeze_time('2026-03-02 05:30+00');
 select tests.authenticate_as('cat_prov');
 update public.provider_profiles set is_available = false where id = auth.uid();
 select tests.authenticate_as('cat_cust');
-select is((select count(*)::integer from public.list_favorite_providers(true)), 0, 'not available with the toggle off');
+select is((select count(*)::integer from public.list_buddies(true)), 0, 'not available with the toggle off');
 select tests.authenticate_as('cat_prov2');
-select is((select count(*)::integer from public.favorites), 0, 'other users do not see someone''s favorites');
-select throws_ok($$ insert into public.favorites (user_id, provider_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_temp')) $$,
-  '42501', null, 'users cannot save favorites for someone else');
-select is(tests.affected_rows($$ delete from public.favorites where user_id = tests.get_supabase_uid('cat_cust') $$), 0, 'other users cannot remove someone''s favorites');
-select is((select count(*)::integer from public.list_favorite_providers()), 0, 'list_favorite_providers only lists the caller''s');
+select is((select count(*)::integer from public.buddies), 0, 'other users do not see someone''s buddies (not even the buddies themselves)');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_temp')) $$,
+  '42501', null, 'users cannot add buddies for someone else');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_prov')) $$,
+  '42501', null, 'not even a row that exists (the answer tells nothing about someone else''s list)');
+select is(tests.affected_rows($$ delete from public.buddies where user_id = tests.get_supabase_uid('cat_cust') $$), 0, 'other users cannot remove someone''s buddies');
+select throws_ok($$ update public.buddies set created_at = now() where user_id = auth.uid() $$, '42501', null, 'buddies are not updated');
+select is((select count(*)::integer from public.list_buddies()), 0, 'list_buddies only lists the caller''s');
 select tests.clear_authentication();
-select throws_ok($$ select count(*) from public.favorites $$, '42501', null, 'anon cannot read favorites');
-select throws_ok($$ select * from public.list_favorite_providers() $$, '42501', null, 'anon cannot list favorites');
+select throws_ok($$ select count(*) from public.buddies $$, '42501', null, 'anon cannot read buddies');
+select throws_ok($$ select * from public.list_buddies() $$, '42501', null, 'anon cannot list buddies');
 select tests.authenticate_as('cat_cust');
-select is(tests.affected_rows($$ delete from public.favorites where provider_id = tests.get_supabase_uid('cat_prov2') $$), 1, 'users remove their favorites');
+select is(tests.affected_rows($$ delete from public.buddies where buddy_id = tests.get_supabase_uid('cat_prov2') $$), 1, 'users remove their buddies');
 
 ------------------------------------------------------------------------------------------------
 -- Remaining policy cells: each action by the owner, another user, anon and an operator
@@ -202,9 +225,9 @@ select throws_ok($$ insert into public.provider_time_off (provider_id, period) v
   '42501', null, 'anon cannot add time off');
 select throws_ok($$ update public.provider_time_off set reason = 'x' where reason = 'Holiday' $$, '42501', null, 'anon cannot edit time off');
 select throws_ok($$ delete from public.provider_time_off where reason = 'Holiday' $$, '42501', null, 'anon cannot delete time off');
-select throws_ok($$ insert into public.favorites (user_id, provider_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_temp')) $$,
-  '42501', null, 'anon cannot save favorites');
-select throws_ok($$ delete from public.favorites where user_id = tests.get_supabase_uid('cat_cust') $$, '42501', null, 'anon cannot remove favorites');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (tests.get_supabase_uid('cat_cust'), tests.get_supabase_uid('cat_temp')) $$,
+  '42501', null, 'anon cannot add buddies');
+select throws_ok($$ delete from public.buddies where user_id = tests.get_supabase_uid('cat_cust') $$, '42501', null, 'anon cannot remove buddies');
 
 select tests.authenticate_as('cat_admin');
 select throws_ok($$ insert into public.availability_rules (provider_id, weekday, start_time, end_time) values (tests.get_supabase_uid('cat_prov'), 5, '09:00', '10:00') $$,
@@ -215,8 +238,8 @@ select throws_ok($$ insert into public.provider_time_off (provider_id, period) v
   '42501', null, 'admins do not add time off for providers');
 select is(tests.affected_rows($$ update public.provider_time_off set reason = 'x' where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not edit time off');
 select is(tests.affected_rows($$ delete from public.provider_time_off where provider_id = tests.get_supabase_uid('cat_prov') $$), 0, 'admins do not delete time off');
-select is((select count(*)::integer from public.favorites where user_id = tests.get_supabase_uid('cat_cust')), 0, 'admins do not read users'' favorites');
-select is(tests.affected_rows($$ delete from public.favorites where user_id = tests.get_supabase_uid('cat_cust') $$), 0, 'admins do not remove users'' favorites');
+select is((select count(*)::integer from public.buddies where user_id = tests.get_supabase_uid('cat_cust')), 0, 'admins do not read users'' buddies');
+select is(tests.affected_rows($$ delete from public.buddies where user_id = tests.get_supabase_uid('cat_cust') $$), 0, 'admins do not remove users'' buddies');
 
 select tests.authenticate_as('cat_prov');
 select is(tests.affected_rows($$ update public.availability_rules set end_time = '13:00' where provider_id = auth.uid() and weekday = 1 $$), 1, 'providers edit their rules');

@@ -30,14 +30,15 @@ select results_eq(
   $$ values ('jobs'::text, 300), ('catalog'::text, 700) $$,
   'jobs (300) and catalog (700) register account deletion handlers between 200 and 900');
 
--- x_pleaver: certifications, time off, favorites both ways, an accepted job booking and a live offer.
+-- x_pleaver: certifications, time off, buddies both ways, an accepted job booking and a live offer.
 insert into public.provider_certifications (provider_id, name, issuer)
 values (tests.get_supabase_uid('x_pleaver'), 'Gas safety', 'DEWA');
 insert into public.provider_time_off (provider_id, period, reason)
 values (tests.get_supabase_uid('x_pleaver'), '[2030-07-01 00:00+00, 2030-07-02 00:00+00)', 'Wedding');
-insert into public.favorites (user_id, provider_id) values
+insert into public.buddies (user_id, buddy_id) values
   (tests.get_supabase_uid('x_c1'), tests.get_supabase_uid('x_pleaver')),
-  (tests.get_supabase_uid('x_pleaver'), tests.get_supabase_uid('x_pb'));
+  (tests.get_supabase_uid('x_pleaver'), tests.get_supabase_uid('x_pb')),
+  (tests.get_supabase_uid('x_pleaver'), tests.get_supabase_uid('x_c2'));
 select tests.keep('j6', tests.create_job('x_cother', tests.category_id('xm-repairs'), 'Fix j6', description => 'Details of j6', address => 'Villa 9, Marina'));
 select tests.keep('o6', tests.create_offer('x_pleaver', tests.id('j6'), '2030-06-08 06:00+00'));
 select tests.keep('b6', tests.accept_offer('x_cother', tests.id('o6')));
@@ -80,8 +81,8 @@ select is((select count(*)::int from public.availability_rules where provider_id
           + (select count(*)::int from public.provider_time_off where provider_id = tests.get_supabase_uid('x_pleaver'))
           + (select count(*)::int from public.provider_certifications where provider_id = tests.get_supabase_uid('x_pleaver')), 0,
   'availability rules, time off and certifications are deleted');
-select is((select count(*)::int from public.favorites where user_id = tests.get_supabase_uid('x_pleaver') or provider_id = tests.get_supabase_uid('x_pleaver')), 0,
-  'their favorites, and others'' favorites of them, are deleted');
+select is((select count(*)::int from public.buddies where user_id = tests.get_supabase_uid('x_pleaver') or buddy_id = tests.get_supabase_uid('x_pleaver')), 0,
+  'their buddies (providers or not), and their rows in others'' buddy lists, are deleted');
 select is((select count(*)::int from private.account_deletions
             where user_id = tests.get_supabase_uid('x_pleaver')
               and handlers @> array['private.delete_account_jobs(uuid)', 'private.delete_account_catalog(uuid)']), 1,
@@ -99,8 +100,8 @@ select is((select display_name from public.provider_profiles where id = tests.ge
 select is((select count(*)::int from public.service_listings where provider_id = tests.get_supabase_uid('x_pleaver')), 0,
   'nor their listings');
 select isnt_empty($$ select 1 from public.provider_profiles where id = tests.get_supabase_uid('x_pa') $$, 'other providers stay public');
-select throws_ok($$ insert into public.favorites (user_id, provider_id) values (auth.uid(), tests.get_supabase_uid('x_pleaver')) $$, 'HL220', null,
-  'a deleted provider cannot be saved as a favorite (HL220)');
+select throws_ok($$ insert into public.buddies (user_id, buddy_id) values (auth.uid(), tests.get_supabase_uid('x_pleaver')) $$, 'HL233', null,
+  'a deleted account cannot be added as a buddy (HL233)');
 select tests.authenticate_as('x_cother');
 select is((public.get_booking(tests.id('b6'))) #>> '{provider,display_name}', 'Deleted provider',
   'the customer''s booking still names the (anonymised) provider');

@@ -170,7 +170,7 @@ select is((select array_agg(status order by id) from public.job_offers where job
   array['expired'], 'exactly the offer past its expiry is expired');
 select is((select status from public.job_offers where id = tests.id('o_near')), 'expired', 'the offer is expired');
 select is((select status from public.job_requests where id = tests.id('job1')), 'open', 'its job stays open');
-select is(private.run_job_timers(), '{"jobs_expired": 0, "offers_expired": 0}'::jsonb, 'the timer is idempotent');
+select is(private.run_job_timers(), '{"jobs_expired": 0, "offers_expired": 0, "direct_windows_closed": 0}'::jsonb, 'the timer is idempotent');
 select ok(exists (select 1 from public.notifications where user_id = tests.id('p_near') and kind = 'offer.expired'), 'the provider is told');
 select ok(exists (select 1 from cron.job where jobname = 'hyperlocal-job-timers' and schedule = '* * * * *'), 'pg_cron runs the timers every minute');
 select tests.authenticate_as('jt_cust');
@@ -326,7 +326,7 @@ select is((select count(*)::int from public.notifications where user_id = tests.
 ------------------------------------------------------------------------------------------------
 -- Contract: error codes and foreign keys
 ------------------------------------------------------------------------------------------------
-select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL339'), 26, 'the jobs module registers HL300-HL329 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
+select is((select count(*)::int from private.error_codes where code between 'HL300' and 'HL339'), 33, 'the jobs module registers HL300-HL336 (unknown categories use the catalog''s HL208/HL209, a busy provider the bookings'' HL404)');
 select fk_ok('public', 'job_requests', 'booking_id', 'public', 'bookings', 'id');
 select fk_ok('public', 'job_offers', 'booking_id', 'public', 'bookings', 'id');
 

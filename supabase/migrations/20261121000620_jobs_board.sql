@@ -368,6 +368,40 @@ comment on function private.check_job_photos(public.job_requests, text[]) is
   'Checks a job''s photo paths (HL308): at most jobs.max_photos, distinct, under <customer id>/<job id>/ and uploaded to job-media.';
 revoke all on function private.check_job_photos(public.job_requests, text[]) from public, anon, authenticated, service_role;
 
+-- The calling customer's job, locked for a change (the job row first, then its offers, as
+-- accepting an offer does: a change and an acceptance run one after the other), while it can
+-- still change: open, not past its expiry, not hidden by moderation.
+create or replace function private.lock_my_open_job(p_job_id uuid, p_action text)
+returns public.job_requests
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.job_requests;
+begin
+  select * into v_job from public.job_requests where id = p_job_id for no key update;
+  if not found then
+    perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
+  end if;
+  if v_job.customer_id is distinct from (select auth.uid()) then
+    perform private.raise_error('HL307');
+  end if;
+  if v_job.status <> 'open' then
+    perform private.raise_error('HL306', pg_catalog.format('job status is %s; only open jobs can be %s', v_job.status, p_action));
+  elsif v_job.expires_at <= private.now() then
+    perform private.raise_error('HL306', pg_catalog.format('job status is expired; only open jobs can be %s', p_action));
+  elsif v_job.hidden_at is not null then
+    perform private.raise_error('HL306', pg_catalog.format('the job was hidden by moderation and cannot be %s', p_action));
+  end if;
+  return v_job;
+end;
+$$;
+comment on function private.lock_my_open_job(uuid, text) is
+  'Locks the calling customer''s job for a change (update_job, set_job_photos): HL300 unknown, HL307 not the customer, HL306 not '
+  'open, past its expiry or hidden by moderation (details name p_action).';
+revoke all on function private.lock_my_open_job(uuid, text) from public, anon, authenticated, service_role;
+
 create or replace function public.set_job_photos(p_job_id uuid, p_photo_paths text[])
 returns public.job_requests
 language plpgsql
@@ -375,20 +409,11 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_uid uuid := private.require_uid();
   v_job public.job_requests;
   v_paths text[] := coalesce(p_photo_paths, '{}');
 begin
-  select * into v_job from public.job_requests where id = p_job_id for no key update;
-  if not found then
-    perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
-  end if;
-  if v_job.customer_id <> v_uid then
-    perform private.raise_error('HL307');
-  end if;
-  if v_job.status <> 'open' then
-    perform private.raise_error('HL306', pg_catalog.format('job status is %s', v_job.status));
-  end if;
+  perform private.require_uid();
+  v_job := private.lock_my_open_job(p_job_id, 'given photos');
   perform private.check_job_photos(v_job, v_paths);
   update public.job_requests set photo_paths = v_paths where id = v_job.id returning * into v_job;
   return v_job;
@@ -396,7 +421,7 @@ end;
 $$;
 comment on function public.set_job_photos(uuid, text[]) is
   'Sets the photos of the calling customer''s open job: paths of objects already uploaded to the job-media bucket under '
-  '<user id>/<job id>/ (at most 10). Errors: HL300, HL307 not yours, HL306 not open, HL308 invalid path.';
+  '<user id>/<job id>/ (at most 10). Errors: HL300, HL307 not yours, HL306 not open (or past its expiry, or hidden), HL308 invalid path.';
 revoke all on function public.set_job_photos(uuid, text[]) from public, anon, authenticated, service_role;
 grant execute on function public.set_job_photos(uuid, text[]) to authenticated;
 
@@ -743,10 +768,7 @@ declare
   v_radius integer;
   v_f record;
 begin
-  select * into v_provider from public.provider_profiles p where p.id = v_uid;
-  if not found then
-    perform private.raise_error('HL106', 'only providers can list open jobs');
-  end if;
+  v_provider := private.require_provider('list open jobs');
   if (p_lat is null) <> (p_lng is null) then
     perform private.raise_error('HL008', 'give both p_lat and p_lng, or neither (your base location)');
   end if;

@@ -112,9 +112,7 @@ declare
   v_offer public.job_offers;
   v_notified_at timestamptz;
 begin
-  if not exists (select 1 from public.provider_profiles p where p.id = v_uid) then
-    perform private.raise_error('HL106', 'only providers can make offers');
-  end if;
+  perform private.require_provider('make offers');
   -- Shared lock: offers may be made concurrently, but not while the job is being assigned,
   -- cancelled or expired (those take the row lock in update mode).
   select * into v_job from public.job_requests where id = p_job_id for share;

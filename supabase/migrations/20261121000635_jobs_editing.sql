@@ -79,20 +79,7 @@ begin
 
   -- The job row first, then its offers (as accepting an offer does): an edit and an acceptance
   -- run one after the other, and an assigned job cannot be edited.
-  select * into v_job from public.job_requests where id = p_job_id for no key update;
-  if not found then
-    perform private.raise_error('HL300', pg_catalog.format('job %s', p_job_id));
-  end if;
-  if v_job.customer_id <> v_uid then
-    perform private.raise_error('HL307');
-  end if;
-  if v_job.status <> 'open' then
-    perform private.raise_error('HL306', pg_catalog.format('job status is %s; only open jobs can be edited', v_job.status));
-  elsif v_job.expires_at <= v_now then
-    perform private.raise_error('HL306', 'job status is expired; only open jobs can be edited');
-  elsif v_job.hidden_at is not null then
-    perform private.raise_error('HL306', 'the job was hidden by moderation and cannot be edited');
-  end if;
+  v_job := private.lock_my_open_job(p_job_id, 'edited');
   select * into v_place from private.job_locations l where l.job_id = v_job.id;
 
   -- The new values: a field given replaces the current one (JSON null clears description and

@@ -20,10 +20,7 @@ declare
   v_start timestamptz;
   v_offer public.job_offers;
 begin
-  select * into v_provider from public.provider_profiles p where p.id = v_uid;
-  if not found then
-    perform private.raise_error('HL106', 'only providers can take jobs');
-  end if;
+  v_provider := private.require_provider('take jobs');
   -- The job row while it is open, in the mode accepting an offer takes (book_offer takes it again
   -- in this transaction): concurrent takers queue here, and once the winner commits the others
   -- find the job assigned at once.

@@ -2,7 +2,7 @@
 -- attaches them; who may read them (the customer, matched providers, providers who opened the job
 -- or offered) and who may not (other providers, other customers, anon).
 begin;
-select plan(18);
+select plan(20);
 
 select tests.freeze_time('2030-03-01 08:00+00');
 
@@ -83,6 +83,18 @@ select tests.clear_authentication();
 select is((select count(*)::int from storage.objects where bucket_id = 'job-media'), 0, 'anon cannot read them');
 reset role;
 select is((select public from storage.buckets where id = 'job-media'), false, 'job-media is a private bucket');
+
+-- Photos change only while the job can change (private.lock_my_open_job, as update_job).
+update public.job_requests set hidden_at = now() where id = tests.id('job1');
+select tests.authenticate_as('jt_cust');
+select throws_ok(format($$ select public.set_job_photos(%L, '{}') $$, tests.id('job1')), 'HL306', null,
+  'not on a job hidden by moderation (HL306)');
+reset role;
+update public.job_requests set hidden_at = null, expires_at = private.now() - interval '1 minute' where id = tests.id('job1');
+select tests.authenticate_as('jt_cust');
+select throws_ok(format($$ select public.set_job_photos(%L, '{}') $$, tests.id('job1')), 'HL306', null,
+  'not on a job past its expiry that the timer has not closed yet (HL306)');
+reset role;
 select is((select count(*)::int from pg_policies where schemaname = 'storage' and tablename = 'objects'), 4,
   'still one policy per action on storage.objects');
 

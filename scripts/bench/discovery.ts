@@ -2,10 +2,11 @@
  * npm run bench:discovery [-- --size 100k,1M --requests 2000 --unindexed-requests 60
  *                            --concurrency 4 --reseed --keep-running --no-docs]
  *
- * Discovery benchmark (issue 3), on its own stack (profile `bench`: .hyperlocal/bench, API port
- * 16321 unless HL_API_PORT says otherwise), so dev and test data are never touched:
- *   1. seeds N providers over the Dubai model once (scripts/bench/seed-discovery.ts; reused by
- *      later runs, --reseed rebuilds);
+ * Discovery benchmark (issue 3), on its own stack (profile `bench`: .hyperlocal/bench for 1M
+ * providers, .hyperlocal/bench-<size> for other sizes; API port 16321 unless HL_API_PORT says
+ * otherwise), so dev and test data are never touched:
+ *   1. seeds N providers over the Dubai model once per size (scripts/bench/seed-discovery.ts;
+ *      reused by later runs, --reseed rebuilds);
  *   2. measures search_providers_nearby with a category + minimum rating filter through the
  *      gateway (POST /rest/v1/rpc/...), from a load generator in a second process, with random
  *      points drawn from the same metro model:
@@ -76,8 +77,22 @@ const LAYER_TARGETS = { gatewayP95Ms: 10, sqlP95Ms: 3, gatewayAddsP50Ms: 1 };
 /** Where the definitions of the indexes dropped for scenario (c) wait until they are rebuilt. */
 const DROPPED_INDEXES_FILE = () => path.join(p.home, "bench-dropped-indexes.json");
 
-const p = profile("bench");
-const stateFile = path.join(p.home, "bench-discovery.json");
+/**
+ * The bench stack of a dataset size: 1,000,000 providers in .hyperlocal/bench, any other size in
+ * .hyperlocal/bench-<size>, so measuring growth (`--size 100k,1M`) seeds the smaller dataset once
+ * beside the large one instead of reseeding either. The stacks share their ports: one runs at a time.
+ */
+function benchProfile(size: number): ReturnType<typeof profile> {
+  const saved = process.env.HL_HOME;
+  if (!saved && size !== 1_000_000) process.env.HL_HOME = path.join(".hyperlocal", `bench-${size}`);
+  try {
+    return profile("bench");
+  } finally {
+    if (saved === undefined) delete process.env.HL_HOME;
+  }
+}
+let p = benchProfile(SIZES[SIZES.length - 1]);
+const stateFile = () => path.join(p.home, "bench-discovery.json");
 const TSX_BIN = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 interface SeedState extends SeedReport {
@@ -252,7 +267,7 @@ async function tuneBenchCluster(): Promise<string> {
 }
 
 async function ensureDataset(size: number, reseed: boolean): Promise<SeedState> {
-  const state: SeedState | null = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
+  const state: SeedState | null = existsSync(stateFile()) ? JSON.parse(readFileSync(stateFile(), "utf8")) : null;
   if (!reseed && state && (state.requested ?? state.providers) === size) {
     await up(p, { fast: true });
     const sql = connect(p, "postgres", { max: 1 });
@@ -264,13 +279,13 @@ async function ensureDataset(size: number, reseed: boolean): Promise<SeedState> 
     }
     log(`bench dataset changed (${n} providers, expected ${state.providers}): rebuilding`);
   }
-  log("building the bench stack from scratch (.hyperlocal/bench)");
+  log(`building the bench stack from scratch (${path.relative(ROOT, p.home)})`);
   await up(p, { fast: true, reset: true });
   log(`seeding ${size.toLocaleString("en")} providers`);
   const report = await seedDiscovery(p, size);
   const fresh: SeedState = { ...report, seededAt: new Date().toISOString(), requested: size };
   mkdirSync(p.home, { recursive: true });
-  writeFileSync(stateFile, JSON.stringify(fresh, null, 2));
+  writeFileSync(stateFile(), JSON.stringify(fresh, null, 2));
   log(`seeded in ${report.seconds.toFixed(1)} s`);
   return fresh;
 }
@@ -696,6 +711,9 @@ async function main(): Promise<void> {
   try {
     const results: SizeResult[] = [];
     for (const [i, size] of SIZES.entries()) {
+      // Each size has its own stack on the same ports: stop the previous one first.
+      if (i > 0) await down(p);
+      p = benchProfile(size);
       results.push(await runSize(size, i === SIZES.length - 1, Boolean(values.reseed)));
     }
     const top = results[results.length - 1];

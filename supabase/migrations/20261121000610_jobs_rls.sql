@@ -13,27 +13,6 @@ as $$
 $$;
 comment on function private.is_provider() is 'True when the calling user has a provider profile.';
 
-create or replace function private.require_provider(p_action text)
-returns public.provider_profiles
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_uid uuid := private.require_uid();
-  v_provider public.provider_profiles;
-begin
-  select * into v_provider from public.provider_profiles p where p.id = v_uid;
-  if not found then
-    perform private.raise_error('HL106', pg_catalog.format('only providers can %s', p_action));
-  end if;
-  return v_provider;
-end;
-$$;
-comment on function private.require_provider(text) is
-  'The calling user''s provider profile; HL001 when signed out, HL106 (naming p_action) when the caller is not a provider.';
-
 create or replace function private.my_engaged_job_ids()
 returns setof uuid
 language sql
@@ -68,7 +47,6 @@ revoke all on function private.outside_direct_window(public.job_requests, uuid) 
 
 revoke all on function
   private.is_provider(),
-  private.require_provider(text),
   private.my_engaged_job_ids()
   from public, anon, authenticated, service_role;
 grant execute on function private.is_provider(), private.my_engaged_job_ids()

@@ -768,7 +768,7 @@ declare
   v_radius integer;
   v_f record;
 begin
-  v_provider := private.require_provider('list open jobs');
+  v_provider := private.require_provider(v_uid);
   if (p_lat is null) <> (p_lng is null) then
     perform private.raise_error('HL008', 'give both p_lat and p_lng, or neither (your base location)');
   end if;

@@ -67,7 +67,7 @@ declare
   v_b record;
   v_f record;
 begin
-  v_provider := private.require_provider('list open jobs');
+  v_provider := private.require_provider(v_uid);
   select * into v_b from private.check_job_bounds(p_south, p_west, p_north, p_east);
   select * into v_f from private.check_open_jobs_filters(p_min_budget, p_max_budget, p_window_start, p_window_end, p_limit, p_cursor);
   return query
@@ -117,7 +117,7 @@ declare
   v_b record;
   v_f record;
 begin
-  v_provider := private.require_provider('list open jobs');
+  v_provider := private.require_provider(v_uid);
   if p_grid_size is null or not (p_grid_size between 1 and 32) then
     perform private.raise_error('HL324', 'grid_size must be between 1 and 32');
   end if;

@@ -112,7 +112,7 @@ declare
   v_offer public.job_offers;
   v_notified_at timestamptz;
 begin
-  perform private.require_provider('make offers');
+  perform private.require_provider(v_uid);
   -- Shared lock: offers may be made concurrently, but not while the job is being assigned,
   -- cancelled or expired (those take the row lock in update mode).
   select * into v_job from public.job_requests where id = p_job_id for share;

@@ -20,7 +20,7 @@ declare
   v_start timestamptz;
   v_offer public.job_offers;
 begin
-  v_provider := private.require_provider('take jobs');
+  v_provider := private.require_provider(v_uid);
   -- The job row while it is open, in the mode accepting an offer takes (book_offer takes it again
   -- in this transaction): concurrent takers queue here, and once the winner commits the others
   -- find the job assigned at once.

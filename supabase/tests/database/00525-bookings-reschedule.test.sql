@@ -5,7 +5,7 @@
 -- timeline, notice) and fails cleanly when the time was taken meanwhile; declined, withdrawn,
 -- expired (timer) and void (the booking left accepted) proposals; and the timeline of each.
 begin;
-select plan(57);
+select plan(59);
 
 -- Monday 2030-06-03, 08:00 in Dubai. The provider works 08:00-20:00 Dubai (04:00-16:00 UTC).
 select tests.freeze_time('2030-06-03 04:00+00');
@@ -136,6 +136,10 @@ select tests.authenticate_as('rs_staff');
 select is((select count(*)::int from public.booking_reschedules), 0, 'staff do not read them (as with the timeline)');
 select tests.authenticate_as('rs_other');
 select is((select count(*)::int from public.booking_reschedules), 0, 'strangers do not');
+select tests.clear_authentication();
+select throws_ok($$ select count(*) from public.booking_reschedules $$, '42501', null, 'anon cannot read proposals');
+select throws_ok(format($$ select public.propose_booking_reschedule(%L, '2030-06-05 12:00+00', 'x') $$, tests.id('b1')),
+  '42501', null, 'anon cannot propose (no execute grant)');
 
 ------------------------------------------------------------------------------------------------
 -- The provider proposes; nobody answers; the timer expires it.

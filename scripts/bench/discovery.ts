@@ -554,6 +554,88 @@ function updateDocs(section: string): string {
   return file;
 }
 
+interface AvailableNow {
+  moment: string;
+  open: number;
+  openShare: number;
+  rebuildSeconds: number;
+  periods: { p50: number; p95: number; requests: number; meanRows: number };
+  walk: { p50: number; p95: number; requests: number; meanRows: number };
+}
+
+interface OpenJob { starting: number; seconds: number; moment: string }
+
+/**
+ * "Available now" at fixed local hours of the metro (tomorrow in Dubai: mid-morning, the evening
+ * when most have closed, late at night), the clock frozen on the SQL connections: for each moment
+ * the open periods are rebuilt around it, then the nearby search runs over SQL as the user
+ * through them and, side by side over the same points, with the window moved away (the walk of
+ * every provider with hours that searches fall back to). The minute's job is paused meanwhile and
+ * the window rebuilt for the present afterwards. Also times the job at the hour most providers
+ * open (the periods of that slice inserted in one run).
+ */
+async function availableNowByHour(sql: postgres.Sql, claims: string): Promise<{ rows: AvailableNow[]; job: OpenJob }> {
+  const tomorrow = new Date(Date.now() + 86_400_000 + 4 * 3_600_000).toISOString().slice(0, 10);
+  const moments = ["10:00", "20:30", "23:08"];
+  const rand = prng(14);
+  const pool = connect(p, "postgres", { max: CONCURRENCY, idle_timeout: 0 });
+  const conns: postgres.ReservedSql[] = [];
+  for (let i = 0; i < CONCURRENCY; i++) conns.push(await pool.reserve());
+  const rows: AvailableNow[] = [];
+  let job: OpenJob = { starting: 0, seconds: NaN, moment: "" };
+  await sql`update cron.job set active = false where jobname = 'hyperlocal-open-now'`;
+  try {
+    for (const local of moments) {
+      const [{ at }] = await sql`select ((${tomorrow}::date + ${local}::time) at time zone 'Asia/Dubai') as at`;
+      const t0 = performance.now();
+      await sql`select private.refresh_provider_open_periods(${at as Date})`;
+      const rebuildSeconds = (performance.now() - t0) / 1000;
+      const [{ open, total }] = await sql`
+        select (select count(*) from private.provider_open_periods
+                 where category_id = '00000000-0000-0000-0000-000000000000' and period @> ${at as Date}::timestamptz)::int as open,
+               (select count(distinct provider_id) from public.availability_rules)::int as total`;
+      const bodies = Array.from({ length: 48 }, () => samplePoint(rand))
+        .map((pt) => ({ p_lat: Number(pt.lat.toFixed(6)), p_lng: Number(pt.lng.toFixed(6)), p_available_now: true }));
+      for (const c of conns) await c`select set_config('hyperlocal.frozen_now', ${(at as Date).toISOString()}, false)`;
+      const measure = async (n: number) => {
+        const r = await sqlRun(conns, claims, "search_providers_nearby", bodies.slice(0, n + CONCURRENCY), CONCURRENCY, "r.provider_id");
+        const lat = [...r.lat].sort((x, y) => x - y);
+        return { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), requests: lat.length,
+                 meanRows: r.rows.reduce((x, y) => x + y, 0) / Math.max(1, r.rows.length) };
+      };
+      log(`available now at ${tomorrow} ${local} Dubai: ${open.toLocaleString("en")} providers open; through the open periods`);
+      const periods = await measure(40);
+      // The window moved away: the same calls walk every provider with hours (slow at night: fewer calls).
+      await sql`update private.provider_open_window
+                   set covered_from = ${at as Date}::timestamptz + interval '1 hour', covered_until = ${at as Date}::timestamptz + interval '2 hours'`;
+      log(`available now at ${tomorrow} ${local} Dubai: the walk it falls back to`);
+      const walk = await measure(local === "10:00" ? 40 : 8);
+      rows.push({ moment: `${tomorrow} ${local}`, open, openShare: open / Math.max(1, total), rebuildSeconds, periods, walk });
+    }
+    // The job at the hour most providers open: the window built to a minute before it, then one run.
+    const [{ peak }] = await sql`
+      select ((${tomorrow}::date + r.start_time) at time zone 'Asia/Dubai') as peak
+        from public.availability_rules r where r.weekday = extract(dow from ${tomorrow}::date)
+       group by r.start_time order by count(*) desc limit 1`;
+    await sql`select private.refresh_provider_open_periods(${peak as Date}::timestamptz - interval '11 minutes')`;
+    const c = conns[0];
+    await c`select set_config('hyperlocal.frozen_now', ${new Date((peak as Date).getTime() - 9.5 * 60_000).toISOString()}, false)`;
+    const t0 = performance.now();
+    const [{ added }] = await c`select private.tick_provider_open_periods() as added`;
+    job = { starting: Number(added), seconds: (performance.now() - t0) / 1000,
+            moment: new Date((peak as Date).getTime() + 4 * 3_600_000).toISOString().slice(11, 16) };
+  } finally {
+    for (const c of conns) {
+      await c`select set_config('hyperlocal.frozen_now', '', false)`;
+      c.release();
+    }
+    await pool.end();
+    await sql`select private.refresh_provider_open_periods()`;
+    await sql`update cron.job set active = true where jobname = 'hyperlocal-open-now'`;
+  }
+  return { rows, job };
+}
+
 interface SizeResult {
   size: number;
   seed: SeedState;
@@ -571,6 +653,7 @@ interface SizeResult {
   planIndexed: string[];
   planUnindexed: string[];
   rebuildSeconds: number;
+  availableNow: Awaited<ReturnType<typeof availableNowByHour>>;
 }
 
 /**
@@ -648,6 +731,7 @@ async function runSize(size: number, full: boolean, reseed: boolean): Promise<Si
     }
     for (const c of sqlConns) c.release();
     await sqlPool.end();
+    const availableNow = await availableNowByHour(sql, claims);
     const a = stats("(a) indexed, authenticated user (RLS)", aRuns, CONCURRENCY);
     const b = full ? stats("(b) indexed, service_role (no RLS)", bRuns, CONCURRENCY) : undefined;
     const d = stats("(d) = (a) through PostgREST alone (no gateway)", dRuns, CONCURRENCY);
@@ -658,7 +742,8 @@ async function runSize(size: number, full: boolean, reseed: boolean): Promise<Si
     const exact = await exactnessChecks(sql, categoryId as string, 6);
     if (!full) {
       return { size, seed, sharedBuffers, loadBefore, versions: versions as SizeResult["versions"],
-               share: share as SizeResult["share"], a, d, e, shapes, exact, planIndexed, planUnindexed: [], rebuildSeconds: 0 };
+               share: share as SizeResult["share"], a, d, e, shapes, exact, planIndexed, planUnindexed: [], rebuildSeconds: 0,
+               availableNow };
     }
 
     // (c): the same query without the spatial index: drop it, measure, rebuild it.
@@ -679,7 +764,8 @@ async function runSize(size: number, full: boolean, reseed: boolean): Promise<Si
       log(`rebuilt ${dropped.join(", ")} in ${rebuildSeconds.toFixed(1)} s`);
     }
     return { size, seed, sharedBuffers, loadBefore, versions: versions as SizeResult["versions"],
-             share: share as SizeResult["share"], a, b, c, d, e, shapes, exact, planIndexed, planUnindexed, rebuildSeconds };
+             share: share as SizeResult["share"], a, b, c, d, e, shapes, exact, planIndexed, planUnindexed, rebuildSeconds,
+             availableNow };
   } finally {
     await sql.end();
   }
@@ -775,7 +861,15 @@ async function main(): Promise<void> {
       "|---|---|---:|---:|",
       ...growthRows(results).map((g) => `| ${g.name} | ${g.cells} | ${g.ratio.toFixed(2)}× | ${g.judged ? `${g.limit}×` : "—"} |`),
     ].join("\n") : "";
-    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n${shapesTable}\n\n${exactTable}\n\n${growthTable}\n\n`);
+    const availableTable = [
+      "| providers | moment (Dubai) | hours cover it | open periods rebuilt in | through the open periods p50 / p95 ms | the walk p50 / p95 ms (calls) | p95 walk / periods |",
+      "|---:|---|---:|---:|---:|---:|---:|",
+      ...results.flatMap((r) => r.availableNow.rows.map((x) =>
+        `| ${r.size.toLocaleString("en")} | ${x.moment} | ${x.open.toLocaleString("en")} (${(x.openShare * 100).toFixed(1)}%) | ${x.rebuildSeconds.toFixed(1)} s | ${ms(x.periods.p50)} / ${ms(x.periods.p95)} | ${ms(x.walk.p50)} / ${ms(x.walk.p95)} (${x.walk.requests}) | ${(x.walk.p95 / x.periods.p95).toFixed(1)}× |`)),
+    ].join("\n");
+    const openJob = top.availableNow.job;
+    const jobLine = `The minute's job at ${openJob.moment} Dubai, when most providers open: ${openJob.starting.toLocaleString("en")} periods added in one run, ${openJob.seconds.toFixed(1)} s (changes of hours meanwhile are queued for its next run, not held).`;
+    process.stdout.write(`\n${rowsTable}\n\n${verdictTable}\n\n${shapesTable}\n\n${availableTable}\n\n${jobLine}\n\n${exactTable}\n\n${growthTable}\n\n`);
     if (failures) process.stdout.write(`WARNING: ${failures} requests failed (see loadgen errors above)\n`);
 
     const cpus = os.cpus();
@@ -802,6 +896,12 @@ ${verdictTable}
 Other search shapes at points from the same model, through the gateway, ${CONCURRENCY} requests in flight (issue 14's target: p95 ≤ ${SHAPE_P95_MS} ms each):
 
 ${shapesTable}
+
+"Available now" at fixed moments of tomorrow (the clock frozen on ${CONCURRENCY} SQL connections as the user, the nearby search of the shape above, ${CONCURRENCY} in flight): through the open periods rebuilt around each moment, and, over the same points, the walk of every provider with hours that searches use when the moment is outside the periods' window:
+
+${availableTable}
+
+${jobLine}
 
 Exactness at ${top.size.toLocaleString("en")} providers (random points of the model; clusters: ${exact.clusterSamples} grids of 8 × 8 over 10 km boxes and the metro,
 ${(exact.clusterShare * 100).toFixed(2)}% of providers counted in another cell than an exact grouping, the documented precision of tile-based clusters):

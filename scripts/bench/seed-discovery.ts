@@ -330,6 +330,9 @@ export async function seedDiscovery(p: Profile, providers: number): Promise<Seed
     await timed(steps, "per-category search table (private.refresh_provider_category_points)", async () => {
       await a.unsafe("select private.refresh_provider_category_points()");
     });
+    await timed(steps, "open periods for \"available now\" (private.refresh_provider_open_periods)", async () => {
+      await a.unsafe("select private.refresh_provider_open_periods()");
+    });
     await timed(steps, "map tiles for clusters (private.refresh_provider_tiles)", async () => {
       await a.unsafe("select private.refresh_provider_tiles()");
     });

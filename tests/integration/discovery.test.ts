@@ -113,6 +113,63 @@ describe("search_providers_nearby", () => {
   });
 });
 
+describe("available now", () => {
+  // Two providers 30 km south of the other fixtures, in a zone where it is about noon now (so the
+  // test never straddles a local midnight): one open 10:00-14:00 today, one only later today.
+  const SPOT = { lat: CENTRE.lat - 0.3, lng: CENTRE.lng };
+  const utcHour = new Date().getUTCHours();
+  const offset = 12 - utcHour; // local = UTC + offset; Etc/GMT names have the sign reversed
+  const timezone = offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+  const localWeekday = new Date(Date.now() + offset * 3_600_000).getUTCDay();
+  const spot = { p_lat: SPOT.lat, p_lng: SPOT.lng, p_radius_m: 5000, p_available_now: true };
+  const made: string[] = [];
+
+  afterAll(async () => {
+    await sql`delete from public.provider_profiles where id = any(${made})`;
+  });
+
+  it("finds providers whose weekly hours cover the present; a change of hours made while the minute's job holds the window does not wait for it and shows after the job's next run", async () => {
+    const open = await createProvider(sql, "disc.open-now", {
+      at: { lat: SPOT.lat + 1000 / M_PER_DEG, lng: SPOT.lng }, categoryId: rootCategory, profile: { timezone },
+    });
+    const later = await createProvider(sql, "disc.open-later", {
+      at: { lat: SPOT.lat + 2000 / M_PER_DEG, lng: SPOT.lng }, categoryId: rootCategory, profile: { timezone },
+    });
+    made.push(open.id, later.id);
+    for (const [who, hours] of [[open, ["10:00", "14:00"]], [later, ["16:00", "18:00"]]] as const) {
+      const { error } = await who.client.rpc("set_weekly_availability", {
+        p_rules: [{ weekday: localWeekday, start_time: hours[0], end_time: hours[1] }],
+      });
+      expect(error).toBeNull();
+    }
+    const first = await anon.rpc("search_providers_nearby", spot);
+    expect(first.error).toBeNull();
+    expect(first.data!.map((r) => r.provider_id)).toEqual([open.id]);
+
+    // The job holds the window row (as while it adds the periods starting at a full hour).
+    const job = await sql.reserve();
+    try {
+      await job`begin`;
+      await job`select from private.provider_open_window for update`;
+      const started = Date.now();
+      const { error } = await later.client.rpc("set_weekly_availability", {
+        p_rules: [{ weekday: localWeekday, start_time: "10:00", end_time: "14:00" }],
+      });
+      expect(error).toBeNull();
+      expect(Date.now() - started).toBeLessThan(2000);
+      const queued = await sql`select provider_id from private.provider_open_resync where provider_id = ${later.id}`;
+      expect(queued).toHaveLength(1);
+    } finally {
+      await job`rollback`;
+      job.release();
+    }
+    await sql`select private.tick_provider_open_periods()`;
+    const after = await anon.rpc("search_providers_nearby", spot);
+    expect(after.error).toBeNull();
+    expect(after.data!.map((r) => r.provider_id)).toEqual([open.id, later.id]);
+  });
+});
+
 describe("covering, bounds and listings", () => {
   it("finds providers whose service area covers the point, which is not the same as near", async () => {
     // 8 km north of the centre: p5 is 3 km away (5.5 km area), p4 4 km away (30 km area), p3 5 km

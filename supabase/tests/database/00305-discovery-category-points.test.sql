@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(35);
+select plan(53);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -338,6 +338,124 @@ select is(private.discovery_path(private.discovery_prepare('listing', 'near', -3
             tests.category_id('cp-root'), null, false, false, 100, 9000, null, null, 'distance', null, 20, 100)),
   'listings', 'listings nearby by distance with a category and a price range take the category''s walk');
 select tests.clear_authentication();
+
+-- "Available now" inside the window of private.provider_open_periods (the periods of weekly hours
+-- around the present, kept by the minute's job and by triggers): the walk visits only providers
+-- whose hours cover the moment, and returns what brute force does.
+select tests.reset_authentication();
+create temp view expected_open as
+  select pp.id as provider_id, c.id as category_id,
+         tstzrange((g.day::date + r.start_time) at time zone pp.timezone, (g.day::date + r.end_time) at time zone pp.timezone) as period,
+         pp.base_location::text as location
+    from public.provider_profiles pp
+   cross join private.provider_open_window w
+   cross join lateral unnest(pp.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) c(id)
+    join public.availability_rules r on r.provider_id = pp.id
+   cross join generate_series((w.covered_from at time zone pp.timezone)::date - 1, (w.covered_until at time zone pp.timezone)::date + 1,
+                              interval '1 day') g(day)
+   where r.weekday = extract(dow from g.day) and pp.deleted_at is null and pp.hidden_at is null and pp.base_location is not null
+     and tstzrange((g.day::date + r.start_time) at time zone pp.timezone, (g.day::date + r.end_time) at time zone pp.timezone)
+         && tstzrange(w.covered_from, w.covered_until);
+create temp view actual_open as
+  select provider_id, category_id, period, location::text as location from private.provider_open_periods;
+select cmp_ok(private.refresh_provider_open_periods()::int, '>', 500,
+  'the rebuild around the frozen present writes a row per provider, category and period of hours overlapping the window');
+select set_eq('select * from actual_open', 'select * from expected_open',
+  'the open periods: every visible provider''s hours overlapping [now - 1 min, now + the horizon)');
+grant select on open_expected to authenticated;
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, p_available_now => true) r)
+                  is distinct from e.now_all),
+  0, 'available now through the open periods, 25 points: the same 20 providers in the same order as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 9000, tests.category_id('cp-leaf-a'), 3.8,
+                                                                                p_available_now => true, p_limit => 6) r)
+                  is distinct from e.now_rated),
+  0, 'through the open periods, a category with a minimum rating (checked with the toggle, a batch at a time): as brute force');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, p_available_now => true,
+                          p_open_from => '2030-01-08 03:00+00', p_open_to => '2030-01-08 12:00+00', p_limit => 8) r)
+                  is distinct from e.both),
+  0, 'through the open periods, open now and with a slot tomorrow: as brute force');
+select tests.reset_authentication();
+
+-- Kept by triggers: hours removed, added, moved; a move; a new time zone; hiding; a new category.
+delete from public.availability_rules where provider_id = tests.get_supabase_uid('cp_p13');
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select tests.get_supabase_uid('cp_p' || n), 1, '05:30', '06:30' from generate_series(20, 60, 10) n;
+update public.availability_rules set provider_id = tests.get_supabase_uid('cp_p25') where provider_id = tests.get_supabase_uid('cp_p14');
+update public.provider_profiles set base_location = tests.point(-30.05, 40.05) where id = tests.get_supabase_uid('cp_p16');
+update public.provider_profiles set timezone = 'Asia/Kolkata' where id = tests.get_supabase_uid('cp_p17');
+update public.provider_profiles set hidden_at = now() where id = tests.get_supabase_uid('cp_p18');
+insert into public.service_listings (provider_id, category_id, title, pricing_unit, base_price, is_active)
+values (tests.get_supabase_uid('cp_p19'), tests.category_id('cp-dense'), 'cp new category', 'hourly', 5000, true);
+select set_eq('select * from actual_open', 'select * from expected_open',
+  'rules removed, added and moved to another provider, a move, a time zone, hiding and a new category are followed at once');
+
+-- The minute's job: the periods starting in the next slice come in zone by zone, the ended go.
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select pp.id, 1, (timestamptz '2030-01-07 06:20+00' at time zone pp.timezone)::time, '23:00'
+  from generate_series(6, 296, 7) n
+  join public.provider_profiles pp on pp.id = tests.get_supabase_uid('cp_p' || n)
+ where n not in (20, 30, 40, 50, 60);
+select tests.freeze_time('2030-01-07 06:12:00+00');
+select is(private.tick_provider_open_periods() > 0, true, 'the job adds the periods that start before now + the horizon');
+select is((select (covered_from, covered_until) from private.provider_open_window),
+          (timestamptz '2030-01-07 06:11:00+00', timestamptz '2030-01-07 06:22:00+00'), 'and moves the window');
+select set_eq('select * from actual_open', 'select * from expected_open',
+  'after the job: the same rows as a rebuild for the new window (zone by zone: Dubai and Kolkata)');
+
+-- A change made while the job held the window was queued (private.provider_open_resync): the
+-- job's next run rewrites that provider's rows and empties the queue.
+delete from private.provider_open_periods where provider_id = tests.get_supabase_uid('cp_p22');
+insert into private.provider_open_resync (provider_id) values (tests.get_supabase_uid('cp_p22'));
+select tests.freeze_time('2030-01-07 06:13:00+00');
+select private.tick_provider_open_periods();
+select set_eq('select * from actual_open', 'select * from expected_open', 'the job rewrites the queued provider''s rows');
+select is((select count(*)::int from private.provider_open_resync), 0, 'and empties the queue');
+
+-- Night (midnight in Dubai, where the day's hours and the next day's meet): the few open are
+-- found without walking the others.
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select tests.get_supabase_uid('cp_p' || n), d.weekday, d.opens, d.closes
+  from generate_series(70, 290, 10) n, (values (1, '22:00'::time, '24:00'::time), (2, '00:00', '02:00')) d(weekday, opens, closes)
+ where n % 7 <> 6;
+select tests.freeze_time('2030-01-07 20:00:00+00');
+select is(private.tick_provider_open_periods() > 0, true, 'a job after a gap longer than the horizon rebuilds the window');
+create temp table night_expected as
+  select p.k, pg_temp.brute_open(p.lat, p.lng, 20000, null, null, '2030-01-07 20:00+00', null, null, 0, 20) as now_all from cp_points p;
+grant select on night_expected to authenticated;
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from cp_points p join night_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 20000, p_available_now => true) r)
+                  is distinct from e.now_all),
+  0, 'available now at night through the open periods: as brute force');
+select cmp_ok((select sum(cardinality(now_all))::int from night_expected), '>', 25, 'and some are open at night');
+select tests.reset_authentication();
+-- Inside the window the search reads the open periods only; outside it, it walks the providers.
+delete from private.provider_open_periods;
+select is((select count(*)::int from cp_points p
+            where exists (select from public.search_providers_nearby(p.lat, p.lng, 20000, p_available_now => true))),
+  0, 'inside the window the search reads the open periods (emptied here: nothing found)');
+select tests.freeze_time('2030-01-07 20:10:00+00');
+select is((select count(*)::int from cp_points p join night_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 20000, p_available_now => true) r)
+                  is distinct from e.now_all),
+  0, 'at the end of the window (the job late) the search walks the providers instead: as brute force');
+
+-- A clock change: 01:30 in New York on the night clocks go back happens twice; a rule of
+-- 01:00-01:45 that day keeps its provider open at the first one too (the period is widened).
+select tests.create_provider('cp_ny', 10, 10);
+update public.provider_profiles set timezone = 'America/New_York' where id = tests.get_supabase_uid('cp_ny');
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+values (tests.get_supabase_uid('cp_ny'), 0, '01:00', '01:45');
+select tests.freeze_time('2030-11-03 05:30:00+00');
+select private.refresh_provider_open_periods();
+select is(array(select private.providers_open_at(array[tests.get_supabase_uid('cp_ny')], '2030-11-03 05:30+00')),
+          array[tests.get_supabase_uid('cp_ny')], 'at 05:30 UTC (01:30 EDT) the rule keeps the provider open');
+select is(array(select provider_id from public.search_providers_nearby(10, 10, 1000, p_available_now => true)),
+          array[tests.get_supabase_uid('cp_ny')], 'and the open periods find it (widened by the change of the clocks)');
 
 select * from finish();
 rollback;

@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(29);
+select plan(33);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -158,6 +158,23 @@ begin
     'provider_category_points_' || replace(p_category::text, '-', ''), tests.point(-20, 135), p_category) into v_plan;
   return v_plan::jsonb;
 end $$;
+-- The walk of private.discovery_open_nearest for "available now" inside the window (a cursor read
+-- a batch at a time: planned for its first rows, as the limit does here).
+create function pg_temp.open_walk_plan() returns jsonb language plpgsql as $$
+declare
+  v_plan json;
+begin
+  execute format($q$explain (format json)
+    select x.provider_id, x.location operator(extensions.<->) %1$L::extensions.geography
+      from private.provider_open_periods x
+     where x.category_id = '00000000-0000-0000-0000-000000000000'
+       and x.period operator(pg_catalog.@>) %2$L::timestamptz
+       and x.location operator(extensions.&&) extensions._st_expand(%1$L::extensions.geography, 50000)
+     order by x.location operator(extensions.<->) %1$L::extensions.geography
+     limit 40$q$,
+    tests.point(-20, 135), '2030-01-07 06:00+00') into v_plan;
+  return v_plan::jsonb;
+end $$;
 grant execute on function pg_temp.plan(text, text, text, jsonb, text), pg_temp.seq_scanned(jsonb), pg_temp.knn(jsonb, text)
   to authenticated;
 
@@ -284,7 +301,7 @@ create function pg_temp.reads_with_rules() returns text[] language sql as $$
                  from stats_delta
                 where (seq_scan > 0 or idx_scan > 0)
                   and (relname in ('provider_profiles', 'profiles', 'service_listings', 'availability_rules')
-                       or relname like 'provider\_category\_points%')
+                       or relname like 'provider\_category\_points%' or relname = 'provider_open_periods')
                 order by relname = 'profiles', relname = 'provider_profiles', relname)
 $$;
 grant execute on function pg_temp.reads_with_rules() to authenticated;
@@ -298,6 +315,28 @@ select is(pg_temp.reads_with_rules(),
           array['availability_rules: 0 seq, index', 'provider_category_points_all: 0 seq, index',
                 'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
   'an open slot: the nil category''s walk, the weekly hours and the providers by index, profiles by id');
+-- Available now inside the window of the open periods (rebuilt around the frozen present): their
+-- walk, then the weekly hours, time off and providers by index; no category partition is read.
+select tests.reset_authentication();
+select cmp_ok(private.refresh_provider_open_periods()::int, '>', 3000, 'the open periods around the frozen present');
+analyze private.provider_open_periods;
+create temp table open_walk_plan as
+  select pg_temp.open_walk_plan() as plan;
+grant select on open_walk_plan to authenticated;
+select tests.authenticate_as('disc_customer');
+delete from stats_before;
+insert into stats_before
+select x.relid, x.seq_scan, coalesce(x.idx_scan, 0), coalesce(x.idx_tup_fetch, 0) from pg_stat_xact_user_tables x;
+select is((select count(*)::int from public.search_providers_nearby(-20, 135, 50000, p_available_now => true)), 20,
+  'a page of providers available now, by distance');
+select is(pg_temp.reads_with_rules(),
+          array['availability_rules: 0 seq, index', 'provider_open_periods: 0 seq, index',
+                'provider_profiles: 0 seq, index', 'profiles: 0 seq, index'],
+  'available now: the open periods'' walk, the weekly hours and the providers by index, profiles by id; no category partition');
+select ok(pg_temp.knn((select plan from open_walk_plan), 'provider_open_periods_walk_idx')
+          and jsonb_path_exists((select plan from open_walk_plan),
+                'strict $.** ? (@."Index Name" == "provider_open_periods_walk_idx" && @."Index Cond" like_regex "period @>")'),
+  'the open periods'' walk: KNN on the (category, location, period) GiST index, the moment an index condition');
 -- Map bounds with fewer rows than a page (here none: 12 km north of every provider): the category's
 -- walk ends at the radius that holds the bounds, it does not read the whole partition.
 delete from stats_before;

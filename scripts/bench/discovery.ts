@@ -583,7 +583,9 @@ async function availableNowByHour(sql: postgres.Sql, claims: string): Promise<{ 
   for (let i = 0; i < CONCURRENCY; i++) conns.push(await pool.reserve());
   const rows: AvailableNow[] = [];
   let job: OpenJob = { starting: 0, seconds: NaN, moment: "" };
-  await sql`select cron.alter_job(j.jobid, active => false) from cron.job j where j.jobname = 'hyperlocal-open-now'`;
+  // (pg_cron's jobs are the platform's: paused and resumed as its administrator.)
+  const admin = connect(p, "supabase_admin", { max: 1 });
+  await admin`update cron.job set active = false where jobname = 'hyperlocal-open-now'`;
   try {
     for (const local of moments) {
       const [{ at }] = await sql`select ((${tomorrow}::date + ${local}::time) at time zone 'Asia/Dubai') as at`;
@@ -631,7 +633,8 @@ async function availableNowByHour(sql: postgres.Sql, claims: string): Promise<{ 
     }
     await pool.end();
     await sql`select private.refresh_provider_open_periods()`;
-    await sql`select cron.alter_job(j.jobid, active => true) from cron.job j where j.jobname = 'hyperlocal-open-now'`;
+    await admin`update cron.job set active = true where jobname = 'hyperlocal-open-now'`;
+    await admin.end();
   }
   return { rows, job };
 }

@@ -41,9 +41,13 @@ rows 20
 as $$
 declare
   v_table text := private.category_partition('provider_category_points', p_category_id);
-  -- "Available now" inside the window of private.provider_open_periods walks that table.
+  -- "Available now" inside the window of private.provider_open_periods walks that table, unless
+  -- most providers with hours are open (then nearly every row of the category's walk passes, and
+  -- its own partition's index is the faster walk).
   v_open_now boolean := p_at is not null
-    and exists (select from private.provider_open_window w where p_at >= w.covered_from and p_at < w.covered_until);
+    and exists (select from private.provider_open_window w
+                 where p_at >= w.covered_from and p_at < w.covered_until
+                   and coalesce(w.open_share, 0) < (private.setting('discovery.open_periods_max_share'))::double precision);
   v_walk refcursor;
   v_tied uuid[] := '{}';
   v_tied_distance double precision;
@@ -215,6 +219,8 @@ create table private.provider_open_window (
   covered_from timestamptz not null,
   covered_until timestamptz not null,
   refreshed_at timestamptz not null default now(),
+  -- The share of providers with weekly hours whose hours cover the moment the job last ran.
+  open_share double precision,
   check (covered_from < covered_until)
 );
 comment on table private.provider_open_window is
@@ -223,6 +229,9 @@ comment on table private.provider_open_window is
 revoke all on table private.provider_open_window from public, anon, authenticated, service_role;
 
 insert into private.settings (key, value, description) values
+  ('discovery.open_periods_max_share', '0.5',
+   'Available now: the walk reads the open periods while less than this share of the providers with weekly hours is '
+   'open (private.provider_open_window.open_share, counted by the minute''s job), and the category''s table otherwise.'),
   ('discovery.open_horizon_minutes', '10',
    'Available now: how far ahead of the present private.provider_open_periods holds the periods of weekly hours '
    '(the pg_cron job moves it every minute; a job late by more than this makes searches walk the providers instead).');
@@ -352,6 +361,21 @@ comment on table private.provider_open_resync is
   'Discovery: providers whose open periods changed while the minute''s job was moving the window; the job rewrites their rows.';
 revoke all on table private.provider_open_resync from public, anon, authenticated, service_role;
 
+-- The share of providers with weekly hours whose hours cover p_at (the nil category's rows).
+create or replace function private.provider_open_share(p_at timestamptz)
+returns double precision
+language sql
+stable
+set search_path = ''
+as $$
+  select (select count(*) from private.provider_open_periods x
+           where x.category_id = '00000000-0000-0000-0000-000000000000' and x.period operator(pg_catalog.@>) p_at)::double precision
+         / greatest((select count(*) from private.provider_category_points_all a where a.has_hours), 1);
+$$;
+comment on function private.provider_open_share(timestamptz) is
+  'Discovery: the share of providers with weekly hours whose hours cover p_at (from private.provider_open_periods).';
+revoke all on function private.provider_open_share(timestamptz) from public, anon, authenticated, service_role;
+
 -- Rewrites the rows of some providers for the window [p_from, p_until).
 create or replace function private.write_provider_open_periods(p_provider_ids uuid[], p_from timestamptz, p_until timestamptz)
 returns void
@@ -400,6 +424,7 @@ begin
     from private.provider_open_periods_starting(v_from - interval '27 hours', v_until) s
    where pg_catalog.upper(s.period) > v_from;
   get diagnostics v_rows = row_count;
+  update private.provider_open_window w set open_share = private.provider_open_share(v_at) where w.singleton;
   return v_rows;
 end;
 $$;
@@ -446,7 +471,8 @@ begin
     perform private.write_provider_open_periods(v_queued, v_from, v_until);
   end if;
   update private.provider_open_window w
-     set covered_from = v_from, covered_until = v_until, refreshed_at = pg_catalog.clock_timestamp()
+     set covered_from = v_from, covered_until = v_until, refreshed_at = pg_catalog.clock_timestamp(),
+         open_share = private.provider_open_share(v_now)
    where w.singleton;
   return v_rows;
 end;

@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(53);
+select plan(55);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -362,6 +362,18 @@ select cmp_ok(private.refresh_provider_open_periods()::int, '>', 500,
   'the rebuild around the frozen present writes a row per provider, category and period of hours overlapping the window');
 select set_eq('select * from actual_open', 'select * from expected_open',
   'the open periods: every visible provider''s hours overlapping [now - 1 min, now + the horizon)');
+select is((select round(open_share::numeric, 6) from private.provider_open_window),
+          (select round((count(*) filter (where exists (
+                    select from public.availability_rules r
+                     where r.provider_id = pp.id and r.weekday = extract(dow from l.at)
+                       and r.start_time <= l.at::time and l.at::time < r.end_time)))::numeric / count(*), 6)
+             from public.provider_profiles pp
+            cross join lateral (select timestamptz '2030-01-07 06:00+00' at time zone pp.timezone as at) l
+            where pp.deleted_at is null and pp.hidden_at is null and pp.base_location is not null
+              and exists (select from public.availability_rules r where r.provider_id = pp.id)),
+  'the window records the share of providers with weekly hours open now');
+-- Whatever that share, the searches below read the open periods.
+update private.settings set value = '1.01' where key = 'discovery.open_periods_max_share';
 grant select on open_expected to authenticated;
 select tests.authenticate_as('cp_p10');
 select is((select count(*)::int from cp_points p join open_expected e using (k)
@@ -379,6 +391,19 @@ select is((select count(*)::int from cp_points p join open_expected e using (k)
                   is distinct from e.both),
   0, 'through the open periods, open now and with a slot tomorrow: as brute force');
 select tests.reset_authentication();
+-- When at least discovery.open_periods_max_share of them is open, the category's walk serves
+-- instead (here the periods are emptied: the pages are still right).
+savepoint choice;
+update private.settings set value = to_jsonb((select open_share from private.provider_open_window) - 0.001)
+ where key = 'discovery.open_periods_max_share';
+delete from private.provider_open_periods;
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from cp_points p join open_expected e using (k)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 8000, p_available_now => true) r)
+                  is distinct from e.now_all),
+  0, 'with a share open above the setting, available now walks the category''s table (the periods emptied): as brute force');
+select tests.reset_authentication();
+rollback to savepoint choice;
 
 -- Kept by triggers: hours removed, added, moved; a move; a new time zone; hiding; a new category.
 delete from public.availability_rules where provider_id = tests.get_supabase_uid('cp_p13');

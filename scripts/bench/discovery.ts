@@ -561,6 +561,8 @@ interface AvailableNow {
   rebuildSeconds: number;
   periods: { p50: number; p95: number; requests: number; meanRows: number };
   walk: { p50: number; p95: number; requests: number; meanRows: number };
+  /** The path the search takes at that share (discovery.open_periods_max_share). */
+  chosen: string;
 }
 
 interface OpenJob { starting: number; seconds: number; moment: string }
@@ -576,7 +578,7 @@ interface OpenJob { starting: number; seconds: number; moment: string }
  */
 async function availableNowByHour(sql: postgres.Sql, claims: string): Promise<{ rows: AvailableNow[]; job: OpenJob }> {
   const tomorrow = new Date(Date.now() + 86_400_000 + 4 * 3_600_000).toISOString().slice(0, 10);
-  const moments = ["10:00", "20:30", "23:08"];
+  const moments = ["07:30", "10:00", "19:30", "20:30", "23:08"];
   const rand = prng(14);
   const pool = connect(p, "postgres", { max: CONCURRENCY, idle_timeout: 0 });
   const conns: postgres.ReservedSql[] = [];
@@ -606,13 +608,22 @@ async function availableNowByHour(sql: postgres.Sql, claims: string): Promise<{ 
                  meanRows: r.rows.reduce((x, y) => x + y, 0) / Math.max(1, r.rows.length) };
       };
       log(`available now at ${tomorrow} ${local} Dubai: ${open.toLocaleString("en")} providers open; through the open periods`);
-      const periods = await measure(40);
+      // The periods whatever the share (the setting above any share), then the walk.
+      const [{ maxShare }] = await sql`select value::text as "maxShare" from private.settings where key = 'discovery.open_periods_max_share'`;
+      await admin`update private.settings set value = '1.01' where key = 'discovery.open_periods_max_share'`;
+      let periods: Awaited<ReturnType<typeof measure>>;
+      try {
+        periods = await measure(40);
+      } finally {
+        await admin`update private.settings set value = ${maxShare}::text::jsonb where key = 'discovery.open_periods_max_share'`;
+      }
       // The window moved away: the same calls walk every provider with hours (slow at night: fewer calls).
       await sql`update private.provider_open_window
                    set covered_from = ${at as Date}::timestamptz + interval '1 hour', covered_until = ${at as Date}::timestamptz + interval '2 hours'`;
       log(`available now at ${tomorrow} ${local} Dubai: the walk it falls back to`);
-      const walk = await measure(local === "10:00" ? 40 : 8);
-      rows.push({ moment: `${tomorrow} ${local}`, open, openShare: open / Math.max(1, total), rebuildSeconds, periods, walk });
+      const walk = await measure(open / Math.max(1, total) >= 0.1 ? 40 : 8);
+      rows.push({ moment: `${tomorrow} ${local}`, open, openShare: open / Math.max(1, total), rebuildSeconds, periods, walk,
+                  chosen: open / Math.max(1, total) < Number(maxShare) ? "open periods" : "walk" });
     }
     // The job at the hour most providers open: the window built to a minute before it, then one run.
     const [{ peak }] = await sql`
@@ -865,10 +876,10 @@ async function main(): Promise<void> {
       ...growthRows(results).map((g) => `| ${g.name} | ${g.cells} | ${g.ratio.toFixed(2)}× | ${g.judged ? `${g.limit}×` : "—"} |`),
     ].join("\n") : "";
     const availableTable = [
-      "| providers | moment (Dubai) | hours cover it | open periods rebuilt in | through the open periods p50 / p95 ms | the walk p50 / p95 ms (calls) | p95 walk / periods |",
-      "|---:|---|---:|---:|---:|---:|---:|",
+      "| providers | moment (Dubai) | hours cover it | open periods rebuilt in | through the open periods p50 / p95 ms | the walk p50 / p95 ms (calls) | p95 walk / periods | the search takes |",
+      "|---:|---|---:|---:|---:|---:|---:|---|",
       ...results.flatMap((r) => r.availableNow.rows.map((x) =>
-        `| ${r.size.toLocaleString("en")} | ${x.moment} | ${x.open.toLocaleString("en")} (${(x.openShare * 100).toFixed(1)}%) | ${x.rebuildSeconds.toFixed(1)} s | ${ms(x.periods.p50)} / ${ms(x.periods.p95)} | ${ms(x.walk.p50)} / ${ms(x.walk.p95)} (${x.walk.requests}) | ${(x.walk.p95 / x.periods.p95).toFixed(1)}× |`)),
+        `| ${r.size.toLocaleString("en")} | ${x.moment} | ${x.open.toLocaleString("en")} (${(x.openShare * 100).toFixed(1)}%) | ${x.rebuildSeconds.toFixed(1)} s | ${ms(x.periods.p50)} / ${ms(x.periods.p95)} | ${ms(x.walk.p50)} / ${ms(x.walk.p95)} (${x.walk.requests}) | ${(x.walk.p95 / x.periods.p95).toFixed(1)}× | ${x.chosen} |`)),
     ].join("\n");
     const openJob = top.availableNow.job;
     const jobLine = `The minute's job at ${openJob.moment} Dubai, when most providers open: ${openJob.starting.toLocaleString("en")} periods added in one run, ${openJob.seconds.toFixed(1)} s (changes of hours meanwhile are queued for its next run, not held).`;
@@ -900,7 +911,7 @@ Other search shapes at points from the same model, through the gateway, ${CONCUR
 
 ${shapesTable}
 
-"Available now" at fixed moments of tomorrow (the clock frozen on ${CONCURRENCY} SQL connections as the user, the nearby search of the shape above, ${CONCURRENCY} in flight): through the open periods rebuilt around each moment, and, over the same points, the walk of every provider with hours that searches use when the moment is outside the periods' window:
+"Available now" at fixed moments of tomorrow (the clock frozen on ${CONCURRENCY} SQL connections as the user, the nearby search of the shape above, ${CONCURRENCY} in flight): through the open periods rebuilt around each moment (read whatever the share of providers open), and, over the same points, the walk of every provider with hours that searches use when the moment is outside the periods' window; the last column is the path the search takes at that share (\`discovery.open_periods_max_share\`):
 
 ${availableTable}
 

@@ -320,9 +320,13 @@ declare
 begin
   v_tz := (select pp.timezone from public.provider_profiles pp order by pp.timezone limit 1);
   while v_tz is not null loop
-    -- Local starts of the slice: exact away from clock changes, twice the change around one.
-    v_margin := 2 * greatest(private.clock_shift((p_from at time zone v_tz)::date, v_tz),
-                             private.clock_shift((p_until at time zone v_tz)::date, v_tz));
+    -- Local starts of the slice: exact away from clock changes, twice the change around one (a
+    -- day's period is widened by the change around that day, which can reach into the day before:
+    -- the days next to the slice's ends count too).
+    v_margin := 2 * greatest(private.clock_shift((p_from at time zone v_tz)::date - 1, v_tz),
+                             private.clock_shift((p_from at time zone v_tz)::date + 1, v_tz),
+                             private.clock_shift((p_until at time zone v_tz)::date - 1, v_tz),
+                             private.clock_shift((p_until at time zone v_tz)::date + 1, v_tz));
     v_lo := (p_from at time zone v_tz) - v_margin;
     v_hi := (p_until at time zone v_tz) + v_margin;
     v_day := v_lo::date;

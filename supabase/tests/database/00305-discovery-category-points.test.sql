@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(55);
+select plan(58);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -481,6 +481,57 @@ select is(array(select private.providers_open_at(array[tests.get_supabase_uid('c
           array[tests.get_supabase_uid('cp_ny')], 'at 05:30 UTC (01:30 EDT) the rule keeps the provider open');
 select is(array(select provider_id from public.search_providers_nearby(10, 10, 1000, p_available_now => true)),
           array[tests.get_supabase_uid('cp_ny')], 'and the open periods find it (widened by the change of the clocks)');
+
+-- Time zones far from UTC, with half-hour offsets and clock changes (the United States, Europe,
+-- Lord Howe's half hour), and rules around local midnight: the job's slices and a provider's rows
+-- against a brute force over every local day, and the exact test never outside the periods.
+select setseed(0.14);
+create temp table zp as
+select tests.create_provider('zp_' || z.i, -60 + z.i * 0.01, -60, available => true) as id, z.tz
+  from (select row_number() over () as i, tz from unnest(array['Pacific/Kiritimati','America/Los_Angeles','Asia/Kathmandu','Europe/London','Australia/Lord_Howe','America/St_Johns','Pacific/Pago_Pago','UTC']) tz) z;
+update public.provider_profiles pp set timezone = zp.tz from zp where pp.id = zp.id;
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select zp.id, d, r.s, r.e from zp, generate_series(0,6) d, (values ('00:00'::time,'01:30'::time), ('01:45','03:15'), ('09:00','17:00'), ('22:30','24:00')) r(s,e);
+create temp table brute as
+select pp.id as provider_id, tstzrange(((g.day::date + r.start_time) at time zone pp.timezone) - private.clock_shift(g.day::date, pp.timezone),
+                                       ((g.day::date + r.end_time) at time zone pp.timezone) + private.clock_shift(g.day::date, pp.timezone)) as period
+  from public.provider_profiles pp join zp on zp.id = pp.id
+  join public.availability_rules r on r.provider_id = pp.id
+ cross join generate_series(timestamp '2030-03-01', timestamp '2030-11-30', interval '1 day') g(day)
+ where r.weekday = extract(dow from g.day);
+create index on brute using gist (provider_id, period);
+analyze zp;
+analyze brute;
+create temp table windows as
+select a, a + (interval '1 minute' * (1 + (random() * 2000)::int)) as b
+  from (select timestamptz '2030-03-05 00:00+00' + interval '1 minute' * (random() * 60 * 24 * 250)::int as a from generate_series(1, 60)) x
+union all values ('2030-03-10 09:30+00'::timestamptz, '2030-03-10 10:30+00'::timestamptz), ('2030-11-03 08:00+00', '2030-11-03 10:00+00'),
+  ('2030-03-31 00:30+00', '2030-03-31 01:30+00'), ('2030-10-27 00:00+00', '2030-10-27 02:00+00'), ('2030-04-06 15:00+00', '2030-04-06 16:00+00');
+analyze windows;
+select is((select count(*)::int from windows w
+ where exists ((select s.provider_id, s.period from private.provider_open_periods_starting(w.a, w.b) s join zp on zp.id = s.provider_id
+                 where s.category_id = '00000000-0000-0000-0000-000000000000'
+                except select b.provider_id, b.period from brute b where lower(b.period) >= w.a and lower(b.period) < w.b)
+               union all
+               (select b.provider_id, b.period from brute b where lower(b.period) >= w.a and lower(b.period) < w.b
+                except select s.provider_id, s.period from private.provider_open_periods_starting(w.a, w.b) s join zp on zp.id = s.provider_id
+                 where s.category_id = '00000000-0000-0000-0000-000000000000'))), 0,
+  'the job''s slices (zone by zone, through the rules'' index) hold exactly the periods starting in them, in eight zones over 65 windows');
+select is((select count(*)::int from windows w
+ where exists ((select o.provider_id, o.period from zp join public.provider_profiles pp on pp.id = zp.id cross join lateral private.provider_open_period_rows(pp, w.a, w.b) o
+                 where o.category_id = '00000000-0000-0000-0000-000000000000'
+                except select b.provider_id, b.period from brute b where b.period && tstzrange(w.a, w.b))
+               union all
+               (select b.provider_id, b.period from brute b where b.period && tstzrange(w.a, w.b)
+                except select o.provider_id, o.period from zp join public.provider_profiles pp on pp.id = zp.id cross join lateral private.provider_open_period_rows(pp, w.a, w.b) o
+                 where o.category_id = '00000000-0000-0000-0000-000000000000'))), 0,
+  'a provider''s rows for a window hold exactly its periods overlapping it');
+-- superset: for random moments, every provider providers_open_at keeps has a period containing it
+select is((select count(*)::int from (select timestamptz '2030-03-05 00:00+00' + interval '1 minute' * (random() * 60 * 24 * 250)::int as t from generate_series(1, 300)
+  union all select '2030-11-03 08:30+00' union all select '2030-11-03 09:15+00' union all select '2030-03-10 10:05+00' union all select '2030-04-06 15:45+00') m
+ where exists (select from private.providers_open_at((select array_agg(id) from zp), m.t) o(id)
+                where not exists (select from brute b where b.provider_id = o.id and b.period @> m.t))), 0,
+  'at 304 moments (clock changes in the United States, Europe and Lord Howe among them) every provider open by the exact test has a period containing the moment');
 
 select * from finish();
 rollback;

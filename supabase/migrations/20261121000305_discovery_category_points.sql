@@ -297,11 +297,15 @@ begin
    where x.provider_id = h.id
      and x.category_id = any (h.categories)
      and x.has_hours is distinct from h.has_hours;
+  -- And their periods of weekly hours around the present ("available now", ..0308).
+  if v_ids is not null then
+    perform private.sync_provider_open_periods(v_ids);
+  end if;
   return null;
 end;
 $$;
 comment on function private.provider_category_points_hours() is
-  'Trigger (after insert, update or delete on availability_rules, per statement): has_hours of the providers whose rules changed.';
+  'Trigger (after insert, update or delete on availability_rules, per statement): has_hours and the open periods of the providers whose rules changed.';
 revoke all on function private.provider_category_points_hours() from public, anon, authenticated, service_role;
 create trigger availability_rules_category_points_insert
   after insert on public.availability_rules

@@ -191,8 +191,9 @@ grant execute on function private.discovery_open_nearest(extensions.geography, d
 --     in the next slice of time (read through the rules' (weekday, start_time) index, zone by
 --     zone), drops those that ended, moves the window; rebuilds everything when the window is
 --     stale (the job stopped for longer than the horizon), while searches fall back to the walk;
---   * triggers on availability_rules and provider_profiles (hours, base location, categories,
---     time zone, visibility): the provider's rows for the current window, in the same transaction.
+--   * the statement triggers on availability_rules (private.provider_category_points_hours, ..0305)
+--     and a trigger on provider_profiles (base location, categories, time zone, visibility): the
+--     provider's rows for the current window, in the same transaction.
 --     They take the window row FOR SHARE, and the job holds it FOR UPDATE while it moves the window
 --     (at the hour when most providers open, about 20 s at a million providers); a change
 --     that finds it held does not wait: it queues the provider (private.provider_open_resync) and
@@ -515,44 +516,6 @@ $$;
 comment on function private.sync_provider_open_periods(uuid[]) is
   'Discovery: the rows of private.provider_open_periods of these providers for the current window (queued for the job while it moves the window).';
 revoke all on function private.sync_provider_open_periods(uuid[]) from public, anon, authenticated, service_role;
-
-create or replace function private.provider_open_periods_on_rules()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_ids uuid[];
-begin
-  -- Each trigger declares the transition tables of its event only: read them by dynamic SQL.
-  execute case tg_op
-            when 'UPDATE' then 'select pg_catalog.array_agg(distinct u.provider_id) from (select o.provider_id from old_rules o'
-                               || ' union all select n.provider_id from new_rules n) u'
-            when 'INSERT' then 'select pg_catalog.array_agg(distinct n.provider_id) from new_rules n'
-            else 'select pg_catalog.array_agg(distinct o.provider_id) from old_rules o' end
-    into v_ids;
-  if v_ids is not null then
-    perform private.sync_provider_open_periods(v_ids);
-  end if;
-  return null;
-end;
-$$;
-comment on function private.provider_open_periods_on_rules() is
-  'Trigger (after insert, update or delete on availability_rules, per statement): the open periods of the providers whose rules changed.';
-revoke all on function private.provider_open_periods_on_rules() from public, anon, authenticated, service_role;
-create trigger availability_rules_open_periods_insert
-  after insert on public.availability_rules
-  referencing new table as new_rules
-  for each statement execute function private.provider_open_periods_on_rules();
-create trigger availability_rules_open_periods_update
-  after update on public.availability_rules
-  referencing old table as old_rules new table as new_rules
-  for each statement execute function private.provider_open_periods_on_rules();
-create trigger availability_rules_open_periods_delete
-  after delete on public.availability_rules
-  referencing old table as old_rules
-  for each statement execute function private.provider_open_periods_on_rules();
 
 create or replace function private.provider_open_periods_on_profile()
 returns trigger

@@ -323,23 +323,37 @@ async function dropSpatialIndexes(sql: postgres.Sql): Promise<string[]> {
 }
 
 /**
- * EXPLAIN ANALYZE of the candidate walk the RPC runs for one point (for the report): the query of
- * private.discovery_category_nearest on the category's partition, with the values. The providers
- * and their profiles are then read by primary key (20 rows each).
+ * EXPLAIN ANALYZE of the candidate walk the RPC runs for one point (for the report): the statement
+ * of private.discovery_category_nearest as the function runs it, one generic plan over the
+ * partitioned table (pruned to the category's partition when it starts), with the first batch's
+ * values. The providers and their profiles are then read by primary key (20 rows each).
  */
 async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; categoryId: string }): Promise<string[]> {
-  const partition = `private.provider_category_points_${args.categoryId.replace(/-/g, "")}`;
-  const rows = await sql.unsafe(`
-    explain (analyze, costs off, timing off, summary off)
-    select n.provider_id, n.distance
-      from (select x.provider_id, x.location operator(extensions.<->) $1::extensions.geography as distance
-              from ${partition} x
-             where x.category_id = $2 and x.rating_avg >= $3
-             order by x.location operator(extensions.<->) $1::extensions.geography
-             fetch first 20 rows with ties) n
-     where n.distance <= $4`,
-    [`SRID=4326;POINT(${args.lng} ${args.lat})`, args.categoryId, MIN_RATING, RADIUS_M]);
-  return rows.map((r) => r["QUERY PLAN"] as string);
+  const point = `SRID=4326;POINT(${args.lng} ${args.lat})`;
+  return sql.begin(async (tx) => {
+    await tx.unsafe("set local plan_cache_mode = force_generic_plan");
+    await tx.unsafe(`prepare hl_bench_walk(extensions.geography, extensions.geometry, extensions.geometry, double precision,
+                                           uuid, numeric, integer) as
+      select x.provider_id, d.distance, x.position operator(extensions.<->) $2 as planar
+        from private.provider_category_points x
+       cross join lateral (select x.location operator(extensions.<->) $1 as distance) d
+       where x.category_id = $5
+         and x.position operator(extensions.&&) $3
+         and d.distance <= $4
+         and ($6 is null or x.rating_avg >= $6)
+       order by x.position operator(extensions.<->) $2
+       limit $7`);
+    const [v] = await tx.unsafe(`
+      select private.discovery_position($1::extensions.geography)::text as position,
+             extensions.st_expand(private.discovery_position($1::extensions.geography),
+                                  $2::float8 / private.discovery_planar_scale($3::float8, $2::float8))::text as box`,
+      [point, RADIUS_M, args.lat]);
+    const rows = await tx.unsafe(
+      `explain (analyze, costs off, timing off, summary off) execute hl_bench_walk($1, $2, $3, $4, $5, $6, 24)`,
+      [point, v.position, v.box, RADIUS_M, args.categoryId, MIN_RATING]);
+    await tx.unsafe("deallocate hl_bench_walk");
+    return rows.map((r) => r["QUERY PLAN"] as string);
+  });
 }
 
 interface ShapeResult {
@@ -926,7 +940,7 @@ Growth with the dataset (the same shapes and points at each size; the default se
 
 ${growthTable}
 ` : ""}
-Plan of the candidate walk (EXPLAIN ANALYZE of the query private.discovery_category_nearest runs on the category's partition, first point; then 20 providers and their profiles are read by primary key):
+Plan of the candidate walk (EXPLAIN ANALYZE of the statement private.discovery_category_nearest runs: one generic plan over the per-category table, pruned to the category's partition when it starts; its first batch of 24 at the first point; then 20 providers and their profiles are read by primary key):
 
 \`\`\`
 ${planIndexed.join("\n")}

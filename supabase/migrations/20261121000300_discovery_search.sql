@@ -193,23 +193,11 @@ create type private.discovery_search as (
 );
 comment on type private.discovery_search is 'A validated discovery search: what private.discovery_prepare returns and the RPCs bind to the query of private.discovery_sql.';
 
-create or replace function private.discovery_cursor_encode(
-  p_sort text, p_fingerprint text, p_k1 double precision, p_k2 double precision, p_id uuid)
-returns text
-language sql
-immutable
-parallel safe
--- The keys are written as shortest exact float text: every discovery RPC runs with
--- extra_float_digits = 1, so they round-trip bit for bit (a SET here would cost a GUC change a row).
-set search_path = ''
-as $$
-  select pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
-           pg_catalog.json_build_array(1, p_sort, p_fingerprint, p_k1, p_k2, p_id)::text, 'UTF8'), 'base64'),
-           E'+/\n', '-_'), '=');
-$$;
-comment on function private.discovery_cursor_encode(text, text, double precision, double precision, uuid) is
-  'The keyset cursor of a discovery row: base64url of [1, sort, search fingerprint, key1, key2, id] (read by private.discovery_cursor_decode).';
-
+-- The keyset cursor of a row: 2_<sort>_<search fingerprint>_<key1>_<key2>_<id>, the keys as
+-- shortest exact float text ('+' of exponents dropped: URL-safe; every discovery RPC runs with
+-- extra_float_digits = 1, so they round-trip bit for bit), key2 empty when null. The page
+-- queries write it inline (private.discovery_provider_rows, private.discovery_listing_rows,
+-- private.discovery_sql): a function call per row costs more than the rest of the row.
 create or replace function private.discovery_cursor_decode(
   p_cursor text, p_sort text, p_fingerprint text,
   out k1 double precision, out k2 double precision, out id uuid)
@@ -219,26 +207,22 @@ parallel safe
 set search_path = ''
 as $$
 declare
-  v_text text;
-  v_json jsonb;
+  v_parts text[];
   v_problem text;
 begin
   begin
-    v_text := pg_catalog.translate(p_cursor, '-_', '+/');
-    v_text := v_text || pg_catalog.repeat('=', (4 - pg_catalog.length(v_text) % 4) % 4);
-    v_json := pg_catalog.convert_from(pg_catalog.decode(v_text, 'base64'), 'UTF8')::jsonb;
-    if pg_catalog.jsonb_typeof(v_json) <> 'array' or pg_catalog.jsonb_array_length(v_json) <> 6
-       or v_json ->> 0 is distinct from '1' then
+    v_parts := pg_catalog.string_to_array(p_cursor, '_');
+    if pg_catalog.cardinality(v_parts) <> 6 or v_parts[1] <> '2' then
       v_problem := 'not a discovery cursor';
-    elsif v_json ->> 1 is distinct from p_sort then
-      v_problem := pg_catalog.format('the cursor belongs to a search sorted by %s', v_json ->> 1);
-    elsif v_json ->> 2 is distinct from p_fingerprint then
+    elsif v_parts[2] is distinct from p_sort then
+      v_problem := pg_catalog.format('the cursor belongs to a search sorted by %s', v_parts[2]);
+    elsif v_parts[3] is distinct from p_fingerprint then
       v_problem := 'the cursor belongs to a search with other parameters';
     else
-      k1 := (v_json ->> 3)::double precision;
-      k2 := (v_json ->> 4)::double precision;
-      id := (v_json ->> 5)::uuid;
-      if k1 is null or id is null then
+      k1 := nullif(v_parts[4], '')::double precision;
+      k2 := nullif(v_parts[5], '')::double precision;
+      id := nullif(v_parts[6], '')::uuid;
+      if k1 is null or id is null or k1 = 'NaN' or abs(k1) = 'Infinity' or k2 = 'NaN' or abs(k2) = 'Infinity' then
         v_problem := 'incomplete cursor';
       end if;
     end if;
@@ -251,7 +235,7 @@ begin
 end;
 $$;
 comment on function private.discovery_cursor_decode(text, text, text) is
-  'Decodes a keyset cursor (base64url of [1, sort, search fingerprint, key1, key2, id], written by private.discovery_cursor_encode) for this sort and search; HL007 otherwise.';
+  'Decodes a keyset cursor (2_<sort>_<search fingerprint>_<key1>_<key2>_<id>, written by the page queries) for this sort and search; HL007 otherwise.';
 
 create or replace function private.discovery_prepare(
   p_entity text,
@@ -478,13 +462,11 @@ comment on function private.discovery_prepare(text, text, double precision, doub
 
 revoke all on function
   private.discovery_point(double precision, double precision),
-  private.discovery_cursor_encode(text, text, double precision, double precision, uuid),
   private.discovery_cursor_decode(text, text, text),
   private.discovery_prepare(text, text, double precision, double precision, double precision, double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean, numeric, numeric, timestamptz, timestamptz, text, text, integer, integer)
   from public, anon, authenticated, service_role;
 grant execute on function
   private.discovery_point(double precision, double precision),
-  private.discovery_cursor_encode(text, text, double precision, double precision, uuid),
   private.discovery_cursor_decode(text, text, text),
   private.discovery_prepare(text, text, double precision, double precision, double precision,
     double precision, double precision, double precision, double precision, uuid, numeric, boolean, boolean,

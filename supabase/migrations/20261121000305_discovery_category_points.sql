@@ -77,12 +77,14 @@ create table private.provider_category_points (
   -- available now or with an open slot walk only the rows that can pass.
   is_available boolean not null,
   has_hours boolean not null,
+  -- private.discovery_position(location): the planar walk's key (GiST index).
+  position extensions.geometry(Point, 3857) not null,
   primary key (category_id, provider_id)
 ) partition by list (category_id);
 comment on table private.provider_category_points is
   'Discovery: a row per visible provider and category (provider_profiles.category_ids), and one in the nil category '
   'for every visible provider, with its base location, map cell and sort keys; partitioned by category (a GiST index '
-  'on location and btree indexes on (cell, key) each). Maintained by triggers.';
+  'on the Web Mercator position and btree indexes on (cell, key) each). Maintained by triggers.';
 revoke all on table private.provider_category_points from public, anon, authenticated, service_role;
 
 -- Categories added before their partition exists land here (the trigger on categories moves them).
@@ -93,7 +95,7 @@ create table private.provider_category_points_all partition of private.provider_
   for values in ('00000000-0000-0000-0000-000000000000');
 revoke all on table private.provider_category_points_all from public, anon, authenticated, service_role;
 
--- Its indexes (a GiST index on location, btree indexes on (cell, key)) are created by
+-- Its indexes (a GiST index on position, btree indexes on (cell, key)) are created by
 -- private.refresh_provider_category_points below, which drops and rebuilds them around a reload.
 
 ------------------------------------------------------------------------------------------------
@@ -208,7 +210,8 @@ as $$
   select c.id, p.id, p.base_location, private.discovery_cell(p.base_location), p.rating_avg, p.reputation_score,
          p.price_from, 0.35 * p.reputation_score::float8 / 5 + 0.10 * p.is_available::int + 0.10 * p.is_verified::int,
          r.inner_m, r.outer_m, p.is_available,
-         exists (select from public.availability_rules h where h.provider_id = p.id)
+         exists (select from public.availability_rules h where h.provider_id = p.id),
+         private.discovery_position(p.base_location)
     from private.coverage_radii(p.base_location, p.coverage) r
    cross join (select distinct u.id from pg_catalog.unnest(p.category_ids || '00000000-0000-0000-0000-000000000000'::uuid) u(id)) c
    where p.deleted_at is null and p.hidden_at is null and p.base_location is not null;
@@ -337,14 +340,14 @@ begin
   -- Loading without the indexes and building them afterwards is several times faster than
   -- keeping them current row by row (a GiST insert per row and partition).
   truncate private.provider_category_points;
-  drop index if exists private.provider_category_points_location_idx;
+  drop index if exists private.provider_category_points_position_idx;
   drop index if exists private.provider_category_points_rating_idx;
   drop index if exists private.provider_category_points_price_idx;
   drop index if exists private.provider_category_points_relevance_idx;
   insert into private.provider_category_points
   select r.* from public.provider_profiles pp cross join lateral private.provider_category_rows(pp) r;
   get diagnostics v_rows = row_count;
-  create index provider_category_points_location_idx on private.provider_category_points using gist (location);
+  create index provider_category_points_position_idx on private.provider_category_points using gist (position);
   create index provider_category_points_rating_idx on private.provider_category_points
     (cell, reputation_score desc) include (location, rating_avg, price_from);
   create index provider_category_points_price_idx on private.provider_category_points
@@ -369,6 +372,12 @@ select private.refresh_provider_category_points();
 -- p_covering: only providers whose service area covers the point (p_radius is then ignored):
 -- those based within 100 km (the largest service radius) by the same walk, and those based
 -- farther whose drawn area reaches the point (the GiST index of drawn areas).
+-- The walk: the category's partition by Web Mercator distance (KNN on its GiST index, one static
+-- statement: the generic plan prunes to the partition when it starts), a few rows more than the
+-- page; the rows read hold the true first p_limit when the walk ran out of rows, or when the
+-- last row read is so far on the plane that no row after it can be nearer than the page's last
+-- (private.discovery_planar_scale); otherwise (rows tied on the plane, nearly never) it reads
+-- twice as many. Only where private.discovery_planar_ok holds (the callers check).
 -- Security definer: API roles cannot read the table; what it returns (ids and distances of
 -- visible providers) is public.
 create or replace function private.discovery_category_nearest(
@@ -390,12 +399,20 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 rows 20
 as $$
 declare
-  -- The category's partition itself (planned for it alone, with the values: a plan over the
-  -- partitioned table would consider every partition on each call).
-  v_table text := private.category_partition('provider_category_points', p_category_id);
+  v_category uuid := coalesce(p_category_id, '00000000-0000-0000-0000-000000000000'::uuid);
+  v_lat double precision := extensions.st_y(p_point::extensions.geometry);
+  v_position extensions.geometry := private.discovery_position(p_point);
+  v_box extensions.geometry;
+  v_read integer := p_limit + 4;
+  v_ids uuid[];
+  v_distances double precision[];
+  v_count integer;
+  v_last_planar double precision;
+  v_kth double precision;
 begin
   if p_south is not null then
     p_radius := private.bounds_radius(p_point, p_radius, p_south, p_west, p_north, p_east);
@@ -403,44 +420,60 @@ begin
   if p_covering then
     p_radius := 100000;
   end if;
-  return query execute pg_catalog.format($q$
-    select n.provider_id, n.distance
-      from (select x.provider_id, x.location operator(extensions.<->) $1 as distance
-              from private.%I x
-             -- Within the radius's box, an index condition: the walk ends at the radius even when
-             -- fewer than p_limit rows there pass the other conditions (sparse map bounds, a rare
-             -- rating), rather than going on to the far end of the table.
-             where x.location operator(extensions.&&) extensions._st_expand($1, $2)%s%s%s%s%s
-             order by x.location operator(extensions.<->) $1
-             fetch first $7 rows with ties) n
-     where n.distance <= $2%s$q$,
-    v_table,
-    case when v_table = 'provider_category_points_other' then ' and x.category_id = $3' else '' end,
-    case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
-    case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
-    case when p_south is not null then ' and private.point_in_bounds(x.location, $8, $9, $10, $11)' else '' end,
-    -- Covering: within the largest radius, and the area covers the point (private.coverage_radii
-    -- decide most rows).
-    case when p_covering then
-      ' and (x.location operator(extensions.<->) $1) <= x.cover_outer * 1.001 + 0.01'
-      || ' and ((x.location operator(extensions.<->) $1) < x.cover_inner * 0.999 - 0.01 or private.area_covers('
-      || '(select pp.coverage from public.provider_profiles pp where pp.id = x.provider_id), $1))'
-    else '' end,
-    case when p_covering then $f$
-    union all
-    select pp.id, pp.base_location operator(extensions.<->) $1
-      from public.provider_profiles pp
-     where pp.service_area is not null
-       and pp.coverage operator(extensions.&&) $1
-       and private.area_covers(pp.coverage, $1)
-       and (pp.base_location operator(extensions.<->) $1) > $2
-       and pp.deleted_at is null and pp.hidden_at is null
-       and ($3 is null or pp.category_ids operator(pg_catalog.@>) array[$3])
-       and ($4 is null or pp.rating_avg >= $4)
-       and ($6 is null or (pp.base_location operator(extensions.<->) $1, pp.id) > ($5, $6))$f$
-    else '' end)
-    using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_limit,
-          p_south, p_west, p_north, p_east;
+  if not private.discovery_planar_ok(p_point, p_radius) then
+    raise exception 'discovery: the planar walk does not serve % within % m', extensions.st_astext(p_point), p_radius;
+  end if;
+  -- Every point within the radius is inside this box of the plane: an index condition, so the
+  -- walk ends at the radius even when fewer rows there pass the other conditions.
+  v_box := extensions.st_expand(v_position, p_radius / private.discovery_planar_scale(v_lat, p_radius));
+  loop
+    select pg_catalog.array_agg(w.provider_id), pg_catalog.array_agg(w.distance), max(w.planar), count(*)
+      into v_ids, v_distances, v_last_planar, v_count
+      from (select x.provider_id, d.distance, x.position operator(extensions.<->) v_position as planar
+              from private.provider_category_points x
+             cross join lateral (select x.location operator(extensions.<->) p_point as distance) d
+             where x.category_id = v_category
+               and x.position operator(extensions.&&) v_box
+               and d.distance <= p_radius
+               and (p_min_rating is null or x.rating_avg >= p_min_rating)
+               and (p_after_id is null or (d.distance, x.provider_id) > (p_after_distance, p_after_id))
+               and (p_south is null or private.point_in_bounds(x.location, p_south, p_west, p_north, p_east))
+               -- Covering: the area covers the point (private.coverage_radii decide most rows).
+               and (not p_covering
+                    or (d.distance <= x.cover_outer * 1.001 + 0.01
+                        and (d.distance < x.cover_inner * 0.999 - 0.01
+                             or private.area_covers((select pp.coverage from public.provider_profiles pp
+                                                      where pp.id = x.provider_id), p_point))))
+             order by x.position operator(extensions.<->) v_position
+             limit v_read) w;
+    if v_count >= p_limit then
+      select u.d into v_kth from pg_catalog.unnest(v_distances) u(d) order by u.d offset p_limit - 1 limit 1;
+    end if;
+    -- The walk ran out of rows: every row that passes was read.
+    exit when v_count < v_read;
+    -- Rows after the last one read are at least as far on the plane; one as near as the page's
+    -- last row would be within v_kth of the point, where the scale is at least this.
+    exit when v_last_planar * private.discovery_planar_scale(v_lat, v_kth) > v_kth;
+    v_read := v_read * 2;
+  end loop;
+  return query
+    select u.id, u.d
+      from rows from (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_distances)) u(id, d)
+     where v_kth is null or u.d <= v_kth;
+  if p_covering then
+    -- Drawn areas of providers based beyond the walk's 100 km.
+    return query
+      select pp.id, pp.base_location operator(extensions.<->) p_point
+        from public.provider_profiles pp
+       where pp.service_area is not null
+         and pp.coverage operator(extensions.&&) p_point
+         and private.area_covers(pp.coverage, p_point)
+         and (pp.base_location operator(extensions.<->) p_point) > p_radius
+         and pp.deleted_at is null and pp.hidden_at is null
+         and (p_category_id is null or pp.category_ids operator(pg_catalog.@>) array[p_category_id])
+         and (p_min_rating is null or pp.rating_avg >= p_min_rating)
+         and (p_after_id is null or (pp.base_location operator(extensions.<->) p_point, pp.id) > (p_after_distance, p_after_id));
+  end if;
 end;
 $$;
 comment on function private.discovery_category_nearest(extensions.geography, double precision, uuid, numeric,

@@ -69,6 +69,8 @@ declare
   v_min bigint;
   v_one uuid;
   v_shift integer := 14 - p_level;
+  v_low extensions.geometry;
+  v_high extensions.geometry;
 begin
   if p_level <= 14 then
     execute pg_catalog.format($q$
@@ -83,16 +85,25 @@ begin
                                     where x.category_id = $4 and x.cell = c.cell limit 1) as one) m$q$, v_table)
       into v_min, v_one using p_y, p_x, v_shift, p_category_id;
   else
+    -- A tile finer than a map cell: the rows inside its box on the plane (the GiST index of
+    -- positions; Web Mercator keeps latitude/longitude rectangles rectangular, a metre of margin),
+    -- then its own.
+    v_low := private.discovery_position(
+      extensions.st_setsrid(extensions.st_makepoint(-180 + p_x * v_size, -90 + p_y * v_size), 4326)::extensions.geography);
+    v_high := private.discovery_position(
+      extensions.st_setsrid(extensions.st_makepoint(-180 + (p_x + 1) * v_size, -90 + (p_y + 1) * v_size), 4326)::extensions.geography);
     execute pg_catalog.format($q$
       select min(x.price_from), min(x.provider_id::text)::uuid
         from private.%1$I x
        where x.category_id = $1
-         and x.location operator(extensions.&&)
-               extensions.st_makeenvelope($3 - $4 / 64, $2 - $4 / 64, $3 + $4 * 65 / 64, $2 + $4 * 65 / 64, 4326)::extensions.geography
-         and floor((extensions.st_y(x.location::extensions.geometry) + 90) / $4) = $5
-         and floor((extensions.st_x(x.location::extensions.geometry) + 180) / $4) = $6$q$, v_table)
+         and x.position operator(extensions.&&) $2
+         and floor((extensions.st_y(x.location::extensions.geometry) + 90) / $3) = $4
+         and floor((extensions.st_x(x.location::extensions.geometry) + 180) / $3) = $5$q$, v_table)
       into v_min, v_one
-      using p_category_id, -90 + p_y * v_size, -180 + p_x * v_size, v_size, p_y, p_x;
+      using p_category_id,
+            extensions.st_makeenvelope(extensions.st_x(v_low) - 1, extensions.st_y(v_low) - 1,
+                                       extensions.st_x(v_high) + 1, extensions.st_y(v_high) + 1, 3857),
+            v_size, p_y, p_x;
   end if;
   update private.provider_tiles t
      set min_price = v_min, a_provider = coalesce(v_one, t.a_provider)

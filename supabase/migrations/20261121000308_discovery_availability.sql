@@ -14,9 +14,11 @@
 -- rated at least p_min_rating, and open at p_at (accepting work: private.providers_open_at)
 -- and/or with an open slot in p_window (private.providers_with_open_slot), whichever are given,
 -- and the rows that tie with the last by distance (the caller sorts by (distance, id)). One walk
--- of the category's partition (as in discovery_category_nearest; providers with weekly hours, with
--- p_at accepting work), read through a cursor in batches, each batch's availability tested in one call; the
--- batch doubles (from 2 * p_limit) until the page is full or the walk leaves the radius.
+-- of the category's partition in plane distance order (as in discovery_category_nearest;
+-- providers with weekly hours, with p_at accepting work), read through a cursor in batches, each
+-- batch's availability tested in one call; the batch doubles (from 2 * p_limit) until the page is
+-- full and no row after can be nearer than its farthest (private.discovery_planar_scale), or the
+-- walk leaves the radius. The rows returned are a superset of the page (the caller sorts and cuts).
 create or replace function private.discovery_open_nearest(
   p_point extensions.geography,
   p_radius double precision,
@@ -61,6 +63,9 @@ declare
   v_found integer := 0;
   v_last double precision;
   v_rows integer;
+  v_planar double precision;
+  v_lat double precision := extensions.st_y(p_point::extensions.geometry);
+  v_position extensions.geometry := private.discovery_position(p_point);
 begin
   if p_at is null and p_window is null then
     raise exception 'discovery: open nearest needs p_at or p_window';
@@ -72,7 +77,7 @@ begin
   -- the open periods containing p_at, or the category's partition.
   if v_open_now then
     open v_walk for execute pg_catalog.format($q$
-      select x.provider_id, x.location operator(extensions.<->) $1
+      select x.provider_id, x.location operator(extensions.<->) $1, null::double precision
         from private.provider_open_periods x
        where x.category_id = $3
          and x.period operator(pg_catalog.@>) $11
@@ -83,18 +88,24 @@ begin
       using p_point, p_radius, coalesce(p_category_id, '00000000-0000-0000-0000-000000000000'::uuid), p_min_rating,
             p_after_distance, p_after_id, p_south, p_west, p_north, p_east, p_at;
   else
-  open v_walk for execute pg_catalog.format($q$
-    select x.provider_id, x.location operator(extensions.<->) $1
-      from private.%I x
-     where x.location operator(extensions.&&) extensions._st_expand($1, $2)%s%s%s%s%s
-     order by x.location operator(extensions.<->) $1$q$,
-    v_table,
-    case when p_at is not null then ' and x.has_hours and x.is_available' else ' and x.has_hours' end,
-    case when v_table = 'provider_category_points_other' then ' and x.category_id = $3' else '' end,
-    case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
-    case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
-    case when p_south is not null then ' and private.point_in_bounds(x.location, $7, $8, $9, $10)' else '' end)
-    using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_south, p_west, p_north, p_east;
+    if not private.discovery_planar_ok(p_point, p_radius) then
+      raise exception 'discovery: the planar walk does not serve % within % m', extensions.st_astext(p_point), p_radius;
+    end if;
+    open v_walk for execute pg_catalog.format($q$
+      select x.provider_id, d.distance, x.position operator(extensions.<->) $11
+        from private.%I x
+       cross join lateral (select x.location operator(extensions.<->) $1 as distance) d
+       where x.position operator(extensions.&&) extensions.st_expand($11, $2 / private.discovery_planar_scale($12, $2))
+         and d.distance <= $2%s%s%s%s%s
+       order by x.position operator(extensions.<->) $11$q$,
+      v_table,
+      case when p_at is not null then ' and x.has_hours and x.is_available' else ' and x.has_hours' end,
+      case when v_table = 'provider_category_points_other' then ' and x.category_id = $3' else '' end,
+      case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
+      case when p_after_id is not null then ' and (d.distance, x.provider_id) > ($5, $6)' else '' end,
+      case when p_south is not null then ' and private.point_in_bounds(x.location, $7, $8, $9, $10)' else '' end)
+      using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_south, p_west, p_north, p_east,
+            v_position, v_lat;
   end if;
   loop
     -- The next batch in distance order; once the page is full, only the rows that tie with its
@@ -102,15 +113,20 @@ begin
     v_ids := '{}';
     v_distances := '{}';
     loop
-      fetch v_walk into v_id, v_distance;
-      if not found or v_distance > p_radius then
+      fetch v_walk into v_id, v_distance, v_planar;
+      if not found or v_distance > p_radius and v_open_now then
         v_ended := true;
         exit;
       end if;
-      if v_found >= p_limit and v_distance > v_last then
+      -- The page is full: the periods' walk (true distance order) ends after its last row's
+      -- ties; the plane walk once no row after can be as near as the page's farthest row.
+      if v_found >= p_limit
+         and (v_open_now and v_distance > v_last
+              or not v_open_now and v_planar * private.discovery_planar_scale(v_lat, v_last) > v_last) then
         v_ended := true;
         exit;
       end if;
+      continue when v_found >= p_limit and v_distance > v_last;
       -- A provider's periods that both contain p_at (widened around a clock change) come at
       -- the same distance: once.
       if v_open_now then
@@ -142,13 +158,15 @@ begin
          where u.id = any (v_open)
          order by u.i
       loop
-        exit when v_found >= p_limit and v_distance > v_last;
+        -- Past the page's farthest row (the plane walk: rows come nearly, not exactly, in
+        -- distance order; v_last is the farthest of the first p_limit found).
+        continue when v_found >= p_limit and v_distance > v_last;
         provider_id := v_id;
         distance := v_distance;
         return next;
         v_found := v_found + 1;
-        if v_found = p_limit then
-          v_last := v_distance;
+        if v_found <= p_limit then
+          v_last := greatest(v_last, v_distance);
         end if;
       end loop;
     end if;

@@ -226,7 +226,8 @@ select %1$s,
        extensions.st_x(%2$s::extensions.geometry) as lng,
        %3$s as distance_m,
        %4$s as relevance,
-       private.discovery_cursor_encode($19, $20, %5$s, %6$s, %7$s) as cursor
+       pg_catalog.concat('2_', $19, '_', $20, '_', pg_catalog.replace((%5$s)::text, '+', ''), '_',
+                         pg_catalog.replace((%6$s)::text, '+', ''), '_', %7$s) as cursor
   from %8$s
  where $q$,
     v_select, v_geo, v_dist, v_relevance, v_k1, v_k2, v_id, v_from);
@@ -267,38 +268,54 @@ grant execute on function private.discovery_sql(private.discovery_search, text) 
 --   'listings': listings nearby by distance (in a category or not, with a minimum rating or a
 --               price range, after a cursor): private.discovery_listing_rows;
 -- Covering searches take these paths where many service areas reach the point (the probe of
--- private.discovery_prepare); where few do, the general query reads just those areas.
+-- private.discovery_prepare); where few do, the general query reads just those areas. The walks
+-- by distance ('distance', 'open', 'listings') are planar: only where
+-- private.discovery_planar_ok holds (away from the poles and the antimeridian).
 -- null: the general query of private.discovery_sql.
+-- PL/pgSQL on purpose: a SQL function that cannot be inlined is planned again on every call.
 ------------------------------------------------------------------------------------------------
 create or replace function private.discovery_path(s private.discovery_search)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select case
-    when s.entity = 'provider' and s.sort = 'distance'
-         and ((s.area in ('near', 'bounds') and 'category' = any (s.filters)) or (s.area = 'covering' and s.covered_by_many))
-         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[]
-      then 'distance'
-    when s.entity = 'provider' and s.sort = 'distance' and s.area in ('near', 'bounds')
-         and ('available_now' = any (s.filters) or 'open_window' = any (s.filters))
-         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after', 'available_now', 'open_window']::text[]
-      then 'open'
-    when s.entity = 'provider' and s.scale between 3000 and 25000
-         and ((s.area = 'near' and s.sort <> 'distance') or (s.area = 'covering' and s.sort = 'relevance' and s.covered_by_many))
-         and abs(p.lat) < 80 and abs(p.lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(p.lat) + 0.3)) < 180
-         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
-      then 'ranked'
-    when s.entity = 'listing' and s.area = 'near' and s.sort = 'distance'
-         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
-      then 'listings'
-    when s.entity = 'provider' and s.area = 'covering' and s.covered_by_many and s.sort in ('rating', 'price')
-         and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
-      then 'covering'
-  end
-  from (select extensions.st_y(s.point::extensions.geometry) as lat, extensions.st_x(s.point::extensions.geometry) as lng) p;
+declare
+  v_lat double precision := extensions.st_y(s.point::extensions.geometry);
+  v_lng double precision := extensions.st_x(s.point::extensions.geometry);
+  -- The radius the walk reads: map bounds are read within private.bounds_radius of their centre.
+  v_reach double precision := case s.area when 'covering' then 100000 when 'bounds' then s.scale * 1.02 else s.scale end;
+begin
+  if s.entity = 'provider' and s.sort = 'distance'
+     and ((s.area in ('near', 'bounds') and 'category' = any (s.filters)) or (s.area = 'covering' and s.covered_by_many))
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after']::text[]
+     and private.discovery_planar_ok(s.point, v_reach) then
+    return 'distance';
+  end if;
+  if s.entity = 'provider' and s.sort = 'distance' and s.area in ('near', 'bounds')
+     and ('available_now' = any (s.filters) or 'open_window' = any (s.filters))
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'after', 'available_now', 'open_window']::text[]
+     and private.discovery_planar_ok(s.point, v_reach) then
+    return 'open';
+  end if;
+  if s.entity = 'provider' and s.scale between 3000 and 25000
+     and ((s.area = 'near' and s.sort <> 'distance') or (s.area = 'covering' and s.sort = 'relevance' and s.covered_by_many))
+     and abs(v_lat) < 80 and abs(v_lng) + degrees(s.scale * 1.01 / 6371008.8) / cos(radians(abs(v_lat) + 0.3)) < 180
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[] then
+    return 'ranked';
+  end if;
+  if s.entity = 'listing' and s.area = 'near' and s.sort = 'distance'
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[]
+     and private.discovery_planar_ok(s.point, v_reach) then
+    return 'listings';
+  end if;
+  if s.entity = 'provider' and s.area = 'covering' and s.covered_by_many and s.sort in ('rating', 'price')
+     and s.filters operator(pg_catalog.<@) array['category', 'min_rating', 'min_price', 'max_price', 'after']::text[] then
+    return 'covering';
+  end if;
+  return null;
+end;
 $$;
 comment on function private.discovery_path(private.discovery_search) is
   'Discovery: distance, open, ranked or covering when a provider search reads candidates from the per-category tables (private.discovery_provider_rows), listings for a listing search that does (private.discovery_listing_rows), else null.';
@@ -337,8 +354,10 @@ begin
            pp.is_verified,
            extensions.st_y(pp.base_location::extensions.geometry), extensions.st_x(pp.base_location::extensions.geometry),
            c.distance, k.relevance,
-           private.discovery_cursor_encode(s.sort, s.fingerprint, k.k1, case when s.sort <> 'distance' then c.distance end,
-                                           pp.id)
+           -- The cursor (format: private.discovery_cursor_decode).
+           pg_catalog.concat('2_', s.sort, '_', s.fingerprint, '_', pg_catalog.replace(k.k1::text, '+', ''), '_',
+                             pg_catalog.replace((case when s.sort <> 'distance' then c.distance end)::text, '+', ''), '_',
+                             pp.id)
       from (select n.provider_id, n.distance
               from private.discovery_category_nearest(s.point, s.scale, s.category_id, s.min_rating, s.after_k1,
                                                       s.after_id, s.row_limit, s.south, s.west, s.north, s.east,
@@ -447,7 +466,8 @@ begin
            n.distance,
            0.35 * pp.reputation_score::float8 / 5 + 0.10 * pp.is_available::int + 0.10 * pp.is_verified::int
              + 0.45 * greatest(0, 1 - n.distance / s.scale),
-           private.discovery_cursor_encode(s.sort, s.fingerprint, n.distance, null, l.id)
+           -- The cursor (format: private.discovery_cursor_decode).
+           pg_catalog.concat('2_', s.sort, '_', s.fingerprint, '_', pg_catalog.replace(n.distance::text, '+', ''), '__', l.id)
       from rows from (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_distances)) as n(provider_id, distance)
       join public.provider_profiles pp on pp.id = n.provider_id
       join public.service_listings l on l.provider_id = n.provider_id

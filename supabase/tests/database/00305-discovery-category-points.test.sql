@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(58);
+select plan(68);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -532,6 +532,84 @@ select is((select count(*)::int from (select timestamptz '2030-03-05 00:00+00' +
  where exists (select from private.providers_open_at((select array_agg(id) from zp), m.t) o(id)
                 where not exists (select from brute b where b.provider_id = o.id and b.period @> m.t))), 0,
   'at 304 moments (clock changes in the United States, Europe and Lord Howe among them) every provider open by the exact test has a period containing the moment');
+
+------------------------------------------------------------------------------------------------
+-- The planar walk (Web Mercator, ..0304): exact where the plane's order differs from the true
+-- one, through ties on the plane, and not used across the antimeridian or near the poles.
+------------------------------------------------------------------------------------------------
+select tests.reset_authentication();
+insert into public.categories (slug, names) values ('cp-planar', '{"en": "CP planar", "ar": "ج"}');
+-- 200 providers within ~11 km of (80, 20), where the plane's scale changes by 4 % across the
+-- radius; 30 at one spot of (60, 10); 6 on both sides of the antimeridian at (-16.8, 180).
+select tests.create_provider('cp_pl' || n, 80 + ((n * 37) % 101 - 50) * 0.002, 20 + ((n * 53) % 101 - 50) * 0.012,
+         category => tests.category_id('cp-planar'),
+         profile => jsonb_build_object('rating_avg', 3 + (n % 21) * 0.1, 'rating_count', 5, 'rating_sum', round((3 + (n % 21) * 0.1) * 5)))
+  from generate_series(1, 200) n;
+select tests.create_provider('cp_tie' || n, 60, 10, category => tests.category_id('cp-planar')) from generate_series(1, 30) n;
+select tests.create_provider('cp_am' || n, -16.8 + n * 0.001, case when n % 2 = 0 then 179.99 - n * 0.002 else -179.99 + n * 0.002 end,
+         category => tests.category_id('cp-planar'))
+  from generate_series(1, 6) n;
+select is((select count(*)::int from private.provider_category_points x
+            where x.position operator(extensions.~=) private.discovery_position(x.location)
+              and x.category_id = tests.category_id('cp-planar')), 236,
+  'each row''s plane position is the Web Mercator position of its base');
+create temp table planar_points as
+  select k, 80 + (k % 3 - 1) * 0.04 as lat, 20 + (k / 3 - 1) * 0.25 as lng from generate_series(0, 8) k;
+grant select on planar_points to authenticated;
+-- And two more 17 km east of them, 3000 m due north and 3003 m due south of (80, 21.5): the
+-- northern one is nearer, but farther on the plane (its scale grows towards the pole).
+select tests.create_provider('cp_north', 80 + degrees(3000 / 6371008.7714), 21.5, category => tests.category_id('cp-planar'));
+select tests.create_provider('cp_south', 80 - degrees(3003 / 6371008.7714), 21.5, category => tests.category_id('cp-planar'));
+select ok((select n.base_location operator(extensions.<->) tests.point(80, 21.5) < s.base_location operator(extensions.<->) tests.point(80, 21.5)
+              and private.discovery_position(n.base_location) operator(extensions.<->) private.discovery_position(tests.point(80, 21.5))
+                  > private.discovery_position(s.base_location) operator(extensions.<->) private.discovery_position(tests.point(80, 21.5))
+             from public.provider_profiles n, public.provider_profiles s
+            where n.id = tests.get_supabase_uid('cp_north') and s.id = tests.get_supabase_uid('cp_south')),
+  'the plane orders the two the other way round from their true distance');
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from planar_points p, (values (1), (4), (20)) l(n)
+            where array(select r.provider_id from public.search_providers_nearby(p.lat, p.lng, 15000, tests.category_id('cp-planar'),
+                                                                                p_limit => l.n) r)
+                  is distinct from pg_temp.brute(p.lat, p.lng, tests.category_id('cp-planar'), null, 15000, 0, l.n)),
+  0, 'at 80 degrees north, 9 points, pages of 1, 4 and 20: the same providers in the same order as brute force');
+select is(array(select r.provider_id from public.search_providers_nearby(80, 21.5, 5000, tests.category_id('cp-planar'), p_limit => 1) r
+                union all
+                select r2.provider_id
+                  from (select r.cursor from public.search_providers_nearby(80, 21.5, 5000, tests.category_id('cp-planar'), p_limit => 1) r) c
+                 cross join lateral public.search_providers_nearby(80, 21.5, 5000, tests.category_id('cp-planar'), p_after => c.cursor,
+                                                                   p_limit => 1) r2),
+          array[tests.get_supabase_uid('cp_north'), tests.get_supabase_uid('cp_south')],
+  'pages of one at (80, 21.5): the northern provider first, then the southern one');
+select is((select count(*)::int from planar_points p
+            where array(select r2.provider_id
+                          from (select r.cursor from public.search_providers_nearby(p.lat, p.lng, 15000, tests.category_id('cp-planar'), 4,
+                                                                                    p_limit => 3) r offset 2) c
+                          cross join lateral public.search_providers_nearby(p.lat, p.lng, 15000, tests.category_id('cp-planar'), 4,
+                                                                            p_after => c.cursor, p_limit => 3) r2)
+                  is distinct from pg_temp.brute(p.lat, p.lng, tests.category_id('cp-planar'), 4, 15000, 3, 3)),
+  0, 'and with a minimum rating, the second page through the cursor');
+select is((select count(*)::int from private.discovery_category_nearest(tests.point(60.001, 10), 5000, tests.category_id('cp-planar'),
+                                                                         null, null, null, 20)), 30,
+  'thirty providers at one spot: the walk reads past its first batch and returns the page with all its ties');
+select is(array(select r.provider_id from public.search_providers_nearby(60.001, 10, 5000, tests.category_id('cp-planar'), p_limit => 20) r
+                union all
+                select r2.provider_id
+                  from (select r.cursor from public.search_providers_nearby(60.001, 10, 5000, tests.category_id('cp-planar'), p_limit => 20) r
+                         offset 19) c
+                 cross join lateral public.search_providers_nearby(60.001, 10, 5000, tests.category_id('cp-planar'), p_after => c.cursor) r2),
+          pg_temp.brute(60.001, 10, tests.category_id('cp-planar'), null, 5000, 0, 40),
+  'and two pages of them through the cursor: all thirty once, by id, as brute force');
+select ok(private.discovery_planar_ok(tests.point(80, 20), 15000)
+          and not private.discovery_planar_ok(tests.point(84.95, 20), 15000)
+          and not private.discovery_planar_ok(tests.point(-16.8, 179.97), 5000)
+          and not private.discovery_planar_ok(tests.point(-16.8, -179.97), 5000)
+          and private.discovery_planar_ok(tests.point(-16.8, 179.9), 5000),
+  'the planar walk serves 80 degrees north and 10 km from the antimeridian, not 15 km from 85 degrees nor 3 km from the antimeridian');
+select is(array(select r.provider_id from public.search_providers_nearby(-16.797, 179.999, 5000, tests.category_id('cp-planar')) r),
+          pg_temp.brute(-16.797, 179.999, tests.category_id('cp-planar'), null, 5000, 0, 20),
+  'at the antimeridian the search takes the general query: providers on both sides, as brute force');
+select is(cardinality(pg_temp.brute(-16.797, 179.999, tests.category_id('cp-planar'), null, 5000, 0, 20)), 6,
+  'and both sides are there');
 
 select * from finish();
 rollback;

@@ -166,21 +166,32 @@ $$;
 create function pg_temp.knn(p_plan jsonb, p_index text) returns boolean language sql immutable as $$
   select jsonb_path_exists(p_plan, 'strict $.** ? (@."Index Name" == $i && exists (@."Order By"))', jsonb_build_object('i', p_index))
 $$;
--- The query of private.discovery_category_nearest, as the function runs it: on the category's
--- partition, planned with the values.
+-- The statement of private.discovery_category_nearest, as the function runs it: over the
+-- partitioned table with a generic plan (plan_cache_mode = force_generic_plan), the category a
+-- parameter, so the partition is chosen when the plan starts.
 create function pg_temp.category_walk_plan(p_category uuid) returns jsonb language plpgsql as $$
 declare
   v_plan json;
+  v_point extensions.geography := tests.point(-20, 135);
 begin
-  execute format($q$explain (format json)
-    select n.provider_id, n.distance
-      from (select x.provider_id, x.location operator(extensions.<->) %2$L::extensions.geography as distance
-              from private.%1$I x
-             where x.category_id = %3$L and x.rating_avg >= 4
-             order by x.location operator(extensions.<->) %2$L::extensions.geography
-             fetch first 20 rows with ties) n
-     where n.distance <= 50000$q$,
-    'provider_category_points_' || replace(p_category::text, '-', ''), tests.point(-20, 135), p_category) into v_plan;
+  perform set_config('plan_cache_mode', 'force_generic_plan', true);
+  execute $q$prepare category_walk(extensions.geography, extensions.geometry, extensions.geometry, double precision,
+                                   uuid, numeric, integer) as
+    select x.provider_id, d.distance, x.position operator(extensions.<->) $2 as planar
+      from private.provider_category_points x
+     cross join lateral (select x.location operator(extensions.<->) $1 as distance) d
+     where x.category_id = $5
+       and x.position operator(extensions.&&) $3
+       and d.distance <= $4
+       and ($6 is null or x.rating_avg >= $6)
+     order by x.position operator(extensions.<->) $2
+     limit $7$q$;
+  execute format('explain (format json) execute category_walk(%L, %L, %L, 50000, %L, 4, 24)',
+    v_point, private.discovery_position(v_point),
+    extensions.st_expand(private.discovery_position(v_point), 50000 / private.discovery_planar_scale(-20, 50000)), p_category)
+    into v_plan;
+  deallocate category_walk;
+  perform set_config('plan_cache_mode', 'auto', true);
   return v_plan::jsonb;
 end $$;
 -- The walk of private.discovery_open_nearest for "available now" inside the window (a cursor read
@@ -376,11 +387,13 @@ select is((select idx_tup_fetch from stats_delta
             where relname = 'provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '')), 0::bigint,
   'and the category''s walk reads no row of its partition (the radius of the bounds is an index condition)');
 select ok(jsonb_path_exists((select plan from walk_plan),
-            'strict $.** ? (@."Index Name" like_regex "^provider_category_points_" && exists (@."Order By"))')
-          and jsonb_path_query_first((select plan from walk_plan),
-            'strict $.** ? (@."Node Type" == "Index Scan")."Relation Name"') #>> '{}'
-              = 'provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', ''),
-  'the category''s candidates: a KNN walk of its own partition''s GiST index, no other category read');
+            'strict $.** ? (@."Index Name" like_regex "^provider_category_points_.*_position_idx$" && exists (@."Order By")
+                            && @."Index Cond" like_regex "position.* &&")')
+          and (select array_agg(r #>> '{}') from jsonb_path_query((select plan from walk_plan),
+                 'strict $.** ? (@."Node Type" == "Index Scan")."Relation Name"') r)
+              = array['provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '')]
+          and jsonb_path_exists((select plan from walk_plan), 'strict $.** ? (@."Subplans Removed" > 0)'),
+  'the category''s candidates: one generic plan, pruned when it starts to its own partition, a KNN walk of the plane positions'' GiST index with the radius''s box an index condition');
 select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, after a cursor'), 'provider_profiles_base_location_idx'),
   'and on the next page');
 select ok(pg_temp.knn((select plan from plans where name = 'providers in bounds, distance'), 'provider_profiles_base_location_idx'),

@@ -275,6 +275,7 @@ declare
   v_margin double precision;
   v_probe integer;
   v_cursor record;
+  v_active boolean;
 begin
   s.entity := p_entity;
   s.area := p_area;
@@ -337,14 +338,17 @@ begin
 
   -- What.
   if p_category_id is not null then
-    if not exists (select 1 from public.categories c where c.id = p_category_id) then
+    -- One statement: the category (HL208 unknown, HL209 inactive) and its active subtree.
+    select c.is_active, array(select d.id from public.categories d where d.path_ids @> array[p_category_id] and d.is_active)
+      into v_active, s.category_ids
+      from public.categories c where c.id = p_category_id;
+    if not found then
       perform private.raise_error('HL208', pg_catalog.format('category %s', p_category_id));
     end if;
-    if not exists (select 1 from public.categories c where c.id = p_category_id and c.is_active) then
+    if not v_active then
       perform private.raise_error('HL209', pg_catalog.format('category %s', p_category_id));
     end if;
     s.category_id := p_category_id;
-    s.category_ids := array(select c.id from public.categories c where c.path_ids @> array[p_category_id] and c.is_active);
     s.filters := s.filters || 'category'::text;
   end if;
 

@@ -412,6 +412,7 @@ declare
   v_distances double precision[];
   v_count integer;
   v_last_planar double precision;
+  -- The page's last distance (the p_limit-th of the rows read; null when fewer were read).
   v_kth double precision;
 begin
   if p_south is not null then
@@ -427,8 +428,9 @@ begin
   -- walk ends at the radius even when fewer rows there pass the other conditions.
   v_box := extensions.st_expand(v_position, p_radius / private.discovery_planar_scale(v_lat, p_radius));
   loop
-    select pg_catalog.array_agg(w.provider_id), pg_catalog.array_agg(w.distance), max(w.planar), count(*)
-      into v_ids, v_distances, v_last_planar, v_count
+    select pg_catalog.array_agg(w.provider_id), pg_catalog.array_agg(w.distance), max(w.planar), count(*),
+           (pg_catalog.array_agg(w.distance order by w.distance))[p_limit]
+      into v_ids, v_distances, v_last_planar, v_count, v_kth
       from (select x.provider_id, d.distance, x.position operator(extensions.<->) v_position as planar
               from private.provider_category_points x
              cross join lateral (select x.location operator(extensions.<->) p_point as distance) d
@@ -446,9 +448,6 @@ begin
                                                       where pp.id = x.provider_id), p_point))))
              order by x.position operator(extensions.<->) v_position
              limit v_read) w;
-    if v_count >= p_limit then
-      select u.d into v_kth from pg_catalog.unnest(v_distances) u(d) order by u.d offset p_limit - 1 limit 1;
-    end if;
     -- The walk ran out of rows: every row that passes was read.
     exit when v_count < v_read;
     -- Rows after the last one read are at least as far on the plane; one as near as the page's

@@ -343,14 +343,15 @@ async function planFor(sql: postgres.Sql, args: { lat: number; lng: number; cate
          and ($6 is null or x.rating_avg >= $6)
        order by x.position operator(extensions.<->) $2
        limit $7`);
+    // EXPLAIN cannot take parameters: the statement with its values written in.
     const [v] = await tx.unsafe(`
-      select private.discovery_position($1::extensions.geography)::text as position,
-             extensions.st_expand(private.discovery_position($1::extensions.geography),
-                                  $2::float8 / private.discovery_planar_scale($3::float8, $2::float8))::text as box`,
-      [point, RADIUS_M, args.lat]);
-    const rows = await tx.unsafe(
-      `explain (analyze, costs off, timing off, summary off) execute hl_bench_walk($1, $2, $3, $4, $5, $6, 24)`,
-      [point, v.position, v.box, RADIUS_M, args.categoryId, MIN_RATING]);
+      select pg_catalog.format('explain (analyze, costs off, timing off, summary off) execute hl_bench_walk(%L, %L, %L, %s, %L, %s, 24)',
+               $1::extensions.geography, private.discovery_position($1::extensions.geography),
+               extensions.st_expand(private.discovery_position($1::extensions.geography),
+                                    $2::float8 / private.discovery_planar_scale($3::float8, $2::float8)),
+               $2::float8, $4::uuid, $5::numeric) as text`,
+      [point, RADIUS_M, args.lat, args.categoryId, MIN_RATING]);
+    const rows = await tx.unsafe(v.text as string);
     await tx.unsafe("deallocate hl_bench_walk");
     return rows.map((r) => r["QUERY PLAN"] as string);
   });

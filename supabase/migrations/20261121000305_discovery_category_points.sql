@@ -2,7 +2,8 @@
 -- The nearby search in a category walks only that category's providers: a table of (category,
 -- provider, base location, rating) for every visible provider and each of its categories (with
 -- their ancestors: provider_profiles.category_ids), partitioned by category, so each category has
--- its own GiST index on the location and a KNN walk never reads another category's providers.
+-- its own GiST index on the base's Web Mercator position (the planar walk, ..0304) and a KNN walk
+-- never reads another category's providers.
 -- Each row also carries its map cell and sort keys (btree indexes on (cell, key)), and the nil
 -- category's partition holds every visible provider: the nearby searches sorted by rating, price
 -- or relevance read them cell by cell in key order. Kept by a trigger on provider_profiles in the

@@ -77,3 +77,31 @@ comment on function private.discovery_planar_ok(extensions.geography, double pre
   'Discovery: whether the planar (Web Mercator) walk serves a search around the point within the radius (away from the poles and the antimeridian).';
 revoke all on function private.discovery_planar_ok(extensions.geography, double precision) from public, anon, authenticated, service_role;
 grant execute on function private.discovery_planar_ok(extensions.geography, double precision) to anon, authenticated, service_role;
+
+-- The box on the plane of latitude/longitude bounds (Web Mercator keeps such rectangles
+-- rectangular), a metre wider each side: every point inside the bounds is inside it; the walks
+-- take it as their index condition and check the bounds exactly on the rows it holds.
+create or replace function private.discovery_plane_box(
+  p_south double precision, p_west double precision, p_north double precision, p_east double precision)
+returns extensions.geometry
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  v_low extensions.geometry := private.discovery_position(
+    extensions.st_setsrid(extensions.st_makepoint(p_west, p_south), 4326)::extensions.geography);
+  v_high extensions.geometry := private.discovery_position(
+    extensions.st_setsrid(extensions.st_makepoint(p_east, p_north), 4326)::extensions.geography);
+begin
+  return extensions.st_makeenvelope(extensions.st_x(v_low) - 1, extensions.st_y(v_low) - 1,
+                                    extensions.st_x(v_high) + 1, extensions.st_y(v_high) + 1, 3857);
+end;
+$$;
+comment on function private.discovery_plane_box(double precision, double precision, double precision, double precision) is
+  'Discovery: the Web Mercator box (a metre of margin) holding latitude/longitude bounds: the index condition of map walks.';
+revoke all on function private.discovery_plane_box(double precision, double precision, double precision, double precision)
+  from public, anon, authenticated, service_role;
+grant execute on function private.discovery_plane_box(double precision, double precision, double precision, double precision)
+  to anon, authenticated, service_role;

@@ -425,9 +425,14 @@ begin
   if not private.discovery_planar_ok(p_point, p_radius) then
     raise exception 'discovery: the planar walk does not serve % within % m', extensions.st_astext(p_point), p_radius;
   end if;
-  -- Every point within the radius is inside this box of the plane: an index condition, so the
-  -- walk ends at the radius even when fewer rows there pass the other conditions.
-  v_box := extensions.st_expand(v_position, p_radius / private.discovery_planar_scale(v_lat, p_radius));
+  -- Every point within the radius (map bounds: inside the bounds) is inside this box of the
+  -- plane: an index condition, so the walk ends at the radius or the bounds even when fewer rows
+  -- there pass the other conditions.
+  if p_south is not null then
+    v_box := private.discovery_plane_box(p_south, p_west, p_north, p_east);
+  else
+    v_box := extensions.st_expand(v_position, p_radius / private.discovery_planar_scale(v_lat, p_radius));
+  end if;
   loop
     select pg_catalog.array_agg(w.provider_id), pg_catalog.array_agg(w.distance), max(w.planar), count(*),
            (pg_catalog.array_agg(w.distance order by w.distance))[p_limit]
@@ -440,7 +445,10 @@ begin
                and d.distance <= p_radius
                and (p_min_rating is null or x.rating_avg >= p_min_rating)
                and (p_after_id is null or (d.distance, x.provider_id) > (p_after_distance, p_after_id))
-               and (p_south is null or private.point_in_bounds(x.location, p_south, p_west, p_north, p_east))
+               -- Map bounds, exactly (inline: a function call per row costs more than the row).
+               and (p_south is null
+                    or extensions.st_y(x.location::extensions.geometry) between p_south and p_north
+                       and extensions.st_x(x.location::extensions.geometry) between p_west and p_east)
                -- Covering: the area covers the point (private.coverage_radii decide most rows).
                and (not p_covering
                     or (d.distance <= x.cover_outer * 1.001 + 0.01

@@ -84,7 +84,10 @@ begin
          and x.location operator(extensions.&&) extensions._st_expand($1, $2)%s%s
        order by x.location operator(extensions.<->) $1$q$,
       case when p_after_id is not null then ' and (x.location operator(extensions.<->) $1, x.provider_id) > ($5, $6)' else '' end,
-      case when p_south is not null then ' and private.point_in_bounds(x.location, $7, $8, $9, $10)' else '' end)
+      -- The bounds, exactly (inline: a function call per row costs more than the row).
+      case when p_south is not null then
+        ' and extensions.st_y(x.location::extensions.geometry) between $7 and $9 and extensions.st_x(x.location::extensions.geometry) between $8 and $10'
+      else '' end)
       using p_point, p_radius, coalesce(p_category_id, '00000000-0000-0000-0000-000000000000'::uuid), p_min_rating,
             p_after_distance, p_after_id, p_south, p_west, p_north, p_east, p_at;
   else
@@ -95,7 +98,7 @@ begin
       select x.provider_id, d.distance, x.position operator(extensions.<->) $11
         from private.%I x
        cross join lateral (select x.location operator(extensions.<->) $1 as distance) d
-       where x.position operator(extensions.&&) extensions.st_expand($11, $2 / private.discovery_planar_scale($12, $2))
+       where x.position operator(extensions.&&) $12
          and d.distance <= $2%s%s%s%s%s
        order by x.position operator(extensions.<->) $11$q$,
       v_table,
@@ -103,9 +106,15 @@ begin
       case when v_table = 'provider_category_points_other' then ' and x.category_id = $3' else '' end,
       case when p_min_rating is not null then ' and x.rating_avg >= $4' else '' end,
       case when p_after_id is not null then ' and (d.distance, x.provider_id) > ($5, $6)' else '' end,
-      case when p_south is not null then ' and private.point_in_bounds(x.location, $7, $8, $9, $10)' else '' end)
+      -- The bounds, exactly (inline: a function call per row costs more than the row).
+      case when p_south is not null then
+        ' and extensions.st_y(x.location::extensions.geometry) between $7 and $9 and extensions.st_x(x.location::extensions.geometry) between $8 and $10'
+      else '' end)
       using p_point, p_radius, p_category_id, p_min_rating, p_after_distance, p_after_id, p_south, p_west, p_north, p_east,
-            v_position, v_lat;
+            v_position,
+            -- The radius's box on the plane, or the bounds' (an index condition: the walk ends there).
+            case when p_south is not null then private.discovery_plane_box(p_south, p_west, p_north, p_east)
+                 else extensions.st_expand(v_position, p_radius / private.discovery_planar_scale(v_lat, p_radius)) end;
   end if;
   loop
     -- The next batch in distance order; once the page is full, only the rows that tie with its

@@ -4,7 +4,7 @@
 -- it serves (a category by distance; rating, price and relevance sorts read cell by cell) returning
 -- exactly what a brute-force query over provider_profiles returns, page after page, ties included.
 begin;
-select plan(68);
+select plan(69);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values ('cp-root', '{"en": "CP root", "ar": "ج"}');
@@ -599,6 +599,11 @@ select is(array(select r.provider_id from public.search_providers_nearby(60.001,
                  cross join lateral public.search_providers_nearby(60.001, 10, 5000, tests.category_id('cp-planar'), p_after => c.cursor) r2),
           pg_temp.brute(60.001, 10, tests.category_id('cp-planar'), null, 5000, 0, 40),
   'and two pages of them through the cursor: all thirty once, by id, as brute force');
+select tests.reset_authentication();
+select tests.create_provider('cp_edge', 60.01, 10.01, category => tests.category_id('cp-planar'));
+select tests.authenticate_as('cp_p10');
+select is((select count(*)::int from public.search_providers_in_bounds(60, 10, 60.01, 10.01, tests.category_id('cp-planar'), p_limit => 40)),
+  31, 'map bounds with providers on two corners (the thirty at the south-west one, one at the north-east): edges included');
 select ok(private.discovery_planar_ok(tests.point(80, 20), 15000)
           and not private.discovery_planar_ok(tests.point(84.95, 20), 15000)
           and not private.discovery_planar_ok(tests.point(-16.8, 179.97), 5000)

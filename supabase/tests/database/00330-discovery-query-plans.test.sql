@@ -2,7 +2,7 @@
 -- reads provider_profiles, service_listings or profiles sequentially, and the nearby and covering
 -- searches walk the spatial indexes in distance order.
 begin;
-select plan(34);
+select plan(35);
 
 select tests.freeze_time('2030-01-07 06:00:00+00');
 insert into public.categories (slug, names) values
@@ -394,6 +394,16 @@ select ok(jsonb_path_exists((select plan from walk_plan),
               = array['provider_category_points_' || replace(tests.category_id('disc-leaf-a')::text, '-', '')]
           and jsonb_path_exists((select plan from walk_plan), 'strict $.** ? (@."Subplans Removed" > 0)'),
   'the category''s candidates: one generic plan, pruned when it starts to its own partition, a KNN walk of the plane positions'' GiST index with the radius''s box an index condition');
+-- pg_temp.category_walk_plan explains a copy of the function's statement: the copy must stay it.
+select ok(pg_get_functiondef('private.discovery_category_nearest'::regproc) like all (array[
+            '%from private.provider_category_points x%',
+            '%cross join lateral (select x.location operator(extensions.<->) p_point as distance) d%',
+            '%where x.category_id = v_category%',
+            '%and x.position operator(extensions.&&) v_box%',
+            '%and d.distance <= p_radius%',
+            '%order by x.position operator(extensions.<->) v_position%',
+            '%limit v_read%']),
+  'the explained statement is the one private.discovery_category_nearest runs (its table, conditions, order and limit)');
 select ok(pg_temp.knn((select plan from plans where name = 'providers near 50 km, distance, after a cursor'), 'provider_profiles_base_location_idx'),
   'and on the next page');
 select ok(pg_temp.knn((select plan from plans where name = 'providers in bounds, distance'), 'provider_profiles_base_location_idx'),
